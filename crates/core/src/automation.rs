@@ -1,0 +1,297 @@
+//! Automation signals: evidence that a script, not a person, drives the browser. Each signal has a
+//! strength in 0..=1; they combine so that no single signal can reach a verdict
+//! ([`AUTOMATION_VERDICT`]), only several together (DESIGN.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{InputEvent, PointerKind, PointerPhase};
+use crate::features::keys::PAUSE_MS;
+use crate::features::PointerWindow;
+
+/// Automation score at which a window counts as automated.
+pub const AUTOMATION_VERDICT: f64 = 0.5;
+/// Most one signal can add: below [`AUTOMATION_VERDICT`], so one signal alone never decides,
+/// while two strong ones (1 - 0.6² = 0.64) do.
+const SIGNAL_WEIGHT: f64 = 0.4;
+/// Timing intervals kept per window for the periodicity test (bounded memory).
+const MAX_INTERVALS: usize = 256;
+/// Human inter-key and hold times vary with a coefficient of variation of 0.3 to 0.8 (Killourhy
+/// and Maxion 2009 data: median CV of holds 0.25); under 0.05 is machine-regular, and the signal
+/// fades in between 0.05 and 0.15.
+const CV_MACHINE: f64 = 0.05;
+const CV_HUMAN: f64 = 0.15;
+/// A press with no pointer movement in the preceding second had no approach path: a person's
+/// hand always moves the pointer to a target first.
+const APPROACH_MS: f64 = 1000.0;
+
+/// What a signal is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalKind {
+    /// Share of events with `isTrusted === false` (made by `dispatchEvent`).
+    UntrustedEvents,
+    /// `navigator.webdriver` is true.
+    Webdriver,
+    /// Key holds or intervals with near-zero variance.
+    PeriodicTyping,
+    /// Pointer actions on straight lines at constant speed.
+    RoboticPointer,
+    /// `movementX/Y` of 0 while the position changes.
+    FrozenMovement,
+    /// Presses with no pointer movement before them.
+    ClicksWithoutApproach,
+}
+
+/// One signal and its strength.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    /// Which signal.
+    pub kind: SignalKind,
+    /// 0 (absent) to 1 (certain).
+    pub strength: f64,
+}
+
+/// The automation verdict of a window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct AutomationReport {
+    /// 0 (human) to 1 (automated).
+    pub score: f64,
+    /// The signals present (strength > 0).
+    pub signals: Vec<Signal>,
+}
+
+/// Combines signals: `1 - Π(1 - 0.4·s)`.
+pub fn combine(signals: &[Signal]) -> f64 {
+    1.0 - signals
+        .iter()
+        .map(|s| 1.0 - SIGNAL_WEIGHT * s.strength.clamp(0.0, 1.0))
+        .product::<f64>()
+}
+
+/// Collects automation evidence from every event of a window, trusted or not.
+#[derive(Debug, Clone, Default)]
+pub struct AutomationTracker {
+    events: u32,
+    untrusted: u32,
+    dd: Vec<f64>,
+    holds: Vec<f64>,
+    last_down: Option<f64>,
+    open: Vec<(u32, f64)>,
+    moves_with_movement: u32,
+    frozen_moves: u32,
+    last_move: Option<(f64, f64, f64)>,
+    presses: u32,
+    presses_without_approach: u32,
+}
+
+fn push_bounded(v: &mut Vec<f64>, x: f64) {
+    if v.len() < MAX_INTERVALS {
+        v.push(x);
+    }
+}
+
+fn cv(v: &[f64]) -> Option<f64> {
+    if v.len() < crate::features::stats::MIN_BUCKET {
+        return None;
+    }
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    if m <= 0.0 {
+        return None;
+    }
+    let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
+    Some(var.sqrt() / m)
+}
+
+impl AutomationTracker {
+    /// A fresh tracker.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds one event (trusted or not).
+    pub fn push(&mut self, ev: &InputEvent) {
+        self.events += 1;
+        if !ev.trusted() {
+            self.untrusted += 1;
+        }
+        match ev {
+            InputEvent::Key(k) if k.down => {
+                if let Some(prev) = self.last_down {
+                    let gap = k.t - prev;
+                    if (0.0..PAUSE_MS).contains(&gap) {
+                        push_bounded(&mut self.dd, gap);
+                    }
+                }
+                self.last_down = Some(k.t);
+                if self.open.len() < 16 {
+                    self.open.push((k.press, k.t));
+                }
+            }
+            InputEvent::Key(k) => {
+                if let Some(i) = self.open.iter().position(|o| o.0 == k.press) {
+                    let (_, down) = self.open.swap_remove(i);
+                    push_bounded(&mut self.holds, k.t - down);
+                }
+            }
+            InputEvent::Pointer(p) if p.kind == PointerKind::Mouse => match p.phase {
+                PointerPhase::Move => {
+                    if let (Some((_, lx, ly)), Some((mx, my))) = (self.last_move, p.movement) {
+                        if lx != p.x || ly != p.y {
+                            self.moves_with_movement += 1;
+                            if mx == 0.0 && my == 0.0 {
+                                self.frozen_moves += 1;
+                            }
+                        }
+                    }
+                    self.last_move = Some((p.t, p.x, p.y));
+                }
+                PointerPhase::Down => {
+                    self.presses += 1;
+                    let approached = self
+                        .last_move
+                        .is_some_and(|(t, _, _)| p.t - t <= APPROACH_MS);
+                    if !approached {
+                        self.presses_without_approach += 1;
+                    }
+                }
+                PointerPhase::Up => {}
+            },
+            _ => {}
+        }
+    }
+
+    /// Events seen in this window.
+    pub fn events(&self) -> u32 {
+        self.events
+    }
+
+    /// Untrusted events seen in this window.
+    pub fn untrusted(&self) -> u32 {
+        self.untrusted
+    }
+
+    /// The window's report, given the pointer windows and `navigator.webdriver`; resets the
+    /// per-window counts.
+    pub fn finish(&mut self, pointer: &[PointerWindow], webdriver: bool) -> AutomationReport {
+        let mut signals = Vec::new();
+        let mut add = |kind, strength: f64| {
+            if strength > 0.0 {
+                signals.push(Signal {
+                    kind,
+                    strength: strength.min(1.0),
+                });
+            }
+        };
+        if self.events > 0 {
+            // Half the events or more untrusted is full strength: a page's own synthetic events
+            // (frameworks re-dispatching clicks) stay a small minority.
+            add(
+                SignalKind::UntrustedEvents,
+                2.0 * self.untrusted as f64 / self.events as f64,
+            );
+        }
+        add(SignalKind::Webdriver, if webdriver { 1.0 } else { 0.0 });
+        let regular = [cv(&self.dd), cv(&self.holds)]
+            .into_iter()
+            .flatten()
+            .map(|c| ((CV_HUMAN - c) / (CV_HUMAN - CV_MACHINE)).clamp(0.0, 1.0))
+            .fold(0.0, f64::max);
+        add(SignalKind::PeriodicTyping, regular);
+        let (actions, robotic) = pointer.iter().fold((0, 0), |(a, r), w| {
+            (a + w.actions, r + w.robotic_actions)
+        });
+        if actions > 0 {
+            // A quarter of the actions ruler-straight at constant speed is full strength.
+            add(
+                SignalKind::RoboticPointer,
+                4.0 * robotic as f64 / actions as f64,
+            );
+        }
+        if self.moves_with_movement >= crate::features::stats::MIN_BUCKET as u32 {
+            add(
+                SignalKind::FrozenMovement,
+                self.frozen_moves as f64 / self.moves_with_movement as f64,
+            );
+        }
+        // Two presses at least: one click right after a page load may have no approach.
+        if self.presses >= 2 {
+            add(
+                SignalKind::ClicksWithoutApproach,
+                self.presses_without_approach as f64 / self.presses as f64,
+            );
+        }
+        let last_down = self.last_down;
+        let last_move = self.last_move;
+        let open = std::mem::take(&mut self.open);
+        *self = AutomationTracker {
+            last_down,
+            last_move,
+            open,
+            ..Default::default()
+        };
+        AutomationReport {
+            score: combine(&signals),
+            signals,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::event::{KeyClass, KeyEvent};
+
+    fn key(t: f64, down: bool, press: u32, trusted: bool) -> InputEvent {
+        InputEvent::Key(KeyEvent {
+            t,
+            down,
+            class: KeyClass::LetterLeft,
+            press,
+            trusted,
+        })
+    }
+
+    #[test]
+    fn one_signal_never_decides() {
+        for kind in [SignalKind::Webdriver, SignalKind::PeriodicTyping] {
+            assert!(combine(&[Signal { kind, strength: 1.0 }]) < AUTOMATION_VERDICT);
+        }
+        let two = [
+            Signal {
+                kind: SignalKind::Webdriver,
+                strength: 1.0,
+            },
+            Signal {
+                kind: SignalKind::PeriodicTyping,
+                strength: 1.0,
+            },
+        ];
+        assert!(combine(&two) >= AUTOMATION_VERDICT);
+    }
+
+    #[test]
+    fn scripted_typing_is_flagged_human_is_not() {
+        let mut bot = AutomationTracker::new();
+        for i in 0..20 {
+            bot.push(&key(i as f64 * 50.0, true, i, false));
+            bot.push(&key(i as f64 * 50.0 + 10.0, false, i, false));
+        }
+        let r = bot.finish(&[], true);
+        assert!(r.score >= AUTOMATION_VERDICT, "{r:?}");
+
+        let mut human = AutomationTracker::new();
+        let gaps = [180.0, 95.0, 240.0, 130.0, 310.0, 160.0, 110.0, 205.0];
+        let holds = [95.0, 70.0, 120.0, 88.0, 101.0, 64.0, 79.0, 133.0];
+        let mut t = 0.0;
+        for i in 0..40 {
+            human.push(&key(t, true, i, true));
+            human.push(&key(t + holds[i as usize % 8], false, i, true));
+            t += gaps[(i as usize * 3) % 8];
+        }
+        let r = human.finish(&[], false);
+        assert_eq!(r.score, 0.0, "{r:?}");
+    }
+}

@@ -1,0 +1,171 @@
+//! Telltale's fixed-text detector.
+//!
+//! Four choices, each general rather than fitted to a data set:
+//! 1. **Log-like timing scale.** Keystroke times are roughly log-normal (Killourhy and Maxion's data
+//!    and most since): a transform `sign(t)·ln(1 + |t|/τ)` makes a hold of 80 vs 100 ms as far apart
+//!    as 160 vs 200 ms, and stays defined for negative up-down times (overlapping keys).
+//! 2. **Ageing.** The profile is an exponentially weighted mean and variance: typing a memorised
+//!    text speeds up and settles with practice, and the recent entries describe the user best.
+//! 3. **Robust updates.** Each new entry is clipped to a few standard deviations of the profile
+//!    before it updates it, so one distracted entry cannot widen the profile.
+//! 4. **Bounded per-feature evidence.** The score is the mean of per-feature |z|, each capped: one
+//!    wildly deviating timing (a hesitation) weighs no more than a few consistent deviations.
+
+use serde::{Deserialize, Serialize};
+
+use super::{check_train, Detector, Model};
+use crate::error::Error;
+use crate::features::stats::Running;
+
+/// Parameters of [`TelltaleFixed`], checked once by [`TelltaleFixedParams::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelltaleFixedParams {
+    /// Scale of the log transform in ms. 10 ms is the typing-timing floor: below it, differences
+    /// are key-switch bounce and timer resolution (browsers round `timeStamp` to 0.1 ms–1 ms and
+    /// some to 16.7 ms), so the transform is near-linear there and logarithmic above.
+    pub tau_ms: f64,
+    /// Entries after which an old entry weighs half. 100: a worker logs in a few times a day, so a
+    /// profile follows a month or two of drift while averaging over enough entries to be stable.
+    pub half_life: f64,
+    /// |z| cap per feature in the score. 3: beyond three standard deviations a timing is an
+    /// outlier whatever its size (the usual 3-sigma rule).
+    pub cap: f64,
+    /// Incoming entries are clipped to this many standard deviations before updating. 3, as `cap`.
+    pub clip: f64,
+    /// Entries before clipping starts: the variance of fewer is too unreliable to clip against.
+    /// 10, the smallest sample with a usable standard deviation estimate (relative SE ≈ 24%).
+    pub warmup: u32,
+}
+
+impl Default for TelltaleFixedParams {
+    fn default() -> Self {
+        TelltaleFixedParams {
+            tau_ms: 10.0,
+            half_life: 100.0,
+            cap: 3.0,
+            clip: 3.0,
+            warmup: 10,
+        }
+    }
+}
+
+impl TelltaleFixedParams {
+    /// Checks every parameter; the result is a valid detector.
+    pub fn check(self) -> Result<TelltaleFixed, Error> {
+        let positive = |name, v: f64| {
+            if v.is_finite() && v > 0.0 {
+                Ok(())
+            } else {
+                Err(Error::InvalidParameter {
+                    name,
+                    reason: "must be a positive number",
+                })
+            }
+        };
+        positive("tau_ms", self.tau_ms)?;
+        positive("half_life", self.half_life)?;
+        positive("cap", self.cap)?;
+        positive("clip", self.clip)?;
+        Ok(TelltaleFixed { params: self })
+    }
+}
+
+/// Telltale's fixed-text detector (see the module docs). Build it with
+/// [`TelltaleFixedParams::check`] or take the default.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct TelltaleFixed {
+    params: TelltaleFixedParams,
+}
+
+/// A fitted, streaming-updatable fixed-text profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TelltaleFixedModel {
+    /// Parameters it was built with.
+    pub params: TelltaleFixedParams,
+    /// Per-feature ageing statistics in transformed space.
+    pub stats: Vec<Running>,
+}
+
+/// Smallest standard deviation in transformed units: about 1% of a timing, under which a user's
+/// spread is below timer resolution and would make every other entry look infinitely far.
+const MIN_SD: f64 = 0.01;
+
+impl TelltaleFixedModel {
+    /// An empty profile for vectors of `dims` timings.
+    pub fn new(params: TelltaleFixedParams, dims: usize) -> Self {
+        TelltaleFixedModel {
+            params,
+            stats: vec![Running::default(); dims],
+        }
+    }
+
+    /// Entries learned so far.
+    pub fn samples(&self) -> u64 {
+        self.stats.first().map_or(0, |s| s.n)
+    }
+
+    fn transform(&self, t: f64) -> f64 {
+        t.signum() * (t.abs() / self.params.tau_ms).ln_1p()
+    }
+
+    fn sd(&self, s: &Running) -> f64 {
+        s.sd().max(MIN_SD)
+    }
+
+    /// Per-feature z-scores of `x` (transformed space).
+    pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
+        x.iter()
+            .zip(&self.stats)
+            .map(|(v, s)| (self.transform(*v) - s.mean) / self.sd(s))
+            .collect()
+    }
+
+    /// Learns one entry (clipped once past warm-up).
+    pub fn update(&mut self, x: &[f64]) -> Result<(), Error> {
+        if x.len() != self.stats.len() {
+            return Err(Error::DimensionMismatch {
+                expected: self.stats.len(),
+                got: x.len(),
+            });
+        }
+        if x.iter().any(|v| !v.is_finite()) {
+            return Err(Error::NotFinite { what: "timing" });
+        }
+        let decay = 0.5f64.powf(1.0 / self.params.half_life);
+        let clip = self.samples() >= self.params.warmup as u64;
+        for (v, s) in x.iter().zip(self.stats.iter_mut()) {
+            let mut y = v.signum() * (v.abs() / self.params.tau_ms).ln_1p();
+            if clip {
+                let sd = s.sd().max(MIN_SD);
+                y = y.clamp(
+                    s.mean - self.params.clip * sd,
+                    s.mean + self.params.clip * sd,
+                );
+            }
+            s.push(y, decay);
+        }
+        Ok(())
+    }
+}
+
+impl Model for TelltaleFixedModel {
+    fn score(&self, x: &[f64]) -> f64 {
+        let cap = self.params.cap;
+        let z = self.z_scores(x);
+        z.iter().map(|z| z.abs().min(cap)).sum::<f64>() / z.len().max(1) as f64
+    }
+}
+
+impl Detector for TelltaleFixed {
+    type Model = TelltaleFixedModel;
+    fn fit(&self, train: &[Vec<f64>]) -> Result<TelltaleFixedModel, Error> {
+        let d = check_train(train, 2)?;
+        let mut m = TelltaleFixedModel::new(self.params, d);
+        for row in train {
+            m.update(row)?;
+        }
+        Ok(m)
+    }
+}

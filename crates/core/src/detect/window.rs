@@ -1,0 +1,166 @@
+//! The detector for free-text and pointer windows. A window is a set of named features (medians,
+//! quartiles and rates of its buckets, see [`crate::features::Feature`]); which ones exist varies
+//! from window to window (a bucket under five events is left out), so the profile keeps an ageing
+//! mean and variance per feature name and a window is compared on the features it shares with the
+//! profile: the mean of capped per-feature |z|, like [`super::TelltaleFixed`].
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::Error;
+use crate::features::stats::Running;
+use crate::features::Feature;
+
+/// Parameters of [`WindowModel`], checked once by [`WindowParams::check`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowParams {
+    /// Windows after which an old window weighs half. 200 windows of 30 s is about 100 minutes of
+    /// active typing or pointing: a few working days of a worker's input.
+    pub half_life: f64,
+    /// |z| cap per feature (3-sigma rule).
+    pub cap: f64,
+    /// Incoming windows are clipped to this many standard deviations before updating.
+    pub clip: f64,
+    /// Windows a feature needs in the profile before it is compared: a standard deviation from
+    /// fewer than 3 values is meaningless.
+    pub min_windows: u64,
+}
+
+impl Default for WindowParams {
+    fn default() -> Self {
+        WindowParams {
+            half_life: 200.0,
+            cap: 3.0,
+            clip: 3.0,
+            min_windows: 3,
+        }
+    }
+}
+
+impl WindowParams {
+    /// Checks every parameter.
+    pub fn check(self) -> Result<WindowParams, Error> {
+        for (name, v) in [
+            ("half_life", self.half_life),
+            ("cap", self.cap),
+            ("clip", self.clip),
+        ] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(Error::InvalidParameter {
+                    name,
+                    reason: "must be a positive number",
+                });
+            }
+        }
+        if self.min_windows < 2 {
+            return Err(Error::InvalidParameter {
+                name: "min_windows",
+                reason: "must be at least 2",
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// Smallest standard deviation in comparison units (1% on a log scale).
+const MIN_SD: f64 = 0.01;
+/// Windows before clipping starts (as in the fixed-text detector).
+const WARMUP: u64 = 10;
+
+/// One feature's deviation from the profile.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deviation {
+    /// Words for the feature.
+    pub label: String,
+    /// z-score.
+    pub z: f64,
+    /// The window's value minus the profile's mean, in comparison units.
+    pub diff: f64,
+    /// Whether the feature is a log (diff reads as a ratio).
+    pub log: bool,
+}
+
+impl Deviation {
+    /// A sentence for a reviewer: "hold times of right-hand letters 38% above usual".
+    pub fn reason(&self) -> String {
+        let dir = if self.diff >= 0.0 { "above" } else { "below" };
+        if self.log {
+            let pct = (self.diff.abs().exp() - 1.0) * 100.0;
+            format!("{} {:.0}% {dir} usual", self.label, pct)
+        } else {
+            format!("{} {:.2} {dir} usual", self.label, self.diff.abs())
+        }
+    }
+}
+
+/// A profile of windows: ageing statistics per feature name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct WindowModel {
+    /// Parameters.
+    pub params: WindowParams,
+    /// Windows learned.
+    pub windows: u64,
+    /// Statistics per feature name.
+    pub features: BTreeMap<String, Running>,
+}
+
+impl WindowModel {
+    /// An empty profile.
+    pub fn new(params: WindowParams) -> Self {
+        WindowModel {
+            params,
+            windows: 0,
+            features: BTreeMap::new(),
+        }
+    }
+
+    /// Learns one window.
+    pub fn update(&mut self, window: &[Feature]) {
+        let decay = 0.5f64.powf(1.0 / self.params.half_life);
+        self.windows += 1;
+        for f in window.iter().filter(|f| f.value.is_finite()) {
+            let s = self.features.entry(f.name.clone()).or_default();
+            let mut y = f.value;
+            if s.n >= WARMUP {
+                let sd = s.sd().max(MIN_SD);
+                y = y.clamp(s.mean - self.params.clip * sd, s.mean + self.params.clip * sd);
+            }
+            s.push(y, decay);
+        }
+    }
+
+    /// Deviations of the features this window shares with the profile, largest |z| first.
+    pub fn deviations(&self, window: &[Feature]) -> Vec<Deviation> {
+        let mut d: Vec<Deviation> = window
+            .iter()
+            .filter_map(|f| {
+                let s = self.features.get(&f.name)?;
+                if s.n < self.params.min_windows || !f.value.is_finite() {
+                    return None;
+                }
+                let diff = f.value - s.mean;
+                Some(Deviation {
+                    label: f.label.clone(),
+                    z: diff / s.sd().max(MIN_SD),
+                    diff,
+                    log: f.log,
+                })
+            })
+            .collect();
+        d.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()));
+        d
+    }
+
+    /// Anomaly score: mean capped |z| over shared features; `None` when none is shared.
+    pub fn score(&self, window: &[Feature]) -> Option<f64> {
+        let d = self.deviations(window);
+        if d.is_empty() {
+            return None;
+        }
+        let cap = self.params.cap;
+        Some(d.iter().map(|d| d.z.abs().min(cap)).sum::<f64>() / d.len() as f64)
+    }
+}

@@ -1,0 +1,392 @@
+//! Free-text windows: everything typed outside fixed-text fields, summarised per window as
+//! per-class hold times, per class-pair down-down / up-down times, speed, pauses, bursts and
+//! corrections. Buckets with fewer than [`MIN_BUCKET`] events are left out.
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{Dist, MIN_BUCKET};
+use super::Feature;
+use crate::event::{KeyClass, KeyEvent};
+
+/// A gap between keydowns of at least this long is a pause and ends a burst: the 2-second
+/// threshold of writing-process research (Chenoweth and Hayes 2001, "P-bursts").
+pub const PAUSE_MS: f64 = 2000.0;
+/// Keys held at once that are tracked; more is beyond any keyboard's rollover in practice (USB
+/// boot protocol reports six), so the oldest open press is dropped.
+const MAX_OPEN: usize = 16;
+/// A press with no keyup after this long is treated as a lost keyup (focus moved away mid-press):
+/// no hold is recorded for it. Deliberate holds of modifiers during shortcuts last about a second.
+pub const STUCK_MS: f64 = 10_000.0;
+/// Values kept per bucket in one window. A window closes at 200 key events by default
+/// (DESIGN.md), so this bound only matters for misconfigured windows; it keeps memory fixed.
+const MAX_PER_BUCKET: usize = 512;
+const PAIRS: usize = KeyClass::COUNT * KeyClass::COUNT;
+
+/// Hold-time distribution of one key class.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClassHold {
+    /// The key class.
+    pub class: KeyClass,
+    /// Hold times (keydown to keyup) in ms.
+    pub hold: Dist,
+}
+
+/// Timings between consecutive presses of two classes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PairTiming {
+    /// Class of the first key.
+    pub from: KeyClass,
+    /// Class of the second key.
+    pub to: KeyClass,
+    /// Down-down times in ms (omitted with fewer than five).
+    pub dd: Option<Dist>,
+    /// Up-down times in ms, negative when keys overlap (omitted with fewer than five).
+    pub ud: Option<Dist>,
+}
+
+/// The summary of one free-text window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyWindow {
+    /// Key presses in the window.
+    pub keys: u32,
+    /// Presses per minute of active typing (pauses excluded).
+    pub speed_kpm: f64,
+    /// Hold times per key class.
+    pub holds: Vec<ClassHold>,
+    /// Down-down and up-down times per class pair.
+    pub pairs: Vec<PairTiming>,
+    /// Pauses (gaps >= 2 s between keydowns).
+    pub pauses: u32,
+    /// Median pause length in ms (present with at least five pauses).
+    pub pause_median_ms: Option<f64>,
+    /// Mean presses per burst (run of presses without a pause).
+    pub burst_mean_keys: f64,
+    /// Share of presses that were Backspace or Delete.
+    pub correction_rate: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Open {
+    press: u32,
+    class: KeyClass,
+    down: f64,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Prev {
+    press: u32,
+    class: KeyClass,
+    down: f64,
+    up: Option<f64>,
+}
+
+/// Streams key events into free-text windows. State persists across windows, so a key held across
+/// a window boundary counts in the window where it is released.
+#[derive(Debug, Clone)]
+pub struct KeyWindowBuilder {
+    open: Vec<Open>,
+    prev: Option<Prev>,
+    /// An up-down time waiting for the previous key's keyup (rollover): (pair, next keydown, previous press).
+    pending_ud: Option<(usize, f64, u32)>,
+    holds: Vec<Vec<f64>>,
+    dd: Vec<Vec<f64>>,
+    ud: Vec<Vec<f64>>,
+    pause_lengths: Vec<f64>,
+    keys: u32,
+    deletes: u32,
+    bursts: u32,
+    active_ms: f64,
+}
+
+impl Default for KeyWindowBuilder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn push_bounded(v: &mut Vec<f64>, x: f64) {
+    if v.len() < MAX_PER_BUCKET {
+        v.push(x);
+    }
+}
+
+impl KeyWindowBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        KeyWindowBuilder {
+            open: Vec::with_capacity(MAX_OPEN),
+            prev: None,
+            pending_ud: None,
+            holds: vec![Vec::new(); KeyClass::COUNT],
+            dd: vec![Vec::new(); PAIRS],
+            ud: vec![Vec::new(); PAIRS],
+            pause_lengths: Vec::new(),
+            keys: 0,
+            deletes: 0,
+            bursts: 0,
+            active_ms: 0.0,
+        }
+    }
+
+    /// Key presses in the current window so far.
+    pub fn keys(&self) -> u32 {
+        self.keys
+    }
+
+    /// Adds one (validated, trusted) key event.
+    pub fn push(&mut self, ev: &KeyEvent) {
+        if ev.down {
+            self.key_down(ev);
+        } else {
+            self.key_up(ev);
+        }
+    }
+
+    fn key_down(&mut self, ev: &KeyEvent) {
+        self.open.retain(|o| ev.t - o.down < STUCK_MS);
+        if self.open.len() >= MAX_OPEN {
+            self.open.remove(0);
+        }
+        self.open.push(Open {
+            press: ev.press,
+            class: ev.class,
+            down: ev.t,
+        });
+        self.keys += 1;
+        if ev.class == KeyClass::Delete {
+            self.deletes += 1;
+        }
+        self.pending_ud = None;
+        match self.prev {
+            Some(p) if ev.t >= p.down => {
+                let gap = ev.t - p.down;
+                if gap >= PAUSE_MS {
+                    push_bounded(&mut self.pause_lengths, gap);
+                    self.bursts += 1;
+                } else {
+                    self.active_ms += gap;
+                    let pair = p.class.index() * KeyClass::COUNT + ev.class.index();
+                    push_bounded(&mut self.dd[pair], gap);
+                    match p.up {
+                        Some(up) => push_bounded(&mut self.ud[pair], ev.t - up),
+                        None => self.pending_ud = Some((pair, ev.t, p.press)),
+                    }
+                }
+            }
+            _ => self.bursts += 1,
+        }
+        self.prev = Some(Prev {
+            press: ev.press,
+            class: ev.class,
+            down: ev.t,
+            up: None,
+        });
+    }
+
+    fn key_up(&mut self, ev: &KeyEvent) {
+        let Some(i) = self.open.iter().position(|o| o.press == ev.press) else {
+            return; // keyup without its keydown (pressed before start, or dropped as stuck)
+        };
+        let o = self.open.remove(i);
+        if ev.t >= o.down {
+            push_bounded(&mut self.holds[o.class.index()], ev.t - o.down);
+        }
+        if let Some(p) = self.prev.as_mut().filter(|p| p.press == ev.press) {
+            p.up = Some(ev.t);
+        }
+        if let Some((pair, next_down, prev_press)) = self.pending_ud {
+            if prev_press == ev.press {
+                push_bounded(&mut self.ud[pair], next_down - ev.t);
+                self.pending_ud = None;
+            }
+        }
+    }
+
+    /// Closes the window: its summary if it had at least [`MIN_BUCKET`] presses, else `None`
+    /// (its events are then discarded). Open presses and the previous key carry over.
+    pub fn finish(&mut self) -> Option<KeyWindow> {
+        let keys = std::mem::take(&mut self.keys);
+        let deletes = std::mem::take(&mut self.deletes);
+        let bursts = std::mem::take(&mut self.bursts);
+        let active_ms = std::mem::take(&mut self.active_ms);
+        let mut pauses = std::mem::take(&mut self.pause_lengths);
+        let holds: Vec<ClassHold> = KeyClass::ALL
+            .iter()
+            .filter_map(|&class| {
+                let hold = Dist::of(&mut self.holds[class.index()]);
+                self.holds[class.index()].clear();
+                hold.map(|hold| ClassHold { class, hold })
+            })
+            .collect();
+        let mut pairs = Vec::new();
+        for (i, (dd, ud)) in self.dd.iter_mut().zip(self.ud.iter_mut()).enumerate() {
+            let (ddd, udd) = (Dist::of(dd), Dist::of(ud));
+            dd.clear();
+            ud.clear();
+            if ddd.is_some() || udd.is_some() {
+                pairs.push(PairTiming {
+                    from: KeyClass::ALL[i / KeyClass::COUNT],
+                    to: KeyClass::ALL[i % KeyClass::COUNT],
+                    dd: ddd,
+                    ud: udd,
+                });
+            }
+        }
+        if (keys as usize) < MIN_BUCKET {
+            return None;
+        }
+        let pause_median_ms = Dist::of(&mut pauses).map(|d| d.q50);
+        let intervals = keys.saturating_sub(bursts.max(1)) as f64;
+        Some(KeyWindow {
+            keys,
+            speed_kpm: if active_ms > 0.0 {
+                intervals * 60_000.0 / active_ms
+            } else {
+                0.0
+            },
+            holds,
+            pairs,
+            pauses: pauses.len() as u32,
+            pause_median_ms,
+            burst_mean_keys: keys as f64 / bursts.max(1) as f64,
+            correction_rate: deletes as f64 / keys as f64,
+        })
+    }
+}
+
+impl KeyWindow {
+    /// The window's features for detection: medians and spreads of every bucket, speed, bursts
+    /// and corrections.
+    pub fn features(&self) -> Vec<Feature> {
+        let mut f = Vec::new();
+        for h in &self.holds {
+            let c = h.class.describe();
+            f.push(Feature::log(
+                format!("key.hold.{}.q50", h.class.name()),
+                format!("hold times of {c}"),
+                h.hold.q50,
+            ));
+            f.push(Feature::log(
+                format!("key.hold.{}.iqr", h.class.name()),
+                format!("spread of hold times of {c}"),
+                h.hold.q75 - h.hold.q25,
+            ));
+        }
+        for p in &self.pairs {
+            let (a, b) = (p.from.describe(), p.to.describe());
+            if let Some(dd) = &p.dd {
+                f.push(Feature::log(
+                    format!("key.dd.{}.{}.q50", p.from.name(), p.to.name()),
+                    format!("time from {a} to {b}"),
+                    dd.q50,
+                ));
+            }
+            if let Some(ud) = &p.ud {
+                f.push(Feature::linear(
+                    format!("key.ud.{}.{}.q50", p.from.name(), p.to.name()),
+                    format!("gap between releasing {a} and pressing {b}"),
+                    ud.q50,
+                ));
+            }
+        }
+        f.push(Feature::log(
+            "key.speed".into(),
+            "typing speed".into(),
+            self.speed_kpm,
+        ));
+        f.push(Feature::log(
+            "key.burst".into(),
+            "keys per burst".into(),
+            self.burst_mean_keys,
+        ));
+        f.push(Feature::linear(
+            "key.corrections".into(),
+            "correction rate".into(),
+            self.correction_rate,
+        ));
+        f.retain(|x| x.value.is_finite());
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ev(t: f64, down: bool, press: u32, class: KeyClass) -> KeyEvent {
+        KeyEvent {
+            t,
+            down,
+            class,
+            press,
+            trusted: true,
+        }
+    }
+
+    #[test]
+    fn key_held_across_window_boundary_counts_where_released() {
+        let mut b = KeyWindowBuilder::new();
+        for i in 0..5 {
+            let t = i as f64 * 200.0;
+            b.push(&ev(t, true, i, KeyClass::LetterLeft));
+            b.push(&ev(t + 90.0, false, i, KeyClass::LetterLeft));
+        }
+        b.push(&ev(1000.0, true, 99, KeyClass::Space));
+        let w1 = b.finish().unwrap();
+        assert_eq!(w1.keys, 6);
+        assert!(w1.holds.iter().all(|h| h.class != KeyClass::Space));
+        b.push(&ev(1120.0, false, 99, KeyClass::Space));
+        for i in 0..5 {
+            let t = 1200.0 + i as f64 * 200.0;
+            b.push(&ev(t, true, 100 + i, KeyClass::Space));
+            b.push(&ev(t + 50.0, false, 100 + i, KeyClass::Space));
+        }
+        let w2 = b.finish().unwrap();
+        let space = w2.holds.iter().find(|h| h.class == KeyClass::Space).unwrap();
+        assert_eq!(space.hold.n, 6);
+        assert_eq!(space.hold.q75, 50.0);
+        assert!((space.hold.mean - (120.0 + 5.0 * 50.0) / 6.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn missing_keyups_are_dropped_not_counted() {
+        let mut b = KeyWindowBuilder::new();
+        for i in 0..6 {
+            b.push(&ev(i as f64 * 100.0, true, i, KeyClass::Digit));
+        }
+        b.push(&ev(20_000.0, true, 50, KeyClass::Digit));
+        let w = b.finish().unwrap();
+        assert!(w.holds.is_empty());
+        assert_eq!(b.open.len(), 1);
+    }
+
+    #[test]
+    fn rollover_up_down_is_negative() {
+        let mut b = KeyWindowBuilder::new();
+        for i in 0..5u32 {
+            let t = i as f64 * 300.0;
+            b.push(&ev(t, true, 2 * i, KeyClass::LetterLeft));
+            b.push(&ev(t + 60.0, true, 2 * i + 1, KeyClass::LetterRight));
+            b.push(&ev(t + 100.0, false, 2 * i, KeyClass::LetterLeft));
+            b.push(&ev(t + 150.0, false, 2 * i + 1, KeyClass::LetterRight));
+        }
+        let w = b.finish().unwrap();
+        let lr = w
+            .pairs
+            .iter()
+            .find(|p| p.from == KeyClass::LetterLeft && p.to == KeyClass::LetterRight)
+            .unwrap();
+        assert_eq!(lr.ud.unwrap().q50, -40.0);
+        assert_eq!(lr.dd.unwrap().q50, 60.0);
+    }
+
+    #[test]
+    fn too_few_keys_give_no_window() {
+        let mut b = KeyWindowBuilder::new();
+        b.push(&ev(0.0, true, 1, KeyClass::Digit));
+        assert!(b.finish().is_none());
+    }
+}

@@ -1,0 +1,50 @@
+//! Feature extraction: fixed-text samples, free-text windows and pointer windows.
+
+pub mod fixed;
+pub mod keys;
+pub mod pointer;
+pub mod stats;
+
+pub use fixed::{timing_vector, FixedEntry, FixedSample};
+pub use keys::{KeyWindow, KeyWindowBuilder};
+pub use pointer::{ActionFeatures, ActionType, PointerWindow, PointerWindowBuilder};
+pub use stats::{Dist, Running};
+
+/// One named feature of a window, in the space the detector compares it in.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Feature {
+    /// Stable name (`key.hold.letter_right.q50`), the key of the profile's statistics.
+    pub name: String,
+    /// Words for a reviewer ("hold times of right-hand letters").
+    pub label: String,
+    /// Value in comparison space: the natural log of a positive magnitude, or the raw value.
+    pub value: f64,
+    /// Whether `value` is a log (so differences read as ratios in reasons).
+    pub log: bool,
+}
+
+/// Smallest magnitude taken before a log: 1e-3 of the unit keeps a zero (a speed of 0, an IQR of
+/// 0 from identical timings) finite without changing any realistic value.
+const LOG_FLOOR: f64 = 1e-3;
+
+impl Feature {
+    /// A positive magnitude, compared on a log scale.
+    pub fn log(name: String, label: String, raw: f64) -> Self {
+        Feature {
+            name,
+            label,
+            value: raw.max(LOG_FLOOR).ln(),
+            log: true,
+        }
+    }
+
+    /// A value compared as it is.
+    pub fn linear(name: String, label: String, raw: f64) -> Self {
+        Feature {
+            name,
+            label,
+            value: raw,
+            log: false,
+        }
+    }
+}

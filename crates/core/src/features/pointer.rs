@@ -1,0 +1,551 @@
+//! Pointer windows: movement cut into actions (mouse-move, point-click, drag-drop), each described
+//! by speed, acceleration, jerk, curvature, straightness and more (Ahmed and Traore 2007; Feher et
+//! al. 2012; Antal et al. 2021), then summarised per window and pointer kind as distributions.
+//! Positions are only differenced here: no coordinate reaches a summary.
+
+use serde::{Deserialize, Serialize};
+
+use super::stats::{Dist, MIN_BUCKET};
+use super::Feature;
+use crate::event::{PointerEvent, PointerKind, PointerPhase};
+
+/// A pause of at least this long ends an action: the split used by the SapiMouse and Balabit
+/// mouse-dynamics work, where 500 ms separates the end of one aimed movement from the next.
+pub const ACTION_PAUSE_MS: f64 = 500.0;
+/// Actions need at least five points: with four or fewer there are too few segments for an
+/// acceleration, let alone a jerk (DESIGN.md: "≤ 4 points dropped").
+pub const MIN_POINTS: usize = 5;
+/// Points kept per action; a longer movement is cut. At 1000 Hz this is a second of continuous
+/// motion, longer than any aimed movement.
+pub const MAX_POINTS: usize = 1024;
+/// Actions kept per pointer kind in one window (bounded memory). At one action every 0.3 s, a
+/// default 30 s window holds about 100.
+pub const MAX_ACTIONS: usize = 512;
+/// A turn sharper than 45 degrees between consecutive segments is a critical point.
+const CRITICAL_TURN: f64 = std::f64::consts::FRAC_PI_4;
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionType {
+    /// Movement that ended in a pause.
+    MouseMove,
+    /// Movement that ended with a button press.
+    PointClick,
+    /// Movement with a button held, ended by its release.
+    DragDrop,
+}
+
+/// One sampled position (collector-internal).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// Time in ms.
+    pub t: f64,
+    /// x in CSS pixels.
+    pub x: f64,
+    /// y in CSS pixels.
+    pub y: f64,
+}
+
+/// Names of the per-action features, in [`ActionFeatures::values`] order.
+pub const ACTION_FEATURES: [&str; 14] = [
+    "duration_ms",
+    "path_px",
+    "straightness",
+    "speed_mean",
+    "speed_sd",
+    "speed_max",
+    "accel_mean",
+    "accel_sd",
+    "jerk_mean",
+    "curvature_mean",
+    "angular_speed_mean",
+    "deviation_px",
+    "critical_points",
+    "peak_time_frac",
+];
+
+/// Words for each action feature, for reasons shown to a reviewer.
+const ACTION_LABELS: [&str; 14] = [
+    "movement duration",
+    "movement length",
+    "straightness of movements",
+    "pointer speed",
+    "variation of pointer speed",
+    "peak pointer speed",
+    "pointer acceleration",
+    "variation of acceleration",
+    "pointer jerk",
+    "path curvature",
+    "turning speed",
+    "deviation from the straight path",
+    "sharp turns per movement",
+    "time to peak speed",
+];
+
+/// Features that are shares or counts and compared linearly; the rest are positive magnitudes
+/// compared on a log scale (they vary multiplicatively across users and devices).
+const LINEAR: [bool; 14] = [
+    false, false, true, false, false, false, false, false, false, false, false, false, true, true,
+];
+
+/// The features of one action.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ActionFeatures {
+    /// How the action ended.
+    pub kind: ActionType,
+    /// Direction of the chord start→end in 8 bins of 45° (0 = rightwards, counter-clockwise on
+    /// screen).
+    pub direction: u8,
+    /// Values named by [`ACTION_FEATURES`]: ms, px, px/s, px/s², px/s³, rad/px, rad/s.
+    pub values: [f64; 14],
+}
+
+fn wrap_angle(a: f64) -> f64 {
+    let mut a = a;
+    while a > std::f64::consts::PI {
+        a -= std::f64::consts::TAU;
+    }
+    while a < -std::f64::consts::PI {
+        a += std::f64::consts::TAU;
+    }
+    a
+}
+
+/// Computes the features of one action. Points with a time not after the previous point's
+/// (coalesced duplicates) are skipped. `None` when fewer than [`MIN_POINTS`] remain, the action
+/// has no duration, or the pointer did not move.
+pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures> {
+    let mut pts: Vec<Point> = Vec::with_capacity(raw.len());
+    for p in raw {
+        if pts.last().is_none_or(|l: &Point| p.t > l.t) {
+            pts.push(*p);
+        }
+    }
+    if pts.len() < MIN_POINTS {
+        return None;
+    }
+    let (first, last) = (pts[0], pts[pts.len() - 1]);
+    let duration = last.t - first.t;
+    let (cx, cy) = (last.x - first.x, last.y - first.y);
+    let chord = cx.hypot(cy);
+    let mut path = 0.0;
+    let mut speeds: Vec<f64> = Vec::with_capacity(pts.len() - 1);
+    let mut accels: Vec<f64> = Vec::with_capacity(pts.len());
+    let mut jerks: Vec<f64> = Vec::with_capacity(pts.len());
+    let (mut curv, mut ang, mut turns, mut n_turn) = (0.0, 0.0, 0u32, 0u32);
+    let mut prev_angle: Option<f64> = None;
+    let mut deviation: f64 = 0.0;
+    let (mut v_max, mut t_peak) = (0.0, 0.0);
+    for w in pts.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let dt = (b.t - a.t) / 1000.0;
+        let (dx, dy) = (b.x - a.x, b.y - a.y);
+        let ds = dx.hypot(dy);
+        path += ds;
+        let v = ds / dt;
+        if let Some(&pv) = speeds.last() {
+            let acc = (v - pv) / dt;
+            if let Some(&pa) = accels.last() {
+                jerks.push(((acc - pa) / dt).abs());
+            }
+            accels.push(acc);
+        }
+        speeds.push(v);
+        if v > v_max {
+            v_max = v;
+            t_peak = b.t - first.t;
+        }
+        if ds > 0.0 {
+            let angle = dy.atan2(dx);
+            if let Some(pa) = prev_angle {
+                let turn = wrap_angle(angle - pa).abs();
+                curv += turn / ds;
+                ang += turn / dt;
+                n_turn += 1;
+                if turn > CRITICAL_TURN {
+                    turns += 1;
+                }
+            }
+            prev_angle = Some(angle);
+        }
+        let d = if chord > 0.0 {
+            ((b.x - first.x) * cy - (b.y - first.y) * cx).abs() / chord
+        } else {
+            (b.x - first.x).hypot(b.y - first.y)
+        };
+        deviation = deviation.max(d);
+    }
+    if duration <= 0.0 || path <= 0.0 {
+        return None;
+    }
+    let (v_mean, v_sd) = mean_sd(&speeds);
+    let abs_acc: Vec<f64> = accels.iter().map(|a| a.abs()).collect();
+    let (a_mean, _) = mean_sd(&abs_acc);
+    let (_, a_sd) = mean_sd(&accels);
+    let (j_mean, _) = mean_sd(&jerks);
+    let nt = n_turn.max(1) as f64;
+    let dir = ((cy.atan2(cx) + std::f64::consts::PI) / std::f64::consts::FRAC_PI_4).floor() as i64;
+    Some(ActionFeatures {
+        kind,
+        direction: dir.rem_euclid(8) as u8,
+        values: [
+            duration,
+            path,
+            chord / path,
+            v_mean,
+            v_sd,
+            v_max,
+            a_mean,
+            a_sd,
+            j_mean,
+            curv / nt,
+            ang / nt,
+            deviation,
+            turns as f64,
+            t_peak / duration,
+        ],
+    })
+}
+
+fn mean_sd(v: &[f64]) -> (f64, f64) {
+    if v.is_empty() {
+        return (0.0, 0.0);
+    }
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 {
+        v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)
+    } else {
+        0.0
+    };
+    (m, var.sqrt())
+}
+
+/// Cuts one pointer's events into actions.
+#[derive(Debug, Clone, Default)]
+pub struct Segmenter {
+    path: Vec<Point>,
+    pressed: bool,
+}
+
+impl Segmenter {
+    /// Adds one event; a finished action is handed to `out`.
+    pub fn push(&mut self, ev: &PointerEvent, out: &mut impl FnMut(ActionType, &[Point])) {
+        let p = Point {
+            t: ev.t,
+            x: ev.x,
+            y: ev.y,
+        };
+        match ev.phase {
+            PointerPhase::Move => {
+                let pressed = ev.buttons != 0 && self.pressed;
+                if !pressed {
+                    self.end_pause(ev.t, out);
+                }
+                if self.path.len() >= MAX_POINTS {
+                    let kind = if pressed {
+                        ActionType::DragDrop
+                    } else {
+                        ActionType::MouseMove
+                    };
+                    out(kind, &self.path);
+                    let last = self.path[self.path.len() - 1];
+                    self.path.clear();
+                    self.path.push(last);
+                }
+                self.path.push(p);
+            }
+            PointerPhase::Down => {
+                self.end_pause(ev.t, out);
+                self.path.push(p);
+                out(ActionType::PointClick, &self.path);
+                self.path.clear();
+                self.path.push(p);
+                self.pressed = true;
+            }
+            PointerPhase::Up => {
+                if self.pressed {
+                    self.path.push(p);
+                    out(ActionType::DragDrop, &self.path);
+                }
+                self.path.clear();
+                self.pressed = false;
+            }
+        }
+    }
+
+    /// Ends a hover movement if the pointer has rested for [`ACTION_PAUSE_MS`] by time `now`.
+    pub fn end_pause(&mut self, now: f64, out: &mut impl FnMut(ActionType, &[Point])) {
+        if self.pressed {
+            return;
+        }
+        if let Some(last) = self.path.last() {
+            if now - last.t >= ACTION_PAUSE_MS {
+                out(ActionType::MouseMove, &self.path);
+                self.path.clear();
+            }
+        }
+    }
+}
+
+/// The summary of one window for one pointer kind.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PointerWindow {
+    /// Mouse, pen or touch.
+    pub kind: PointerKind,
+    /// Actions in the window.
+    pub actions: u32,
+    /// Actions that ended in a pause.
+    pub mouse_moves: u32,
+    /// Actions that ended in a press.
+    pub point_clicks: u32,
+    /// Drags.
+    pub drag_drops: u32,
+    /// Distribution over actions of each feature, in [`ACTION_FEATURES`] order.
+    pub features: Vec<NamedDist>,
+    /// Actions per direction bin (8 bins of 45°); a bin with fewer than five actions reads 0.
+    pub directions: [u32; 8],
+    /// Actions on a straight line at constant speed (an automation signal: human movements
+    /// accelerate and decelerate, Fitts 1954; Flash and Hogan 1985).
+    pub robotic_actions: u32,
+}
+
+/// A named distribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedDist {
+    /// Feature name (one of [`ACTION_FEATURES`]).
+    pub name: String,
+    /// Its distribution over the window's actions.
+    pub dist: Dist,
+}
+
+/// Streams pointer events into per-kind windows.
+#[derive(Debug, Clone, Default)]
+pub struct PointerWindowBuilder {
+    segmenters: [Segmenter; 3],
+    actions: [Vec<ActionFeatures>; 3],
+}
+
+impl PointerWindowBuilder {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Actions of all kinds in the current window so far.
+    pub fn actions(&self) -> usize {
+        self.actions.iter().map(Vec::len).sum()
+    }
+
+    /// Adds one (validated, trusted) pointer event.
+    pub fn push(&mut self, ev: &PointerEvent) {
+        let k = kind_index(ev.kind);
+        let actions = &mut self.actions[k];
+        self.segmenters[k].push(ev, &mut |kind, pts| {
+            if actions.len() < MAX_ACTIONS {
+                if let Some(a) = action_features(kind, pts) {
+                    actions.push(a);
+                }
+            }
+        });
+    }
+
+    /// Closes the window at time `now`: one summary per pointer kind with at least
+    /// [`MIN_BUCKET`] actions. A movement still under way carries over to the next window.
+    pub fn finish(&mut self, now: f64) -> Vec<PointerWindow> {
+        let mut out = Vec::new();
+        for (k, kind) in PointerKind::ALL.iter().enumerate() {
+            let actions = &mut self.actions[k];
+            self.segmenters[k].end_pause(now, &mut |kind, pts| {
+                if actions.len() < MAX_ACTIONS {
+                    if let Some(a) = action_features(kind, pts) {
+                        actions.push(a);
+                    }
+                }
+            });
+            let actions = std::mem::take(&mut self.actions[k]);
+            if let Some(w) = summarise(*kind, &actions) {
+                out.push(w);
+            }
+        }
+        out
+    }
+}
+
+fn kind_index(k: PointerKind) -> usize {
+    match k {
+        PointerKind::Mouse => 0,
+        PointerKind::Pen => 1,
+        PointerKind::Touch => 2,
+    }
+}
+
+/// Summarises the actions of one window and kind; `None` under [`MIN_BUCKET`] actions.
+pub fn summarise(kind: PointerKind, actions: &[ActionFeatures]) -> Option<PointerWindow> {
+    if actions.len() < MIN_BUCKET {
+        return None;
+    }
+    let count = |t: ActionType| actions.iter().filter(|a| a.kind == t).count() as u32;
+    let mut features = Vec::with_capacity(ACTION_FEATURES.len());
+    let mut col = Vec::with_capacity(actions.len());
+    for (i, name) in ACTION_FEATURES.iter().enumerate() {
+        col.clear();
+        col.extend(actions.iter().map(|a| a.values[i]));
+        if let Some(dist) = Dist::of(&mut col) {
+            features.push(NamedDist {
+                name: (*name).to_owned(),
+                dist,
+            });
+        }
+    }
+    let mut directions = [0u32; 8];
+    for a in actions {
+        directions[a.direction as usize] += 1;
+    }
+    for d in &mut directions {
+        if (*d as usize) < MIN_BUCKET {
+            *d = 0;
+        }
+    }
+    Some(PointerWindow {
+        kind,
+        actions: actions.len() as u32,
+        mouse_moves: count(ActionType::MouseMove),
+        point_clicks: count(ActionType::PointClick),
+        drag_drops: count(ActionType::DragDrop),
+        features,
+        directions,
+        robotic_actions: actions.iter().filter(|a| a.is_robotic()).count() as u32,
+    })
+}
+
+/// Straightness above this is a ruler-straight path (human aimed movements curve by a few
+/// percent of their length: Flash and Hogan 1985).
+const ROBOTIC_STRAIGHTNESS: f64 = 0.999;
+/// Speed variation under this share of the mean is constant speed; human movements follow a
+/// bell-shaped speed profile with a coefficient of variation near 0.5.
+const ROBOTIC_SPEED_CV: f64 = 0.05;
+
+impl ActionFeatures {
+    /// A straight line at constant speed: what a script's interpolated `mouse.move` produces.
+    pub fn is_robotic(&self) -> bool {
+        self.values[2] > ROBOTIC_STRAIGHTNESS && self.values[4] < ROBOTIC_SPEED_CV * self.values[3]
+    }
+}
+
+impl PointerWindow {
+    /// The window's features for detection: quartiles of every action feature, and the share of
+    /// actions that end in a click.
+    pub fn features(&self) -> Vec<Feature> {
+        let kind = self.kind.name();
+        let mut f = Vec::with_capacity(self.features.len() * 3 + 1);
+        for nd in &self.features {
+            let Some(i) = ACTION_FEATURES.iter().position(|n| *n == nd.name) else {
+                continue;
+            };
+            for (q, v, w) in [
+                ("q25", nd.dist.q25, "low"),
+                ("q50", nd.dist.q50, "typical"),
+                ("q75", nd.dist.q75, "high"),
+            ] {
+                let name = format!("ptr.{kind}.{}.{q}", nd.name);
+                let label = format!("{w} {} ({kind})", ACTION_LABELS[i]);
+                f.push(if LINEAR[i] {
+                    Feature::linear(name, label, v)
+                } else {
+                    Feature::log(name, label, v)
+                });
+            }
+        }
+        f.push(Feature::linear(
+            format!("ptr.{kind}.click_share"),
+            format!("share of movements ending in a click ({kind})"),
+            self.point_clicks as f64 / self.actions.max(1) as f64,
+        ));
+        f.retain(|x| x.value.is_finite());
+        f
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(n: usize, dt: f64, dx: f64) -> Vec<Point> {
+        (0..n)
+            .map(|i| Point {
+                t: i as f64 * dt,
+                x: i as f64 * dx,
+                y: 0.0,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn straight_constant_speed_line() {
+        let a = action_features(ActionType::MouseMove, &line(10, 10.0, 5.0)).unwrap();
+        assert!((a.values[2] - 1.0).abs() < 1e-12); // straightness
+        assert!((a.values[3] - 500.0).abs() < 1e-9); // 5 px / 10 ms
+        assert_eq!(a.values[4], 0.0);
+        assert_eq!(a.values[6], 0.0);
+        assert_eq!(a.values[11], 0.0);
+        assert_eq!(a.direction, 4);
+    }
+
+    #[test]
+    fn zero_length_and_short_actions_are_dropped() {
+        assert!(action_features(ActionType::MouseMove, &line(4, 10.0, 5.0)).is_none());
+        assert!(action_features(ActionType::MouseMove, &line(10, 10.0, 0.0)).is_none());
+        assert!(action_features(ActionType::MouseMove, &line(10, 0.0, 3.0)).is_none());
+    }
+
+    #[test]
+    fn segmenter_splits_on_pause_and_click() {
+        let mut s = Segmenter::default();
+        let mut got = Vec::new();
+        let mv = |t: f64, x: f64, phase, buttons| PointerEvent {
+            t,
+            phase,
+            kind: PointerKind::Mouse,
+            x,
+            y: 0.0,
+            buttons,
+            movement: None,
+            trusted: true,
+        };
+        for i in 0..6 {
+            s.push(&mv(i as f64 * 16.0, i as f64, PointerPhase::Move, 0), &mut |k, p| {
+                got.push((k, p.len()))
+            });
+        }
+        for i in 0..6 {
+            s.push(
+                &mv(1000.0 + i as f64 * 16.0, i as f64, PointerPhase::Move, 0),
+                &mut |k, p| got.push((k, p.len())),
+            );
+        }
+        s.push(&mv(1100.0, 9.0, PointerPhase::Down, 1), &mut |k, p| {
+            got.push((k, p.len()))
+        });
+        for i in 0..5 {
+            s.push(
+                &mv(1110.0 + i as f64 * 16.0, 10.0 + i as f64, PointerPhase::Move, 1),
+                &mut |k, p| got.push((k, p.len())),
+            );
+        }
+        s.push(&mv(1200.0, 20.0, PointerPhase::Up, 0), &mut |k, p| {
+            got.push((k, p.len()))
+        });
+        assert_eq!(
+            got,
+            vec![
+                (ActionType::MouseMove, 6),
+                (ActionType::PointClick, 7),
+                (ActionType::DragDrop, 7)
+            ]
+        );
+    }
+}

@@ -1,0 +1,156 @@
+//! Small statistics helpers shared by every feature: distributions of a window's values and
+//! streaming (optionally ageing) mean and variance for profiles.
+
+use serde::{Deserialize, Serialize};
+
+/// Fewest events a bucket may summarise (DESIGN.md privacy rule 3): a statistic over fewer than
+/// five events is too close to a single event's timing to leave the browser.
+pub const MIN_BUCKET: usize = 5;
+
+/// The distribution of one quantity over a window: count, mean, standard deviation and quartiles.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dist {
+    /// Number of values (always >= [`MIN_BUCKET`] in a summary).
+    pub n: u32,
+    /// Mean.
+    pub mean: f64,
+    /// Sample standard deviation (n - 1 in the denominator).
+    pub sd: f64,
+    /// First quartile.
+    pub q25: f64,
+    /// Median.
+    pub q50: f64,
+    /// Third quartile.
+    pub q75: f64,
+}
+
+impl Dist {
+    /// Summarises `values` (reordered in place). `None` when there are fewer than
+    /// [`MIN_BUCKET`] values or any value is not finite.
+    pub fn of(values: &mut [f64]) -> Option<Dist> {
+        if values.len() < MIN_BUCKET || values.iter().any(|v| !v.is_finite()) {
+            return None;
+        }
+        values.sort_unstable_by(f64::total_cmp);
+        let n = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / n;
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
+        Some(Dist {
+            n: values.len() as u32,
+            mean,
+            sd: var.max(0.0).sqrt(),
+            q25: quantile_sorted(values, 0.25),
+            q50: quantile_sorted(values, 0.5),
+            q75: quantile_sorted(values, 0.75),
+        })
+    }
+}
+
+/// Quantile `q` of sorted `values`, linear interpolation between order statistics (Hyndman and
+/// Fan type 7, the default of R and numpy). `NaN` for an empty slice.
+pub fn quantile_sorted(values: &[f64], q: f64) -> f64 {
+    match values.len() {
+        0 => f64::NAN,
+        1 => values[0],
+        n => {
+            let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
+            let lo = h.floor() as usize;
+            let hi = (lo + 1).min(n - 1);
+            values[lo] + (h - lo as f64) * (values[hi] - values[lo])
+        }
+    }
+}
+
+/// Mean of a slice (`NaN` when empty).
+pub fn mean(values: &[f64]) -> f64 {
+    values.iter().sum::<f64>() / values.len() as f64
+}
+
+/// Streaming weighted mean and variance (West 1979), with optional exponential ageing: each new
+/// value first multiplies the weight of everything seen before by `decay` (1 = no ageing).
+/// Serialisable so that profiles can be stored and shipped to the browser.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Running {
+    /// Values seen (not aged).
+    pub n: u64,
+    /// Total weight after ageing.
+    pub w: f64,
+    /// Weighted mean.
+    pub mean: f64,
+    /// Weighted sum of squared deviations.
+    pub m2: f64,
+}
+
+impl Running {
+    /// Adds `x` with weight 1 after ageing the past by `decay` (0 < decay <= 1).
+    pub fn push(&mut self, x: f64, decay: f64) {
+        self.n += 1;
+        self.w *= decay;
+        self.m2 *= decay;
+        self.w += 1.0;
+        let d = x - self.mean;
+        self.mean += d / self.w;
+        self.m2 += d * (x - self.mean);
+    }
+
+    /// Variance with the weighted analogue of Bessel's correction (effective sample size), or 0
+    /// with fewer than two values.
+    pub fn var(&self) -> f64 {
+        if self.n < 2 || self.w <= 1.0 {
+            return 0.0;
+        }
+        (self.m2 / (self.w - 1.0).max(1e-12)).max(0.0)
+    }
+
+    /// Standard deviation.
+    pub fn sd(&self) -> f64 {
+        self.var().sqrt()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_match_numpy() {
+        let v = [1.0, 2.0, 3.0, 4.0];
+        assert_eq!(quantile_sorted(&v, 0.25), 1.75);
+        assert_eq!(quantile_sorted(&v, 0.5), 2.5);
+        assert_eq!(quantile_sorted(&v, 0.75), 3.25);
+        assert!(quantile_sorted(&[], 0.5).is_nan());
+    }
+
+    #[test]
+    fn dist_needs_five_finite_values() {
+        assert!(Dist::of(&mut [1.0, 2.0, 3.0, 4.0]).is_none());
+        assert!(Dist::of(&mut [1.0, 2.0, 3.0, 4.0, f64::NAN]).is_none());
+        let d = Dist::of(&mut [5.0, 1.0, 4.0, 2.0, 3.0]).unwrap();
+        assert_eq!((d.n, d.mean, d.q50), (5, 3.0, 3.0));
+        assert!((d.sd - 2.5f64.sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
+    fn running_without_ageing_is_sample_variance() {
+        let mut r = Running::default();
+        for x in [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0] {
+            r.push(x, 1.0);
+        }
+        assert!((r.mean - 5.0).abs() < 1e-12);
+        assert!((r.var() - 32.0 / 7.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn ageing_follows_drift() {
+        let mut r = Running::default();
+        for _ in 0..100 {
+            r.push(0.0, 0.9);
+        }
+        for _ in 0..100 {
+            r.push(10.0, 0.9);
+        }
+        assert!(r.mean > 9.9);
+    }
+}

@@ -1,0 +1,143 @@
+//! Scores: what a reviewer, the host page and the server see.
+
+use serde::{Deserialize, Serialize};
+
+use crate::features::stats::Running;
+
+/// Version of the scoring model; a score names the model that made it, so that the server's
+/// re-score and the browser's can be compared and old scores read correctly.
+pub const MODEL_VERSION: &str = "telltale-1";
+
+/// What the portal should do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    /// No enrolled profile for what this summary holds yet.
+    Enrolling,
+    /// Looks like the user.
+    Allow,
+    /// Unusual: put it in front of a reviewer.
+    Review,
+    /// Very unusual or automated: ask the user to authenticate again.
+    StepUp,
+}
+
+/// Similarity under this is `review`: 5 means one in twenty of the user's own samples would be
+/// sent to review, the usual operating point of a second-line monitor.
+pub const REVIEW_BELOW: f64 = 5.0;
+/// Similarity under this is `step_up`: one in a hundred of the user's own samples.
+pub const STEP_UP_BELOW: f64 = 1.0;
+
+/// A score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Score {
+    /// 0-100: the share (in percent) of this user's own samples that looked less like the user
+    /// than this one did. Genuine samples spread evenly over 0-100; an impostor's sit near 0.
+    pub similarity: f64,
+    /// What to do.
+    pub band: Band,
+    /// 0 (human) to 1 (automated).
+    pub automation: f64,
+    /// The features that deviated most, in words.
+    pub reasons: Vec<String>,
+    /// [`MODEL_VERSION`].
+    pub model_version: String,
+}
+
+impl Score {
+    /// The band for a similarity and an automation score.
+    pub fn band_for(similarity: Option<f64>, automation: f64) -> Band {
+        if automation >= crate::automation::AUTOMATION_VERDICT {
+            return Band::StepUp;
+        }
+        match similarity {
+            None => Band::Enrolling,
+            Some(s) if s < STEP_UP_BELOW => Band::StepUp,
+            Some(s) if s < REVIEW_BELOW => Band::Review,
+            Some(_) => Band::Allow,
+        }
+    }
+}
+
+/// Genuine scores needed before a similarity is given: with fewer, the spread of the user's own
+/// scores is unknown.
+pub const MIN_CALIBRATION: u64 = 5;
+
+/// Calibration of anomaly scores into similarities: the running mean and spread of the logs of
+/// the user's own scores (each sample scored against the profile before it learned from it).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Calibration {
+    /// Statistics of ln(score) of the user's own samples.
+    pub log_scores: Running,
+}
+
+/// Floor of anomaly scores before the log (a perfect match scores 0).
+const SCORE_FLOOR: f64 = 1e-6;
+
+impl Calibration {
+    /// Learns one genuine score.
+    pub fn push(&mut self, score: f64, decay: f64) {
+        if score.is_finite() {
+            self.log_scores.push(score.max(SCORE_FLOOR).ln(), decay);
+        }
+    }
+
+    /// Similarity 0-100 of an anomaly score, or `None` before [`MIN_CALIBRATION`] scores.
+    pub fn similarity(&self, score: f64) -> Option<f64> {
+        if self.log_scores.n < MIN_CALIBRATION || !score.is_finite() {
+            return None;
+        }
+        let sd = self.log_scores.sd().max(1e-3);
+        let z = (score.max(SCORE_FLOOR).ln() - self.log_scores.mean) / sd;
+        Some((100.0 * normal_sf(z)).clamp(0.0, 100.0))
+    }
+}
+
+/// Upper tail of the standard normal, `P(Z > z)`, from the complementary error function of
+/// Numerical Recipes (`erfcc`, fractional error under 1.2e-7 everywhere).
+pub fn normal_sf(z: f64) -> f64 {
+    0.5 * erfc(z / std::f64::consts::SQRT_2)
+}
+
+fn erfc(x: f64) -> f64 {
+    let z = x.abs();
+    let t = 1.0 / (1.0 + 0.5 * z);
+    // Chebyshev fit coefficients from Numerical Recipes in C, 2nd ed., section 6.2.
+    let r = t * (-z * z - 1.265_512_23
+        + t * (1.000_023_68
+            + t * (0.374_091_96
+                + t * (0.096_784_18
+                    + t * (-0.186_288_06
+                        + t * (0.278_868_07
+                            + t * (-1.135_203_98
+                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+        .exp();
+    if x >= 0.0 {
+        r
+    } else {
+        2.0 - r
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn normal_tail_known_values() {
+        assert!((normal_sf(0.0) - 0.5).abs() < 1e-7);
+        assert!((normal_sf(1.959_964) - 0.025).abs() < 1e-6);
+        assert!((normal_sf(-1.0) - 0.841_344_75).abs() < 1e-6);
+    }
+
+    #[test]
+    fn bands() {
+        assert_eq!(Score::band_for(None, 0.0), Band::Enrolling);
+        assert_eq!(Score::band_for(Some(50.0), 0.0), Band::Allow);
+        assert_eq!(Score::band_for(Some(3.0), 0.0), Band::Review);
+        assert_eq!(Score::band_for(Some(0.5), 0.0), Band::StepUp);
+        assert_eq!(Score::band_for(Some(50.0), 0.7), Band::StepUp);
+    }
+}

@@ -1,0 +1,181 @@
+//! The windowing engine: a stream of [`InputEvent`]s in, [`Summary`]s out. The collector feeds it
+//! from the DOM; tests and benchmarks feed it directly. It reads no clock: a window closes when an
+//! event (or a [`Windower::flush`]) brings a time past its end.
+
+use crate::automation::AutomationTracker;
+use crate::error::Error;
+use crate::event::InputEvent;
+use crate::features::{FixedSample, KeyWindowBuilder, PointerWindowBuilder};
+use crate::summary::{Counts, Summary, SCHEMA_VERSION};
+
+/// Window settings, checked once by [`WindowConfig::check`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowConfig {
+    /// Longest window in ms. 30 s (DESIGN.md): long enough for a few dozen pointer actions or
+    /// a sentence of typing, short enough that a takeover is seen within a minute.
+    pub window_ms: f64,
+    /// Key events that close a window early. 200 (DESIGN.md): about 100 presses, enough for
+    /// per-class statistics over five events in the common classes.
+    pub max_key_events: u32,
+}
+
+impl Default for WindowConfig {
+    fn default() -> Self {
+        WindowConfig {
+            window_ms: 30_000.0,
+            max_key_events: 200,
+        }
+    }
+}
+
+impl WindowConfig {
+    /// Checks the settings: windows from 1 s to 10 min, 10 to 10,000 key events.
+    pub fn check(self) -> Result<Self, Error> {
+        if !(1_000.0..=600_000.0).contains(&self.window_ms) {
+            return Err(Error::OutOfRange {
+                what: "windowMs",
+                value: self.window_ms,
+                allowed: "1000 to 600000 ms",
+            });
+        }
+        if !(10..=10_000).contains(&self.max_key_events) {
+            return Err(Error::OutOfRange {
+                what: "maxKeyEvents",
+                value: self.max_key_events as f64,
+                allowed: "10 to 10000",
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// Turns events into summaries, window by window.
+#[derive(Debug, Clone)]
+pub struct Windower {
+    config: WindowConfig,
+    session: String,
+    seq: u64,
+    start: Option<f64>,
+    last_t: f64,
+    key_events: u32,
+    keys: KeyWindowBuilder,
+    pointer: PointerWindowBuilder,
+    automation: AutomationTracker,
+    fixed: Vec<FixedSample>,
+    /// Counts of what was not captured, for the current window.
+    pub counts: Counts,
+    /// Faults since the last summary.
+    pub faults: u32,
+    /// `navigator.webdriver`, set by the collector.
+    pub webdriver: bool,
+}
+
+impl Windower {
+    /// A windower for one session.
+    pub fn new(config: WindowConfig, session: impl Into<String>) -> Self {
+        Windower {
+            config,
+            session: session.into(),
+            seq: 0,
+            start: None,
+            last_t: 0.0,
+            key_events: 0,
+            keys: KeyWindowBuilder::new(),
+            pointer: PointerWindowBuilder::new(),
+            automation: AutomationTracker::new(),
+            fixed: Vec::new(),
+            counts: Counts::default(),
+            faults: 0,
+            webdriver: false,
+        }
+    }
+
+    /// Next sequence number.
+    pub fn seq(&self) -> u64 {
+        self.seq
+    }
+
+    /// Adds one event; returns the summary of a window it closed. Invalid events (NaN times) are
+    /// counted as faults and otherwise ignored; untrusted events feed only automation evidence.
+    pub fn push(&mut self, ev: InputEvent) -> Option<Summary> {
+        if ev.validate().is_err() {
+            self.faults += 1;
+            return None;
+        }
+        let t = ev.time();
+        let mut out = None;
+        match self.start {
+            Some(s) if t - s >= self.config.window_ms => {
+                out = self.close(t);
+                self.start = Some(t);
+            }
+            None => self.start = Some(t),
+            _ => {}
+        }
+        self.last_t = self.last_t.max(t);
+        self.counts.events += 1;
+        self.automation.push(&ev);
+        if !ev.trusted() {
+            self.counts.untrusted += 1;
+            return out;
+        }
+        match ev {
+            InputEvent::Key(k) => {
+                self.keys.push(&k);
+                self.key_events += 1;
+            }
+            InputEvent::Pointer(p) => self.pointer.push(&p),
+            InputEvent::Wheel(_) => self.counts.wheels += 1,
+        }
+        if self.key_events >= self.config.max_key_events {
+            let closed = self.close(t);
+            self.start = None;
+            return out.or(closed);
+        }
+        out
+    }
+
+    /// Adds a finished fixed-text entry to the current window.
+    pub fn push_fixed(&mut self, sample: FixedSample) {
+        if self.fixed.len() < crate::summary::MAX_FIXED {
+            self.fixed.push(sample);
+        }
+    }
+
+    /// Closes the current window at `now` (page hidden, stop, explicit flush).
+    pub fn flush(&mut self, now: f64) -> Option<Summary> {
+        let s = self.close(now.max(self.last_t));
+        self.start = None;
+        s
+    }
+
+    fn close(&mut self, now: f64) -> Option<Summary> {
+        let start = self.start.unwrap_or(now);
+        let keys = self.keys.finish();
+        let pointer = self.pointer.finish(now);
+        let automation = self.automation.finish(&pointer, self.webdriver);
+        let counts = std::mem::take(&mut self.counts);
+        let fixed = std::mem::take(&mut self.fixed);
+        self.key_events = 0;
+        if keys.is_none() && pointer.is_empty() && fixed.is_empty() && counts == Counts::default()
+        {
+            return None;
+        }
+        let seq = self.seq;
+        self.seq += 1;
+        Some(Summary {
+            schema: SCHEMA_VERSION,
+            session: self.session.clone(),
+            seq,
+            start_ms: start,
+            end_ms: now.max(start),
+            fixed,
+            keys,
+            pointer,
+            counts,
+            automation,
+            faults: std::mem::take(&mut self.faults),
+            score: None,
+        })
+    }
+}

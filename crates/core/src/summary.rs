@@ -1,0 +1,216 @@
+//! The summary: the only record that leaves the browser. Its types have no field that could hold
+//! a key identity, a character, field content or a coordinate; every timing statistic is over at
+//! least five events. The README documents its JSON field by field.
+
+use serde::{Deserialize, Serialize};
+
+use crate::automation::AutomationReport;
+use crate::error::Error;
+use crate::features::stats::MIN_BUCKET;
+use crate::features::{Dist, FixedSample, KeyWindow, PointerWindow};
+use crate::score::Score;
+
+/// Version of the summary schema; a server rejects versions it does not know.
+pub const SCHEMA_VERSION: u32 = 1;
+/// Largest summary in bytes of JSON: one `sendBeacon` payload must stay under the 64 KiB that
+/// browsers allow for all beacons in flight, with room for several; DESIGN.md sets 16 KiB.
+pub const MAX_SUMMARY_BYTES: usize = 16 * 1024;
+/// Longest session token accepted (a signed token of 128 random bits plus claims is ~150 bytes).
+pub const MAX_TOKEN_LEN: usize = 512;
+/// Fixed-text entries per summary (a login form has one or two fixed fields).
+pub const MAX_FIXED: usize = 16;
+/// Largest plausible timing in a fixed-text sample, ms: a minute between two keys of a memorised
+/// text is no longer one entry.
+const MAX_TIMING_MS: f64 = 60_000.0;
+
+/// Events the collector saw but did not turn into features.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct Counts {
+    /// Events received (all kinds).
+    pub events: u32,
+    /// Events with `isTrusted === false` (excluded from features).
+    pub untrusted: u32,
+    /// Events in `[data-telltale-ignore]` subtrees or password fields (not captured at all:
+    /// counted only).
+    pub ignored: u32,
+    /// Key events during IME composition.
+    pub composing: u32,
+    /// Auto-repeat keydowns.
+    pub repeats: u32,
+    /// Pastes (`insertFromPaste`).
+    pub pastes: u32,
+    /// Drops (`insertFromDrop`).
+    pub drops: u32,
+    /// Autofills (`insertReplacementText` without typing).
+    pub autofills: u32,
+    /// Wheel events.
+    pub wheels: u32,
+}
+
+/// One window's summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Summary {
+    /// [`SCHEMA_VERSION`].
+    pub schema: u32,
+    /// The session token the server issued after login.
+    pub session: String,
+    /// Sequence number within the session, from 0, contiguous.
+    pub seq: u64,
+    /// Window start, ms since the page loaded (`performance.now()` scale).
+    pub start_ms: f64,
+    /// Window end, ms since the page loaded.
+    pub end_ms: f64,
+    /// Fixed-text entries that ended in this window.
+    pub fixed: Vec<FixedSample>,
+    /// The free-text window, if at least five keys were typed.
+    pub keys: Option<KeyWindow>,
+    /// Pointer windows, one per pointer kind with at least five actions.
+    pub pointer: Vec<PointerWindow>,
+    /// Counts of what was not captured.
+    pub counts: Counts,
+    /// Automation evidence for the window.
+    pub automation: AutomationReport,
+    /// Collector faults since the previous summary (caught, never thrown into the page).
+    pub faults: u32,
+    /// The browser's score, when a profile was loaded (the server recomputes its own).
+    pub score: Option<Score>,
+}
+
+fn bad(why: impl Into<String>) -> Error {
+    Error::InvalidSummary(why.into())
+}
+
+fn check_dist(what: &str, d: &Dist) -> Result<(), Error> {
+    let vals = [d.mean, d.sd, d.q25, d.q50, d.q75];
+    if vals.iter().any(|v| !v.is_finite()) {
+        return Err(bad(format!("{what}: non-finite statistic")));
+    }
+    if (d.n as usize) < MIN_BUCKET {
+        return Err(bad(format!("{what}: bucket of {} events (at least {MIN_BUCKET})", d.n)));
+    }
+    if d.sd < 0.0 || d.q25 > d.q50 || d.q50 > d.q75 {
+        return Err(bad(format!("{what}: inconsistent quartiles or negative spread")));
+    }
+    Ok(())
+}
+
+fn check_finite(what: &str, v: f64) -> Result<(), Error> {
+    if v.is_finite() {
+        Ok(())
+    } else {
+        Err(bad(format!("{what} must be finite")))
+    }
+}
+
+/// Field names of fixed-text samples: the portal's own identifiers, 1-64 characters of
+/// `[A-Za-z0-9_-]`, so that no user content can be smuggled through them.
+pub fn valid_field_name(name: &str) -> bool {
+    (1..=64).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+impl Summary {
+    /// Checks every field against the schema: versions, sizes, finite numbers, ranges, bucket
+    /// sizes. The server calls this on every summary it receives.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.schema != SCHEMA_VERSION {
+            return Err(bad(format!(
+                "schema {} is not supported (expected {SCHEMA_VERSION})",
+                self.schema
+            )));
+        }
+        if self.session.is_empty() || self.session.len() > MAX_TOKEN_LEN {
+            return Err(bad("session token missing or too long"));
+        }
+        check_finite("start_ms", self.start_ms)?;
+        check_finite("end_ms", self.end_ms)?;
+        if self.start_ms < 0.0 || self.end_ms < self.start_ms {
+            return Err(bad("window times must satisfy 0 <= start_ms <= end_ms"));
+        }
+        if self.fixed.len() > MAX_FIXED {
+            return Err(bad(format!("more than {MAX_FIXED} fixed-text entries")));
+        }
+        for f in &self.fixed {
+            if !valid_field_name(&f.field) {
+                return Err(bad("fixed-text field name must be 1-64 of [A-Za-z0-9_-]"));
+            }
+            if f.edited && !f.timings.is_empty() {
+                return Err(bad("an edited fixed-text entry carries no timings"));
+            }
+            let n = f.timings.len();
+            if !f.edited && (n == 0 || n % 3 != 1 || n > 3 * crate::features::fixed::MAX_PRESSES) {
+                return Err(bad("fixed-text timings must have 3k+1 values (H, DD, UD per key)"));
+            }
+            if f
+                .timings
+                .iter()
+                .any(|t| !t.is_finite() || t.abs() > MAX_TIMING_MS)
+            {
+                return Err(bad("fixed-text timings must be finite and under 60 s"));
+            }
+            for (i, t) in f.timings.iter().enumerate() {
+                if i % 3 != 2 && *t < 0.0 {
+                    return Err(bad("hold and down-down times cannot be negative"));
+                }
+            }
+        }
+        if let Some(k) = &self.keys {
+            if (k.keys as usize) < MIN_BUCKET {
+                return Err(bad("a key window needs at least five keys"));
+            }
+            for v in [k.speed_kpm, k.burst_mean_keys, k.correction_rate] {
+                check_finite("key window rate", v)?;
+                if v < 0.0 {
+                    return Err(bad("key window rates cannot be negative"));
+                }
+            }
+            if k.correction_rate > 1.0 {
+                return Err(bad("correction_rate is a share (0-1)"));
+            }
+            if let Some(p) = k.pause_median_ms {
+                check_finite("pause_median_ms", p)?;
+            }
+            for h in &k.holds {
+                check_dist("hold", &h.hold)?;
+            }
+            for p in &k.pairs {
+                for d in p.dd.iter().chain(p.ud.iter()) {
+                    check_dist("pair timing", d)?;
+                }
+            }
+        }
+        for w in &self.pointer {
+            if (w.actions as usize) < MIN_BUCKET
+                || w.mouse_moves + w.point_clicks + w.drag_drops != w.actions
+                || w.robotic_actions > w.actions
+            {
+                return Err(bad("pointer window action counts are inconsistent"));
+            }
+            if w.directions.iter().sum::<u32>() > w.actions
+                || w.directions.iter().any(|&d| d != 0 && (d as usize) < MIN_BUCKET)
+            {
+                return Err(bad("pointer direction bins are inconsistent"));
+            }
+            for f in &w.features {
+                if !crate::features::pointer::ACTION_FEATURES.contains(&f.name.as_str()) {
+                    return Err(bad(format!("unknown pointer feature `{}`", f.name)));
+                }
+                check_dist(&f.name, &f.dist)?;
+            }
+        }
+        let a = &self.automation;
+        if !(0.0..=1.0).contains(&a.score) || a.signals.iter().any(|s| !(0.0..=1.0).contains(&s.strength)) {
+            return Err(bad("automation scores are 0-1"));
+        }
+        if let Some(s) = &self.score {
+            if !(0.0..=100.0).contains(&s.similarity) || !(0.0..=1.0).contains(&s.automation) {
+                return Err(bad("score out of range"));
+            }
+        }
+        Ok(())
+    }
+}
