@@ -7,11 +7,13 @@
 
 mod classic;
 mod mahalanobis;
+mod population;
 mod telltale;
 mod window;
 
 pub use classic::{Euclidean, Manhattan, ManhattanScaled, OutlierCount};
 pub use mahalanobis::{Mahalanobis, NearestNeighborMahalanobis};
+pub use population::{PopulationModel, WindowPopulationModel};
 pub use telltale::{TelltaleFixed, TelltaleFixedModel, TelltaleFixedParams};
 pub use window::{Deviation, WindowModel, WindowParams};
 

@@ -110,6 +110,11 @@ impl TelltaleFixedModel {
         t.signum() * (t.abs() / self.params.tau_ms).ln_1p()
     }
 
+    /// `x` in the detector's comparison space.
+    pub fn transformed(&self, x: &[f64]) -> Vec<f64> {
+        x.iter().map(|v| self.transform(*v)).collect()
+    }
+
     fn sd(&self, s: &Running) -> f64 {
         s.sd().max(MIN_SD)
     }

@@ -1,0 +1,149 @@
+//! Population detectors: a user's profile judged against a background of other users' profiles
+//! (the GMM-UBM idea of speaker verification, Reynolds et al. 2000, with one Gaussian per user and
+//! feature). Per feature, the log-likelihood ratio of "this user" against "some other user of the
+//! population" says how much that timing points to the user; features that everybody shares count
+//! little, features where the user is distinctive count a lot. Each feature's ratio is capped so
+//! that no single timing decides.
+//!
+//! Strictly one-class use never needs this: it is for deployments that have a population, and
+//! an evaluation must keep every impostor out of its target's background.
+
+use std::collections::BTreeMap;
+
+use super::{Model, TelltaleFixedModel, WindowModel};
+use crate::features::stats::Running;
+use crate::features::Feature;
+
+/// Cap of one feature's log-likelihood ratio, in nats: e³ ≈ 20 to 1, a strong but not
+/// overwhelming piece of evidence.
+const LLR_CAP: f64 = 3.0;
+/// Smallest standard deviation in comparison units (as in the one-class detectors).
+const MIN_SD: f64 = 0.01;
+
+#[derive(Debug, Clone, Copy)]
+struct Gauss {
+    mean: f64,
+    sd: f64,
+}
+
+impl Gauss {
+    fn of(r: &Running) -> Self {
+        Gauss {
+            mean: r.mean,
+            sd: r.sd().max(MIN_SD),
+        }
+    }
+
+    fn log_pdf(&self, y: f64) -> f64 {
+        let z = (y - self.mean) / self.sd;
+        -0.5 * z * z - self.sd.ln()
+    }
+}
+
+fn log_mean_exp(v: impl Iterator<Item = f64>) -> f64 {
+    let v: Vec<f64> = v.collect();
+    let m = v.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+    if !m.is_finite() {
+        return m;
+    }
+    m + (v.iter().map(|x| (x - m).exp()).sum::<f64>() / v.len() as f64).ln()
+}
+
+/// Per-feature likelihood ratio of a user against a background (see the module docs).
+#[derive(Debug, Clone)]
+struct Llr {
+    user: Gauss,
+    background: Vec<Gauss>,
+}
+
+impl Llr {
+    /// Evidence against the user (the negative capped log-likelihood ratio).
+    fn against(&self, y: f64) -> f64 {
+        if self.background.is_empty() {
+            return 0.0;
+        }
+        let bg = log_mean_exp(self.background.iter().map(|g| g.log_pdf(y)));
+        -(self.user.log_pdf(y) - bg).clamp(-LLR_CAP, LLR_CAP)
+    }
+}
+
+/// Population model for fixed text.
+#[derive(Debug, Clone)]
+pub struct PopulationModel {
+    user: TelltaleFixedModel,
+    features: Vec<Llr>,
+}
+
+impl PopulationModel {
+    /// The user's model against the background models (same text, so the same length).
+    pub fn new(user: &TelltaleFixedModel, background: &[&TelltaleFixedModel]) -> Self {
+        let features = user
+            .stats
+            .iter()
+            .enumerate()
+            .map(|(j, s)| Llr {
+                user: Gauss::of(s),
+                background: background
+                    .iter()
+                    .filter_map(|b| b.stats.get(j))
+                    .map(Gauss::of)
+                    .collect(),
+            })
+            .collect();
+        PopulationModel {
+            user: user.clone(),
+            features,
+        }
+    }
+}
+
+impl Model for PopulationModel {
+    fn score(&self, x: &[f64]) -> f64 {
+        let y = self.user.transformed(x);
+        y.iter()
+            .zip(&self.features)
+            .map(|(y, f)| f.against(*y))
+            .sum::<f64>()
+            / y.len().max(1) as f64
+    }
+}
+
+/// Population model for windows (free text or pointer).
+#[derive(Debug, Clone)]
+pub struct WindowPopulationModel {
+    features: BTreeMap<String, Llr>,
+}
+
+impl WindowPopulationModel {
+    /// The user's window model against background window models.
+    pub fn new(user: &WindowModel, background: &[&WindowModel]) -> Self {
+        let min_windows = user.params.min_windows;
+        let features = user
+            .features
+            .iter()
+            .filter(|(_, s)| s.n >= min_windows)
+            .map(|(name, s)| {
+                let llr = Llr {
+                    user: Gauss::of(s),
+                    background: background
+                        .iter()
+                        .filter_map(|b| b.features.get(name))
+                        .filter(|s| s.n >= min_windows)
+                        .map(Gauss::of)
+                        .collect(),
+                };
+                (name.clone(), llr)
+            })
+            .collect();
+        WindowPopulationModel { features }
+    }
+
+    /// Evidence against the user, averaged over shared features; `None` when none is shared.
+    pub fn score(&self, window: &[Feature]) -> Option<f64> {
+        let v: Vec<f64> = window
+            .iter()
+            .filter_map(|f| Some(self.features.get(&f.name)?.against(f.value)))
+            .collect();
+        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+    }
+}

@@ -1,0 +1,320 @@
+//! Pointer evaluation: SapiMouse sessions (or any in its format) cut into blocks, each user
+//! enrolled on its own sessions and tested on genuine and impostor blocks.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use telltale_core::detect::{WindowModel, WindowParams, WindowPopulationModel};
+use telltale_core::event::{PointerEvent, PointerKind, PointerPhase};
+use telltale_core::features::pointer::{action_features, summarise, ActionFeatures, Segmenter};
+use telltale_core::Feature;
+
+use crate::metrics::{auc, eer, mean_sd};
+
+/// A recorded session: its actions with their end times (ms).
+pub struct Session {
+    /// Actions in time order, each with the time it ended.
+    pub actions: Vec<(f64, ActionFeatures)>,
+    /// First and last event time.
+    pub span: (f64, f64),
+}
+
+/// Reads a session CSV (`client timestamp, button, state, x, y`) and cuts it into actions with
+/// the same segmenter the collector runs.
+pub fn load_session(path: &Path) -> Result<Session, String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut seg = Segmenter::default();
+    let mut actions = Vec::new();
+    let mut span = (f64::INFINITY, f64::NEG_INFINITY);
+    let mut last_t = f64::NEG_INFINITY;
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        let bad = || format!("{} row {}: bad value", path.display(), line + 2);
+        let num = |i: usize| -> Result<f64, String> {
+            rec.get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .ok_or_else(bad)
+        };
+        let (t, x, y) = (num(0)?, num(3)?, num(4)?);
+        let (phase, buttons) = match rec.get(2).unwrap_or_default() {
+            "Move" => (PointerPhase::Move, 0),
+            "Drag" => (PointerPhase::Move, 1),
+            "Pressed" => (PointerPhase::Down, 1),
+            "Released" => (PointerPhase::Up, 0),
+            _ => return Err(bad()),
+        };
+        if t < last_t {
+            continue; // out-of-order rows (a clock step): skipped, as the collector would
+        }
+        last_t = t;
+        span = (span.0.min(t), span.1.max(t));
+        let ev = PointerEvent {
+            t,
+            phase,
+            kind: PointerKind::Mouse,
+            x,
+            y,
+            buttons,
+            movement: None,
+            trusted: true,
+        };
+        seg.push(&ev, &mut |kind, pts| {
+            if let Some(a) = action_features(kind, pts) {
+                actions.push((pts[pts.len() - 1].t, a));
+            }
+        });
+    }
+    seg.end_pause(f64::INFINITY, &mut |kind, pts| {
+        if let Some(a) = action_features(kind, pts) {
+            actions.push((pts[pts.len() - 1].t, a));
+        }
+    });
+    Ok(Session { actions, span })
+}
+
+/// The window features of the actions that ended in `[start, start + len)`.
+fn block(s: &Session, start: f64, len: f64) -> Option<Vec<Feature>> {
+    let acts: Vec<ActionFeatures> = s
+        .actions
+        .iter()
+        .filter(|(t, _)| *t >= start && *t < start + len)
+        .map(|(_, a)| *a)
+        .collect();
+    summarise(PointerKind::Mouse, &acts).map(|w| w.features())
+}
+
+/// Non-overlapping blocks of `len` ms (the test blocks).
+pub fn blocks(s: &Session, len: f64) -> Vec<Vec<Feature>> {
+    let n = ((s.span.1 - s.span.0) / len).floor() as usize;
+    (0..n)
+        .filter_map(|i| block(s, s.span.0 + i as f64 * len, len))
+        .collect()
+}
+
+/// Enrollment windows: blocks of `len` ms every `len / 4` (overlapping, so a short enrollment
+/// session still gives enough windows to estimate each feature's spread).
+pub fn enrollment_blocks(s: &Session, len: f64) -> Vec<Vec<Feature>> {
+    let step = len / 4.0;
+    let mut out = Vec::new();
+    let mut start = s.span.0;
+    while start + len <= s.span.1 {
+        out.extend(block(s, start, len));
+        start += step;
+    }
+    out
+}
+
+/// A manifest: for each user, the sessions to enroll on, genuine test sessions and impostor test
+/// sessions (paths relative to the manifest).
+#[derive(Debug, Default, Clone)]
+pub struct Plan {
+    /// Per user: (enroll, genuine, impostor) session paths.
+    pub users: BTreeMap<String, [Vec<PathBuf>; 3]>,
+}
+
+/// Reads a manifest CSV with columns `user,path,role` (role: enroll, genuine or impostor).
+pub fn load_manifest(path: &Path) -> Result<Plan, String> {
+    let base = path.parent().unwrap_or(Path::new("."));
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut plan = Plan::default();
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        let (Some(user), Some(p), Some(role)) = (rec.get(0), rec.get(1), rec.get(2)) else {
+            return Err(format!("{} row {}: need user,path,role", path.display(), line + 2));
+        };
+        let slot = match role {
+            "enroll" => 0,
+            "genuine" => 1,
+            "impostor" => 2,
+            other => {
+                return Err(format!(
+                    "{} row {}: role `{other}` (expected enroll, genuine or impostor)",
+                    path.display(),
+                    line + 2
+                ))
+            }
+        };
+        plan.users.entry(user.to_owned()).or_default()[slot].push(base.join(p));
+    }
+    Ok(plan)
+}
+
+/// The data README's protocol on a SapiMouse folder: enroll on each user's 3-minute session,
+/// genuine = the user's 1-minute session, impostors = every other user's 1-minute session.
+pub fn sapimouse_plan(dir: &Path) -> Result<Plan, String> {
+    let mut users = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))? {
+        let e = e.map_err(|e| e.to_string())?;
+        if e.path().is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(e.path())
+                .map_err(|e| e.to_string())?
+                .filter_map(|f| f.ok().map(|f| f.path()))
+                .collect();
+            files.sort();
+            let find = |suffix: &str| {
+                files
+                    .iter()
+                    .find(|f| f.to_string_lossy().ends_with(suffix))
+                    .cloned()
+            };
+            if let (Some(three), Some(one)) = (find("_3min.csv"), find("_1min.csv")) {
+                users.push((e.file_name().to_string_lossy().into_owned(), three, one));
+            }
+        }
+    }
+    if users.len() < 2 {
+        return Err(format!("{}: no SapiMouse user folders found", dir.display()));
+    }
+    let mut plan = Plan::default();
+    for (u, three, one) in &users {
+        let impostors = users
+            .iter()
+            .filter(|(o, _, _)| o != u)
+            .map(|(_, _, one)| one.clone())
+            .collect();
+        plan.users
+            .insert(u.clone(), [vec![three.clone()], vec![one.clone()], impostors]);
+    }
+    Ok(plan)
+}
+
+/// Result for one block length.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PointerResult {
+    /// Detector name.
+    pub detector: String,
+    /// Block length in seconds.
+    pub block_seconds: f64,
+    /// Mean per-user AUC.
+    pub auc_mean: f64,
+    /// Its standard deviation.
+    pub auc_sd: f64,
+    /// Mean per-user EER.
+    pub eer_mean: f64,
+    /// Its standard deviation.
+    pub eer_sd: f64,
+    /// Users evaluated.
+    pub users: usize,
+    /// Whether other users' enrollment data was used.
+    pub population: bool,
+}
+
+fn summarise_result(
+    detector: &str,
+    secs: f64,
+    population: bool,
+    per_user: &[(Vec<f64>, Vec<f64>)],
+) -> PointerResult {
+    let usable: Vec<&(Vec<f64>, Vec<f64>)> = per_user
+        .iter()
+        .filter(|(g, i)| !g.is_empty() && !i.is_empty())
+        .collect();
+    let aucs: Vec<f64> = usable.iter().map(|(g, i)| auc(g, i)).collect();
+    let eers: Vec<f64> = usable.iter().map(|(g, i)| eer(g, i)).collect();
+    let (am, asd) = mean_sd(&aucs);
+    let (em, esd) = mean_sd(&eers);
+    PointerResult {
+        detector: detector.to_owned(),
+        block_seconds: secs,
+        auc_mean: am,
+        auc_sd: asd,
+        eer_mean: em,
+        eer_sd: esd,
+        users: usable.len(),
+        population,
+    }
+}
+
+/// Runs the plan for one block length: the one-class window detector, and the population
+/// variant (other users split into two disjoint halves, background and impostors, then swapped).
+pub fn run(
+    plan: &Plan,
+    secs: f64,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<PointerResult>, String> {
+    let len = secs * 1000.0;
+    let mut cache: BTreeMap<PathBuf, Session> = BTreeMap::new();
+    for sets in plan.users.values() {
+        for p in sets.iter().flatten() {
+            if !cache.contains_key(p) {
+                cache.insert(p.clone(), load_session(p)?);
+            }
+        }
+    }
+    let users: Vec<(&String, &[Vec<PathBuf>; 3])> = plan.users.iter().collect();
+    let params = WindowParams::default();
+    let models: Vec<WindowModel> = users
+        .par_iter()
+        .map(|(_, sets)| {
+            let mut m = WindowModel::new(params);
+            for p in &sets[0] {
+                for w in enrollment_blocks(&cache[p], len) {
+                    m.update(&w);
+                }
+            }
+            m
+        })
+        .collect();
+    let test_blocks = |p: &PathBuf| blocks(&cache[p], len);
+    let user_of: BTreeMap<&PathBuf, usize> = users
+        .iter()
+        .enumerate()
+        .flat_map(|(i, (_, sets))| sets[0].iter().chain(&sets[1]).map(move |p| (p, i)))
+        .collect();
+    let (one, pop): (Vec<_>, Vec<_>) = users
+        .par_iter()
+        .enumerate()
+        .map(|(u, (_, sets))| {
+            let m = &models[u];
+            let genuine_blocks: Vec<Vec<Feature>> = sets[1].iter().flat_map(test_blocks).collect();
+            let score1 = |w: &Vec<Feature>| m.score(w);
+            let g1: Vec<f64> = genuine_blocks.iter().filter_map(score1).collect();
+            let i1: Vec<f64> = sets[2]
+                .iter()
+                .flat_map(test_blocks)
+                .filter_map(|w| score1(&w))
+                .collect();
+            // Population: impostor sessions whose owner is known are split by owner parity.
+            let owners: Vec<usize> = (0..users.len()).filter(|&o| o != u).collect();
+            let halves = [
+                owners.iter().copied().step_by(2).collect::<Vec<_>>(),
+                owners.iter().copied().skip(1).step_by(2).collect::<Vec<_>>(),
+            ];
+            let mut g2 = vec![0.0; genuine_blocks.len()];
+            let mut i2 = Vec::new();
+            for h in 0..2 {
+                let bg: Vec<&WindowModel> = halves[h].iter().map(|&o| &models[o]).collect();
+                let pm = WindowPopulationModel::new(m, &bg);
+                for (g, w) in g2.iter_mut().zip(&genuine_blocks) {
+                    *g += pm.score(w).unwrap_or(0.0) / 2.0;
+                }
+                for p in &sets[2] {
+                    let owner = user_of.get(p).copied();
+                    let in_test_half = owner.is_none_or(|o| halves[1 - h].contains(&o));
+                    if in_test_half && (owner.is_some() || h == 0) {
+                        i2.extend(test_blocks(p).iter().filter_map(|w| pm.score(w)));
+                    }
+                }
+            }
+            tick();
+            ((g1, i1), (g2, i2))
+        })
+        .unzip();
+    Ok(vec![
+        summarise_result("telltale-window", secs, false, &one),
+        summarise_result("telltale-window-population", secs, true, &pop),
+    ])
+}
+
+/// Where the README says SapiMouse is, relative to the project root.
+pub fn default_sapimouse() -> PathBuf {
+    crate::project_root().join("../shared/data/mouse/sapimouse")
+}
