@@ -215,7 +215,7 @@ impl Profile {
     /// Verdict on one fixed-text entry (`None` for edited entries or an unknown field).
     pub fn judge_fixed(&self, s: &FixedSample) -> Option<Verdict> {
         let p = self.fixed.get(&s.field)?;
-        if s.edited || s.timings.len() != p.model.stats.len() || p.model.samples() < 2 {
+        if s.edited || s.timings.len() != p.model.dims() || p.model.samples() < 2 {
             return None;
         }
         let anomaly = p.model.score(&s.timings);
@@ -264,14 +264,14 @@ impl Profile {
                 model: TelltaleFixedModel::new(params, s.timings.len()),
                 calibration: Calibration::default(),
             });
-        if p.model.stats.len() != s.timings.len() {
+        if p.model.dims() != s.timings.len() {
             // The field's text changed length (a new id): start its profile again.
             p.model = TelltaleFixedModel::new(params, s.timings.len());
             p.calibration = Calibration::default();
         }
         if p.model.samples() >= params.warmup as u64 {
             p.calibration
-                .push(p.model.score(&s.timings), decay(params.half_life));
+                .push(p.model.score(&s.timings), decay(p.model.half_life()));
         }
         p.model.update(&s.timings)
     }

@@ -78,14 +78,14 @@ impl PopulationModel {
     /// The user's model against the background models (same text, so the same length).
     pub fn new(user: &TelltaleFixedModel, background: &[&TelltaleFixedModel]) -> Self {
         let features = user
-            .stats
+            .stats()
             .iter()
             .enumerate()
             .map(|(j, s)| Llr {
                 user: Gauss::of(s),
                 background: background
                     .iter()
-                    .filter_map(|b| b.stats.get(j))
+                    .filter_map(|b| b.stats().get(j))
                     .map(Gauss::of)
                     .collect(),
             })

@@ -4,8 +4,12 @@
 //! 1. **Log-like timing scale.** Keystroke times are roughly log-normal (Killourhy and Maxion's data
 //!    and most since): a transform `sign(t)·ln(1 + |t|/τ)` makes a hold of 80 vs 100 ms as far apart
 //!    as 160 vs 200 ms, and stays defined for negative up-down times (overlapping keys).
-//! 2. **Ageing.** The profile is an exponentially weighted mean and variance: typing a memorised
-//!    text speeds up and settles with practice, and the recent entries describe the user best.
+//! 2. **Ageing, at the user's own pace.** The profile is an exponentially weighted mean and
+//!    variance: typing a memorised text speeds up and settles with practice, so recent entries
+//!    describe the user best. How fast to forget differs between people (one still drifts after
+//!    hundreds of entries, another is stable), so the profile keeps a ladder of half-lives and uses
+//!    the one that has predicted this user's *next* entry best so far (prequential model selection,
+//!    Dawid 1984): a choice learned from the user's own enrollment, not a constant.
 //! 3. **Robust updates.** Each new entry is clipped to a few standard deviations of the profile
 //!    before it updates it, so one distracted entry cannot widen the profile.
 //! 4. **Bounded per-feature evidence.** The score is the mean of per-feature |z|, each capped: one
@@ -25,9 +29,12 @@ pub struct TelltaleFixedParams {
     /// are key-switch bounce and timer resolution (browsers round `timeStamp` to 0.1 ms–1 ms and
     /// some to 16.7 ms), so the transform is near-linear there and logarithmic above.
     pub tau_ms: f64,
-    /// Entries after which an old entry weighs half. 100: a worker logs in a few times a day, so a
-    /// profile follows a month or two of drift while averaging over enough entries to be stable.
-    pub half_life: f64,
+    /// Shortest ageing half-life tried, in entries. 10: fewer entries give too noisy a variance
+    /// (relative standard error of an SD from n values is about 1/sqrt(2n), 22% at 10).
+    pub min_half_life: f64,
+    /// Longest half-life tried. 640: beyond it ageing no longer matters within a year of
+    /// logins. The ladder doubles from the shortest to the longest (10, 20, … 640: 7 rungs).
+    pub max_half_life: f64,
     /// |z| cap per feature in the score. 3: beyond three standard deviations a timing is an
     /// outlier whatever its size (the usual 3-sigma rule).
     pub cap: f64,
@@ -42,7 +49,8 @@ impl Default for TelltaleFixedParams {
     fn default() -> Self {
         TelltaleFixedParams {
             tau_ms: 10.0,
-            half_life: 100.0,
+            min_half_life: 10.0,
+            max_half_life: 640.0,
             cap: 3.0,
             clip: 3.0,
             warmup: 10,
@@ -64,7 +72,14 @@ impl TelltaleFixedParams {
             }
         };
         positive("tau_ms", self.tau_ms)?;
-        positive("half_life", self.half_life)?;
+        positive("min_half_life", self.min_half_life)?;
+        positive("max_half_life", self.max_half_life)?;
+        if self.max_half_life < self.min_half_life || self.max_half_life > 1e6 * self.min_half_life {
+            return Err(Error::InvalidParameter {
+                name: "max_half_life",
+                reason: "must be at least min_half_life and at most a million times it",
+            });
+        }
         positive("cap", self.cap)?;
         positive("clip", self.clip)?;
         Ok(TelltaleFixed { params: self })
@@ -78,14 +93,26 @@ pub struct TelltaleFixed {
     params: TelltaleFixedParams,
 }
 
+/// One rung of the half-life ladder.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Rung {
+    /// Half-life in entries.
+    pub half_life: f64,
+    /// Per-feature ageing statistics in transformed space.
+    pub stats: Vec<Running>,
+    /// Log-likelihood of each entry under this rung before it learned the entry, summed.
+    pub prequential: f64,
+}
+
 /// A fitted, streaming-updatable fixed-text profile.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TelltaleFixedModel {
     /// Parameters it was built with.
     pub params: TelltaleFixedParams,
-    /// Per-feature ageing statistics in transformed space.
-    pub stats: Vec<Running>,
+    /// The half-life ladder; scores use the rung that predicts best.
+    pub rungs: Vec<Rung>,
 }
 
 /// Smallest standard deviation in transformed units: about 1% of a timing, under which a user's
@@ -95,15 +122,43 @@ const MIN_SD: f64 = 0.01;
 impl TelltaleFixedModel {
     /// An empty profile for vectors of `dims` timings.
     pub fn new(params: TelltaleFixedParams, dims: usize) -> Self {
-        TelltaleFixedModel {
-            params,
-            stats: vec![Running::default(); dims],
+        let mut rungs = Vec::new();
+        let mut h = params.min_half_life;
+        while h <= params.max_half_life * (1.0 + 1e-9) {
+            rungs.push(Rung {
+                half_life: h,
+                stats: vec![Running::default(); dims],
+                prequential: 0.0,
+            });
+            h *= 2.0;
         }
+        TelltaleFixedModel { params, rungs }
+    }
+
+    /// Half-life (entries) of the rung in use.
+    pub fn half_life(&self) -> f64 {
+        self.best().map_or(self.params.min_half_life, |r| r.half_life)
+    }
+
+    /// Per-feature statistics (transformed space) of the rung in use.
+    pub fn stats(&self) -> &[Running] {
+        self.best().map_or(&[], |r| &r.stats)
+    }
+
+    /// Timings per entry.
+    pub fn dims(&self) -> usize {
+        self.stats().len()
+    }
+
+    fn best(&self) -> Option<&Rung> {
+        self.rungs
+            .iter()
+            .max_by(|a, b| a.prequential.total_cmp(&b.prequential))
     }
 
     /// Entries learned so far.
     pub fn samples(&self) -> u64 {
-        self.stats.first().map_or(0, |s| s.n)
+        self.stats().first().map_or(0, |s| s.n)
     }
 
     fn transform(&self, t: f64) -> f64 {
@@ -122,34 +177,38 @@ impl TelltaleFixedModel {
     /// Per-feature z-scores of `x` (transformed space).
     pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
         x.iter()
-            .zip(&self.stats)
+            .zip(self.stats())
             .map(|(v, s)| (self.transform(*v) - s.mean) / self.sd(s))
             .collect()
     }
 
     /// Learns one entry (clipped once past warm-up).
     pub fn update(&mut self, x: &[f64]) -> Result<(), Error> {
-        if x.len() != self.stats.len() {
+        if x.len() != self.dims() {
             return Err(Error::DimensionMismatch {
-                expected: self.stats.len(),
+                expected: self.dims(),
                 got: x.len(),
             });
         }
         if x.iter().any(|v| !v.is_finite()) {
             return Err(Error::NotFinite { what: "timing" });
         }
-        let decay = 0.5f64.powf(1.0 / self.params.half_life);
-        let clip = self.samples() >= self.params.warmup as u64;
-        for (v, s) in x.iter().zip(self.stats.iter_mut()) {
-            let mut y = v.signum() * (v.abs() / self.params.tau_ms).ln_1p();
-            if clip {
-                let sd = s.sd().max(MIN_SD);
-                y = y.clamp(
-                    s.mean - self.params.clip * sd,
-                    s.mean + self.params.clip * sd,
-                );
+        let y = self.transformed(x);
+        let warm = self.samples() >= self.params.warmup as u64;
+        let (cap, clip) = (self.params.cap, self.params.clip);
+        for rung in &mut self.rungs {
+            let decay = 0.5f64.powf(1.0 / rung.half_life);
+            for (y, s) in y.iter().zip(rung.stats.iter_mut()) {
+                let mut y = *y;
+                if warm {
+                    let sd = s.sd().max(MIN_SD);
+                    let z = (y - s.mean) / sd;
+                    // Gaussian log-density with the same cap as the score: robust to outliers.
+                    rung.prequential += -0.5 * z.abs().min(cap).powi(2) - sd.ln();
+                    y = y.clamp(s.mean - clip * sd, s.mean + clip * sd);
+                }
+                s.push(y, decay);
             }
-            s.push(y, decay);
         }
         Ok(())
     }
