@@ -16,6 +16,8 @@ use crate::metrics::{auc, eer, mean_sd};
 pub struct Session {
     /// Actions in time order, each with the time it ended.
     pub actions: Vec<(f64, ActionFeatures)>,
+    /// Button hold times with the time of release.
+    pub holds: Vec<(f64, f64)>,
     /// First and last event time.
     pub span: (f64, f64),
 }
@@ -29,6 +31,7 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut seg = Segmenter::default();
     let mut actions = Vec::new();
+    let mut holds = Vec::new();
     let mut span = (f64::INFINITY, f64::NEG_INFINITY);
     let mut last_t = f64::NEG_INFINITY;
     for (line, rec) in rdr.records().enumerate() {
@@ -63,18 +66,23 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
             movement: None,
             trusted: true,
         };
-        seg.push(&ev, &mut |kind, pts| {
+        let held = seg.push(&ev, &mut |kind, pts| {
             if let Some(a) = action_features(kind, pts) {
                 actions.push((pts[pts.len() - 1].t, a));
             }
         });
+        holds.extend(held.map(|h| (t, h)));
     }
     seg.end_pause(f64::INFINITY, &mut |kind, pts| {
         if let Some(a) = action_features(kind, pts) {
             actions.push((pts[pts.len() - 1].t, a));
         }
     });
-    Ok(Session { actions, span })
+    Ok(Session {
+        actions,
+        holds,
+        span,
+    })
 }
 
 /// The window features of the actions that ended in `[start, start + len)`.
@@ -85,7 +93,13 @@ fn block(s: &Session, start: f64, len: f64) -> Option<Vec<Feature>> {
         .filter(|(t, _)| *t >= start && *t < start + len)
         .map(|(_, a)| *a)
         .collect();
-    summarise(PointerKind::Mouse, &acts).map(|w| w.features())
+    let mut holds: Vec<f64> = s
+        .holds
+        .iter()
+        .filter(|(t, _)| *t >= start && *t < start + len)
+        .map(|(_, h)| *h)
+        .collect();
+    summarise(PointerKind::Mouse, &acts, &mut holds).map(|w| w.features())
 }
 
 /// Non-overlapping blocks of `len` ms (the test blocks).

@@ -20,10 +20,14 @@ const LLR_CAP: f64 = 3.0;
 /// Smallest standard deviation in comparison units (as in the one-class detectors).
 const MIN_SD: f64 = 0.01;
 
+/// A Student-t density per user and feature: the distribution of a new value when mean and
+/// variance are estimated from the user's own `w` samples (ν = w - 1), heavy-tailed while the
+/// profile is young (see [`super::window`]).
 #[derive(Debug, Clone, Copy)]
 struct Gauss {
     mean: f64,
     sd: f64,
+    nu: f64,
 }
 
 impl Gauss {
@@ -31,12 +35,13 @@ impl Gauss {
         Gauss {
             mean: r.mean,
             sd: r.sd().max(MIN_SD),
+            nu: (r.w - 1.0).max(1.0),
         }
     }
 
     fn log_pdf(&self, y: f64) -> f64 {
         let z = (y - self.mean) / self.sd;
-        -0.5 * z * z - self.sd.ln()
+        -(self.nu + 1.0) / 2.0 * (z * z / self.nu).ln_1p() - self.sd.ln()
     }
 }
 

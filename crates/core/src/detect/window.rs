@@ -19,8 +19,6 @@ pub struct WindowParams {
     /// Windows after which an old window weighs half. 200 windows of 30 s is about 100 minutes of
     /// active typing or pointing: a few working days of a worker's input.
     pub half_life: f64,
-    /// |z| cap per feature (3-sigma rule).
-    pub cap: f64,
     /// Incoming windows are clipped to this many standard deviations before updating.
     pub clip: f64,
     /// Windows a feature needs in the profile before it is compared: a standard deviation from
@@ -32,7 +30,6 @@ impl Default for WindowParams {
     fn default() -> Self {
         WindowParams {
             half_life: 200.0,
-            cap: 3.0,
             clip: 3.0,
             min_windows: 3,
         }
@@ -44,7 +41,6 @@ impl WindowParams {
     pub fn check(self) -> Result<WindowParams, Error> {
         for (name, v) in [
             ("half_life", self.half_life),
-            ("cap", self.cap),
             ("clip", self.clip),
         ] {
             if !(v.is_finite() && v > 0.0) {
@@ -80,6 +76,16 @@ pub struct Deviation {
     pub diff: f64,
     /// Whether the feature is a log (diff reads as a ratio).
     pub log: bool,
+    /// Degrees of freedom of the feature's variance estimate.
+    pub dof: f64,
+}
+
+impl Deviation {
+    /// Student-t negative log-likelihood of the deviation (up to a constant).
+    pub fn surprise(&self) -> f64 {
+        let nu = self.dof.max(1.0);
+        (nu + 1.0) / 2.0 * (self.z * self.z / nu).ln_1p()
+    }
 }
 
 impl Deviation {
@@ -147,6 +153,7 @@ impl WindowModel {
                     z: diff / s.sd().max(MIN_SD),
                     diff,
                     log: f.log,
+                    dof: s.w - 1.0,
                 })
             })
             .collect();
@@ -154,13 +161,12 @@ impl WindowModel {
         d
     }
 
-    /// Anomaly score: mean capped |z| over shared features; `None` when none is shared.
+    /// Anomaly score: mean Student-t surprise over shared features; `None` when none is shared.
     pub fn score(&self, window: &[Feature]) -> Option<f64> {
         let d = self.deviations(window);
         if d.is_empty() {
             return None;
         }
-        let cap = self.params.cap;
-        Some(d.iter().map(|d| d.z.abs().min(cap)).sum::<f64>() / d.len() as f64)
+        Some(d.iter().map(Deviation::surprise).sum::<f64>() / d.len() as f64)
     }
 }

@@ -226,12 +226,17 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 #[derive(Debug, Clone, Default)]
 pub struct Segmenter {
     path: Vec<Point>,
-    pressed: bool,
+    pressed: Option<f64>,
 }
 
 impl Segmenter {
-    /// Adds one event; a finished action is handed to `out`.
-    pub fn push(&mut self, ev: &PointerEvent, out: &mut impl FnMut(ActionType, &[Point])) {
+    /// Adds one event; a finished action is handed to `out`. A release returns how long the
+    /// button was held (ms).
+    pub fn push(
+        &mut self,
+        ev: &PointerEvent,
+        out: &mut impl FnMut(ActionType, &[Point]),
+    ) -> Option<f64> {
         let p = Point {
             t: ev.t,
             x: ev.x,
@@ -239,7 +244,7 @@ impl Segmenter {
         };
         match ev.phase {
             PointerPhase::Move => {
-                let pressed = ev.buttons != 0 && self.pressed;
+                let pressed = ev.buttons != 0 && self.pressed.is_some();
                 if !pressed {
                     self.end_pause(ev.t, out);
                 }
@@ -255,29 +260,33 @@ impl Segmenter {
                     self.path.push(last);
                 }
                 self.path.push(p);
+                None
             }
             PointerPhase::Down => {
+                self.pressed = None;
                 self.end_pause(ev.t, out);
                 self.path.push(p);
                 out(ActionType::PointClick, &self.path);
                 self.path.clear();
                 self.path.push(p);
-                self.pressed = true;
+                self.pressed = Some(ev.t);
+                None
             }
             PointerPhase::Up => {
-                if self.pressed {
+                let held = self.pressed.take().map(|down| ev.t - down);
+                if held.is_some() {
                     self.path.push(p);
                     out(ActionType::DragDrop, &self.path);
                 }
                 self.path.clear();
-                self.pressed = false;
+                held.filter(|h| *h >= 0.0)
             }
         }
     }
 
     /// Ends a hover movement if the pointer has rested for [`ACTION_PAUSE_MS`] by time `now`.
     pub fn end_pause(&mut self, now: f64, out: &mut impl FnMut(ActionType, &[Point])) {
-        if self.pressed {
+        if self.pressed.is_some() {
             return;
         }
         if let Some(last) = self.path.last() {
@@ -310,6 +319,8 @@ pub struct PointerWindow {
     /// Actions on a straight line at constant speed (an automation signal: human movements
     /// accelerate and decelerate, Fitts 1954; Flash and Hogan 1985).
     pub robotic_actions: u32,
+    /// How long buttons were held per press, ms (present with at least five presses).
+    pub press_hold_ms: Option<Dist>,
 }
 
 /// A named distribution.
@@ -327,6 +338,7 @@ pub struct NamedDist {
 pub struct PointerWindowBuilder {
     segmenters: [Segmenter; 3],
     actions: [Vec<ActionFeatures>; 3],
+    holds: [Vec<f64>; 3],
 }
 
 impl PointerWindowBuilder {
@@ -344,13 +356,16 @@ impl PointerWindowBuilder {
     pub fn push(&mut self, ev: &PointerEvent) {
         let k = kind_index(ev.kind);
         let actions = &mut self.actions[k];
-        self.segmenters[k].push(ev, &mut |kind, pts| {
+        let held = self.segmenters[k].push(ev, &mut |kind, pts| {
             if actions.len() < MAX_ACTIONS {
                 if let Some(a) = action_features(kind, pts) {
                     actions.push(a);
                 }
             }
         });
+        if let Some(h) = held.filter(|_| self.holds[k].len() < MAX_ACTIONS) {
+            self.holds[k].push(h);
+        }
     }
 
     /// Closes the window at time `now`: one summary per pointer kind with at least
@@ -367,7 +382,8 @@ impl PointerWindowBuilder {
                 }
             });
             let actions = std::mem::take(&mut self.actions[k]);
-            if let Some(w) = summarise(*kind, &actions) {
+            let mut holds = std::mem::take(&mut self.holds[k]);
+            if let Some(w) = summarise(*kind, &actions, &mut holds) {
                 out.push(w);
             }
         }
@@ -383,8 +399,13 @@ fn kind_index(k: PointerKind) -> usize {
     }
 }
 
-/// Summarises the actions of one window and kind; `None` under [`MIN_BUCKET`] actions.
-pub fn summarise(kind: PointerKind, actions: &[ActionFeatures]) -> Option<PointerWindow> {
+/// Summarises the actions and press hold times of one window and kind; `None` under
+/// [`MIN_BUCKET`] actions.
+pub fn summarise(
+    kind: PointerKind,
+    actions: &[ActionFeatures],
+    press_holds: &mut [f64],
+) -> Option<PointerWindow> {
     if actions.len() < MIN_BUCKET {
         return None;
     }
@@ -419,6 +440,7 @@ pub fn summarise(kind: PointerKind, actions: &[ActionFeatures]) -> Option<Pointe
         features,
         directions,
         robotic_actions: actions.iter().filter(|a| a.is_robotic()).count() as u32,
+        press_hold_ms: Dist::of(press_holds),
     })
 }
 
@@ -458,6 +480,15 @@ impl PointerWindow {
                 } else {
                     Feature::log(name, label, v)
                 });
+            }
+        }
+        if let Some(h) = &self.press_hold_ms {
+            for (q, v, w) in [("q25", h.q25, "short"), ("q50", h.q50, "typical"), ("q75", h.q75, "long")] {
+                f.push(Feature::log(
+                    format!("ptr.{kind}.press_hold.{q}"),
+                    format!("{w} button hold times ({kind})"),
+                    v,
+                ));
             }
         }
         f.push(Feature::linear(
