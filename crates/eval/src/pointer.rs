@@ -18,6 +18,8 @@ pub struct Session {
     pub actions: Vec<(f64, ActionFeatures)>,
     /// Button hold times with the time of release.
     pub holds: Vec<(f64, f64)>,
+    /// Pauses before presses with the time of the press.
+    pub pauses: Vec<(f64, f64)>,
     /// First and last event time.
     pub span: (f64, f64),
 }
@@ -32,6 +34,7 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
     let mut seg = Segmenter::default();
     let mut actions = Vec::new();
     let mut holds = Vec::new();
+    let mut pauses = Vec::new();
     let mut span = (f64::INFINITY, f64::NEG_INFINITY);
     let mut last_t = f64::NEG_INFINITY;
     for (line, rec) in rdr.records().enumerate() {
@@ -72,6 +75,7 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
             }
         });
         holds.extend(held.map(|h| (t, h)));
+        pauses.extend(seg.last_pause.take().map(|p| (t, p)));
     }
     seg.end_pause(f64::INFINITY, &mut |kind, pts| {
         if let Some(a) = action_features(kind, pts) {
@@ -81,6 +85,7 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
     Ok(Session {
         actions,
         holds,
+        pauses,
         span,
     })
 }
@@ -99,7 +104,13 @@ fn block(s: &Session, start: f64, len: f64) -> Option<Vec<Feature>> {
         .filter(|(t, _)| *t >= start && *t < start + len)
         .map(|(_, h)| *h)
         .collect();
-    summarise(PointerKind::Mouse, &acts, &mut holds).map(|w| w.features())
+    let mut pauses: Vec<f64> = s
+        .pauses
+        .iter()
+        .filter(|(t, _)| *t >= start && *t < start + len)
+        .map(|(_, h)| *h)
+        .collect();
+    summarise(PointerKind::Mouse, &acts, &mut holds, &mut pauses).map(|w| w.features())
 }
 
 /// Non-overlapping blocks of `len` ms (the test blocks).

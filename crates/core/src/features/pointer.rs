@@ -227,6 +227,8 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
 pub struct Segmenter {
     path: Vec<Point>,
     pressed: Option<f64>,
+    /// Pause between the last movement and the latest press (ms).
+    pub last_pause: Option<f64>,
 }
 
 impl Segmenter {
@@ -264,6 +266,7 @@ impl Segmenter {
             }
             PointerPhase::Down => {
                 self.pressed = None;
+                self.last_pause = self.path.last().map(|l| ev.t - l.t).filter(|d| *d >= 0.0 && *d < ACTION_PAUSE_MS);
                 self.end_pause(ev.t, out);
                 self.path.push(p);
                 out(ActionType::PointClick, &self.path);
@@ -321,6 +324,8 @@ pub struct PointerWindow {
     pub robotic_actions: u32,
     /// How long buttons were held per press, ms (present with at least five presses).
     pub press_hold_ms: Option<Dist>,
+    /// Pause between the pointer coming to rest and the press, ms (present with at least five).
+    pub pre_press_ms: Option<Dist>,
 }
 
 /// A named distribution.
@@ -339,6 +344,7 @@ pub struct PointerWindowBuilder {
     segmenters: [Segmenter; 3],
     actions: [Vec<ActionFeatures>; 3],
     holds: [Vec<f64>; 3],
+    pauses: [Vec<f64>; 3],
 }
 
 impl PointerWindowBuilder {
@@ -366,6 +372,11 @@ impl PointerWindowBuilder {
         if let Some(h) = held.filter(|_| self.holds[k].len() < MAX_ACTIONS) {
             self.holds[k].push(h);
         }
+        if let Some(p) = self.segmenters[k].last_pause.take() {
+            if self.pauses[k].len() < MAX_ACTIONS {
+                self.pauses[k].push(p);
+            }
+        }
     }
 
     /// Closes the window at time `now`: one summary per pointer kind with at least
@@ -383,7 +394,8 @@ impl PointerWindowBuilder {
             });
             let actions = std::mem::take(&mut self.actions[k]);
             let mut holds = std::mem::take(&mut self.holds[k]);
-            if let Some(w) = summarise(*kind, &actions, &mut holds) {
+            let mut pauses = std::mem::take(&mut self.pauses[k]);
+            if let Some(w) = summarise(*kind, &actions, &mut holds, &mut pauses) {
                 out.push(w);
             }
         }
@@ -405,6 +417,7 @@ pub fn summarise(
     kind: PointerKind,
     actions: &[ActionFeatures],
     press_holds: &mut [f64],
+    pre_press: &mut [f64],
 ) -> Option<PointerWindow> {
     if actions.len() < MIN_BUCKET {
         return None;
@@ -441,6 +454,7 @@ pub fn summarise(
         directions,
         robotic_actions: actions.iter().filter(|a| a.is_robotic()).count() as u32,
         press_hold_ms: Dist::of(press_holds),
+        pre_press_ms: Dist::of(pre_press),
     })
 }
 
@@ -482,13 +496,18 @@ impl PointerWindow {
                 });
             }
         }
-        if let Some(h) = &self.press_hold_ms {
-            for (q, v, w) in [("q25", h.q25, "short"), ("q50", h.q50, "typical"), ("q75", h.q75, "long")] {
-                f.push(Feature::log(
-                    format!("ptr.{kind}.press_hold.{q}"),
-                    format!("{w} button hold times ({kind})"),
-                    v,
-                ));
+        for (name, label, d) in [
+            ("press_hold", "button hold times", &self.press_hold_ms),
+            ("pre_press", "pauses before a press", &self.pre_press_ms),
+        ] {
+            if let Some(h) = d {
+                for (q, v, w) in [("q25", h.q25, "short"), ("q50", h.q50, "typical"), ("q75", h.q75, "long")] {
+                    f.push(Feature::log(
+                        format!("ptr.{kind}.{name}.{q}"),
+                        format!("{w} {label} ({kind})"),
+                        v,
+                    ));
+                }
             }
         }
         f.push(Feature::linear(
