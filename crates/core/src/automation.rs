@@ -200,9 +200,9 @@ impl AutomationTracker {
             .map(|c| ((CV_HUMAN - c) / (CV_HUMAN - CV_MACHINE)).clamp(0.0, 1.0))
             .fold(0.0, f64::max);
         add(SignalKind::PeriodicTyping, regular);
-        let (actions, robotic) = pointer.iter().fold((0, 0), |(a, r), w| {
-            (a + w.actions, r + w.robotic_actions)
-        });
+        let (actions, robotic) = pointer
+            .iter()
+            .fold((0, 0), |(a, r), w| (a + w.actions, r + w.robotic_actions));
         if actions > 0 {
             // A quarter of the actions ruler-straight at constant speed is full strength.
             add(
@@ -257,7 +257,12 @@ mod tests {
     #[test]
     fn one_signal_never_decides() {
         for kind in [SignalKind::Webdriver, SignalKind::PeriodicTyping] {
-            assert!(combine(&[Signal { kind, strength: 1.0 }]) < AUTOMATION_VERDICT);
+            assert!(
+                combine(&[Signal {
+                    kind,
+                    strength: 1.0
+                }]) < AUTOMATION_VERDICT
+            );
         }
         let two = [
             Signal {

@@ -62,7 +62,9 @@ pub mod summary;
 pub use automation::{AutomationReport, Signal, SignalKind};
 pub use detect::{Detector, FixedDetector, Model};
 pub use error::Error;
-pub use event::{InputEvent, KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase, WheelEvent};
+pub use event::{
+    InputEvent, KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase, WheelEvent,
+};
 pub use features::{Feature, FixedEntry, FixedSample, KeyWindow, PointerWindow};
 pub use profile::{Profile, ProfileParams};
 pub use score::{Band, Score, MODEL_VERSION};

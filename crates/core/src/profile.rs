@@ -165,8 +165,7 @@ impl WindowProfile {
 
     fn learn(&mut self, f: &[Feature]) {
         if let Some(s) = self.model.score(f) {
-            self.calibration
-                .push(s, decay(self.model.params.half_life));
+            self.calibration.push(s, decay(self.model.params.half_life));
         }
         self.model.update(f);
     }
@@ -302,7 +301,11 @@ impl Profile {
         let worst = verdicts
             .iter()
             .filter(|v| v.similarity.is_some())
-            .min_by(|a, b| a.similarity.unwrap_or(100.0).total_cmp(&b.similarity.unwrap_or(100.0)));
+            .min_by(|a, b| {
+                a.similarity
+                    .unwrap_or(100.0)
+                    .total_cmp(&b.similarity.unwrap_or(100.0))
+            });
         let similarity = worst.and_then(|w| w.similarity);
         let automation = summary.automation.score;
         let band = Score::band_for(similarity, automation);

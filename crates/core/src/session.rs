@@ -157,8 +157,7 @@ impl Windower {
         let counts = std::mem::take(&mut self.counts);
         let fixed = std::mem::take(&mut self.fixed);
         self.key_events = 0;
-        if keys.is_none() && pointer.is_empty() && fixed.is_empty() && counts == Counts::default()
-        {
+        if keys.is_none() && pointer.is_empty() && fixed.is_empty() && counts == Counts::default() {
             return None;
         }
         let seq = self.seq;

@@ -88,10 +88,15 @@ fn check_dist(what: &str, d: &Dist) -> Result<(), Error> {
         return Err(bad(format!("{what}: non-finite statistic")));
     }
     if (d.n as usize) < MIN_BUCKET {
-        return Err(bad(format!("{what}: bucket of {} events (at least {MIN_BUCKET})", d.n)));
+        return Err(bad(format!(
+            "{what}: bucket of {} events (at least {MIN_BUCKET})",
+            d.n
+        )));
     }
     if d.sd < 0.0 || d.q25 > d.q50 || d.q50 > d.q75 {
-        return Err(bad(format!("{what}: inconsistent quartiles or negative spread")));
+        return Err(bad(format!(
+            "{what}: inconsistent quartiles or negative spread"
+        )));
     }
     Ok(())
 }
@@ -143,10 +148,11 @@ impl Summary {
             }
             let n = f.timings.len();
             if !f.edited && (n == 0 || n % 3 != 1 || n > 3 * crate::features::fixed::MAX_PRESSES) {
-                return Err(bad("fixed-text timings must have 3k+1 values (H, DD, UD per key)"));
+                return Err(bad(
+                    "fixed-text timings must have 3k+1 values (H, DD, UD per key)",
+                ));
             }
-            if f
-                .timings
+            if f.timings
                 .iter()
                 .any(|t| !t.is_finite() || t.abs() > MAX_TIMING_MS)
             {
@@ -191,7 +197,9 @@ impl Summary {
                 return Err(bad("pointer window action counts are inconsistent"));
             }
             if w.directions.iter().sum::<u32>() > w.actions
-                || w.directions.iter().any(|&d| d != 0 && (d as usize) < MIN_BUCKET)
+                || w.directions
+                    .iter()
+                    .any(|&d| d != 0 && (d as usize) < MIN_BUCKET)
             {
                 return Err(bad("pointer direction bins are inconsistent"));
             }
@@ -203,7 +211,9 @@ impl Summary {
             }
         }
         let a = &self.automation;
-        if !(0.0..=1.0).contains(&a.score) || a.signals.iter().any(|s| !(0.0..=1.0).contains(&s.strength)) {
+        if !(0.0..=1.0).contains(&a.score)
+            || a.signals.iter().any(|s| !(0.0..=1.0).contains(&s.strength))
+        {
             return Err(bad("automation scores are 0-1"));
         }
         if let Some(s) = &self.score {

@@ -41,13 +41,20 @@ pub fn load(path: &Path) -> Result<Vec<Subject>, String> {
             .collect::<Result<Vec<f64>, _>>()
             .map_err(|e| format!("{} row {}: {e}", path.display(), line + 2))?;
         if row.len() != headers.len() - 3 || row.iter().any(|v| !v.is_finite()) {
-            return Err(format!("{} row {}: bad timing values", path.display(), line + 2));
+            return Err(format!(
+                "{} row {}: bad timing values",
+                path.display(),
+                line + 2
+            ));
         }
         match subjects.last_mut() {
             Some(s) if s.id == id => s.rows.push(row),
             _ => match subjects.iter_mut().find(|s| s.id == id) {
                 Some(s) => s.rows.push(row),
-                None => subjects.push(Subject { id, rows: vec![row] }),
+                None => subjects.push(Subject {
+                    id,
+                    rows: vec![row],
+                }),
             },
         }
     }
@@ -206,7 +213,12 @@ pub fn run_population(
             let others: Vec<usize> = (0..subjects.len()).filter(|&o| o != u).collect();
             let halves = [
                 others.iter().copied().step_by(2).collect::<Vec<_>>(),
-                others.iter().copied().skip(1).step_by(2).collect::<Vec<_>>(),
+                others
+                    .iter()
+                    .copied()
+                    .skip(1)
+                    .step_by(2)
+                    .collect::<Vec<_>>(),
             ];
             let mut genuine = vec![0.0; s.rows.len() - p.train];
             let mut impostor = Vec::new();

@@ -131,8 +131,12 @@ fn run(cli: Cli) -> Result<(), String> {
                 "population" => (Vec::new(), true),
                 name => (
                     vec![FixedDetector::from_name(name).ok_or_else(|| {
-                        let names: Vec<&str> = FixedDetector::ALL.iter().map(|d| d.name()).collect();
-                        format!("unknown detector `{name}` (one of: all, population, {})", names.join(", "))
+                        let names: Vec<&str> =
+                            FixedDetector::ALL.iter().map(|d| d.name()).collect();
+                        format!(
+                            "unknown detector `{name}` (one of: all, population, {})",
+                            names.join(", ")
+                        )
                     })?],
                     false,
                 ),
@@ -145,7 +149,12 @@ fn run(cli: Cli) -> Result<(), String> {
                 results.push(keystroke::run(&subjects, p, d, timer_resolution_ms, &tick)?);
             }
             if population {
-                results.push(keystroke::run_population(&subjects, p, timer_resolution_ms, &tick)?);
+                results.push(keystroke::run_population(
+                    &subjects,
+                    p,
+                    timer_resolution_ms,
+                    &tick,
+                )?);
             }
             pb.finish_and_clear();
             match format {
@@ -160,7 +169,10 @@ fn run(cli: Cli) -> Result<(), String> {
                         subjects.len(),
                         if timer_resolution_ms > 0.0 { format!("{timer_resolution_ms}") } else { "as recorded".into() }
                     );
-                    println!("{:<24} {:>10} {:>10}  {}", "detector", "EER mean", "EER sd", "kind");
+                    println!(
+                        "{:<24} {:>10} {:>10}  {}",
+                        "detector", "EER mean", "EER sd", "kind"
+                    );
                     let mut sorted: Vec<&keystroke::KeystrokeResult> = results.iter().collect();
                     sorted.sort_by(|a, b| a.eer_mean.total_cmp(&b.eer_mean));
                     for r in sorted {
@@ -169,7 +181,11 @@ fn run(cli: Cli) -> Result<(), String> {
                             r.detector,
                             r.eer_mean,
                             r.eer_sd,
-                            if r.population { "population" } else { "one-class" }
+                            if r.population {
+                                "population"
+                            } else {
+                                "one-class"
+                            }
                         );
                     }
                 }
@@ -198,7 +214,10 @@ fn run(cli: Cli) -> Result<(), String> {
                 (None, Some(d)) => pointer::sapimouse_plan(&d)?,
                 (None, None) => pointer::sapimouse_plan(&pointer::default_sapimouse())?,
             };
-            let pb = progress(plan.users.len() * block_seconds.len(), "users x block lengths");
+            let pb = progress(
+                plan.users.len() * block_seconds.len(),
+                "users x block lengths",
+            );
             let tick = || pb.inc(1);
             let mut results = Vec::new();
             for &b in &block_seconds {
@@ -226,7 +245,11 @@ fn run(cli: Cli) -> Result<(), String> {
                             r.auc_sd,
                             r.eer_mean,
                             r.eer_sd,
-                            if r.population { "population" } else { "one-class" }
+                            if r.population {
+                                "population"
+                            } else {
+                                "one-class"
+                            }
                         );
                     }
                 }

@@ -25,7 +25,11 @@ fn probit(p: f64) -> f64 {
 }
 
 /// Draws one DET curve per detector from pooled per-subject scores.
-pub fn det(path: &Path, title: &str, curves: &[(String, Vec<(Vec<f64>, Vec<f64>)>)]) -> Result<(), String> {
+pub fn det(
+    path: &Path,
+    title: &str,
+    curves: &[(String, Vec<(Vec<f64>, Vec<f64>)>)],
+) -> Result<(), String> {
     let root = SVGBackend::new(path, (720, 620)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let ticks = [0.001, 0.01, 0.05, 0.1, 0.2, 0.4, 0.6];
@@ -43,13 +47,25 @@ pub fn det(path: &Path, title: &str, curves: &[(String, Vec<(Vec<f64>, Vec<f64>)
         .y_desc("miss rate")
         .x_labels(ticks.len())
         .y_labels(ticks.len())
-        .x_label_formatter(&|v| format!("{:.1}%", 100.0 * (1.0 - telltale_core::score::normal_sf(*v))))
-        .y_label_formatter(&|v| format!("{:.1}%", 100.0 * (1.0 - telltale_core::score::normal_sf(*v))))
+        .x_label_formatter(&|v| {
+            format!(
+                "{:.1}%",
+                100.0 * (1.0 - telltale_core::score::normal_sf(*v))
+            )
+        })
+        .y_label_formatter(&|v| {
+            format!(
+                "{:.1}%",
+                100.0 * (1.0 - telltale_core::score::normal_sf(*v))
+            )
+        })
         .draw()
         .map_err(|e| e.to_string())?;
     for (i, (name, per_subject)) in curves.iter().enumerate() {
         // Pool per-subject ROCs by averaging miss rates at fixed false-alarm rates.
-        let grid: Vec<f64> = (0..=200).map(|k| 0.001 * (600f64).powf(k as f64 / 200.0)).collect();
+        let grid: Vec<f64> = (0..=200)
+            .map(|k| 0.001 * (600f64).powf(k as f64 / 200.0))
+            .collect();
         let mut miss = vec![0.0; grid.len()];
         for (g, imp) in per_subject {
             let pts = roc(g, imp);
@@ -65,12 +81,16 @@ pub fn det(path: &Path, title: &str, curves: &[(String, Vec<(Vec<f64>, Vec<f64>)
         let color = Palette99::pick(i).to_rgba();
         chart
             .draw_series(LineSeries::new(
-                grid.iter().zip(&miss).map(|(f, m)| (probit(*f), probit(*m))),
+                grid.iter()
+                    .zip(&miss)
+                    .map(|(f, m)| (probit(*f), probit(*m))),
                 color.stroke_width(2),
             ))
             .map_err(|e| e.to_string())?
             .label(name.clone())
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2)));
+            .legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
     }
     chart
         .configure_series_labels()

@@ -7,21 +7,28 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use telltale_core::detect::{WindowModel, WindowParams, WindowPopulationModel};
 use telltale_core::event::{PointerEvent, PointerKind, PointerPhase};
-use telltale_core::features::pointer::{action_features, summarise, ActionFeatures, Segmenter};
+use telltale_core::features::pointer::{
+    action_features, ActionFeatures, Gathered, PressTiming, Segment, Segmenter,
+};
 use telltale_core::Feature;
 
 use crate::metrics::{auc, eer, mean_sd};
 
-/// A recorded session: its actions with their end times (ms).
+/// A recorded session: what its segmenter handed out, each with its time (ms).
 pub struct Session {
-    /// Actions in time order, each with the time it ended.
-    pub actions: Vec<(f64, ActionFeatures)>,
-    /// Button hold times with the time of release.
-    pub holds: Vec<(f64, f64)>,
-    /// Pauses before presses with the time of the press.
-    pub pauses: Vec<(f64, f64)>,
+    /// Actions and press timings in time order, with the time they ended.
+    pub items: Vec<(f64, Item)>,
     /// First and last event time.
     pub span: (f64, f64),
+}
+
+/// An owned [`Segment`]: action features or a press timing.
+#[derive(Debug, Clone, Copy)]
+pub enum Item {
+    /// A finished action's features.
+    Action(ActionFeatures),
+    /// A press timing.
+    Timing(PressTiming, f64),
 }
 
 /// Reads a session CSV (`client timestamp, button, state, x, y`) and cuts it into actions with
@@ -32,11 +39,16 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
         .from_path(path)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut seg = Segmenter::default();
-    let mut actions = Vec::new();
-    let mut holds = Vec::new();
-    let mut pauses = Vec::new();
+    let mut items = Vec::new();
     let mut span = (f64::INFINITY, f64::NEG_INFINITY);
-    let mut last_t = f64::NEG_INFINITY;
+    let mut record = |t: f64, s: Segment| match s {
+        Segment::Action(kind, pts) => {
+            if let Some(a) = action_features(kind, pts) {
+                items.push((pts[pts.len() - 1].t, Item::Action(a)));
+            }
+        }
+        Segment::Timing(kind, ms) => items.push((t, Item::Timing(kind, ms))),
+    };
     for (line, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
         let bad = || format!("{} row {}: bad value", path.display(), line + 2);
@@ -54,11 +66,10 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
             "Released" => (PointerPhase::Up, 0),
             _ => return Err(bad()),
         };
-        if t < last_t {
-            continue; // out-of-order rows (a clock step): skipped, as the collector would
+        if t < span.1 {
+            continue; // out-of-order rows (a clock step): skipped
         }
-        last_t = t;
-        span = (span.0.min(t), span.1.max(t));
+        span = (span.0.min(t), t);
         let ev = PointerEvent {
             t,
             phase,
@@ -69,48 +80,26 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
             movement: None,
             trusted: true,
         };
-        let held = seg.push(&ev, &mut |kind, pts| {
-            if let Some(a) = action_features(kind, pts) {
-                actions.push((pts[pts.len() - 1].t, a));
-            }
-        });
-        holds.extend(held.map(|h| (t, h)));
-        pauses.extend(seg.last_pause.take().map(|p| (t, p)));
+        seg.push(&ev, &mut |s| record(t, s));
     }
-    seg.end_pause(f64::INFINITY, &mut |kind, pts| {
-        if let Some(a) = action_features(kind, pts) {
-            actions.push((pts[pts.len() - 1].t, a));
-        }
-    });
-    Ok(Session {
-        actions,
-        holds,
-        pauses,
-        span,
-    })
+    seg.end_pause(f64::INFINITY, &mut |s| record(span.1, s));
+    Ok(Session { items, span })
 }
 
-/// The window features of the actions that ended in `[start, start + len)`.
+/// The window features of what ended in `[start, start + len)`.
 fn block(s: &Session, start: f64, len: f64) -> Option<Vec<Feature>> {
-    let acts: Vec<ActionFeatures> = s
-        .actions
+    let mut g = Gathered::default();
+    for (_, item) in s
+        .items
         .iter()
         .filter(|(t, _)| *t >= start && *t < start + len)
-        .map(|(_, a)| *a)
-        .collect();
-    let mut holds: Vec<f64> = s
-        .holds
-        .iter()
-        .filter(|(t, _)| *t >= start && *t < start + len)
-        .map(|(_, h)| *h)
-        .collect();
-    let mut pauses: Vec<f64> = s
-        .pauses
-        .iter()
-        .filter(|(t, _)| *t >= start && *t < start + len)
-        .map(|(_, h)| *h)
-        .collect();
-    summarise(PointerKind::Mouse, &acts, &mut holds, &mut pauses).map(|w| w.features())
+    {
+        match *item {
+            Item::Action(a) => g.actions.push(a),
+            Item::Timing(k, ms) => g.timings[k as usize].push(ms),
+        }
+    }
+    g.take(PointerKind::Mouse).map(|w| w.features())
 }
 
 /// Non-overlapping blocks of `len` ms (the test blocks).
@@ -153,7 +142,11 @@ pub fn load_manifest(path: &Path) -> Result<Plan, String> {
     for (line, rec) in rdr.records().enumerate() {
         let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
         let (Some(user), Some(p), Some(role)) = (rec.get(0), rec.get(1), rec.get(2)) else {
-            return Err(format!("{} row {}: need user,path,role", path.display(), line + 2));
+            return Err(format!(
+                "{} row {}: need user,path,role",
+                path.display(),
+                line + 2
+            ));
         };
         let slot = match role {
             "enroll" => 0,
@@ -196,7 +189,10 @@ pub fn sapimouse_plan(dir: &Path) -> Result<Plan, String> {
         }
     }
     if users.len() < 2 {
-        return Err(format!("{}: no SapiMouse user folders found", dir.display()));
+        return Err(format!(
+            "{}: no SapiMouse user folders found",
+            dir.display()
+        ));
     }
     let mut plan = Plan::default();
     for (u, three, one) in &users {
@@ -205,8 +201,10 @@ pub fn sapimouse_plan(dir: &Path) -> Result<Plan, String> {
             .filter(|(o, _, _)| o != u)
             .map(|(_, _, one)| one.clone())
             .collect();
-        plan.users
-            .insert(u.clone(), [vec![three.clone()], vec![one.clone()], impostors]);
+        plan.users.insert(
+            u.clone(),
+            [vec![three.clone()], vec![one.clone()], impostors],
+        );
     }
     Ok(plan)
 }
@@ -260,11 +258,7 @@ fn summarise_result(
 
 /// Runs the plan for one block length: the one-class window detector, and the population
 /// variant (other users split into two disjoint halves, background and impostors, then swapped).
-pub fn run(
-    plan: &Plan,
-    secs: f64,
-    tick: &(dyn Fn() + Sync),
-) -> Result<Vec<PointerResult>, String> {
+pub fn run(plan: &Plan, secs: f64, tick: &(dyn Fn() + Sync)) -> Result<Vec<PointerResult>, String> {
     let len = secs * 1000.0;
     let mut cache: BTreeMap<PathBuf, Session> = BTreeMap::new();
     for sets in plan.users.values() {
@@ -311,7 +305,12 @@ pub fn run(
             let owners: Vec<usize> = (0..users.len()).filter(|&o| o != u).collect();
             let halves = [
                 owners.iter().copied().step_by(2).collect::<Vec<_>>(),
-                owners.iter().copied().skip(1).step_by(2).collect::<Vec<_>>(),
+                owners
+                    .iter()
+                    .copied()
+                    .skip(1)
+                    .step_by(2)
+                    .collect::<Vec<_>>(),
             ];
             let mut g2 = vec![0.0; genuine_blocks.len()];
             let mut i2 = Vec::new();

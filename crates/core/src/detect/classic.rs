@@ -63,7 +63,11 @@ impl Model for MeanModel {
 /// so it still counts without dividing by zero. 1e-9 is far below any timing resolution.
 const MIN_SCALE: f64 = 1e-9;
 
-fn fit_mean(train: &[Vec<f64>], norm: Norm, scale: impl Fn(&[Vec<f64>], usize, f64) -> f64) -> Result<MeanModel, Error> {
+fn fit_mean(
+    train: &[Vec<f64>],
+    norm: Norm,
+    scale: impl Fn(&[Vec<f64>], usize, f64) -> f64,
+) -> Result<MeanModel, Error> {
     let d = check_train(train, 1)?;
     let mean = column_means(train, d);
     let scale = (0..d)
@@ -150,6 +154,8 @@ mod tests {
         assert!(Manhattan.fit(&[]).is_err());
         assert!(Manhattan.fit(&[vec![1.0], vec![1.0, 2.0]]).is_err());
         assert!(Manhattan.fit(&[vec![f64::NAN]]).is_err());
-        assert!(OutlierCount { threshold: -1.0 }.fit(&[vec![1.0], vec![2.0]]).is_err());
+        assert!(OutlierCount { threshold: -1.0 }
+            .fit(&[vec![1.0], vec![2.0]])
+            .is_err());
     }
 }

@@ -148,7 +148,12 @@ mod tests {
 
     #[test]
     fn whitening_matches_diagonal_variance() {
-        let train = vec![vec![0.0, 0.0], vec![2.0, 0.0], vec![0.0, 4.0], vec![2.0, 4.0]];
+        let train = vec![
+            vec![0.0, 0.0],
+            vec![2.0, 0.0],
+            vec![0.0, 4.0],
+            vec![2.0, 4.0],
+        ];
         let m = Mahalanobis.fit(&train).unwrap();
         // variances 4/3 and 16/3, independent
         let s = m.score(&[3.0, 2.0]);

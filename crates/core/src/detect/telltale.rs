@@ -74,7 +74,8 @@ impl TelltaleFixedParams {
         positive("tau_ms", self.tau_ms)?;
         positive("min_half_life", self.min_half_life)?;
         positive("max_half_life", self.max_half_life)?;
-        if self.max_half_life < self.min_half_life || self.max_half_life > 1e6 * self.min_half_life {
+        if self.max_half_life < self.min_half_life || self.max_half_life > 1e6 * self.min_half_life
+        {
             return Err(Error::InvalidParameter {
                 name: "max_half_life",
                 reason: "must be at least min_half_life and at most a million times it",
@@ -137,7 +138,8 @@ impl TelltaleFixedModel {
 
     /// Half-life (entries) of the rung in use.
     pub fn half_life(&self) -> f64 {
-        self.best().map_or(self.params.min_half_life, |r| r.half_life)
+        self.best()
+            .map_or(self.params.min_half_life, |r| r.half_life)
     }
 
     /// Per-feature statistics (transformed space) of the rung in use.

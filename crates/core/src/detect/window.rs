@@ -39,10 +39,7 @@ impl Default for WindowParams {
 impl WindowParams {
     /// Checks every parameter.
     pub fn check(self) -> Result<WindowParams, Error> {
-        for (name, v) in [
-            ("half_life", self.half_life),
-            ("clip", self.clip),
-        ] {
+        for (name, v) in [("half_life", self.half_life), ("clip", self.clip)] {
             if !(v.is_finite() && v > 0.0) {
                 return Err(Error::InvalidParameter {
                     name,
@@ -132,7 +129,10 @@ impl WindowModel {
             let mut y = f.value;
             if s.n >= WARMUP {
                 let sd = s.sd().max(MIN_SD);
-                y = y.clamp(s.mean - self.params.clip * sd, s.mean + self.params.clip * sd);
+                y = y.clamp(
+                    s.mean - self.params.clip * sd,
+                    s.mean + self.params.clip * sd,
+                );
             }
             s.push(y, decay);
         }

@@ -345,7 +345,11 @@ mod tests {
             b.push(&ev(t + 50.0, false, 100 + i, KeyClass::Space));
         }
         let w2 = b.finish().unwrap();
-        let space = w2.holds.iter().find(|h| h.class == KeyClass::Space).unwrap();
+        let space = w2
+            .holds
+            .iter()
+            .find(|h| h.class == KeyClass::Space)
+            .unwrap();
         assert_eq!(space.hold.n, 6);
         assert_eq!(space.hold.q75, 50.0);
         assert!((space.hold.mean - (120.0 + 5.0 * 50.0) / 6.0).abs() < 1e-9);

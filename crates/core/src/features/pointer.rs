@@ -222,30 +222,53 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
-/// Cuts one pointer's events into actions.
+/// Timings around presses, each summarised per window like a key's hold time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PressTiming {
+    /// Press to release.
+    Hold = 0,
+    /// The pointer's last movement to the press.
+    PrePress = 1,
+    /// Release to the next movement.
+    PostRelease = 2,
+}
+
+/// What the segmenter hands out: a finished action, or a press timing.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Segment<'a> {
+    /// An action and its points.
+    Action(ActionType, &'a [Point]),
+    /// A press timing in ms.
+    Timing(PressTiming, f64),
+}
+
+/// Cuts one pointer's events into actions and press timings.
 #[derive(Debug, Clone, Default)]
 pub struct Segmenter {
     path: Vec<Point>,
     pressed: Option<f64>,
-    /// Pause between the last movement and the latest press (ms).
-    pub last_pause: Option<f64>,
+    released: Option<f64>,
 }
 
 impl Segmenter {
-    /// Adds one event; a finished action is handed to `out`. A release returns how long the
-    /// button was held (ms).
-    pub fn push(
-        &mut self,
-        ev: &PointerEvent,
-        out: &mut impl FnMut(ActionType, &[Point]),
-    ) -> Option<f64> {
+    /// Adds one event; finished actions and press timings are handed to `out`.
+    pub fn push(&mut self, ev: &PointerEvent, out: &mut impl FnMut(Segment)) {
         let p = Point {
             t: ev.t,
             x: ev.x,
             y: ev.y,
         };
+        // A pause of ACTION_PAUSE_MS or more is idling, not part of a press.
+        let timing = |out: &mut dyn FnMut(Segment), kind, gap: f64| {
+            if (0.0..ACTION_PAUSE_MS).contains(&gap) {
+                out(Segment::Timing(kind, gap));
+            }
+        };
         match ev.phase {
             PointerPhase::Move => {
+                if let Some(r) = self.released.take() {
+                    timing(out, PressTiming::PostRelease, ev.t - r);
+                }
                 let pressed = ev.buttons != 0 && self.pressed.is_some();
                 if !pressed {
                     self.end_pause(ev.t, out);
@@ -256,45 +279,48 @@ impl Segmenter {
                     } else {
                         ActionType::MouseMove
                     };
-                    out(kind, &self.path);
+                    out(Segment::Action(kind, &self.path));
                     let last = self.path[self.path.len() - 1];
                     self.path.clear();
                     self.path.push(last);
                 }
                 self.path.push(p);
-                None
             }
             PointerPhase::Down => {
                 self.pressed = None;
-                self.last_pause = self.path.last().map(|l| ev.t - l.t).filter(|d| *d >= 0.0 && *d < ACTION_PAUSE_MS);
+                self.released = None;
+                if let Some(last) = self.path.last() {
+                    timing(out, PressTiming::PrePress, ev.t - last.t);
+                }
                 self.end_pause(ev.t, out);
                 self.path.push(p);
-                out(ActionType::PointClick, &self.path);
+                out(Segment::Action(ActionType::PointClick, &self.path));
                 self.path.clear();
                 self.path.push(p);
                 self.pressed = Some(ev.t);
-                None
             }
             PointerPhase::Up => {
-                let held = self.pressed.take().map(|down| ev.t - down);
-                if held.is_some() {
+                if let Some(down) = self.pressed.take() {
                     self.path.push(p);
-                    out(ActionType::DragDrop, &self.path);
+                    out(Segment::Action(ActionType::DragDrop, &self.path));
+                    if ev.t >= down {
+                        out(Segment::Timing(PressTiming::Hold, ev.t - down));
+                    }
+                    self.released = Some(ev.t);
                 }
                 self.path.clear();
-                held.filter(|h| *h >= 0.0)
             }
         }
     }
 
     /// Ends a hover movement if the pointer has rested for [`ACTION_PAUSE_MS`] by time `now`.
-    pub fn end_pause(&mut self, now: f64, out: &mut impl FnMut(ActionType, &[Point])) {
+    pub fn end_pause(&mut self, now: f64, out: &mut impl FnMut(Segment)) {
         if self.pressed.is_some() {
             return;
         }
         if let Some(last) = self.path.last() {
             if now - last.t >= ACTION_PAUSE_MS {
-                out(ActionType::MouseMove, &self.path);
+                out(Segment::Action(ActionType::MouseMove, &self.path));
                 self.path.clear();
             }
         }
@@ -324,8 +350,10 @@ pub struct PointerWindow {
     pub robotic_actions: u32,
     /// How long buttons were held per press, ms (present with at least five presses).
     pub press_hold_ms: Option<Dist>,
-    /// Pause between the pointer coming to rest and the press, ms (present with at least five).
+    /// Pause between the pointer's last movement and the press, ms (at least five).
     pub pre_press_ms: Option<Dist>,
+    /// Pause between a release and the next movement, ms (at least five).
+    pub post_release_ms: Option<Dist>,
 }
 
 /// A named distribution.
@@ -338,13 +366,45 @@ pub struct NamedDist {
     pub dist: Dist,
 }
 
+/// What one window of one pointer kind has gathered: actions and press timings (bounded).
+#[derive(Debug, Clone, Default)]
+pub struct Gathered {
+    /// Features of each action.
+    pub actions: Vec<ActionFeatures>,
+    /// Press timings, indexed by [`PressTiming`].
+    pub timings: [Vec<f64>; 3],
+}
+
+impl Gathered {
+    /// Adds what the segmenter handed out (beyond [`MAX_ACTIONS`] items of a kind, drops it).
+    pub fn add(&mut self, seg: Segment) {
+        match seg {
+            Segment::Action(kind, pts) => {
+                if self.actions.len() < MAX_ACTIONS {
+                    self.actions.extend(action_features(kind, pts));
+                }
+            }
+            Segment::Timing(kind, ms) => {
+                let v = &mut self.timings[kind as usize];
+                if v.len() < MAX_ACTIONS {
+                    v.push(ms);
+                }
+            }
+        }
+    }
+
+    /// The window summary (see [`summarise`]), emptying `self`.
+    pub fn take(&mut self, kind: PointerKind) -> Option<PointerWindow> {
+        let mut g = std::mem::take(self);
+        summarise(kind, &g.actions, &mut g.timings)
+    }
+}
+
 /// Streams pointer events into per-kind windows.
 #[derive(Debug, Clone, Default)]
 pub struct PointerWindowBuilder {
     segmenters: [Segmenter; 3],
-    actions: [Vec<ActionFeatures>; 3],
-    holds: [Vec<f64>; 3],
-    pauses: [Vec<f64>; 3],
+    gathered: [Gathered; 3],
 }
 
 impl PointerWindowBuilder {
@@ -355,28 +415,14 @@ impl PointerWindowBuilder {
 
     /// Actions of all kinds in the current window so far.
     pub fn actions(&self) -> usize {
-        self.actions.iter().map(Vec::len).sum()
+        self.gathered.iter().map(|g| g.actions.len()).sum()
     }
 
     /// Adds one (validated, trusted) pointer event.
     pub fn push(&mut self, ev: &PointerEvent) {
         let k = kind_index(ev.kind);
-        let actions = &mut self.actions[k];
-        let held = self.segmenters[k].push(ev, &mut |kind, pts| {
-            if actions.len() < MAX_ACTIONS {
-                if let Some(a) = action_features(kind, pts) {
-                    actions.push(a);
-                }
-            }
-        });
-        if let Some(h) = held.filter(|_| self.holds[k].len() < MAX_ACTIONS) {
-            self.holds[k].push(h);
-        }
-        if let Some(p) = self.segmenters[k].last_pause.take() {
-            if self.pauses[k].len() < MAX_ACTIONS {
-                self.pauses[k].push(p);
-            }
-        }
+        let g = &mut self.gathered[k];
+        self.segmenters[k].push(ev, &mut |s| g.add(s));
     }
 
     /// Closes the window at time `now`: one summary per pointer kind with at least
@@ -384,20 +430,9 @@ impl PointerWindowBuilder {
     pub fn finish(&mut self, now: f64) -> Vec<PointerWindow> {
         let mut out = Vec::new();
         for (k, kind) in PointerKind::ALL.iter().enumerate() {
-            let actions = &mut self.actions[k];
-            self.segmenters[k].end_pause(now, &mut |kind, pts| {
-                if actions.len() < MAX_ACTIONS {
-                    if let Some(a) = action_features(kind, pts) {
-                        actions.push(a);
-                    }
-                }
-            });
-            let actions = std::mem::take(&mut self.actions[k]);
-            let mut holds = std::mem::take(&mut self.holds[k]);
-            let mut pauses = std::mem::take(&mut self.pauses[k]);
-            if let Some(w) = summarise(*kind, &actions, &mut holds, &mut pauses) {
-                out.push(w);
-            }
+            let g = &mut self.gathered[k];
+            self.segmenters[k].end_pause(now, &mut |s| g.add(s));
+            out.extend(g.take(*kind));
         }
         out
     }
@@ -411,13 +446,12 @@ fn kind_index(k: PointerKind) -> usize {
     }
 }
 
-/// Summarises the actions and press hold times of one window and kind; `None` under
-/// [`MIN_BUCKET`] actions.
+/// Summarises the actions and press timings (indexed by [`PressTiming`]) of one window and
+/// kind; `None` under [`MIN_BUCKET`] actions.
 pub fn summarise(
     kind: PointerKind,
     actions: &[ActionFeatures],
-    press_holds: &mut [f64],
-    pre_press: &mut [f64],
+    timings: &mut [Vec<f64>; 3],
 ) -> Option<PointerWindow> {
     if actions.len() < MIN_BUCKET {
         return None;
@@ -453,8 +487,9 @@ pub fn summarise(
         features,
         directions,
         robotic_actions: actions.iter().filter(|a| a.is_robotic()).count() as u32,
-        press_hold_ms: Dist::of(press_holds),
-        pre_press_ms: Dist::of(pre_press),
+        press_hold_ms: Dist::of(&mut timings[PressTiming::Hold as usize]),
+        pre_press_ms: Dist::of(&mut timings[PressTiming::PrePress as usize]),
+        post_release_ms: Dist::of(&mut timings[PressTiming::PostRelease as usize]),
     })
 }
 
@@ -499,9 +534,18 @@ impl PointerWindow {
         for (name, label, d) in [
             ("press_hold", "button hold times", &self.press_hold_ms),
             ("pre_press", "pauses before a press", &self.pre_press_ms),
+            (
+                "post_release",
+                "pauses after a release",
+                &self.post_release_ms,
+            ),
         ] {
             if let Some(h) = d {
-                for (q, v, w) in [("q25", h.q25, "short"), ("q50", h.q50, "typical"), ("q75", h.q75, "long")] {
+                for (q, v, w) in [
+                    ("q25", h.q25, "short"),
+                    ("q50", h.q50, "typical"),
+                    ("q75", h.q75, "long"),
+                ] {
                     f.push(Feature::log(
                         format!("ptr.{kind}.{name}.{q}"),
                         format!("{w} {label} ({kind})"),
@@ -555,7 +599,8 @@ mod tests {
     #[test]
     fn segmenter_splits_on_pause_and_click() {
         let mut s = Segmenter::default();
-        let mut got = Vec::new();
+        let mut actions = Vec::new();
+        let mut timings = Vec::new();
         let mv = |t: f64, x: f64, phase, buttons| PointerEvent {
             t,
             phase,
@@ -566,35 +611,41 @@ mod tests {
             movement: None,
             trusted: true,
         };
-        for i in 0..6 {
-            s.push(&mv(i as f64 * 16.0, i as f64, PointerPhase::Move, 0), &mut |k, p| {
-                got.push((k, p.len()))
+        let mut events = Vec::new();
+        events.extend((0..6).map(|i| mv(i as f64 * 16.0, i as f64, PointerPhase::Move, 0)));
+        events
+            .extend((0..6).map(|i| mv(1000.0 + i as f64 * 16.0, i as f64, PointerPhase::Move, 0)));
+        events.push(mv(1100.0, 9.0, PointerPhase::Down, 1));
+        events.extend((0..5).map(|i| {
+            mv(
+                1110.0 + i as f64 * 16.0,
+                10.0 + i as f64,
+                PointerPhase::Move,
+                1,
+            )
+        }));
+        events.push(mv(1200.0, 20.0, PointerPhase::Up, 0));
+        events.push(mv(1230.0, 21.0, PointerPhase::Move, 0));
+        for ev in &events {
+            s.push(ev, &mut |seg| match seg {
+                Segment::Action(k, p) => actions.push((k, p.len())),
+                Segment::Timing(k, ms) => timings.push((k, ms)),
             });
         }
-        for i in 0..6 {
-            s.push(
-                &mv(1000.0 + i as f64 * 16.0, i as f64, PointerPhase::Move, 0),
-                &mut |k, p| got.push((k, p.len())),
-            );
-        }
-        s.push(&mv(1100.0, 9.0, PointerPhase::Down, 1), &mut |k, p| {
-            got.push((k, p.len()))
-        });
-        for i in 0..5 {
-            s.push(
-                &mv(1110.0 + i as f64 * 16.0, 10.0 + i as f64, PointerPhase::Move, 1),
-                &mut |k, p| got.push((k, p.len())),
-            );
-        }
-        s.push(&mv(1200.0, 20.0, PointerPhase::Up, 0), &mut |k, p| {
-            got.push((k, p.len()))
-        });
         assert_eq!(
-            got,
+            actions,
             vec![
                 (ActionType::MouseMove, 6),
                 (ActionType::PointClick, 7),
                 (ActionType::DragDrop, 7)
+            ]
+        );
+        assert_eq!(
+            timings,
+            vec![
+                (PressTiming::PrePress, 20.0),
+                (PressTiming::Hold, 100.0),
+                (PressTiming::PostRelease, 30.0)
             ]
         );
     }
