@@ -89,8 +89,9 @@ struct Prev {
 pub struct KeyWindowBuilder {
     open: Vec<Open>,
     prev: Option<Prev>,
-    /// An up-down time waiting for the previous key's keyup (rollover): (pair, next keydown, previous press).
-    pending_ud: Option<(usize, f64, u32)>,
+    /// Up-down times waiting for the previous key's keyup (rollover): (pair, next keydown,
+    /// previous press). At most one per open press.
+    pending_ud: Vec<(usize, f64, u32)>,
     holds: Vec<Vec<f64>>,
     dd: Vec<Vec<f64>>,
     ud: Vec<Vec<f64>>,
@@ -119,7 +120,7 @@ impl KeyWindowBuilder {
         KeyWindowBuilder {
             open: Vec::with_capacity(MAX_OPEN),
             prev: None,
-            pending_ud: None,
+            pending_ud: Vec::new(),
             holds: vec![Vec::new(); KeyClass::COUNT],
             dd: vec![Vec::new(); PAIRS],
             ud: vec![Vec::new(); PAIRS],
@@ -150,6 +151,9 @@ impl KeyWindowBuilder {
         if self.open.len() >= MAX_OPEN {
             self.open.remove(0);
         }
+        let open = &self.open;
+        self.pending_ud
+            .retain(|(_, _, prev)| open.iter().any(|o| o.press == *prev));
         self.open.push(Open {
             press: ev.press,
             class: ev.class,
@@ -159,7 +163,6 @@ impl KeyWindowBuilder {
         if ev.class == KeyClass::Delete {
             self.deletes += 1;
         }
-        self.pending_ud = None;
         match self.prev {
             Some(p) if ev.t >= p.down => {
                 let gap = ev.t - p.down;
@@ -172,7 +175,7 @@ impl KeyWindowBuilder {
                     push_bounded(&mut self.dd[pair], gap);
                     match p.up {
                         Some(up) => push_bounded(&mut self.ud[pair], ev.t - up),
-                        None => self.pending_ud = Some((pair, ev.t, p.press)),
+                        None => self.pending_ud.push((pair, ev.t, p.press)),
                     }
                 }
             }
@@ -197,11 +200,9 @@ impl KeyWindowBuilder {
         if let Some(p) = self.prev.as_mut().filter(|p| p.press == ev.press) {
             p.up = Some(ev.t);
         }
-        if let Some((pair, next_down, prev_press)) = self.pending_ud {
-            if prev_press == ev.press {
-                push_bounded(&mut self.ud[pair], next_down - ev.t);
-                self.pending_ud = None;
-            }
+        if let Some(i) = self.pending_ud.iter().position(|p| p.2 == ev.press) {
+            let (pair, next_down, _) = self.pending_ud.swap_remove(i);
+            push_bounded(&mut self.ud[pair], next_down - ev.t);
         }
     }
 

@@ -1,0 +1,172 @@
+//! Edge cases and the profile's life cycle, end to end through the public API.
+
+use telltale_core::event::{KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase};
+use telltale_core::features::FixedSample;
+use telltale_core::{Band, InputEvent, Profile, Summary, WindowConfig, Windower};
+
+fn key(t: f64, down: bool, press: u32) -> InputEvent {
+    InputEvent::Key(KeyEvent {
+        t,
+        down,
+        class: KeyClass::Digit,
+        press,
+        trusted: true,
+    })
+}
+
+#[test]
+fn nan_and_infinite_inputs_are_rejected_and_counted() {
+    let mut w = Windower::new(WindowConfig::default(), "tok");
+    assert!(w.push(key(f64::NAN, true, 1)).is_none());
+    w.push(InputEvent::Pointer(PointerEvent {
+        t: 5.0,
+        phase: PointerPhase::Move,
+        kind: PointerKind::Mouse,
+        x: f64::INFINITY,
+        y: 0.0,
+        buttons: 0,
+        movement: None,
+        trusted: true,
+    }));
+    w.push(key(-1.0, true, 2));
+    assert_eq!(w.faults, 3);
+    assert_eq!(w.counts.events, 0, "rejected events never reach a feature");
+    let s = w.flush(10.0).expect("faults are reported in a summary");
+    assert_eq!(s.faults, 3);
+    s.validate().unwrap();
+}
+
+#[test]
+fn untrusted_events_are_counted_not_featured() {
+    let mut w = Windower::new(WindowConfig::default(), "tok");
+    for i in 0..20u32 {
+        let t = i as f64 * 100.0;
+        for down in [true, false] {
+            w.push(InputEvent::Key(KeyEvent {
+                t: t + if down { 0.0 } else { 50.0 },
+                down,
+                class: KeyClass::LetterLeft,
+                press: i,
+                trusted: false,
+            }));
+        }
+    }
+    let s = w.flush(3000.0).unwrap();
+    assert!(s.keys.is_none());
+    assert_eq!(s.counts.untrusted, 40);
+    assert!(s.automation.score > 0.0);
+}
+
+#[test]
+fn windows_close_on_time_and_on_key_count() {
+    let cfg = WindowConfig {
+        window_ms: 1000.0,
+        max_key_events: 20,
+    };
+    let mut w = Windower::new(cfg, "tok");
+    let mut out = Vec::new();
+    for i in 0..30u32 {
+        let t = i as f64 * 20.0;
+        out.extend(w.push(key(t, true, i)));
+        out.extend(w.push(key(t + 10.0, false, i)));
+    }
+    assert_eq!(out.len(), 3, "60 key events at 20 per window");
+    assert_eq!(
+        out.iter().map(|s| s.seq).collect::<Vec<_>>(),
+        vec![0, 1, 2],
+        "sequence numbers are contiguous"
+    );
+    let mut w = Windower::new(cfg, "tok");
+    assert!(w.push(key(0.0, true, 1)).is_none());
+    assert!(w.push(key(50.0, false, 1)).is_none());
+    let s = w
+        .push(key(5000.0, true, 2))
+        .expect("a late event closes the window");
+    assert_eq!(s.start_ms, 0.0);
+}
+
+#[test]
+fn summaries_reject_unknown_fields_and_bad_values() {
+    let mut w = Windower::new(WindowConfig::default(), "tok");
+    for i in 0..10u32 {
+        w.push(key(i as f64 * 150.0, true, i));
+        w.push(key(i as f64 * 150.0 + 70.0, false, i));
+    }
+    let s = w.flush(2000.0).unwrap();
+    let mut v = serde_json::to_value(&s).unwrap();
+    v["keystrokes"] = serde_json::json!("abc");
+    assert!(
+        serde_json::from_value::<Summary>(v).is_err(),
+        "unknown field accepted"
+    );
+
+    let mut bad = s.clone();
+    bad.schema = 99;
+    assert!(bad.validate().is_err());
+    let mut bad = s.clone();
+    bad.keys.as_mut().unwrap().holds[0].hold.n = 2;
+    assert!(bad.validate().unwrap_err().to_string().contains("bucket"));
+    let mut bad = s.clone();
+    bad.end_ms = f64::INFINITY;
+    assert!(bad.validate().is_err());
+    let mut bad = s;
+    bad.fixed.push(FixedSample {
+        field: "name with spaces".into(),
+        edited: false,
+        timings: vec![1.0],
+    });
+    assert!(bad.validate().is_err());
+}
+
+/// A person with a steady rhythm: holds near `hold`, gaps near `gap`, with natural spread.
+fn entry(field: &str, hold: f64, gap: f64, k: u32) -> FixedSample {
+    let mut presses = Vec::new();
+    let mut t = 0.0;
+    for i in 0..8u32 {
+        // deterministic pseudo-random jitter, ±15%
+        let j = |s: u32| 1.0 + 0.15 * (((k * 31 + i * 17 + s) % 21) as f64 / 10.0 - 1.0);
+        presses.push((t, t + hold * j(3)));
+        t += gap * j(7);
+    }
+    FixedSample {
+        field: field.into(),
+        edited: false,
+        timings: telltale_core::features::timing_vector(&presses),
+    }
+}
+
+fn summary_with(fixed: FixedSample) -> Summary {
+    let mut w = Windower::new(WindowConfig::default(), "tok");
+    w.push_fixed(fixed);
+    w.flush(1.0).unwrap()
+}
+
+#[test]
+fn profile_enrolls_then_tells_users_apart() {
+    let mut p = Profile::default();
+    let first = p.score(&summary_with(entry("employee-id", 90.0, 180.0, 0)));
+    assert_eq!(first.band, Band::Enrolling);
+    for k in 0..40 {
+        p.learn(&summary_with(entry("employee-id", 90.0, 180.0, k)))
+            .unwrap();
+    }
+    let e = p.enrollment();
+    assert_eq!(e[0].samples, 40);
+    let genuine = p.score(&summary_with(entry("employee-id", 90.0, 180.0, 99)));
+    assert_eq!(genuine.band, Band::Allow, "{genuine:?}");
+    let impostor = p.score(&summary_with(entry("employee-id", 140.0, 260.0, 99)));
+    assert_eq!(impostor.band, Band::StepUp, "{impostor:?}");
+    assert!(impostor.similarity < 1.0);
+    assert!(
+        impostor.reasons[0].contains("longer than usual"),
+        "{impostor:?}"
+    );
+
+    // The profile survives a round trip through JSON (server storage, browser loading).
+    let json = serde_json::to_string(&p).unwrap();
+    let back: Profile = serde_json::from_str(&json).unwrap();
+    assert_eq!(
+        back.score(&summary_with(entry("employee-id", 140.0, 260.0, 99))),
+        impostor
+    );
+}
