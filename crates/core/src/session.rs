@@ -157,7 +157,8 @@ impl Windower {
         let counts = std::mem::take(&mut self.counts);
         let fixed = std::mem::take(&mut self.fixed);
         self.key_events = 0;
-        if keys.is_none() && pointer.is_empty() && fixed.is_empty() && counts == Counts::default() {
+        let empty = keys.is_none() && pointer.is_empty() && fixed.is_empty();
+        if empty && counts == Counts::default() && self.faults == 0 {
             return None;
         }
         let seq = self.seq;
