@@ -102,9 +102,13 @@ fn block(s: &Session, start: f64, len: f64) -> Option<Vec<Feature>> {
     g.take(PointerKind::Mouse).map(|w| w.features())
 }
 
-/// Non-overlapping blocks of `len` ms (the test blocks).
+/// Share of a block's length that the last block may lack: SapiMouse's "1-minute" sessions last
+/// 57 to 60 s, and a recording that stops a moment early still holds a full block of behaviour.
+const SHORT_LAST_BLOCK: f64 = 0.05;
+
+/// Non-overlapping blocks of `len` ms (the test blocks); the last may be up to 5% short.
 pub fn blocks(s: &Session, len: f64) -> Vec<Vec<Feature>> {
-    let n = ((s.span.1 - s.span.0) / len).floor() as usize;
+    let n = ((s.span.1 - s.span.0) / len + SHORT_LAST_BLOCK).floor() as usize;
     (0..n)
         .filter_map(|i| block(s, s.span.0 + i as f64 * len, len))
         .collect()
