@@ -102,15 +102,20 @@ fn block(s: &Session, start: f64, len: f64) -> Option<Vec<Feature>> {
     g.take(PointerKind::Mouse).map(|w| w.features())
 }
 
-/// Share of a block's length that the last block may lack: SapiMouse's "1-minute" sessions last
-/// 57 to 60 s, and a recording that stops a moment early still holds a full block of behaviour.
-const SHORT_LAST_BLOCK: f64 = 0.05;
-
-/// Non-overlapping blocks of `len` ms (the test blocks); the last may be up to 5% short.
+/// Test blocks: the session divided into `round(duration / len)` equal blocks (at least one).
+/// SapiMouse's "1-minute" recordings last 57 to 60 s; dividing evenly keeps every block within a
+/// few percent of the nominal length instead of dropping a block for a recording that stopped a
+/// moment early.
 pub fn blocks(s: &Session, len: f64) -> Vec<Vec<Feature>> {
-    let n = ((s.span.1 - s.span.0) / len + SHORT_LAST_BLOCK).floor() as usize;
+    let span = s.span.1 - s.span.0;
+    let n = ((span / len).round() as usize).max(1);
+    let step = span / n as f64;
     (0..n)
-        .filter_map(|i| block(s, s.span.0 + i as f64 * len, len))
+        .filter_map(|i| {
+            // The last block includes the session's final event.
+            let extra = if i + 1 == n { 1.0 } else { 0.0 };
+            block(s, s.span.0 + i as f64 * step, step + extra)
+        })
         .collect()
 }
 
