@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use telltale_core::detect::{PopulationModel, TelltaleFixedModel};
+use telltale_core::detect::{PopulationModel, TelltaleFixed, TelltaleFixedModel};
 use telltale_core::{Detector, FixedDetector, Model};
 
 use crate::metrics::{eer, mean_sd};
@@ -103,6 +103,23 @@ pub struct Protocol {
     pub train: usize,
     /// Impostor rows taken from each other subject.
     pub impostor_reps: usize,
+    /// Parameters of Telltale's detector (its defaults unless given).
+    pub telltale: TelltaleFixed,
+}
+
+fn fit(
+    det: FixedDetector,
+    p: Protocol,
+    train: &[Vec<f64>],
+) -> Result<telltale_core::detect::BoxedModel, String> {
+    match det {
+        FixedDetector::Telltale => p
+            .telltale
+            .fit(train)
+            .map(|m| Box::new(m) as telltale_core::detect::BoxedModel),
+        other => other.fit(train),
+    }
+    .map_err(|e| e.to_string())
 }
 
 /// Result of one detector.
@@ -122,14 +139,14 @@ pub struct KeystrokeResult {
     pub timer_resolution_ms: f64,
     /// Per-subject genuine and impostor scores, for DET curves (not printed).
     #[serde(skip)]
-    pub scores: Vec<(Vec<f64>, Vec<f64>)>,
+    pub scores: crate::metrics::SubjectScores,
 }
 
 fn finish(
     detector: String,
     population: bool,
     res: f64,
-    scores: Vec<(Vec<f64>, Vec<f64>)>,
+    scores: crate::metrics::SubjectScores,
 ) -> KeystrokeResult {
     let eers: Vec<f64> = scores.iter().map(|(g, i)| eer(g, i)).collect();
     let (m, sd) = mean_sd(&eers);
@@ -174,7 +191,7 @@ pub fn run(
         .par_iter()
         .enumerate()
         .map(|(u, s)| {
-            let model = det.fit(&s.rows[..p.train]).map_err(|e| e.to_string())?;
+            let model = fit(det, p, &s.rows[..p.train])?;
             let genuine = s.rows[p.train..].iter().map(|x| model.score(x)).collect();
             let impostor = subjects
                 .iter()
@@ -200,7 +217,7 @@ pub fn run_population(
     tick: &(dyn Fn() + Sync),
 ) -> Result<KeystrokeResult, String> {
     check(subjects, p)?;
-    let fixed = telltale_core::detect::TelltaleFixed::default();
+    let fixed = p.telltale;
     // Each subject's enrollment profile, fitted once.
     let profiles: Vec<TelltaleFixedModel> = subjects
         .par_iter()

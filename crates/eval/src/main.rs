@@ -59,6 +59,10 @@ enum Cmd {
         /// Draw DET curves to this SVG file.
         #[arg(long)]
         plot: Option<PathBuf>,
+        /// Parameters of Telltale's detector as JSON, for sensitivity studies, e.g.
+        /// '{"tau_ms":10,"min_half_life":10,"max_half_life":640,"cap":3,"clip":3,"warmup":10}'.
+        #[arg(long)]
+        params: Option<String>,
     },
     /// Pointer windows on sessions in the SapiMouse format.
     Pointer {
@@ -113,7 +117,17 @@ fn run(cli: Cli) -> Result<(), String> {
             timer_resolution_ms,
             format,
             plot,
+            params,
         } => {
+            let telltale = match params {
+                None => telltale_core::detect::TelltaleFixed::default(),
+                Some(json) => {
+                    serde_json::from_str::<telltale_core::detect::TelltaleFixedParams>(&json)
+                        .map_err(|e| format!("--params: {e}"))?
+                        .check()
+                        .map_err(|e| format!("--params: {e}"))?
+                }
+            };
             if !(timer_resolution_ms.is_finite() && timer_resolution_ms >= 0.0) {
                 return Err("--timer-resolution-ms must be a number >= 0".into());
             }
@@ -125,6 +139,7 @@ fn run(cli: Cli) -> Result<(), String> {
             let p = keystroke::Protocol {
                 train,
                 impostor_reps,
+                telltale,
             };
             let (dets, population): (Vec<FixedDetector>, bool) = match detector.as_str() {
                 "all" => (FixedDetector::ALL.to_vec(), true),
@@ -170,8 +185,8 @@ fn run(cli: Cli) -> Result<(), String> {
                         if timer_resolution_ms > 0.0 { format!("{timer_resolution_ms}") } else { "as recorded".into() }
                     );
                     println!(
-                        "{:<24} {:>10} {:>10}  {}",
-                        "detector", "EER mean", "EER sd", "kind"
+                        "{:<24} {:>10} {:>10}  kind",
+                        "detector", "EER mean", "EER sd"
                     );
                     let mut sorted: Vec<&keystroke::KeystrokeResult> = results.iter().collect();
                     sorted.sort_by(|a, b| a.eer_mean.total_cmp(&b.eer_mean));
@@ -191,7 +206,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 }
             }
             if let Some(path) = plot {
-                let curves: Vec<(String, Vec<(Vec<f64>, Vec<f64>)>)> = results
+                let curves: Vec<(String, metrics::SubjectScores)> = results
                     .iter()
                     .map(|r| (r.detector.clone(), r.scores.clone()))
                     .collect();
@@ -233,8 +248,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 Format::Table => {
                     println!("{} users", plan.users.len());
                     println!(
-                        "{:<28} {:>7} {:>9} {:>8} {:>9} {:>8}  {}",
-                        "detector", "block s", "AUC mean", "AUC sd", "EER mean", "EER sd", "kind"
+                        "{:<28} {:>7} {:>9} {:>8} {:>9} {:>8}  kind",
+                        "detector", "block s", "AUC mean", "AUC sd", "EER mean", "EER sd"
                     );
                     for r in &results {
                         println!(

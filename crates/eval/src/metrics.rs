@@ -1,5 +1,8 @@
 //! Error rates: equal-error rate exactly as Killourhy and Maxion computed it, AUC, DET points.
 
+/// Per subject (or user): the genuine scores and the impostor scores.
+pub type SubjectScores = Vec<(Vec<f64>, Vec<f64>)>;
+
 /// Points of the ROC: (false-alarm rate, miss rate) for every cut-off, from the strictest.
 /// Scores are anomaly scores (higher = more likely an impostor); a sample is flagged when its
 /// score is at or above the cut-off (ROCR's convention, which the CMU paper used).

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use crate::metrics::roc;
+use crate::metrics::{roc, SubjectScores};
 
 /// Probit of p, clamped to the plotted range (0.1% to 60%).
 fn probit(p: f64) -> f64 {
@@ -25,11 +25,7 @@ fn probit(p: f64) -> f64 {
 }
 
 /// Draws one DET curve per detector from pooled per-subject scores.
-pub fn det(
-    path: &Path,
-    title: &str,
-    curves: &[(String, Vec<(Vec<f64>, Vec<f64>)>)],
-) -> Result<(), String> {
+pub fn det(path: &Path, title: &str, curves: &[(String, SubjectScores)]) -> Result<(), String> {
     let root = SVGBackend::new(path, (720, 620)).into_drawing_area();
     root.fill(&WHITE).map_err(|e| e.to_string())?;
     let ticks = [0.001, 0.01, 0.05, 0.1, 0.2, 0.4, 0.6];

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Installs, idempotently, everything Telltale needs on a fresh machine (Debian, Rust, Node 20,
+# root or sudo): the wasm target, wasm-bindgen-cli at the version in Cargo.lock, Chromium and
+# ChromeDriver from Debian's packages, and the npm dev packages. What is present is skipped.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf 'setup: %s\n' "$*"; }
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# 1. The wasm target.
+if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  say "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# 2. wasm-bindgen-cli, exactly the wasm-bindgen version the lock file pins (the CLI and the crate
+#    must match). Installed without --locked: its own lock names a crate version crates.io lacks.
+want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+have=$( (wasm-bindgen --version 2>/dev/null || true) | awk '{print $2}')
+if [ "$have" != "$want" ]; then
+  say "installing wasm-bindgen-cli $want (found: ${have:-none}); about 3 minutes on 2 cores"
+  cargo install wasm-bindgen-cli --version "$want"
+fi
+
+# 3. Chromium and ChromeDriver (Debian's packages; nothing downloads a browser of its own).
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+  say "installing chromium and chromium-driver"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
+# 4. npm dev packages, when package-lock.json is newer than what is installed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

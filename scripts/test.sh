@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `npm test`: every gate and every test. CI (.ci/run) runs exactly this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+step() { printf '\n== %s ==\n' "$*"; }
+
+step "format"
+cargo fmt --all --check
+
+step "clippy (host)"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+
+step "clippy (wasm32-unknown-unknown)"
+cargo clippy --locked --target wasm32-unknown-unknown -p telltale -p telltale-core --lib -- -D warnings
+
+step "cargo test (release: the evaluation tests run the full benchmarks)"
+cargo test --locked --workspace --release
