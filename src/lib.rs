@@ -1,7 +1,159 @@
 //! # telltale — the collector
 //!
-//! The WebAssembly module a portal page loads. In this release it re-exports the engine,
-//! [`telltale_core`], which it compiles for `wasm32-unknown-unknown`; the DOM listeners, transport
-//! and the JavaScript API follow in the collector issue.
+//! The WebAssembly module a portal page loads. It listens to keyboard and pointer events on
+//! `document`, turns them into [`telltale_core`] features in the page, scores them against the
+//! user's profile when it has one, and sends **only summaries**: no key, character, field
+//! content or coordinate ever leaves the browser, and password fields are never captured.
+//!
+//! ```js
+//! import init, { Collector } from './pkg/telltale.js';
+//! await init();
+//! const collector = new Collector({ endpoint: '/v1/summaries', sessionToken: token });
+//! collector.start();
+//! ```
+//!
+//! ## How it is built
+//! - [`boundary`]: the one function per event kind that turns a DOM event into an
+//!   `InputEvent`, dropping key identity (see [`keyclass`]).
+//! - [`collector`]: state, listeners (gloo `EventListener` RAII handles; no `Closure::forget`
+//!   anywhere), windows, scores, callbacks, sending.
+//! - [`transport`]: the bounded queue, batches and beacon chunks, backoff.
+//! - [`options`]: the options object, checked once at construction.
+//!
+//! It never throws into the host page: a fault (a callback that throws, a value that cannot be
+//! serialised) is caught, counted in `stats().faults` and reported in the next summary.
+
+#![deny(missing_docs)]
+
+pub mod boundary;
+pub mod collector;
+pub mod keyclass;
+pub mod options;
+pub mod transport;
 
 pub use telltale_core as core;
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use collector::{Armed, Inner};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TS_TYPES: &'static str = r#"
+/** Options of `new Collector(options)`. Unknown options are an error. */
+export interface CollectorOptions {
+  /** Where batches of summaries are POSTed; omit to only use `onSummary`. */
+  endpoint?: string;
+  /** The session token the server issued after login (required with `endpoint`). */
+  sessionToken?: string;
+  /** Free-text / pointer window length in ms, 1000-600000 (default 30000). */
+  windowMs?: number;
+  /** Key events that close a window early, 10-10000 (default 200). */
+  maxKeyEvents?: number;
+  /** Summaries kept while they cannot be sent, 1-10000 (default 64); the oldest go first. */
+  maxQueue?: number;
+  /** Every summary, as a plain object (see the README for its fields). */
+  onSummary?: (summary: Summary) => void;
+  /** Every score, as soon as it exists (and fresh scores from the server's answers). */
+  onScore?: (score: Score) => void;
+}
+
+/** Counters returned by `collector.stats()`. */
+export interface CollectorStats {
+  events: number; ignored: number; untrusted: number; summaries: number;
+  sent: number; failed: number; queued: number; dropped: number; faults: number;
+}
+
+/** A score: similarity 0-100, band, automation 0-1, reasons, model version. */
+export interface Score {
+  similarity: number;
+  band: 'enrolling' | 'allow' | 'review' | 'step_up';
+  automation: number;
+  reasons: string[];
+  model_version: string;
+}
+
+/** A summary; every field is listed in the README ("What a summary contains"). */
+export interface Summary {
+  schema: number; session: string; seq: number; start_ms: number; end_ms: number;
+  fixed: { field: string; edited: boolean; timings: number[] }[];
+  keys: object | null; pointer: object[]; counts: Record<string, number>;
+  automation: { score: number; signals: { kind: string; strength: number }[] };
+  faults: number; score: Score | null;
+}
+"#;
+
+/// The collector. See the crate docs and the README for the full API.
+#[wasm_bindgen]
+pub struct Collector {
+    state: Rc<RefCell<Inner>>,
+    armed: Option<Armed>,
+}
+
+#[wasm_bindgen]
+impl Collector {
+    /// Checks the options; an invalid option throws a `TypeError` naming it.
+    #[wasm_bindgen(constructor)]
+    pub fn new(
+        #[wasm_bindgen(unchecked_param_type = "CollectorOptions")] options: JsValue,
+    ) -> Result<Collector, JsValue> {
+        let opts = options::Options::from_js(&options)?;
+        Ok(Collector {
+            state: Rc::new(RefCell::new(Inner::new(opts))),
+            armed: None,
+        })
+    }
+
+    /// Starts listening. Idempotent.
+    pub fn start(&mut self) {
+        if self.armed.is_none() {
+            self.armed = collector::arm(&self.state);
+        }
+    }
+
+    /// Whether the collector is listening.
+    #[wasm_bindgen(getter)]
+    pub fn running(&self) -> bool {
+        self.armed.is_some()
+    }
+
+    /// Loads the user's profile (the JSON the server hands out) for in-page scoring. Throws a
+    /// `TypeError` if it is not a profile.
+    #[wasm_bindgen(js_name = setProfile)]
+    pub fn set_profile(&mut self, profile: JsValue) -> Result<(), JsValue> {
+        let p: telltale_core::Profile = serde_wasm_bindgen::from_value(profile)
+            .map_err(|e| js_sys::TypeError::new(&format!("telltale: not a profile: {e}")))?;
+        p.params
+            .check()
+            .map_err(|e| js_sys::TypeError::new(&format!("telltale: not a profile: {e}")))?;
+        match self.state.try_borrow_mut() {
+            Ok(mut s) => s.profile = Some(p),
+            Err(_) => return Err(js_sys::Error::new("telltale: busy").into()),
+        }
+        Ok(())
+    }
+
+    /// Closes the open windows and sends now; resolves when the send is under way.
+    pub fn flush(&self) -> js_sys::Promise {
+        collector::with_state(&Rc::downgrade(&self.state), Inner::close_windows);
+        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+    }
+
+    /// Counters: events, ignored, untrusted, summaries, sent, failed, queued, dropped, faults.
+    #[wasm_bindgen(unchecked_return_type = "CollectorStats")]
+    pub fn stats(&self) -> JsValue {
+        let stats = match self.state.try_borrow() {
+            Ok(s) => s.stats(),
+            Err(_) => collector::Stats::default(),
+        };
+        serde_wasm_bindgen::to_value(&stats).unwrap_or(JsValue::NULL)
+    }
+
+    /// Removes every listener and timer, then flushes. Idempotent.
+    pub fn stop(&mut self) {
+        if self.armed.take().is_some() {
+            collector::with_state(&Rc::downgrade(&self.state), Inner::close_windows);
+        }
+    }
+}

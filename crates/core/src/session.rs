@@ -142,6 +142,15 @@ impl Windower {
         }
     }
 
+    /// Closes the current window if it has lasted its full length by `now` (a timer calls this
+    /// so that a window closes even when the user stops typing).
+    pub fn tick(&mut self, now: f64) -> Option<Summary> {
+        match self.start {
+            Some(s) if now - s >= self.config.window_ms => self.flush(now),
+            _ => None,
+        }
+    }
+
     /// Closes the current window at `now` (page hidden, stop, explicit flush).
     pub fn flush(&mut self, now: f64) -> Option<Summary> {
         let s = self.close(now.max(self.last_t));

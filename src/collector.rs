@@ -1,0 +1,546 @@
+//! The collector's state and event handling. Every DOM listener and timer is an RAII handle
+//! (gloo) held by [`Armed`]: dropping it removes them all. Closures hold a `Weak` to the state, so
+//! nothing keeps it alive but the [`crate::Collector`] itself.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
+use gloo_timers::callback::{Interval, Timeout};
+use js_sys::{Function, Reflect};
+use serde::Serialize;
+use telltale_core::event::PointerPhase;
+use telltale_core::{FixedEntry, Profile, Summary, Windower};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Event, KeyboardEvent, PointerEvent, RequestInit, Response};
+
+use crate::boundary::{Boundary, Captured, Uncaptured};
+use crate::options::Options;
+use crate::transport::{backoff_ms, Queue, BEACON_LIMIT, FETCH_LIMIT};
+
+/// Counters for `stats()`.
+#[derive(Debug, Default, Clone, Copy, Serialize)]
+pub struct Stats {
+    /// DOM events received.
+    pub events: u32,
+    /// Not captured: password fields, `[data-telltale-ignore]`, IME, auto-repeat.
+    pub ignored: u32,
+    /// `isTrusted === false` (excluded from features).
+    pub untrusted: u32,
+    /// Summaries made.
+    pub summaries: u32,
+    /// Summaries the server acknowledged (or beacons the browser accepted).
+    pub sent: u32,
+    /// Failed send attempts.
+    pub failed: u32,
+    /// Summaries waiting.
+    pub queued: u32,
+    /// Summaries dropped because the queue was full.
+    pub dropped: u32,
+    /// Faults caught (never thrown into the page).
+    pub faults: u32,
+}
+
+/// A host callback to call once the state is no longer borrowed.
+pub type Call = (Function, JsValue);
+
+/// The collector's state.
+pub struct Inner {
+    pub(crate) opts: Options,
+    windower: Windower,
+    boundary: Boundary,
+    fixed: Option<(String, FixedEntry)>,
+    pub(crate) profile: Option<Profile>,
+    queue: Queue,
+    stats: Stats,
+    in_flight: bool,
+    attempt: u32,
+    retry: Option<Timeout>,
+    retry_due: bool,
+}
+
+/// Every listener and timer of a started collector; dropping it removes them all.
+pub struct Armed {
+    _listeners: Vec<EventListener>,
+    _tick: Interval,
+}
+
+fn now() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+fn to_js(v: &impl Serialize) -> Result<JsValue, serde_wasm_bindgen::Error> {
+    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+}
+
+fn hidden() -> bool {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
+}
+
+fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+impl Inner {
+    /// Fresh state for checked options.
+    pub fn new(opts: Options) -> Self {
+        let mut windower = Windower::new(opts.window, opts.session_token.clone());
+        // `navigator.webdriver` (WebDriver spec): read as a property, web-sys gates it as unstable.
+        windower.webdriver = web_sys::window()
+            .and_then(|w| Reflect::get(&w.navigator(), &JsValue::from_str("webdriver")).ok())
+            .is_some_and(|v| v.is_truthy());
+        let queue = Queue::new(opts.max_queue as usize);
+        Inner {
+            opts,
+            windower,
+            boundary: Boundary::new(),
+            fixed: None,
+            profile: None,
+            queue,
+            stats: Stats::default(),
+            in_flight: false,
+            attempt: 0,
+            retry: None,
+            retry_due: false,
+        }
+    }
+
+    /// Current counters.
+    pub fn stats(&self) -> Stats {
+        Stats {
+            queued: self.queue.len() as u32,
+            dropped: self.queue.dropped,
+            ..self.stats
+        }
+    }
+
+    /// Records a fault: counted, and reported in the next summary.
+    pub fn fault(&mut self) {
+        self.stats.faults += 1;
+        self.windower.faults += 1;
+    }
+
+    fn count(&mut self, what: Uncaptured) {
+        let c = &mut self.windower.counts;
+        match what {
+            Uncaptured::Ignored => {
+                c.ignored += 1;
+                self.stats.ignored += 1;
+            }
+            Uncaptured::Composing => {
+                c.composing += 1;
+                self.stats.ignored += 1;
+            }
+            Uncaptured::Repeat => {
+                c.repeats += 1;
+                self.stats.ignored += 1;
+            }
+            Uncaptured::Paste => c.pastes += 1,
+            Uncaptured::Drop => c.drops += 1,
+            Uncaptured::Autofill => c.autofills += 1,
+        }
+    }
+
+    fn captured(&mut self, c: Captured, out: &mut Vec<Summary>) {
+        match c {
+            Captured::Event(ev) => {
+                if !ev.trusted() {
+                    self.stats.untrusted += 1;
+                }
+                out.extend(self.windower.push(ev));
+            }
+            Captured::Fixed { field, ev } => {
+                if self.fixed.as_ref().is_some_and(|(f, _)| *f != field) {
+                    self.end_fixed(out);
+                }
+                if !ev.trusted {
+                    // Scripted entry: automation evidence only, never a timing sample.
+                    self.stats.untrusted += 1;
+                    out.extend(self.windower.push(telltale_core::InputEvent::Key(ev)));
+                    return;
+                }
+                self.fixed
+                    .get_or_insert_with(|| (field, FixedEntry::new()))
+                    .1
+                    .push(&ev);
+            }
+            Captured::FixedEnd => self.end_fixed(out),
+            Captured::Count(what) => self.count(what),
+        }
+    }
+
+    /// Ends the fixed-text entry under way (Enter, blur, submit) and closes the window at once,
+    /// so that the entry is scored and sent without waiting for the window to end.
+    fn end_fixed(&mut self, out: &mut Vec<Summary>) {
+        if let Some((field, mut entry)) = self.fixed.take() {
+            if let Some(sample) = entry.finish(&field) {
+                self.windower.push_fixed(sample);
+                out.extend(self.windower.flush(now()));
+            }
+        }
+    }
+
+    /// Handles one DOM event; returns the summaries it closed.
+    pub fn on_event(&mut self, e: &Event) -> Vec<Summary> {
+        let mut out = Vec::new();
+        self.stats.events += 1;
+        let ty = e.type_();
+        match ty.as_str() {
+            "keydown" | "keyup" => {
+                if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
+                    if let Some(c) = self.boundary.key(k, ty == "keydown") {
+                        self.captured(c, &mut out);
+                    }
+                }
+            }
+            "pointerdown" | "pointermove" | "pointerup" => {
+                if let Some(p) = e.dyn_ref::<PointerEvent>() {
+                    let phase = match ty.as_str() {
+                        "pointerdown" => PointerPhase::Down,
+                        "pointerup" => PointerPhase::Up,
+                        _ => PointerPhase::Move,
+                    };
+                    let mut got = Vec::new();
+                    self.boundary.pointer(p, phase, &mut |c| got.push(c));
+                    for c in got {
+                        self.captured(c, &mut out);
+                    }
+                }
+            }
+            "wheel" => {
+                if let Some(w) = e.dyn_ref::<web_sys::WheelEvent>() {
+                    let c = self.boundary.wheel(w);
+                    self.captured(c, &mut out);
+                }
+            }
+            "input" => {
+                if let Some(c) = self.boundary.input(e) {
+                    self.captured(c, &mut out);
+                }
+            }
+            "focusout" | "submit" => self.end_fixed(&mut out),
+            _ => {}
+        }
+        out
+    }
+
+    /// Closes the window if its time is up (the tick timer).
+    pub fn tick(&mut self) -> Vec<Summary> {
+        self.windower.tick(now()).into_iter().collect()
+    }
+
+    /// Closes every open window now.
+    pub fn close_windows(&mut self) -> Vec<Summary> {
+        let mut out = Vec::new();
+        self.end_fixed(&mut out);
+        out.extend(self.windower.flush(now()));
+        out
+    }
+
+    /// Scores, queues and prepares host callbacks for summaries.
+    pub fn emit(&mut self, summaries: Vec<Summary>) -> Vec<Call> {
+        let mut calls = Vec::new();
+        for mut s in summaries {
+            self.stats.summaries += 1;
+            if let Some(p) = &self.profile {
+                let score = p.score(&s);
+                if let Some(f) = &self.opts.on_score {
+                    match to_js(&score) {
+                        Ok(v) => calls.push((f.clone(), v)),
+                        Err(_) => self.fault(),
+                    }
+                }
+                s.score = Some(score);
+            }
+            let obj = match to_js(&s) {
+                Ok(v) => v,
+                Err(_) => {
+                    self.fault();
+                    continue;
+                }
+            };
+            if self.opts.endpoint.is_some() {
+                match js_sys::JSON::stringify(&obj).ok().and_then(|j| j.as_string()) {
+                    Some(json) => self.queue.push(json),
+                    None => self.fault(),
+                }
+            }
+            if let Some(f) = &self.opts.on_summary {
+                calls.push((f.clone(), obj));
+            }
+        }
+        calls
+    }
+
+    /// Re-arms after a back/forward-cache restore: the frozen time is no window.
+    pub fn rearm(&mut self) -> Vec<Summary> {
+        let out = self.close_windows();
+        self.retry_due = false;
+        self.retry = None;
+        self.in_flight = false;
+        out
+    }
+
+    /// Sends everything queued with `sendBeacon`, in bodies under 16 KiB. What the browser
+    /// refuses stays queued for a later `fetch`.
+    pub fn beacon_all(&mut self) {
+        let (Some(url), Some(w)) = (self.opts.endpoint.clone(), web_sys::window()) else {
+            return;
+        };
+        let nav = w.navigator();
+        for p in self.queue.pack(BEACON_LIMIT) {
+            match nav.send_beacon_with_opt_str(&url, Some(&p.body)) {
+                Ok(true) => {
+                    self.stats.sent += p.ids.len() as u32;
+                    self.queue.remove(&p.ids);
+                }
+                Ok(false) | Err(_) => {
+                    self.stats.failed += 1;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Calls host callbacks; a callback that throws is a fault, never rethrown.
+pub fn invoke(state: &Rc<RefCell<Inner>>, calls: Vec<Call>) {
+    for (f, v) in calls {
+        if f.call1(&JsValue::NULL, &v).is_err() {
+            if let Ok(mut s) = state.try_borrow_mut() {
+                s.fault();
+            }
+        }
+    }
+}
+
+/// Runs `f` on the state and delivers what it produced: summaries to the queue and callbacks,
+/// then sending. Re-entrant calls (a host callback dispatching an event) are counted as faults.
+pub fn with_state(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner) -> Vec<Summary>) {
+    let Some(state) = weak.upgrade() else { return };
+    let calls = match state.try_borrow_mut() {
+        Ok(mut s) => {
+            let summaries = f(&mut s);
+            s.emit(summaries)
+        }
+        Err(_) => return,
+    };
+    invoke(&state, calls);
+    pump(&state);
+}
+
+/// Sends the oldest batch with `fetch` (keepalive) if nothing is in flight and the page is
+/// online; while hidden, with `sendBeacon`.
+pub fn pump(state: &Rc<RefCell<Inner>>) {
+    let Ok(mut s) = state.try_borrow_mut() else { return };
+    let Some(url) = s.opts.endpoint.clone() else { return };
+    if s.queue.is_empty() || s.in_flight || s.retry_due || !online() {
+        return;
+    }
+    if hidden() {
+        s.beacon_all();
+        return;
+    }
+    let Some(batch) = s.queue.pack(FETCH_LIMIT).into_iter().next() else { return };
+    s.in_flight = true;
+    let token = s.opts.session_token.clone();
+    drop(s);
+    let weak = Rc::downgrade(state);
+    wasm_bindgen_futures::spawn_local(async move {
+        let result = post(&url, &token, &batch.body).await;
+        let Some(state) = weak.upgrade() else { return };
+        let calls = {
+            let Ok(mut s) = state.try_borrow_mut() else { return };
+            s.in_flight = false;
+            match result {
+                Ok(Sent::Accepted(scores)) => {
+                    s.queue.remove(&batch.ids);
+                    s.stats.sent += batch.ids.len() as u32;
+                    s.attempt = 0;
+                    match (&s.opts.on_score, scores) {
+                        (Some(f), Some(list)) => list.iter().map(|v| (f.clone(), v)).collect(),
+                        _ => Vec::new(),
+                    }
+                }
+                Ok(Sent::Rejected) => {
+                    // The server refused the data itself (4xx): retrying cannot help.
+                    s.queue.remove(&batch.ids);
+                    s.stats.failed += 1;
+                    Vec::new()
+                }
+                Err(()) => {
+                    s.stats.failed += 1;
+                    schedule_retry(&mut s, Rc::downgrade(&state));
+                    Vec::new()
+                }
+            }
+        };
+        invoke(&state, calls);
+        pump(&state);
+    });
+}
+
+fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {
+    let delay = backoff_ms(s.attempt, js_sys::Math::random());
+    s.attempt += 1;
+    s.retry_due = true;
+    s.retry = Some(Timeout::new(delay as u32, move || {
+        if let Some(state) = weak.upgrade() {
+            if let Ok(mut s) = state.try_borrow_mut() {
+                s.retry_due = false;
+            }
+            pump(&state);
+        }
+    }));
+}
+
+enum Sent {
+    /// 2xx, with the scores the server returned, if any.
+    Accepted(Option<js_sys::Array>),
+    /// A 4xx other than 408/429: the data will never be accepted.
+    Rejected,
+}
+
+async fn post(url: &str, token: &str, body: &str) -> Result<Sent, ()> {
+    let window = web_sys::window().ok_or(())?;
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_body(&JsValue::from_str(body));
+    // `keepalive` lets the request outlive the page; web-sys exposes it only behind its
+    // unstable-APIs flag, so it is set as the plain property it is.
+    Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE).map_err(|_| ())?;
+    let headers = web_sys::Headers::new().map_err(|_| ())?;
+    headers
+        .set("content-type", "application/json")
+        .map_err(|_| ())?;
+    headers
+        .set("authorization", &format!("Bearer {token}"))
+        .map_err(|_| ())?;
+    init.set_headers(&headers);
+    let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await
+        .map_err(|_| ())?;
+    let resp: Response = resp.dyn_into().map_err(|_| ())?;
+    let status = resp.status();
+    if resp.ok() {
+        // The answer may carry fresh scores: `{"scores": [...]}`.
+        let scores = match resp.json() {
+            Ok(p) => JsFuture::from(p)
+                .await
+                .ok()
+                .and_then(|v| Reflect::get(&v, &JsValue::from_str("scores")).ok())
+                .and_then(|v| v.dyn_into::<js_sys::Array>().ok()),
+            Err(_) => None,
+        };
+        Ok(Sent::Accepted(scores))
+    } else if (400..500).contains(&status) && status != 408 && status != 429 {
+        Ok(Sent::Rejected)
+    } else {
+        Err(())
+    }
+}
+
+/// The page is hidden or going away: close the windows and send everything by beacon (a
+/// `fetch` may not finish; a beacon is handed to the browser, which delivers it after the page
+/// is gone).
+pub fn leave(weak: &Weak<RefCell<Inner>>) {
+    let Some(state) = weak.upgrade() else { return };
+    let calls = match state.try_borrow_mut() {
+        Ok(mut s) => {
+            let summaries = s.close_windows();
+            let calls = s.emit(summaries);
+            s.beacon_all();
+            calls
+        }
+        Err(_) => return,
+    };
+    invoke(&state, calls);
+}
+
+/// Adds every listener and the tick timer.
+pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
+    let window = web_sys::window()?;
+    let document = window.document()?;
+    let capture = EventListenerOptions {
+        phase: EventListenerPhase::Capture,
+        passive: true,
+    };
+    let mut listeners = Vec::with_capacity(16);
+    for ty in [
+        "keydown",
+        "keyup",
+        "input",
+        "pointerdown",
+        "pointermove",
+        "pointerup",
+        "wheel",
+        "focusout",
+        "submit",
+    ] {
+        let weak = Rc::downgrade(state);
+        listeners.push(EventListener::new_with_options(
+            &document,
+            ty,
+            capture,
+            move |e| with_state(&weak, |s| s.on_event(e)),
+        ));
+    }
+    // Page hidden or leaving: close the windows and send everything by beacon.
+    let weak = Rc::downgrade(state);
+    listeners.push(EventListener::new_with_options(
+        &document,
+        "visibilitychange",
+        capture,
+        move |_| {
+            if hidden() {
+                leave(&weak);
+            }
+        },
+    ));
+    let weak = Rc::downgrade(state);
+    listeners.push(EventListener::new_with_options(
+        &window,
+        "pagehide",
+        capture,
+        move |_| leave(&weak),
+    ));
+    let weak = Rc::downgrade(state);
+    listeners.push(EventListener::new_with_options(
+        &window,
+        "pageshow",
+        capture,
+        move |e| {
+            let persisted = e
+                .dyn_ref::<web_sys::PageTransitionEvent>()
+                .is_some_and(|p| p.persisted());
+            if persisted {
+                with_state(&weak, Inner::rearm);
+            }
+        },
+    ));
+    let weak = Rc::downgrade(state);
+    listeners.push(EventListener::new_with_options(
+        &window,
+        "online",
+        capture,
+        move |_| {
+            if let Some(state) = weak.upgrade() {
+                pump(&state);
+            }
+        },
+    ));
+    // Windows close on time even when the user is idle: check four times per window, so a
+    // window ends at most a quarter of its length late.
+    let period = (state.borrow().opts.window.window_ms / 4.0) as u32;
+    let weak = Rc::downgrade(state);
+    let tick = Interval::new(period, move || with_state(&weak, Inner::tick));
+    Some(Armed {
+        _listeners: listeners,
+        _tick: tick,
+    })
+}

@@ -1,0 +1,139 @@
+//! Collector options, read from the JavaScript object once and checked into a valid value
+//! (linfa's `check()`): an invalid option is a clear error naming it, at construction.
+
+use js_sys::{Function, Object, Reflect};
+use telltale_core::summary::MAX_TOKEN_LEN;
+use telltale_core::WindowConfig;
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Summaries waiting to be sent, at most. 64 windows of 30 s are half an hour offline; the
+/// oldest are dropped first (and counted) beyond that, keeping memory fixed.
+pub const DEFAULT_MAX_QUEUE: u32 = 64;
+
+/// Checked options.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Where batches go (`None`: only `onSummary`).
+    pub endpoint: Option<String>,
+    /// The session token from the server.
+    pub session_token: String,
+    /// Window settings.
+    pub window: WindowConfig,
+    /// Queue bound.
+    pub max_queue: u32,
+    /// Every summary, as a plain object.
+    pub on_summary: Option<Function>,
+    /// Every score.
+    pub on_score: Option<Function>,
+}
+
+const KNOWN: [&str; 7] = [
+    "endpoint",
+    "sessionToken",
+    "windowMs",
+    "maxKeyEvents",
+    "maxQueue",
+    "onSummary",
+    "onScore",
+];
+
+fn err(msg: String) -> JsValue {
+    js_sys::TypeError::new(&format!("telltale: {msg}")).into()
+}
+
+fn get(obj: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
+    let v = Reflect::get(obj, &JsValue::from_str(name))?;
+    Ok((!v.is_undefined() && !v.is_null()).then_some(v))
+}
+
+fn string(obj: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
+    get(obj, name)?
+        .map(|v| {
+            v.as_string()
+                .ok_or_else(|| err(format!("option `{name}` must be a string")))
+        })
+        .transpose()
+}
+
+fn number(obj: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
+    get(obj, name)?
+        .map(|v| {
+            v.as_f64()
+                .filter(|n| n.is_finite())
+                .ok_or_else(|| err(format!("option `{name}` must be a finite number")))
+        })
+        .transpose()
+}
+
+fn function(obj: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
+    get(obj, name)?
+        .map(|v| {
+            v.dyn_into::<Function>()
+                .map_err(|_| err(format!("option `{name}` must be a function")))
+        })
+        .transpose()
+}
+
+impl Options {
+    /// Reads and checks the options object.
+    pub fn from_js(obj: &JsValue) -> Result<Options, JsValue> {
+        let obj = if obj.is_undefined() || obj.is_null() {
+            Object::new().into()
+        } else if obj.is_object() {
+            obj.clone()
+        } else {
+            return Err(err("options must be an object".into()));
+        };
+        for key in Object::keys(obj.unchecked_ref::<Object>()).iter() {
+            let key = key.as_string().unwrap_or_default();
+            if !KNOWN.contains(&key.as_str()) {
+                return Err(err(format!(
+                    "unknown option `{key}` (known: {})",
+                    KNOWN.join(", ")
+                )));
+            }
+        }
+        let endpoint = string(&obj, "endpoint")?;
+        if endpoint.as_deref() == Some("") {
+            return Err(err("option `endpoint` must not be empty".into()));
+        }
+        let session_token = string(&obj, "sessionToken")?.unwrap_or_default();
+        if endpoint.is_some() && session_token.is_empty() {
+            return Err(err(
+                "option `sessionToken` is required with `endpoint` (the server issues it at login)"
+                    .into(),
+            ));
+        }
+        if session_token.len() > MAX_TOKEN_LEN {
+            return Err(err(format!(
+                "option `sessionToken` is longer than {MAX_TOKEN_LEN} bytes"
+            )));
+        }
+        let mut window = WindowConfig::default();
+        if let Some(ms) = number(&obj, "windowMs")? {
+            window.window_ms = ms;
+        }
+        if let Some(n) = number(&obj, "maxKeyEvents")? {
+            window.max_key_events = n as u32;
+            if n.fract() != 0.0 || n < 0.0 {
+                return Err(err("option `maxKeyEvents` must be a whole number".into()));
+            }
+        }
+        let window = window
+            .check()
+            .map_err(|e| err(format!("option {e}")))?;
+        let max_queue = match number(&obj, "maxQueue")? {
+            None => DEFAULT_MAX_QUEUE,
+            Some(n) if n.fract() == 0.0 && (1.0..=10_000.0).contains(&n) => n as u32,
+            Some(_) => return Err(err("option `maxQueue` must be a whole number from 1 to 10000".into())),
+        };
+        Ok(Options {
+            endpoint,
+            session_token,
+            window,
+            max_queue,
+            on_summary: function(&obj, "onSummary")?,
+            on_score: function(&obj, "onScore")?,
+        })
+    }
+}

@@ -1,0 +1,151 @@
+//! The send queue: summaries wait here as JSON until the server has them. Bounded, oldest
+//! dropped first (and counted); batches and beacon chunks are packed under their size limits.
+
+use std::collections::VecDeque;
+
+/// Largest beacon body: DESIGN.md's 16 KiB, well inside the 64 KiB that browsers allow for all
+/// beacons and keepalive requests in flight together.
+pub const BEACON_LIMIT: usize = 16 * 1024;
+/// Largest `fetch` batch: `keepalive` requests share the same 64 KiB in-flight quota (Fetch
+/// spec, "keepalive"); 48 KiB leaves room for one beacon besides.
+pub const FETCH_LIMIT: usize = 48 * 1024;
+/// First retry after 1 s, doubling up to 60 s (exponential backoff with "equal jitter": half the
+/// delay fixed, half random; AWS Architecture Blog, "Exponential Backoff and Jitter", 2015).
+const BACKOFF_BASE_MS: f64 = 1000.0;
+const BACKOFF_MAX_MS: f64 = 60_000.0;
+
+/// Delay before retry number `attempt` (0-based), given a uniform random number in [0, 1).
+pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
+    let d = (BACKOFF_BASE_MS * 2f64.powi(attempt.min(16) as i32)).min(BACKOFF_MAX_MS);
+    d / 2.0 + random.clamp(0.0, 1.0) * d / 2.0
+}
+
+/// One queued summary.
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    id: u64,
+    json: String,
+}
+
+/// A packed body: the ids it holds and the JSON array text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Packed {
+    /// Ids of the summaries inside.
+    pub ids: Vec<u64>,
+    /// `[summary, summary, …]`.
+    pub body: String,
+}
+
+/// The bounded queue.
+#[derive(Debug)]
+pub struct Queue {
+    items: VecDeque<Item>,
+    max: usize,
+    next_id: u64,
+    /// Summaries dropped because the queue was full.
+    pub dropped: u32,
+}
+
+impl Queue {
+    /// A queue of at most `max` summaries.
+    pub fn new(max: usize) -> Self {
+        Queue {
+            items: VecDeque::with_capacity(max.min(64)),
+            max: max.max(1),
+            next_id: 0,
+            dropped: 0,
+        }
+    }
+
+    /// Summaries waiting.
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Whether nothing waits.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds a summary's JSON, dropping the oldest when full.
+    pub fn push(&mut self, json: String) {
+        if self.items.len() >= self.max {
+            self.items.pop_front();
+            self.dropped += 1;
+        }
+        self.items.push_back(Item {
+            id: self.next_id,
+            json,
+        });
+        self.next_id += 1;
+    }
+
+    /// Removes the summaries the server acknowledged (some may already have been dropped).
+    pub fn remove(&mut self, ids: &[u64]) {
+        self.items.retain(|i| !ids.contains(&i.id));
+    }
+
+    /// Packs every queued summary into bodies of at most `limit` bytes each, oldest first. A
+    /// single summary larger than `limit` gets a body of its own.
+    pub fn pack(&self, limit: usize) -> Vec<Packed> {
+        let mut out: Vec<Packed> = Vec::new();
+        for item in &self.items {
+            let fits = out
+                .last()
+                .is_some_and(|p| p.body.len() + 1 + item.json.len() <= limit);
+            match out.last_mut() {
+                Some(p) if fits => {
+                    p.body.pop();
+                    p.body.push(',');
+                    p.body.push_str(&item.json);
+                    p.body.push(']');
+                    p.ids.push(item.id);
+                }
+                _ => out.push(Packed {
+                    ids: vec![item.id],
+                    body: format!("[{}]", item.json),
+                }),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bounded_and_drops_oldest() {
+        let mut q = Queue::new(3);
+        for i in 0..5 {
+            q.push(format!("{{\"seq\":{i}}}"));
+        }
+        assert_eq!((q.len(), q.dropped), (3, 2));
+        let p = q.pack(1000);
+        assert_eq!(p.len(), 1);
+        assert_eq!(p[0].body, r#"[{"seq":2},{"seq":3},{"seq":4}]"#);
+        q.remove(&p[0].ids);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn packs_under_the_limit() {
+        let mut q = Queue::new(100);
+        for _ in 0..10 {
+            q.push("x".repeat(100));
+        }
+        let p = q.pack(350);
+        assert!(p.iter().all(|p| p.body.len() <= 350));
+        assert_eq!(p.iter().map(|p| p.ids.len()).sum::<usize>(), 10);
+        assert_eq!(p.len(), 4);
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff_ms(0, 0.0), 500.0);
+        assert_eq!(backoff_ms(0, 1.0), 1000.0);
+        assert_eq!(backoff_ms(3, 0.5), 6000.0);
+        assert_eq!(backoff_ms(30, 1.0), 60_000.0);
+    }
+}
