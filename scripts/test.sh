@@ -17,3 +17,9 @@ cargo clippy --locked --target wasm32-unknown-unknown -p telltale -p telltale-co
 
 step "cargo test (release: the evaluation tests run the full benchmarks)"
 cargo test --locked --workspace --release
+
+step "collector package (wasm-bindgen + wasm-opt)"
+bash scripts/build-collector.sh
+
+step "end-to-end (Playwright, headless Chromium, trusted input)"
+node --test tests/e2e/

@@ -33,7 +33,10 @@ pub enum Captured {
 /// Why an event was only counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uncaptured {
-    /// Password field or `[data-telltale-ignore]`.
+    /// A password field: not even counted in a summary (only in the local `stats()`), so that
+    /// typing a password changes no summary field at all.
+    Password,
+    /// `[data-telltale-ignore]`.
     Ignored,
     /// IME composition.
     Composing,
@@ -59,7 +62,7 @@ pub struct Boundary {
     next_press: u32,
     passwords: WeakSet,
     last_target: Option<JsValue>,
-    last_ignored: bool,
+    last_privacy: Option<Uncaptured>,
 }
 
 impl Default for Boundary {
@@ -103,13 +106,14 @@ impl Boundary {
             next_press: 0,
             passwords: WeakSet::new(),
             last_target: None,
-            last_ignored: false,
+            last_privacy: None,
         }
     }
 
-    /// Password inputs (also after a show-password toggle changed their type, and any field
-    /// whose autocomplete names a password) and `[data-telltale-ignore]` subtrees.
-    pub fn is_private(&self, el: &Element) -> bool {
+    /// Why `el` is not captured: a password input (also after a show-password toggle changed
+    /// its type, and any field whose autocomplete names a password), or a
+    /// `[data-telltale-ignore]` subtree. `None`: captured.
+    pub fn privacy(&self, el: &Element) -> Option<Uncaptured> {
         if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
             let password = input.type_().eq_ignore_ascii_case("password")
                 || el
@@ -117,24 +121,20 @@ impl Boundary {
                     .is_some_and(|a| a.contains("password"));
             if password {
                 self.passwords.add(el);
-                return true;
+                return Some(Uncaptured::Password);
             }
             if self.passwords.has(el) {
-                return true;
+                return Some(Uncaptured::Password);
             }
         }
-        closest(el, "[data-telltale-ignore]").is_some()
+        closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored)
     }
 
     /// Converts a keydown (`down`) or keyup.
     pub fn key(&mut self, e: &KeyboardEvent, down: bool) -> Option<Captured> {
         let target = real_target(e);
-        if target.as_ref().is_some_and(|t| self.is_private(t)) {
-            if !down {
-                let h = hash(&e.code()) ^ hash(&e.key());
-                self.held.retain(|(k, _)| *k != h);
-            }
-            return Some(Captured::Count(Uncaptured::Ignored));
+        if let Some(why) = target.as_ref().and_then(|t| self.privacy(t)) {
+            return Some(Captured::Count(why));
         }
         if e.is_composing() || e.key_code() == IME_KEY_CODE {
             return Some(Captured::Count(Uncaptured::Composing));
@@ -146,7 +146,11 @@ impl Boundary {
         let class = classify(&code, &key);
         // Pair by the physical key where there is one: `key` changes between keydown and keyup
         // when Shift is released first ("A" down, "a" up).
-        let h = if code.is_empty() { hash(&key) } else { hash(&code) };
+        let h = if code.is_empty() {
+            hash(&key)
+        } else {
+            hash(&code)
+        };
         let press = if down {
             self.held.retain(|(k, _)| *k != h);
             if self.held.len() >= MAX_HELD {
@@ -178,17 +182,19 @@ impl Boundary {
         })
     }
 
-    fn pointer_ignored(&mut self, e: &Event) -> bool {
+    /// Privacy verdict for a pointer or wheel event, cached while the target stays the same
+    /// (pointermove arrives up to 1000 times a second over the same element).
+    fn pointer_privacy(&mut self, e: &Event) -> Option<Uncaptured> {
         let target: Option<JsValue> = e.target().map(Into::into);
         let same = match (&target, &self.last_target) {
             (Some(a), Some(b)) => Object::is(a, b),
             _ => false,
         };
         if !same {
-            self.last_ignored = real_target(e).is_some_and(|t| self.is_private(&t));
+            self.last_privacy = real_target(e).and_then(|t| self.privacy(&t));
             self.last_target = target;
         }
-        self.last_ignored
+        self.last_privacy
     }
 
     /// Converts a pointer event, expanding `getCoalescedEvents()` on moves.
@@ -198,8 +204,8 @@ impl Boundary {
         phase: PointerPhase,
         out: &mut impl FnMut(Captured),
     ) {
-        if self.pointer_ignored(e) {
-            out(Captured::Count(Uncaptured::Ignored));
+        if let Some(why) = self.pointer_privacy(e) {
+            out(Captured::Count(why));
             return;
         }
         let kind = match e.pointer_type().as_str() {
@@ -236,8 +242,8 @@ impl Boundary {
 
     /// Converts a wheel event.
     pub fn wheel(&mut self, e: &web_sys::WheelEvent) -> Captured {
-        if self.pointer_ignored(e) {
-            return Captured::Count(Uncaptured::Ignored);
+        if let Some(why) = self.pointer_privacy(e) {
+            return Captured::Count(why);
         }
         Captured::Event(InputEvent::Wheel(WheelEvent {
             t: e.time_stamp(),
@@ -248,8 +254,8 @@ impl Boundary {
 
     /// Classifies an `input` event: only its `inputType` is read, never its data.
     pub fn input(&mut self, e: &Event) -> Option<Captured> {
-        if real_target(e).is_some_and(|t| self.is_private(&t)) {
-            return Some(Captured::Count(Uncaptured::Ignored));
+        if let Some(why) = real_target(e).and_then(|t| self.privacy(&t)) {
+            return Some(Captured::Count(why));
         }
         let kind = match e.dyn_ref::<web_sys::InputEvent>() {
             None => Uncaptured::Autofill, // Chrome's autofill fires a plain `Event`

@@ -128,6 +128,7 @@ impl Inner {
     fn count(&mut self, what: Uncaptured) {
         let c = &mut self.windower.counts;
         match what {
+            Uncaptured::Password => self.stats.ignored += 1,
             Uncaptured::Ignored => {
                 c.ignored += 1;
                 self.stats.ignored += 1;
@@ -265,7 +266,10 @@ impl Inner {
                 }
             };
             if self.opts.endpoint.is_some() {
-                match js_sys::JSON::stringify(&obj).ok().and_then(|j| j.as_string()) {
+                match js_sys::JSON::stringify(&obj)
+                    .ok()
+                    .and_then(|j| j.as_string())
+                {
                     Some(json) => self.queue.push(json),
                     None => self.fault(),
                 }
@@ -337,8 +341,12 @@ pub fn with_state(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner) -> Vec
 /// Sends the oldest batch with `fetch` (keepalive) if nothing is in flight and the page is
 /// online; while hidden, with `sendBeacon`.
 pub fn pump(state: &Rc<RefCell<Inner>>) {
-    let Ok(mut s) = state.try_borrow_mut() else { return };
-    let Some(url) = s.opts.endpoint.clone() else { return };
+    let Ok(mut s) = state.try_borrow_mut() else {
+        return;
+    };
+    let Some(url) = s.opts.endpoint.clone() else {
+        return;
+    };
     if s.queue.is_empty() || s.in_flight || s.retry_due || !online() {
         return;
     }
@@ -346,7 +354,9 @@ pub fn pump(state: &Rc<RefCell<Inner>>) {
         s.beacon_all();
         return;
     }
-    let Some(batch) = s.queue.pack(FETCH_LIMIT).into_iter().next() else { return };
+    let Some(batch) = s.queue.pack(FETCH_LIMIT).into_iter().next() else {
+        return;
+    };
     s.in_flight = true;
     let token = s.opts.session_token.clone();
     drop(s);
@@ -355,7 +365,9 @@ pub fn pump(state: &Rc<RefCell<Inner>>) {
         let result = post(&url, &token, &batch.body).await;
         let Some(state) = weak.upgrade() else { return };
         let calls = {
-            let Ok(mut s) = state.try_borrow_mut() else { return };
+            let Ok(mut s) = state.try_borrow_mut() else {
+                return;
+            };
             s.in_flight = false;
             match result {
                 Ok(Sent::Accepted(scores)) => {

@@ -20,9 +20,7 @@ pub fn classify(code: &str, key: &str) -> KeyClass {
         | "Quote" | "Backquote" | "Comma" | "Period" | "Slash" | "IntlBackslash" | "IntlRo"
         | "IntlYen" | "NumpadAdd" | "NumpadSubtract" | "NumpadMultiply" | "NumpadDivide"
         | "NumpadDecimal" | "NumpadComma" | "NumpadEqual" => KeyClass::Punctuation,
-        c if c.starts_with("Digit") || (c.starts_with("Numpad") && c.len() == 7) => {
-            KeyClass::Digit
-        }
+        c if c.starts_with("Digit") || (c.starts_with("Numpad") && c.len() == 7) => KeyClass::Digit,
         "" => from_key(key),
         _ => KeyClass::Other,
     }

@@ -119,13 +119,15 @@ impl Options {
                 return Err(err("option `maxKeyEvents` must be a whole number".into()));
             }
         }
-        let window = window
-            .check()
-            .map_err(|e| err(format!("option {e}")))?;
+        let window = window.check().map_err(|e| err(format!("option {e}")))?;
         let max_queue = match number(&obj, "maxQueue")? {
             None => DEFAULT_MAX_QUEUE,
             Some(n) if n.fract() == 0.0 && (1.0..=10_000.0).contains(&n) => n as u32,
-            Some(_) => return Err(err("option `maxQueue` must be a whole number from 1 to 10000".into())),
+            Some(_) => {
+                return Err(err(
+                    "option `maxQueue` must be a whole number from 1 to 10000".into(),
+                ))
+            }
         };
         Ok(Options {
             endpoint,

@@ -42,6 +42,20 @@ pub enum SignalKind {
     ClicksWithoutApproach,
 }
 
+impl SignalKind {
+    /// Stable name (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            SignalKind::UntrustedEvents => "untrusted_events",
+            SignalKind::Webdriver => "webdriver",
+            SignalKind::PeriodicTyping => "periodic_typing",
+            SignalKind::RoboticPointer => "robotic_pointer",
+            SignalKind::FrozenMovement => "frozen_movement",
+            SignalKind::ClicksWithoutApproach => "clicks_without_approach",
+        }
+    }
+}
+
 /// One signal and its strength.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

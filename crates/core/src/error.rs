@@ -53,7 +53,11 @@ impl fmt::Display for Error {
                 what,
                 value,
                 allowed,
-            } => write!(f, "{what} = {value} is out of range ({allowed})"),
+            } => write!(
+                f,
+                "{what} = {} is out of range ({allowed})",
+                crate::score::fixed_point(*value, 3)
+            ),
             Error::DimensionMismatch { expected, got } => {
                 write!(f, "expected a vector of {expected} values, got {got}")
             }

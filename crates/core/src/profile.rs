@@ -16,7 +16,7 @@ use crate::detect::{
 use crate::error::Error;
 use crate::event::PointerKind;
 use crate::features::{Feature, FixedSample};
-use crate::score::{Band, Calibration, Score, MODEL_VERSION};
+use crate::score::{fixed_point, Band, Calibration, Score, MODEL_VERSION};
 use crate::summary::Summary;
 
 /// Reasons listed per score: enough to explain, few enough to read.
@@ -232,9 +232,9 @@ impl Profile {
                 };
                 let dir = if z[i] >= 0.0 { "longer" } else { "shorter" };
                 format!(
-                    "{}: {kind} {pos} {:.1} standard deviations {dir} than usual",
+                    "{}: {kind} {pos} {} standard deviations {dir} than usual",
                     s.field,
-                    z[i].abs()
+                    fixed_point(z[i].abs(), 1)
                 )
             })
             .collect();
@@ -314,7 +314,13 @@ impl Profile {
                 .automation
                 .signals
                 .iter()
-                .map(|s| format!("automation signal: {:?} ({:.2})", s.kind, s.strength))
+                .map(|s| {
+                    format!(
+                        "automation signal: {} ({})",
+                        s.kind.name(),
+                        fixed_point(s.strength, 2)
+                    )
+                })
                 .collect()
         } else {
             Vec::new()

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::Error;
 use crate::features::stats::Running;
 use crate::features::Feature;
+use crate::score::fixed_point;
 
 /// Parameters of [`WindowModel`], checked once by [`WindowParams::check`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -91,9 +92,13 @@ impl Deviation {
         let dir = if self.diff >= 0.0 { "above" } else { "below" };
         if self.log {
             let pct = (self.diff.abs().exp() - 1.0) * 100.0;
-            format!("{} {:.0}% {dir} usual", self.label, pct)
+            format!("{} {}% {dir} usual", self.label, fixed_point(pct, 0))
         } else {
-            format!("{} {:.2} {dir} usual", self.label, self.diff.abs())
+            format!(
+                "{} {} {dir} usual",
+                self.label,
+                fixed_point(self.diff.abs(), 2)
+            )
         }
     }
 }

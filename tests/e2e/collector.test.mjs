@@ -1,0 +1,251 @@
+// End-to-end tests of the collector in headless Chromium, with trusted input (page.keyboard and
+// page.mouse go through the DevTools protocol like a real device). Run: node --test tests/e2e/
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { start } from './server.mjs';
+
+const ARGS = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+];
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ARGS,
+  });
+});
+after(async () => browser?.close());
+
+/** A fresh server and page with a collector built from `opts`. */
+async function open(opts = {}) {
+  const server = await start();
+  const context = await browser.newContext({ viewport: { width: 1600, height: 1200 } });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const full = { endpoint: '/v1/summaries', sessionToken: 'tok-e2e', ...opts };
+  if (full.endpoint === null) delete full.endpoint;
+  await page.goto(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}`);
+  await page.waitForFunction(() => window.__ready === true);
+  return { server, context, page, errors };
+}
+
+/** Types like a person: varied holds and gaps (a fixed delay is machine-regular typing, which
+ * the collector rightly reports as automation). */
+async function typeInto(page, selector, text) {
+  await page.click(selector);
+  for (const ch of text) {
+    await page.keyboard.press(ch, { delay: 40 + Math.random() * 80 });
+    await page.waitForTimeout(20 + Math.random() * 120);
+  }
+}
+
+/** Moves the mouse along `points`, clicking at each, so that every segment is an action. */
+async function movePath(page, points, click = true) {
+  for (const [x, y] of points) {
+    await page.mouse.move(x, y, { steps: 10 + Math.floor(Math.random() * 8) });
+    await page.waitForTimeout(60 + Math.random() * 60);
+    if (click) await page.mouse.click(x, y, { delay: 60 + Math.random() * 60 });
+  }
+}
+
+async function waitFor(fn, what, ms = 8000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const stats = (page) => page.evaluate(() => window.__collector.stats());
+const flush = (page) => page.evaluate(() => window.__collector.flush());
+
+test('summaries arrive with contiguous sequence numbers, the token and the schema version', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 4000 });
+  for (let round = 0; round < 2; round++) {
+    await typeInto(page, '#notes', 'the quick brown fox ');
+    await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400], [800, 600]]);
+  }
+  await flush(page);
+  const got = await waitFor(() => {
+    const s = server.summaries();
+    return s.length >= 3 && s;
+  }, 'three summaries');
+  const seqs = got.map((s) => s.seq).sort((a, b) => a - b);
+  assert.deepEqual(seqs, seqs.map((_, i) => i), `contiguous from 0: ${seqs}`);
+  for (const s of got) {
+    assert.equal(s.schema, 1);
+    assert.equal(s.session, 'tok-e2e');
+  }
+  assert.ok(got.some((s) => s.keys && s.keys.keys >= 5), 'a free-text window');
+  assert.ok(got.some((s) => s.pointer.some((p) => p.kind === 'mouse')), 'a mouse window');
+  assert.equal(got.reduce((n, s) => n + s.counts.untrusted, 0), 0, 'trusted input');
+  const r = server.state.requests[0];
+  assert.match(r.contentType, /application\/json/);
+  assert.equal(r.authorization, 'Bearer tok-e2e');
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
+test('nothing is lost when the page is closed right after typing (beacon)', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  await typeInto(page, '#notes', 'typed just before closing the tab');
+  await page.close({ runBeforeUnload: true });
+  const got = await waitFor(() => {
+    const s = server.summaries();
+    return s.length >= 1 && s;
+  }, 'the beacon');
+  assert.ok(got.some((s) => s.keys && s.keys.keys >= 20), JSON.stringify(got));
+  assert.ok(server.state.requests.some((r) => r.contentType.startsWith('text/plain')), 'sent by sendBeacon');
+  await context.close();
+  await server.close();
+});
+
+test('a hidden page sends by beacon, each under 16 KiB', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  await typeInto(page, '#notes', 'typing before switching to another tab');
+  await page.evaluate(() => {
+    Object.defineProperty(document, 'visibilityState', { value: 'hidden', configurable: true });
+    document.dispatchEvent(new Event('visibilitychange'));
+  });
+  await waitFor(() => server.summaries().length >= 1, 'the beacon');
+  for (const r of server.state.requests) assert.ok(Buffer.byteLength(r.body) < 16 * 1024);
+  assert.ok(server.state.requests.every((r) => r.contentType.startsWith('text/plain')));
+  await context.close();
+  await server.close();
+});
+
+test('a failing endpoint is retried with backoff and the queue stays bounded', async () => {
+  const { server, context, page } = await open({ windowMs: 60000, maxQueue: 3 });
+  server.state.mode = 'fail';
+  for (let i = 0; i < 6; i++) {
+    await typeInto(page, '#notes', `window ${i} typed `);
+    await flush(page);
+  }
+  const s = await waitFor(async () => {
+    const st = await stats(page);
+    return st.failed >= 1 && st.dropped >= 3 && st;
+  }, 'failures and drops');
+  assert.ok(s.queued <= 3, JSON.stringify(s));
+  assert.equal(server.summaries().length, 0);
+  server.state.mode = 'ok';
+  const got = await waitFor(() => {
+    const g = server.summaries();
+    return g.length >= 3 && g;
+  }, 'the retry', 30000);
+  const seqs = got.map((x) => x.seq).sort((a, b) => a - b);
+  assert.deepEqual(seqs, [3, 4, 5], 'the oldest were dropped, the newest delivered');
+  assert.equal((await stats(page)).queued, 0);
+  await context.close();
+  await server.close();
+});
+
+test('a profile set on the collector yields onScore callbacks, also from the server', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  const profile = JSON.parse(readFileSync(new URL('../fixtures/empty-profile.json', import.meta.url)));
+  await page.evaluate((p) => window.__collector.setProfile(p), profile);
+  server.state.scores = [{ similarity: 3, band: 'review', automation: 0, reasons: ['from server'], model_version: 'telltale-1' }];
+  await typeInto(page, '#notes', 'scored in the browser as soon as possible');
+  await flush(page);
+  const scores = await waitFor(
+    () => page.evaluate(() => window.__scores.length >= 2 && window.__scores),
+    'scores',
+  );
+  assert.equal(scores[0].band, 'enrolling');
+  assert.equal(scores[0].model_version, 'telltale-1');
+  assert.ok(scores.some((s) => s.reasons[0] === 'from server'));
+  const bad = await page.evaluate(() => {
+    try { window.__collector.setProfile({ nope: 1 }); return 'accepted'; } catch (e) { return e.message; }
+  });
+  assert.match(bad, /not a profile/);
+  await context.close();
+  await server.close();
+});
+
+test('privacy audit: no canary, key name or coordinate leaves; passwords change nothing', async () => {
+  const canary = 'Zq7#pX9!mK';
+  const { server, context, page } = await open({ windowMs: 60000 });
+  // Only the password field first: this must produce no summary at all.
+  await typeInto(page, '#password', canary + canary);
+  await flush(page);
+  await page.waitForTimeout(300);
+  assert.equal(server.summaries(false).length, 0, 'typing a password made a summary');
+  assert.equal(await page.evaluate(() => window.__summaries.length), 0);
+
+  await typeInto(page, '#notes', `${canary} and ${canary} again ${canary}`);
+  await typeInto(page, '#fixed', canary);
+  await page.keyboard.press('Enter');
+  await typeInto(page, '#ignored', canary);
+  const path = [[1347, 1189], [1523, 1071], [1013, 733], [1291, 1117], [1459, 1033]];
+  await movePath(page, path, false);
+  await page.mouse.down();
+  await page.mouse.move(1381, 1163, { steps: 8 });
+  await page.mouse.up();
+  await flush(page);
+  await waitFor(() => server.summaries().length >= 2, 'summaries');
+  const local = await page.evaluate(() => window.__summaries.map((s) => JSON.stringify(s)));
+  const texts = [...server.state.requests.map((r) => r.body), ...local];
+  const needles = [];
+  for (let i = 0; i + 3 <= canary.length; i++) needles.push(canary.slice(i, i + 3));
+  const keyNames = ['KeyZ', 'KeyQ', 'Digit7', 'Digit9', 'ShiftLeft', 'ShiftRight', 'Shift', 'Enter', 'Backspace', '"z"', '"q"', '"Z"'];
+  for (const t of texts) {
+    for (const n of needles) assert.ok(!t.includes(n), `canary piece ${n} in ${t}`);
+    for (const k of keyNames) assert.ok(!t.includes(k), `key name ${k} in ${t}`);
+    for (const [x, y] of [...path, [1381, 1163]]) {
+      for (const c of [x, y]) {
+        assert.ok(!new RegExp(`(?<![\\d.])${c}(?![\\d])`).test(t), `coordinate ${c} in ${t}`);
+      }
+    }
+  }
+  const all = server.summaries();
+  assert.ok(all.some((s) => s.fixed.length === 1 && s.fixed[0].field === 'employee-id'), 'fixed-text entry');
+  assert.ok(all.some((s) => s.counts.ignored > 0), 'the ignored field is counted');
+  await context.close();
+  await server.close();
+});
+
+test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  await typeInto(page, '#notes', 'content security policy');
+  await flush(page);
+  await waitFor(() => server.summaries().length >= 1, 'a summary');
+  const headers = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
+  assert.match(headers, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  // A host callback that throws is a fault, never an exception in the page.
+  await page.evaluate(() => {
+    window.__collector.stop();
+    window.__c2 = new window.__collector.constructor({ onSummary: () => { throw new Error('host bug'); } });
+    window.__c2.start();
+  });
+  await typeInto(page, '#notes', ' more typing');
+  await page.evaluate(() => window.__c2.flush());
+  const s = await page.evaluate(() => window.__c2.stats());
+  assert.ok(s.faults >= 1, JSON.stringify(s));
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
+test('invalid options are a clear error naming the option', async () => {
+  const { server, context, page } = await open({ endpoint: null });
+  const msgs = await page.evaluate(() => {
+    const C = window.__collector.constructor;
+    return [{ windowMs: 5 }, { endpoint: '/x' }, { onScore: 3 }, { widowMs: 1000 }].map((o) => {
+      try { new C(o); return 'accepted'; } catch (e) { return e.message; }
+    });
+  });
+  assert.match(msgs[0], /windowMs/);
+  assert.match(msgs[1], /sessionToken/);
+  assert.match(msgs[2], /onScore/);
+  assert.match(msgs[3], /unknown option `widowMs`/);
+  await context.close();
+  await server.close();
+});
