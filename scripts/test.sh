@@ -18,6 +18,10 @@ cargo clippy --locked --target wasm32-unknown-unknown -p telltale -p telltale-co
 step "cargo test (release: the evaluation tests run the full benchmarks)"
 cargo test --locked --workspace --release
 
+step "browser tests of the boundary (wasm-bindgen-test, headless Chromium)"
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked --target wasm32-unknown-unknown -p telltale --test web
+
 step "collector package (wasm-bindgen + wasm-opt)"
 bash scripts/build-collector.sh
 

@@ -157,3 +157,11 @@ impl Collector {
         }
     }
 }
+
+impl Collector {
+    /// Strong and weak references to the collector's state (Rust-only, for lifecycle tests):
+    /// `(1, 0)` when nothing but the collector itself holds it.
+    pub fn state_refs(&self) -> (usize, usize) {
+        (Rc::strong_count(&self.state), Rc::weak_count(&self.state))
+    }
+}

@@ -1,0 +1,353 @@
+//! Browser tests of the DOM boundary and the collector's lifecycle, in headless Chromium:
+//! `CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner cargo test --target wasm32-unknown-unknown -p telltale --test web`
+//! (scripts/test.sh runs it). Events built here are untrusted (`isTrusted === false`), which the
+//! boundary reports as such; trusted input is covered by the Playwright tests.
+#![cfg(target_arch = "wasm32")]
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use telltale::boundary::{Boundary, Captured, Uncaptured};
+use telltale::Collector;
+use telltale_core::event::PointerPhase;
+use telltale_core::{InputEvent, KeyClass};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Element, KeyboardEvent, KeyboardEventInit, PointerEvent, PointerEventInit};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+#[wasm_bindgen(inline_js = r#"
+let live = 0;
+const add = EventTarget.prototype.addEventListener;
+const remove = EventTarget.prototype.removeEventListener;
+const seen = new WeakMap();
+// Counts listeners added and removed on any target (matching what removeEventListener removes).
+EventTarget.prototype.addEventListener = function (type, fn, opts) {
+  const capture = typeof opts === 'boolean' ? opts : !!(opts && opts.capture);
+  let m = seen.get(this); if (!m) { m = new Set(); seen.set(this, m); }
+  const key = `${type}|${capture}`;
+  let per = m[key]; if (!per) { per = m[key] = new Set(); }
+  if (!per.has(fn)) { per.add(fn); live++; }
+  return add.call(this, type, fn, opts);
+};
+EventTarget.prototype.removeEventListener = function (type, fn, opts) {
+  const capture = typeof opts === 'boolean' ? opts : !!(opts && opts.capture);
+  const m = seen.get(this); const per = m && m[`${type}|${capture}`];
+  if (per && per.delete(fn)) live--;
+  return remove.call(this, type, fn, opts);
+};
+export function live_listeners() { return live; }
+"#)]
+extern "C" {
+    fn live_listeners() -> u32;
+}
+
+fn document() -> web_sys::Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+fn element(html: &str) -> Element {
+    let div = document().create_element("div").unwrap();
+    div.set_inner_html(html);
+    document().body().unwrap().append_child(&div).unwrap();
+    div
+}
+
+fn key_event(kind: &str, key: &str, code: &str, repeat: bool, composing: bool) -> KeyboardEvent {
+    let init = KeyboardEventInit::new();
+    init.set_key(key);
+    init.set_code(code);
+    init.set_repeat(repeat);
+    init.set_is_composing(composing);
+    init.set_bubbles(true);
+    init.set_composed(true);
+    KeyboardEvent::new_with_keyboard_event_init_dict(kind, &init).unwrap()
+}
+
+/// Dispatches `ev` on `target` and returns what the boundary made of it there.
+fn through(b: &Rc<RefCell<Boundary>>, target: &Element, ev: &KeyboardEvent) -> Option<Captured> {
+    let got = Rc::new(RefCell::new(None));
+    let (g, bb) = (got.clone(), b.clone());
+    let down = ev.type_() == "keydown";
+    let l = gloo_events::EventListener::new(target, ev.type_(), move |e| {
+        *g.borrow_mut() = bb.borrow_mut().key(e.unchecked_ref(), down);
+    });
+    target.dispatch_event(ev).unwrap();
+    drop(l);
+    got.take()
+}
+
+fn key_of(c: Option<Captured>) -> telltale_core::KeyEvent {
+    match c {
+        Some(Captured::Event(InputEvent::Key(k))) => k,
+        other => panic!("expected a key event, got {other:?}"),
+    }
+}
+
+#[wasm_bindgen_test]
+fn key_classes_and_pairing_with_rollover() {
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let a_down = key_of(through(
+        &b,
+        &ta,
+        &key_event("keydown", "a", "KeyA", false, false),
+    ));
+    let j_down = key_of(through(
+        &b,
+        &ta,
+        &key_event("keydown", "j", "KeyJ", false, false),
+    ));
+    let a_up = key_of(through(
+        &b,
+        &ta,
+        &key_event("keyup", "a", "KeyA", false, false),
+    ));
+    let j_up = key_of(through(
+        &b,
+        &ta,
+        &key_event("keyup", "j", "KeyJ", false, false),
+    ));
+    assert_eq!(a_down.class, KeyClass::LetterLeft);
+    assert_eq!(j_down.class, KeyClass::LetterRight);
+    assert_eq!(a_down.press, a_up.press, "keyup pairs with its keydown");
+    assert_eq!(
+        j_down.press, j_up.press,
+        "overlapping presses pair correctly"
+    );
+    assert_ne!(a_down.press, j_down.press);
+    assert!(!a_down.trusted, "synthetic events are untrusted");
+    // Shift released first: "A" down, "a" up still pair by the physical key.
+    let d = key_of(through(
+        &b,
+        &ta,
+        &key_event("keydown", "A", "KeyA", false, false),
+    ));
+    let u = key_of(through(
+        &b,
+        &ta,
+        &key_event("keyup", "a", "KeyA", false, false),
+    ));
+    assert_eq!(d.press, u.press);
+    for (key, code, class) in [
+        (" ", "Space", KeyClass::Space),
+        ("Enter", "Enter", KeyClass::Enter),
+        ("Backspace", "Backspace", KeyClass::Delete),
+        ("7", "Digit7", KeyClass::Digit),
+        (",", "Comma", KeyClass::Punctuation),
+        ("Shift", "ShiftLeft", KeyClass::Modifier),
+        ("ArrowUp", "ArrowUp", KeyClass::Other),
+    ] {
+        let k = key_of(through(
+            &b,
+            &ta,
+            &key_event("keydown", key, code, false, false),
+        ));
+        assert_eq!(k.class, class, "{code}");
+        through(&b, &ta, &key_event("keyup", key, code, false, false));
+    }
+    // A keyup whose keydown was never seen is dropped.
+    assert!(through(&b, &ta, &key_event("keyup", "x", "KeyX", false, false)).is_none());
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn password_ignored_ime_and_repeat_are_only_counted() {
+    let root = element(
+        r#"<input type="password"><div data-telltale-ignore><input></div><input id="t" autocomplete="new-password"><textarea></textarea>"#,
+    );
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let pw = root
+        .query_selector("input[type=password]")
+        .unwrap()
+        .unwrap();
+    let ignored = root
+        .query_selector("[data-telltale-ignore] input")
+        .unwrap()
+        .unwrap();
+    let auto = root.query_selector("#t").unwrap().unwrap();
+    let ta = root.query_selector("textarea").unwrap().unwrap();
+    let down = key_event("keydown", "s", "KeyS", false, false);
+    assert_eq!(
+        through(&b, &pw, &down),
+        Some(Captured::Count(Uncaptured::Password))
+    );
+    assert_eq!(
+        through(&b, &auto, &down),
+        Some(Captured::Count(Uncaptured::Password))
+    );
+    assert_eq!(
+        through(&b, &ignored, &down),
+        Some(Captured::Count(Uncaptured::Ignored))
+    );
+    // A show-password toggle turns the field into text: it stays private.
+    pw.set_attribute("type", "text").unwrap();
+    assert_eq!(
+        through(&b, &pw, &down),
+        Some(Captured::Count(Uncaptured::Password))
+    );
+    let ime = key_event("keydown", "Process", "KeyK", false, true);
+    assert_eq!(
+        through(&b, &ta, &ime),
+        Some(Captured::Count(Uncaptured::Composing))
+    );
+    let rep = key_event("keydown", "s", "KeyS", true, false);
+    assert_eq!(
+        through(&b, &ta, &rep),
+        Some(Captured::Count(Uncaptured::Repeat))
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn fixed_text_fields_and_open_shadow_roots() {
+    let root = element(r#"<input data-telltale-fixed="employee-id"><div id="host"></div>"#);
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let fixed = root.query_selector("input").unwrap().unwrap();
+    match through(
+        &b,
+        &fixed,
+        &key_event("keydown", "4", "Digit4", false, false),
+    ) {
+        Some(Captured::Fixed { field, ev }) => {
+            assert_eq!(field, "employee-id");
+            assert_eq!(ev.class, KeyClass::Digit);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        through(
+            &b,
+            &fixed,
+            &key_event("keydown", "Enter", "Enter", false, false)
+        ),
+        Some(Captured::FixedEnd)
+    );
+    // A password field inside an open shadow root is still recognised.
+    let host = root.query_selector("#host").unwrap().unwrap();
+    let shadow = host
+        .attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open))
+        .unwrap();
+    shadow.set_inner_html(r#"<input type="password">"#);
+    let inner = shadow.query_selector("input").unwrap().unwrap();
+    let got = Rc::new(RefCell::new(None));
+    let (g, bb) = (got.clone(), b.clone());
+    // Listen on the host, as the collector listens on `document`: the target is retargeted.
+    let l = gloo_events::EventListener::new(&host, "keydown", move |e| {
+        *g.borrow_mut() = bb.borrow_mut().key(e.unchecked_ref(), true);
+    });
+    inner
+        .dispatch_event(&key_event("keydown", "s", "KeyS", false, false))
+        .unwrap();
+    drop(l);
+    assert_eq!(got.take(), Some(Captured::Count(Uncaptured::Password)));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn coalesced_pointer_events_are_expanded() {
+    let root = element("<div style='width:100px;height:100px'></div>");
+    let target = root.first_element_child().unwrap();
+    let part = |x: i32| {
+        let i = PointerEventInit::new();
+        i.set_client_x(x);
+        i.set_client_y(2 * x);
+        i.set_pointer_type("pen");
+        PointerEvent::new_with_event_init_dict("pointermove", &i).unwrap()
+    };
+    let parts = js_sys::Array::of3(&part(1), &part(2), &part(3));
+    let init = PointerEventInit::new();
+    init.set_client_x(3);
+    init.set_client_y(6);
+    init.set_pointer_type("pen");
+    init.set_bubbles(true);
+    init.set_coalesced_events(&parts);
+    let ev = PointerEvent::new_with_event_init_dict("pointermove", &init).unwrap();
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let (o, bb) = (out.clone(), b.clone());
+    let l = gloo_events::EventListener::new(&target, "pointermove", move |e| {
+        bb.borrow_mut()
+            .pointer(e.unchecked_ref(), PointerPhase::Move, &mut |c| {
+                o.borrow_mut().push(c)
+            });
+    });
+    target.dispatch_event(&ev).unwrap();
+    drop(l);
+    let xs: Vec<(f64, f64)> = out
+        .borrow()
+        .iter()
+        .map(|c| match c {
+            Captured::Event(InputEvent::Pointer(p)) => {
+                assert_eq!(p.kind, telltale_core::PointerKind::Pen);
+                assert!(!p.trusted);
+                (p.x, p.y)
+            }
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(xs, vec![(1.0, 2.0), (2.0, 4.0), (3.0, 6.0)]);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn untrusted_events_are_counted_not_featured() {
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    let summaries = Rc::new(RefCell::new(Vec::<JsValue>::new()));
+    let s = summaries.clone();
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |v| s.borrow_mut().push(v));
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"onSummary".into(), cb.as_ref()).unwrap();
+    let mut c = Collector::new(opts.into()).unwrap();
+    c.start();
+    for i in 0..20 {
+        let code = if i % 2 == 0 { "KeyA" } else { "KeyL" };
+        ta.dispatch_event(&key_event("keydown", "a", code, false, false))
+            .unwrap();
+        ta.dispatch_event(&key_event("keyup", "a", code, false, false))
+            .unwrap();
+    }
+    let _ = c.flush();
+    c.stop();
+    let stats = c.stats();
+    let untrusted = js_sys::Reflect::get(&stats, &"untrusted".into())
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert_eq!(untrusted, 40.0);
+    let got = summaries.borrow();
+    assert_eq!(got.len(), 1);
+    let keys = js_sys::Reflect::get(&got[0], &"keys".into()).unwrap();
+    assert!(keys.is_null(), "untrusted key events never become features");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn a_hundred_start_stop_cycles_leave_no_listener_and_free_the_state() {
+    let before = live_listeners();
+    let mut c = Collector::new(JsValue::UNDEFINED).unwrap();
+    for _ in 0..100 {
+        c.start();
+        c.start(); // idempotent
+        assert!(c.running());
+        c.stop();
+        c.stop();
+        assert!(!c.running());
+    }
+    c.start();
+    assert!(
+        live_listeners() > before,
+        "the instrumentation sees the collector's listeners"
+    );
+    c.stop();
+    assert_eq!(live_listeners(), before, "every listener removed");
+    assert_eq!(
+        c.state_refs(),
+        (1, 0),
+        "nothing but the collector holds its state"
+    );
+}
