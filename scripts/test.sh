@@ -14,6 +14,7 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 
 step "clippy (wasm32-unknown-unknown)"
 cargo clippy --locked --target wasm32-unknown-unknown -p telltale -p telltale-core --lib -- -D warnings
+cargo clippy --locked --target wasm32-unknown-unknown -p telltale --all-targets -- -D warnings
 
 step "cargo test (release: the evaluation tests run the full benchmarks)"
 cargo test --locked --workspace --release
