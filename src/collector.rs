@@ -230,6 +230,46 @@ impl Inner {
         out
     }
 
+    /// `n` synthetic trusted events from time `t0` (ms): keys at ~8 per second with overlap,
+    /// and a 1000 Hz pointer moving in arcs with a click every 40 samples. For benchmarks only.
+    pub fn feed_synthetic(&mut self, n: u32, t0: f64) -> Vec<Summary> {
+        use telltale_core::event::{PointerEvent as P, PointerKind};
+        use telltale_core::{InputEvent, KeyClass, KeyEvent};
+        let mut out = Vec::new();
+        for i in 0..n {
+            let t = t0 + i as f64;
+            let ev = if i % 64 < 2 {
+                let press = i / 64;
+                InputEvent::Key(KeyEvent {
+                    t: t + (press % 7) as f64,
+                    down: i % 64 == 0,
+                    class: KeyClass::ALL[(press % 9) as usize],
+                    press,
+                    trusted: true,
+                })
+            } else {
+                let k = (i % 40) as f64;
+                let phase = match i % 40 {
+                    38 => PointerPhase::Down,
+                    39 => PointerPhase::Up,
+                    _ => PointerPhase::Move,
+                };
+                InputEvent::Pointer(P {
+                    t,
+                    phase,
+                    kind: PointerKind::Mouse,
+                    x: 200.0 + 300.0 * (k / 40.0).sin() + (i / 40 % 13) as f64,
+                    y: 300.0 + 100.0 * (k / 20.0).cos(),
+                    buttons: u16::from(phase == PointerPhase::Down),
+                    movement: Some((1.0, 1.0)),
+                    trusted: true,
+                })
+            };
+            out.extend(self.windower.push(ev));
+        }
+        out
+    }
+
     /// Closes the window if its time is up (the tick timer).
     pub fn tick(&mut self) -> Vec<Summary> {
         self.windower.tick(now()).into_iter().collect()

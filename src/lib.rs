@@ -150,6 +150,15 @@ impl Collector {
         serde_wasm_bindgen::to_value(&stats).unwrap_or(JsValue::NULL)
     }
 
+    /// Benchmark hook (not part of the API): feeds `n` synthetic trusted events (a typing and
+    /// pointing pattern) through the same windows, scoring and queue as DOM events, to measure
+    /// memory over millions of events without a million DOM dispatches.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __benchFeed)]
+    pub fn bench_feed(&self, n: u32, t0: f64) {
+        collector::with_state(&Rc::downgrade(&self.state), |s| s.feed_synthetic(n, t0));
+    }
+
     /// Removes every listener and timer, then flushes. Idempotent.
     pub fn stop(&mut self) {
         if self.armed.take().is_some() {
