@@ -6,7 +6,16 @@ import { startPlain } from './plain.js';
 const wasm = await init();
 let plain = null;
 const collector = new Collector({ windowMs: 30000, onSummary: () => {} });
+// Bracket every input event: a capture listener on window runs before the collectors' capture
+// listeners on document, a bubble listener on window after everything else.
+let began = 0, spent = 0, count = 0;
+for (const t of ['keydown', 'keyup', 'pointerdown', 'pointermove', 'pointerup']) {
+  window.addEventListener(t, () => { began = performance.now(); }, { capture: true, passive: true });
+  window.addEventListener(t, () => { spent += performance.now() - began; count++; }, { passive: true });
+}
 window.bench = {
+  take() { const r = { ms: spent, n: count }; spent = 0; count = 0; return r; },
+  isolated: () => crossOriginIsolated,
   on(which) {
     if (which === 'wasm') collector.start();
     if (which === 'js') plain = startPlain(30000);

@@ -63,6 +63,17 @@ pub struct Boundary {
     passwords: WeakSet,
     last_target: Option<JsValue>,
     last_privacy: Option<Uncaptured>,
+    key_target: Option<JsValue>,
+    key_verdict: TargetVerdict,
+}
+
+/// What the DOM says about a key event's target, cached while typing stays in one field
+/// (walking `composedPath()` and `closest()` per keystroke costs more than all the features).
+#[derive(Debug, Clone, Default)]
+struct TargetVerdict {
+    element: Option<Element>,
+    ignored: bool,
+    fixed: Option<String>,
 }
 
 impl Default for Boundary {
@@ -107,6 +118,8 @@ impl Boundary {
             passwords: WeakSet::new(),
             last_target: None,
             last_privacy: None,
+            key_target: None,
+            key_verdict: TargetVerdict::default(),
         }
     }
 
@@ -114,6 +127,14 @@ impl Boundary {
     /// its type, and any field whose autocomplete names a password), or a
     /// `[data-telltale-ignore]` subtree. `None`: captured.
     pub fn privacy(&self, el: &Element) -> Option<Uncaptured> {
+        self.password(el).or_else(|| {
+            closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored)
+        })
+    }
+
+    /// Whether `el` is (or was) a password field: checked on every event, so a field that
+    /// becomes a password field is never captured, cached verdict or not.
+    fn password(&self, el: &Element) -> Option<Uncaptured> {
         if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
             let password = input.type_().eq_ignore_ascii_case("password")
                 || el
@@ -127,14 +148,58 @@ impl Boundary {
                 return Some(Uncaptured::Password);
             }
         }
-        closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored)
+        None
+    }
+
+    /// The key event's target and what the DOM says about it, from the cache when the event
+    /// targets the same element as the previous one. A target with an open shadow root is
+    /// never cached: events from different fields inside it share that target.
+    fn key_target(&mut self, e: &Event) -> TargetVerdict {
+        let target: Option<JsValue> = e.target().map(Into::into);
+        let hit = match (&target, &self.key_target) {
+            (Some(a), Some(b)) => Object::is(a, b),
+            _ => false,
+        };
+        if hit {
+            return self.key_verdict.clone();
+        }
+        let element = real_target(e);
+        let verdict = TargetVerdict {
+            ignored: element
+                .as_ref()
+                .is_some_and(|el| closest(el, "[data-telltale-ignore]").is_some()),
+            fixed: element
+                .as_ref()
+                .and_then(|t| closest(t, "[data-telltale-fixed]"))
+                .and_then(|f| f.get_attribute("data-telltale-fixed"))
+                .filter(|name| valid_field_name(name)),
+            element,
+        };
+        let shadow_host = target
+            .as_ref()
+            .and_then(|t| t.dyn_ref::<Element>())
+            .is_some_and(|t| t.shadow_root().is_some());
+        if !shadow_host {
+            self.key_target = target;
+            self.key_verdict = verdict.clone();
+        }
+        verdict
+    }
+
+    /// Forgets cached verdicts (focus moved: a field may have changed since).
+    pub fn forget_targets(&mut self) {
+        self.key_target = None;
+        self.last_target = None;
     }
 
     /// Converts a keydown (`down`) or keyup.
     pub fn key(&mut self, e: &KeyboardEvent, down: bool) -> Option<Captured> {
-        let target = real_target(e);
-        if let Some(why) = target.as_ref().and_then(|t| self.privacy(t)) {
+        let target = self.key_target(e);
+        if let Some(why) = target.element.as_ref().and_then(|t| self.password(t)) {
             return Some(Captured::Count(why));
+        }
+        if target.ignored {
+            return Some(Captured::Count(Uncaptured::Ignored));
         }
         if e.is_composing() || e.key_code() == IME_KEY_CODE {
             return Some(Captured::Count(Uncaptured::Composing));
@@ -142,7 +207,9 @@ impl Boundary {
         if down && e.repeat() {
             return Some(Captured::Count(Uncaptured::Repeat));
         }
-        let (code, key) = (e.code(), e.key());
+        // `key` is read only when there is no `code` (some virtual keyboards).
+        let code = e.code();
+        let key = if code.is_empty() { e.key() } else { String::new() };
         let class = classify(&code, &key);
         // Pair by the physical key where there is one: `key` changes between keydown and keyup
         // when Shift is released first ("A" down, "a" up).
@@ -170,12 +237,7 @@ impl Boundary {
             press,
             trusted: e.is_trusted(),
         };
-        let fixed = target
-            .as_ref()
-            .and_then(|t| closest(t, "[data-telltale-fixed]"))
-            .and_then(|f| f.get_attribute("data-telltale-fixed"))
-            .filter(|name| valid_field_name(name));
-        Some(match fixed {
+        Some(match target.fixed {
             Some(_) if down && class == telltale_core::KeyClass::Enter => Captured::FixedEnd,
             Some(field) => Captured::Fixed { field, ev },
             None => Captured::Event(InputEvent::Key(ev)),

@@ -186,12 +186,12 @@ impl Inner {
         }
     }
 
-    /// Handles one DOM event; returns the summaries it closed.
-    pub fn on_event(&mut self, e: &Event) -> Vec<Summary> {
+    /// Handles one DOM event of type `ty` (known from the listener: reading `event.type` would
+    /// cost a string conversion per event); returns the summaries it closed.
+    pub fn on_event(&mut self, e: &Event, ty: &str) -> Vec<Summary> {
         let mut out = Vec::new();
         self.stats.events += 1;
-        let ty = e.type_();
-        match ty.as_str() {
+        match ty {
             "keydown" | "keyup" => {
                 if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
                     if let Some(c) = self.boundary.key(k, ty == "keydown") {
@@ -201,7 +201,7 @@ impl Inner {
             }
             "pointerdown" | "pointermove" | "pointerup" => {
                 if let Some(p) = e.dyn_ref::<PointerEvent>() {
-                    let phase = match ty.as_str() {
+                    let phase = match ty {
                         "pointerdown" => PointerPhase::Down,
                         "pointerup" => PointerPhase::Up,
                         _ => PointerPhase::Move,
@@ -225,6 +225,7 @@ impl Inner {
                 }
             }
             "focusout" | "submit" => self.end_fixed(&mut out),
+            "focusin" => self.boundary.forget_targets(),
             _ => {}
         }
         out
@@ -532,6 +533,7 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
         "pointerup",
         "wheel",
         "focusout",
+        "focusin",
         "submit",
     ] {
         let weak = Rc::downgrade(state);
@@ -539,7 +541,7 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
             &document,
             ty,
             capture,
-            move |e| with_state(&weak, |s| s.on_event(e)),
+            move |e| with_state(&weak, |s| s.on_event(e, ty)),
         ));
     }
     // Page hidden or leaving: close the windows and send everything by beacon.

@@ -54,6 +54,9 @@ export async function start() {
         'content-type': types[extname(path)] || 'application/octet-stream',
         'content-security-policy': CSP,
         'cache-control': 'no-store',
+        // Cross-origin isolation: performance.now() at 5 µs instead of 100 µs (for the bench).
+        'cross-origin-opener-policy': 'same-origin',
+        'cross-origin-embedder-policy': 'require-corp',
       });
       res.end(data);
     } catch {
