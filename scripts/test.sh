@@ -27,4 +27,4 @@ step "collector package (wasm-bindgen + wasm-opt)"
 bash scripts/build-collector.sh
 
 step "end-to-end (Playwright, headless Chromium, trusted input)"
-node --test tests/e2e/
+node --test --test-timeout=180000 tests/e2e/

@@ -65,6 +65,7 @@ pub struct Boundary {
     last_privacy: Option<Uncaptured>,
     key_target: Option<JsValue>,
     key_verdict: TargetVerdict,
+    last_pointer: Option<(i32, PointerKind)>,
 }
 
 /// What the DOM says about a key event's target, cached while typing stays in one field
@@ -120,6 +121,7 @@ impl Boundary {
             last_privacy: None,
             key_target: None,
             key_verdict: TargetVerdict::default(),
+            last_pointer: None,
         }
     }
 
@@ -127,9 +129,8 @@ impl Boundary {
     /// its type, and any field whose autocomplete names a password), or a
     /// `[data-telltale-ignore]` subtree. `None`: captured.
     pub fn privacy(&self, el: &Element) -> Option<Uncaptured> {
-        self.password(el).or_else(|| {
-            closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored)
-        })
+        self.password(el)
+            .or_else(|| closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored))
     }
 
     /// Whether `el` is (or was) a password field: checked on every event, so a field that
@@ -209,7 +210,11 @@ impl Boundary {
         }
         // `key` is read only when there is no `code` (some virtual keyboards).
         let code = e.code();
-        let key = if code.is_empty() { e.key() } else { String::new() };
+        let key = if code.is_empty() {
+            e.key()
+        } else {
+            String::new()
+        };
         let class = classify(&code, &key);
         // Pair by the physical key where there is one: `key` changes between keydown and keyup
         // when Shift is released first ("A" down, "a" up).
@@ -270,10 +275,19 @@ impl Boundary {
             out(Captured::Count(why));
             return;
         }
-        let kind = match e.pointer_type().as_str() {
-            "pen" => PointerKind::Pen,
-            "touch" => PointerKind::Touch,
-            _ => PointerKind::Mouse,
+        // A pointer keeps its type for its life: read the string once per pointer id.
+        let id = e.pointer_id();
+        let kind = match self.last_pointer {
+            Some((last, kind)) if last == id => kind,
+            _ => {
+                let kind = match e.pointer_type().as_str() {
+                    "pen" => PointerKind::Pen,
+                    "touch" => PointerKind::Touch,
+                    _ => PointerKind::Mouse,
+                };
+                self.last_pointer = Some((id, kind));
+                kind
+            }
         };
         let trusted = e.is_trusted();
         let one = |p: &PointerEvent| {

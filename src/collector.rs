@@ -583,7 +583,11 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
         "online",
         capture,
         move |_| {
+            // Back online: send now rather than when the backoff timer would have.
             if let Some(state) = weak.upgrade() {
+                if let Ok(mut s) = state.try_borrow_mut() {
+                    s.retry_due = false;
+                }
                 pump(&state);
             }
         },

@@ -74,6 +74,9 @@ export async function start() {
         .filter((r) => r.accepted || !onlyAccepted)
         .flatMap((r) => JSON.parse(r.body));
     },
-    close: () => new Promise((ok) => server.close(ok)),
+    close: () => new Promise((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
   };
 }
