@@ -55,18 +55,28 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync',
     '--enable-precise-memory-info', '--js-flags=--expose-gc'],
 });
-const page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
-page.on('crash', () => console.error('the bench page crashed'));
-page.on('pageerror', (e) => console.error('page error:', String(e)));
-await page.goto(`${server.url}/bench/page.html`);
-await page.waitForFunction(() => window.ready === true);
-const cdp = await page.context().newCDPSession(page);
-if (!(await page.evaluate(() => window.bench.isolated()))) console.warn('not cross-origin isolated: timer resolution 100 µs');
-await page.click('#t');
+// Each measurement gets a fresh page: state from one (a textarea full of text, collector
+// windows) never weighs on the next.
+let page, cdp;
+async function openPage() {
+  if (page) await page.close();
+  page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  page.on('crash', () => console.error('the bench page crashed'));
+  page.on('pageerror', (e) => console.error('page error:', String(e)));
+  await page.goto(`${server.url}/bench/page.html`);
+  await page.waitForFunction(() => window.ready === true);
+  cdp = await page.context().newCDPSession(page);
+  if (!(await page.evaluate(() => window.bench.isolated()))) console.warn('not cross-origin isolated: timer resolution 100 µs');
+  await page.click('#t');
+}
 
 const text = 'the quick brown fox jumps over the lazy dog while the reviewer reads on ';
 let clock = Date.now() / 1000;
+// Each block replays its timeline ending before "now": Chromium takes event timestamps from the
+// protocol, and a timeline running minutes into the future makes it drop the page.
+const rewind = (seconds) => { clock = Date.now() / 1000 - seconds; };
 async function keyBlock(n) {
+  rewind(n * 0.1);
   for (let i = 0; i < n / 2; i++) {
     const ch = text[i % text.length];
     const code = ch === ' ' ? 'Space' : `Key${ch.toUpperCase()}`;
@@ -76,6 +86,7 @@ async function keyBlock(n) {
   }
 }
 async function mouseBlock(n) {
+  rewind(n * 0.001 + (n / 200) * 0.7 + 1);
   for (let i = 0; i < n; i++) {
     clock += 0.001; // a 1000 Hz mouse
     const k = i % 200;
@@ -99,6 +110,7 @@ async function perEvent(kind, n, run) {
     // Rotate the order each round so that no condition always follows another.
     for (let c = 0; c < 3; c++) {
       const cond = conditions[(b + c) % 3];
+      if (process.env.BENCH_TRACE) console.error(kind, b, cond);
       await page.evaluate((w) => { window.bench.on(w); window.bench.take(); }, cond);
       await run(n);
       const { ms, n: seen } = await page.evaluate(() => window.bench.take());
@@ -111,11 +123,20 @@ async function perEvent(kind, n, run) {
   const js = median(samples.js) - base;
   console.log(`${kind.padEnd(8)} collector ${wasm.toFixed(2).padStart(6)} µs/event   plain JS ${js.toFixed(2).padStart(6)} µs/event   ratio ${(wasm / js).toFixed(2)}   (medians of ${blocks} blocks; dispatch alone ${base.toFixed(2)} µs)`);
 }
-console.log(`\n== main-thread script time added per trusted event (Chromium ${browser.version()}) ==`);
-await perEvent('key', 300, keyBlock);
-await perEvent('pointer', 1000, mouseBlock);
+console.log(`\n== main-thread time added per trusted event (Chromium ${browser.version()}) ==`);
+await openPage();
+if (!args.includes('--pointer-only')) await perEvent('key', 300, keyBlock);
+await openPage();
+try {
+  await perEvent('pointer', 1000, mouseBlock);
+} catch (e) {
+  // Seen on this machine: after about five blocks of 1000 protocol mouse events Chromium
+  // closes the page. Said, not hidden; the memory figures below still run on a fresh page.
+  console.log(`pointer  measurement failed: ${String(e).split('\n')[0]}`);
+}
 
 // ---- memory
+await openPage();
 const mem = async () => {
   await cdp.send('HeapProfiler.collectGarbage');
   return page.evaluate(() => ({ wasm: window.bench.wasmMemory(), heap: performance.memory.usedJSHeapSize }));
