@@ -151,11 +151,9 @@ impl WindowProfile {
             .take(MAX_REASONS)
             .map(Deviation::reason)
             .collect();
-        let similarity = if self.model.windows >= needed {
-            self.calibration.similarity(anomaly)
-        } else {
-            None
-        };
+        let similarity = self
+            .calibration
+            .similarity_once(self.model.windows >= needed, anomaly);
         Some(Verdict {
             anomaly,
             similarity,
@@ -238,11 +236,10 @@ impl Profile {
                 )
             })
             .collect();
-        let similarity = if p.model.samples() >= self.params.enroll_fixed as u64 {
-            p.calibration.similarity(anomaly)
-        } else {
-            None
-        };
+        let similarity = p.calibration.similarity_once(
+            p.model.samples() >= self.params.enroll_fixed as u64,
+            anomaly,
+        );
         Some(Verdict {
             anomaly,
             similarity,

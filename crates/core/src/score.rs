@@ -84,6 +84,11 @@ impl Calibration {
         }
     }
 
+    /// [`Calibration::similarity`] once the modality is `enrolled`, else `None`.
+    pub fn similarity_once(&self, enrolled: bool, score: f64) -> Option<f64> {
+        enrolled.then(|| self.similarity(score)).flatten()
+    }
+
     /// Similarity 0-100 of an anomaly score, or `None` before [`MIN_CALIBRATION`] scores.
     pub fn similarity(&self, score: f64) -> Option<f64> {
         if self.log_scores.n < MIN_CALIBRATION || !score.is_finite() {

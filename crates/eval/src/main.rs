@@ -97,6 +97,14 @@ fn progress(len: usize, what: &str) -> ProgressBar {
     pb
 }
 
+/// One JSON object per line.
+fn print_json<T: serde::Serialize>(rows: &[T]) -> Result<(), String> {
+    for r in rows {
+        println!("{}", serde_json::to_string(r).map_err(|e| e.to_string())?);
+    }
+    Ok(())
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
@@ -173,11 +181,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             pb.finish_and_clear();
             match format {
-                Format::Json => {
-                    for r in &results {
-                        println!("{}", serde_json::to_string(r).map_err(|e| e.to_string())?);
-                    }
-                }
+                Format::Json => print_json(&results)?,
                 Format::Table => {
                     println!(
                         "CMU protocol: {} subjects, train {train}, impostor reps {impostor_reps}, clock {} ms",
@@ -240,11 +244,7 @@ fn run(cli: Cli) -> Result<(), String> {
             }
             pb.finish_and_clear();
             match format {
-                Format::Json => {
-                    for r in &results {
-                        println!("{}", serde_json::to_string(r).map_err(|e| e.to_string())?);
-                    }
-                }
+                Format::Json => print_json(&results)?,
                 Format::Table => {
                     println!("{} users", plan.users.len());
                     println!(
