@@ -168,3 +168,28 @@ fn manifest_mode_and_bad_input() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("role `teacher`"));
 }
+
+#[test]
+fn det_curves_are_drawn() {
+    let dir = tempfile::tempdir().unwrap();
+    let svg = dir.path().join("det.svg");
+    let csv = data("../shared/data/keystroke/DSL-StrongPasswordData.csv");
+    let out = Command::new(env!("CARGO_BIN_EXE_telltale-eval"))
+        .args([
+            "keystroke",
+            "--data",
+            csv.to_str().unwrap(),
+            "--detector",
+            "euclidean",
+        ])
+        .args(["--plot", svg.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = std::fs::read_to_string(&svg).unwrap();
+    assert!(text.starts_with("<svg") && text.contains("euclidean") && text.contains("<polyline"));
+}
