@@ -58,6 +58,7 @@ pub struct Inner {
     attempt: u32,
     retry: Option<Timeout>,
     retry_due: bool,
+    scratch: Vec<Captured>,
 }
 
 /// Every listener and timer of a started collector; dropping it removes them all.
@@ -107,6 +108,7 @@ impl Inner {
             attempt: 0,
             retry: None,
             retry_due: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -206,11 +208,13 @@ impl Inner {
                         "pointerup" => PointerPhase::Up,
                         _ => PointerPhase::Move,
                     };
-                    let mut got = Vec::new();
+                    // One reused buffer: pointermove is the hottest path, no allocation per event.
+                    let mut got = std::mem::take(&mut self.scratch);
                     self.boundary.pointer(p, phase, &mut |c| got.push(c));
-                    for c in got {
+                    for c in got.drain(..) {
                         self.captured(c, &mut out);
                     }
+                    self.scratch = got;
                 }
             }
             "wheel" => {
