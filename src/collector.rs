@@ -8,19 +8,19 @@ use std::rc::{Rc, Weak};
 use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
 use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Function, Reflect};
-use serde::Serialize;
 use telltale_core::event::PointerPhase;
-use telltale_core::{FixedEntry, Profile, Summary, Windower};
+use telltale_core::{FixedEntry, Profile, Summary, ToValue, Value, Windower};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Event, KeyboardEvent, PointerEvent, RequestInit, Response};
 
 use crate::boundary::{Boundary, Captured, Uncaptured};
+use crate::js::to_js;
 use crate::options::Options;
 use crate::transport::{backoff_ms, Queue, BEACON_LIMIT, FETCH_LIMIT};
 
 /// Counters for `stats()`.
-#[derive(Debug, Default, Clone, Copy, Serialize)]
+#[derive(Debug, Default, Clone, Copy)]
 pub struct Stats {
     /// DOM events received.
     pub events: u32,
@@ -73,8 +73,21 @@ fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-fn to_js(v: &impl Serialize) -> Result<JsValue, serde_wasm_bindgen::Error> {
-    v.serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+impl ToValue for Stats {
+    fn to_value(&self) -> Value {
+        let field = |k: &str, n: u32| (k.to_string(), Value::Num(f64::from(n)));
+        Value::Obj(vec![
+            field("events", self.events),
+            field("ignored", self.ignored),
+            field("untrusted", self.untrusted),
+            field("summaries", self.summaries),
+            field("sent", self.sent),
+            field("failed", self.failed),
+            field("queued", self.queued),
+            field("dropped", self.dropped),
+            field("faults", self.faults),
+        ])
+    }
 }
 
 fn hidden() -> bool {
@@ -296,20 +309,11 @@ impl Inner {
             if let Some(p) = &self.profile {
                 let score = p.score(&s);
                 if let Some(f) = &self.opts.on_score {
-                    match to_js(&score) {
-                        Ok(v) => calls.push((f.clone(), v)),
-                        Err(_) => self.fault(),
-                    }
+                    calls.push((f.clone(), to_js(&score.to_value())));
                 }
                 s.score = Some(score);
             }
-            let obj = match to_js(&s) {
-                Ok(v) => v,
-                Err(_) => {
-                    self.fault();
-                    continue;
-                }
-            };
+            let obj = to_js(&s.to_value());
             if self.opts.endpoint.is_some() {
                 match js_sys::JSON::stringify(&obj)
                     .ok()

@@ -27,6 +27,7 @@
 
 pub mod boundary;
 pub mod collector;
+pub mod js;
 pub mod keyclass;
 pub mod options;
 pub mod transport;
@@ -37,6 +38,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use collector::{Armed, Inner};
+use telltale_core::FromValue;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -122,11 +124,14 @@ impl Collector {
     /// `TypeError` if it is not a profile.
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(&mut self, profile: JsValue) -> Result<(), JsValue> {
-        let p: telltale_core::Profile = serde_wasm_bindgen::from_value(profile)
-            .map_err(|e| js_sys::TypeError::new(&format!("telltale: not a profile: {e}")))?;
+        let not_a_profile =
+            |why: &str| js_sys::TypeError::new(&format!("telltale: not a profile: {why}"));
+        let v = js::from_js(&profile).map_err(not_a_profile)?;
+        let p = telltale_core::Profile::from_value(&v, "profile")
+            .map_err(|e| not_a_profile(&e.to_string()))?;
         p.params
             .check()
-            .map_err(|e| js_sys::TypeError::new(&format!("telltale: not a profile: {e}")))?;
+            .map_err(|e| not_a_profile(&e.to_string()))?;
         match self.state.try_borrow_mut() {
             Ok(mut s) => s.profile = Some(p),
             Err(_) => return Err(js_sys::Error::new("telltale: busy").into()),
@@ -147,7 +152,7 @@ impl Collector {
             Ok(s) => s.stats(),
             Err(_) => collector::Stats::default(),
         };
-        serde_wasm_bindgen::to_value(&stats).unwrap_or(JsValue::NULL)
+        js::to_js(&telltale_core::ToValue::to_value(&stats))
     }
 
     /// Benchmark hook (not part of the API): feeds `n` synthetic trusted events (a typing and
@@ -172,5 +177,10 @@ impl Collector {
     /// `(1, 0)` when nothing but the collector itself holds it.
     pub fn state_refs(&self) -> (usize, usize) {
         (Rc::strong_count(&self.state), Rc::weak_count(&self.state))
+    }
+
+    /// The loaded profile (Rust-only, for tests of `setProfile`).
+    pub fn profile(&self) -> Option<telltale_core::Profile> {
+        self.state.try_borrow().ok()?.profile.clone()
     }
 }

@@ -351,3 +351,55 @@ fn a_hundred_start_stop_cycles_leave_no_listener_and_free_the_state() {
         "nothing but the collector holds its state"
     );
 }
+
+/// An enrolled profile, as the server would store it.
+fn enrolled_profile() -> telltale_core::Profile {
+    use telltale_core::{features::timing_vector, FixedSample, WindowConfig, Windower};
+    let mut p = telltale_core::Profile::default();
+    for k in 0..30u32 {
+        let mut w = Windower::new(WindowConfig::default(), "tok");
+        let presses: Vec<(f64, f64)> = (0..6u32)
+            .map(|i| {
+                let t = f64::from(i * 170 + (k * 7 + i * 13) % 29);
+                (t, t + 80.0 + f64::from((k + i) % 11))
+            })
+            .collect();
+        w.push_fixed(FixedSample {
+            field: "employee-id".into(),
+            edited: false,
+            timings: timing_vector(&presses),
+        });
+        p.learn(&w.flush(1.0).unwrap()).unwrap();
+    }
+    p
+}
+
+#[wasm_bindgen_test]
+fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
+    let want = enrolled_profile();
+    let json = serde_json::to_string(&want).unwrap();
+    let mut c = Collector::new(JsValue::UNDEFINED).unwrap();
+    c.set_profile(js_sys::JSON::parse(&json).unwrap()).unwrap();
+    assert_eq!(c.profile(), Some(want));
+
+    let mut message = |v: JsValue| -> String {
+        let e = c.set_profile(v).unwrap_err();
+        assert!(e.is_instance_of::<js_sys::TypeError>());
+        js_sys::Reflect::get(&e, &"message".into())
+            .unwrap()
+            .as_string()
+            .unwrap()
+    };
+    let mut bad: serde_json::Value = serde_json::from_str(&json).unwrap();
+    bad["fixed"]["employee-id"]["model"]["rungs"][0]["stats"][2]["mean"] = "x".into();
+    assert_eq!(
+        message(js_sys::JSON::parse(&bad.to_string()).unwrap()),
+        "telltale: not a profile: profile.fixed.employee-id.model.rungs[0].stats[2].mean: expected a number"
+    );
+    assert!(message(JsValue::from_str("{}")).contains("expected an object"));
+    let cyclic = js_sys::Object::new();
+    js_sys::Reflect::set(&cyclic, &"model_version".into(), &cyclic).unwrap();
+    assert!(message(cyclic.into()).contains("nested too deeply"));
+    // A refused profile leaves the loaded one in place.
+    assert_eq!(c.profile(), Some(enrolled_profile()));
+}

@@ -43,6 +43,8 @@ pub enum Error {
     },
     /// A summary that breaks the schema.
     InvalidSummary(String),
+    /// A record (a profile handed to the browser, say) that does not have the expected shape.
+    InvalidRecord(String),
 }
 
 impl fmt::Display for Error {
@@ -66,6 +68,7 @@ impl fmt::Display for Error {
             }
             Error::InvalidParameter { name, reason } => write!(f, "parameter `{name}`: {reason}"),
             Error::InvalidSummary(why) => write!(f, "invalid summary: {why}"),
+            Error::InvalidRecord(why) => f.write_str(why),
         }
     }
 }

@@ -58,6 +58,7 @@ pub mod profile;
 pub mod score;
 pub mod session;
 pub mod summary;
+pub mod value;
 
 pub use automation::{AutomationReport, Signal, SignalKind};
 pub use detect::{Detector, FixedDetector, Model};
@@ -70,3 +71,4 @@ pub use profile::{Profile, ProfileParams};
 pub use score::{Band, Score, MODEL_VERSION};
 pub use session::{WindowConfig, Windower};
 pub use summary::{Counts, Summary, SCHEMA_VERSION};
+pub use value::{FromValue, ToValue, Value};

@@ -217,9 +217,7 @@ impl Profile {
         }
         let anomaly = p.model.score(&s.timings);
         let z = p.model.z_scores(&s.timings);
-        let mut idx: Vec<usize> = (0..z.len()).collect();
-        idx.sort_by(|a, b| z[*b].abs().total_cmp(&z[*a].abs()));
-        let reasons = idx
+        let reasons = crate::features::stats::order_by_magnitude(&z)
             .iter()
             .take(MAX_REASONS)
             .map(|&i| {

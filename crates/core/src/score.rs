@@ -22,6 +22,21 @@ pub enum Band {
     StepUp,
 }
 
+impl Band {
+    /// Every band.
+    pub const ALL: [Band; 4] = [Band::Enrolling, Band::Allow, Band::Review, Band::StepUp];
+
+    /// Stable name (as in JSON).
+    pub fn name(self) -> &'static str {
+        match self {
+            Band::Enrolling => "enrolling",
+            Band::Allow => "allow",
+            Band::Review => "review",
+            Band::StepUp => "step_up",
+        }
+    }
+}
+
 /// Similarity under this is `review`: 5 means one in twenty of the user's own samples would be
 /// sent to review, the usual operating point of a second-line monitor.
 pub const REVIEW_BELOW: f64 = 5.0;

@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use telltale_core::event::{KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase};
 use telltale_core::features::keys::KeyWindowBuilder;
 use telltale_core::features::pointer::{action_features, ActionType, Point};
-use telltale_core::features::stats::{quantile_sorted, Dist, Running};
+use telltale_core::features::stats::{order_by_magnitude, quantile_sorted, sort, Dist, Running};
 use telltale_core::features::timing_vector;
 
 fn close(a: f64, b: f64) -> bool {
@@ -27,6 +27,22 @@ fn naive_quantile(v: &[f64], q: f64) -> f64 {
 }
 
 proptest! {
+    #[test]
+    fn sort_matches_std(mut v in prop::collection::vec(-1e4f64..1e4, 0..300)) {
+        let mut want = v.clone();
+        want.sort_by(f64::total_cmp);
+        sort(&mut v);
+        prop_assert_eq!(v, want);
+    }
+
+    #[test]
+    fn order_by_magnitude_matches_std_stable_sort(v in prop::collection::vec(prop_oneof![-5i32..5, -1000i32..1000], 0..120)) {
+        let keys: Vec<f64> = v.iter().map(|&x| f64::from(x) / 4.0).collect();
+        let mut want: Vec<usize> = (0..keys.len()).collect();
+        want.sort_by(|&a, &b| keys[b].abs().total_cmp(&keys[a].abs()));
+        prop_assert_eq!(order_by_magnitude(&keys), want);
+    }
+
     #[test]
     fn dist_matches_naive(v in prop::collection::vec(-1e4f64..1e4, 5..60)) {
         let d = Dist::of(&mut v.clone()).unwrap();

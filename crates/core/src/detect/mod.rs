@@ -14,7 +14,7 @@ mod window;
 pub use classic::{Euclidean, Manhattan, ManhattanScaled, OutlierCount};
 pub use mahalanobis::{Mahalanobis, NearestNeighborMahalanobis};
 pub use population::{PopulationModel, WindowPopulationModel};
-pub use telltale::{TelltaleFixed, TelltaleFixedModel, TelltaleFixedParams};
+pub use telltale::{Rung, TelltaleFixed, TelltaleFixedModel, TelltaleFixedParams};
 pub use window::{Deviation, WindowModel, WindowParams};
 
 use crate::error::Error;

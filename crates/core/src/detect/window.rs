@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
-use crate::features::stats::Running;
+use crate::features::stats::{order_by_magnitude, Running};
 use crate::features::Feature;
 use crate::score::fixed_point;
 
@@ -145,7 +145,7 @@ impl WindowModel {
 
     /// Deviations of the features this window shares with the profile, largest |z| first.
     pub fn deviations(&self, window: &[Feature]) -> Vec<Deviation> {
-        let mut d: Vec<Deviation> = window
+        let mut d: Vec<Option<Deviation>> = window
             .iter()
             .filter_map(|f| {
                 let s = self.features.get(&f.name)?;
@@ -153,17 +153,20 @@ impl WindowModel {
                     return None;
                 }
                 let diff = f.value - s.mean;
-                Some(Deviation {
+                Some(Some(Deviation {
                     label: f.label.clone(),
                     z: diff / s.sd().max(MIN_SD),
                     diff,
                     log: f.log,
                     dof: s.w - 1.0,
-                })
+                }))
             })
             .collect();
-        d.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()));
-        d
+        let z: Vec<f64> = d.iter().flatten().map(|x| x.z).collect();
+        order_by_magnitude(&z)
+            .into_iter()
+            .filter_map(|i| d[i].take())
+            .collect()
     }
 
     /// Anomaly score: mean Student-t surprise over shared features; `None` when none is shared.

@@ -32,7 +32,7 @@ impl Dist {
         if values.len() < MIN_BUCKET || values.iter().any(|v| !v.is_finite()) {
             return None;
         }
-        values.sort_unstable_by(f64::total_cmp);
+        sort(values);
         let n = values.len() as f64;
         let mean = values.iter().sum::<f64>() / n;
         let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0);
@@ -45,6 +45,52 @@ impl Dist {
             q75: quantile_sorted(values, 0.75),
         })
     }
+}
+
+/// Sorts finite values ascending, in place, in O(n log n) (heapsort). Written out because each
+/// instantiation of std's sorts costs the browser's WebAssembly 3-8 KB (twiggy), and the engine
+/// needs only this one; `tests/properties.rs` checks it against `slice::sort_by`.
+pub fn sort(v: &mut [f64]) {
+    fn sift_down(v: &mut [f64], mut root: usize, end: usize) {
+        loop {
+            let mut child = 2 * root + 1;
+            if child >= end {
+                return;
+            }
+            if child + 1 < end && v[child] < v[child + 1] {
+                child += 1;
+            }
+            if v[root] >= v[child] {
+                return;
+            }
+            v.swap(root, child);
+            root = child;
+        }
+    }
+    let n = v.len();
+    for root in (0..n / 2).rev() {
+        sift_down(v, root, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift_down(v, 0, end);
+    }
+}
+
+/// Indices of `keys` by descending magnitude, ties in index order (a stable insertion sort: the
+/// lists ordered here, a window's features or a fixed text's timings, have at most a few
+/// hundred entries, and it keeps std's sort machinery out of the WebAssembly, as [`sort`] does).
+pub fn order_by_magnitude(keys: &[f64]) -> Vec<usize> {
+    let mut idx: Vec<usize> = Vec::with_capacity(keys.len());
+    for i in 0..keys.len() {
+        let m = keys[i].abs();
+        let at = idx
+            .iter()
+            .position(|&j| keys[j].abs() < m)
+            .unwrap_or(idx.len());
+        idx.insert(at, i);
+    }
+    idx
 }
 
 /// Quantile `q` of sorted `values`, linear interpolation between order statistics (Hyndman and

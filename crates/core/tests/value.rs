@@ -1,0 +1,379 @@
+//! The hand-written [`Value`] mapping (what the browser uses instead of serde) against serde_json
+//! (what the server uses), on generated records: every summary field is written under the name and
+//! in the shape serde gives it, and every profile serde writes is read back equal.
+
+use std::collections::BTreeMap;
+
+use proptest::collection::{btree_map, vec};
+use proptest::option;
+use proptest::prelude::*;
+use telltale_core::automation::{AutomationReport, Signal, SignalKind};
+use telltale_core::detect::{
+    Rung, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams,
+};
+use telltale_core::features::keys::{ClassHold, PairTiming};
+use telltale_core::features::pointer::NamedDist;
+use telltale_core::features::stats::{Dist, Running};
+use telltale_core::profile::{FixedProfile, WindowProfile};
+use telltale_core::score::Calibration;
+use telltale_core::{
+    Band, Counts, FixedSample, FromValue, KeyClass, KeyWindow, PointerKind, PointerWindow, Profile,
+    ProfileParams, Score, Summary, ToValue, Value,
+};
+
+/// A `Value` as the JSON a browser would send: `JSON.stringify` prints integral numbers without
+/// a fraction, so they become integers.
+fn json(v: &Value) -> serde_json::Value {
+    match v {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => (*b).into(),
+        Value::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 => (*n as i64).into(),
+        Value::Num(n) => (*n).into(),
+        Value::Str(s) => s.clone().into(),
+        Value::Arr(a) => a.iter().map(json).collect(),
+        Value::Obj(o) => o.iter().map(|(k, v)| (k.clone(), json(v))).collect(),
+    }
+}
+
+/// JSON from serde as the browser reads it: every number an `f64`.
+fn value(j: &serde_json::Value) -> Value {
+    match j {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap()),
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(a) => Value::Arr(a.iter().map(value).collect()),
+        serde_json::Value::Object(o) => {
+            Value::Obj(o.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+        }
+    }
+}
+
+/// serde's JSON with integral floats as integers, like [`json`].
+fn normalised(j: serde_json::Value) -> serde_json::Value {
+    value(&j).pipe(|v| json(&v))
+}
+
+trait Pipe: Sized {
+    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
+        f(self)
+    }
+}
+impl<T> Pipe for T {}
+
+fn num() -> impl Strategy<Value = f64> {
+    prop_oneof![
+        -1e6f64..1e6,
+        (0u32..5000).prop_map(f64::from),
+        Just(0.0),
+        Just(1e-300),
+    ]
+}
+
+fn dist() -> impl Strategy<Value = Dist> {
+    (5u32..500, num(), num(), num(), num(), num()).prop_map(|(n, mean, sd, q25, q50, q75)| Dist {
+        n,
+        mean,
+        sd,
+        q25,
+        q50,
+        q75,
+    })
+}
+
+fn class() -> impl Strategy<Value = KeyClass> {
+    prop::sample::select(KeyClass::ALL.to_vec())
+}
+
+fn kind() -> impl Strategy<Value = PointerKind> {
+    prop::sample::select(PointerKind::ALL.to_vec())
+}
+
+fn key_window() -> impl Strategy<Value = KeyWindow> {
+    (
+        (0u32..1000, num(), option::of(num()), num(), num(), 0u32..50),
+        vec((class(), dist()), 0..4),
+        vec(
+            (class(), class(), option::of(dist()), option::of(dist())),
+            0..4,
+        ),
+    )
+        .prop_map(
+            |((keys, speed, pause, burst, corr, pauses), holds, pairs)| KeyWindow {
+                keys,
+                speed_kpm: speed,
+                holds: holds
+                    .into_iter()
+                    .map(|(class, hold)| ClassHold { class, hold })
+                    .collect(),
+                pairs: pairs
+                    .into_iter()
+                    .map(|(from, to, dd, ud)| PairTiming { from, to, dd, ud })
+                    .collect(),
+                pauses,
+                pause_median_ms: pause,
+                burst_mean_keys: burst,
+                correction_rate: corr,
+            },
+        )
+}
+
+fn pointer_window() -> impl Strategy<Value = PointerWindow> {
+    (
+        (
+            kind(),
+            0u32..500,
+            0u32..500,
+            0u32..500,
+            0u32..500,
+            0u32..500,
+        ),
+        vec(("[a-z_]{1,20}", dist()), 0..4),
+        prop::array::uniform8(0u32..100),
+        (option::of(dist()), option::of(dist()), option::of(dist())),
+    )
+        .prop_map(
+            |((kind, actions, mm, pc, dd, robotic), features, directions, (hold, pre, post))| {
+                PointerWindow {
+                    kind,
+                    actions,
+                    mouse_moves: mm,
+                    point_clicks: pc,
+                    drag_drops: dd,
+                    features: features
+                        .into_iter()
+                        .map(|(name, dist)| NamedDist { name, dist })
+                        .collect(),
+                    directions,
+                    robotic_actions: robotic,
+                    press_hold_ms: hold,
+                    pre_press_ms: pre,
+                    post_release_ms: post,
+                }
+            },
+        )
+}
+
+fn signal_kind() -> impl Strategy<Value = SignalKind> {
+    prop::sample::select(vec![
+        SignalKind::UntrustedEvents,
+        SignalKind::Webdriver,
+        SignalKind::PeriodicTyping,
+        SignalKind::RoboticPointer,
+        SignalKind::FrozenMovement,
+        SignalKind::ClicksWithoutApproach,
+    ])
+}
+
+fn score() -> impl Strategy<Value = Score> {
+    (
+        num(),
+        prop::sample::select(Band::ALL.to_vec()),
+        0.0f64..1.0,
+        vec("[ -~]{0,40}", 0..3),
+        "[a-z0-9-]{1,12}",
+    )
+        .prop_map(
+            |(similarity, band, automation, reasons, model_version)| Score {
+                similarity,
+                band,
+                automation,
+                reasons,
+                model_version,
+            },
+        )
+}
+
+fn summary() -> impl Strategy<Value = Summary> {
+    (
+        (
+            0u32..3,
+            "[ -~]{0,30}",
+            any::<u32>(),
+            num(),
+            num(),
+            any::<u32>(),
+        ),
+        vec(("[a-z-]{1,10}", any::<bool>(), vec(num(), 0..10)), 0..3),
+        option::of(key_window()),
+        vec(pointer_window(), 0..3),
+        prop::array::uniform9(0u32..1000),
+        (0.0f64..1.0, vec((signal_kind(), 0.0f64..1.0), 0..3)),
+        option::of(score()),
+    )
+        .prop_map(
+            |(
+                (schema, session, seq, start, end, faults),
+                fixed,
+                keys,
+                pointer,
+                c,
+                (a, signals),
+                score,
+            )| {
+                Summary {
+                    schema,
+                    session,
+                    seq: u64::from(seq),
+                    start_ms: start,
+                    end_ms: end,
+                    fixed: fixed
+                        .into_iter()
+                        .map(|(field, edited, timings)| FixedSample {
+                            field,
+                            edited,
+                            timings,
+                        })
+                        .collect(),
+                    keys,
+                    pointer,
+                    counts: Counts {
+                        events: c[0],
+                        untrusted: c[1],
+                        ignored: c[2],
+                        composing: c[3],
+                        repeats: c[4],
+                        pastes: c[5],
+                        drops: c[6],
+                        autofills: c[7],
+                        wheels: c[8],
+                    },
+                    automation: AutomationReport {
+                        score: a,
+                        signals: signals
+                            .into_iter()
+                            .map(|(kind, strength)| Signal { kind, strength })
+                            .collect(),
+                    },
+                    faults,
+                    score,
+                }
+            },
+        )
+}
+
+fn running() -> impl Strategy<Value = Running> {
+    (0u64..1_000_000, num(), num(), num()).prop_map(|(n, w, mean, m2)| Running { n, w, mean, m2 })
+}
+
+fn profile() -> impl Strategy<Value = Profile> {
+    let fixed = (
+        (num(), num(), num(), num(), num(), 0u32..100),
+        vec((num(), vec(running(), 0..4), num()), 0..3),
+        running(),
+    )
+        .prop_map(
+            |((tau_ms, lo, hi, cap, clip, warmup), rungs, log_scores)| FixedProfile {
+                model: TelltaleFixedModel {
+                    params: TelltaleFixedParams {
+                        tau_ms,
+                        min_half_life: lo,
+                        max_half_life: hi,
+                        cap,
+                        clip,
+                        warmup,
+                    },
+                    rungs: rungs
+                        .into_iter()
+                        .map(|(half_life, stats, prequential)| Rung {
+                            half_life,
+                            stats,
+                            prequential,
+                        })
+                        .collect(),
+                },
+                calibration: Calibration { log_scores },
+            },
+        );
+    let window = || {
+        (
+            (num(), num(), 0u64..100),
+            0u64..10_000,
+            btree_map("[a-z_.:]{1,24}", running(), 0..4),
+            running(),
+        )
+            .prop_map(
+                |((half_life, clip, min_windows), windows, features, log_scores)| WindowProfile {
+                    model: WindowModel {
+                        params: WindowParams {
+                            half_life,
+                            clip,
+                            min_windows,
+                        },
+                        windows,
+                        features,
+                    },
+                    calibration: Calibration { log_scores },
+                },
+            )
+    };
+    (
+        "[a-z0-9-]{1,12}",
+        (0u32..100, 0u32..100),
+        btree_map("[a-z-]{1,10}", fixed, 0..3),
+        option::of(window()),
+        btree_map(kind(), window(), 0..3),
+    )
+        .prop_map(|(model_version, (ef, ew), fixed, keys, pointer)| Profile {
+            model_version,
+            params: ProfileParams {
+                enroll_fixed: ef,
+                enroll_windows: ew,
+                ..ProfileParams::default()
+            },
+            fixed,
+            keys,
+            pointer: pointer.into_iter().collect::<BTreeMap<_, _>>(),
+        })
+}
+
+proptest! {
+    #[test]
+    fn summaries_map_like_serde(s in summary()) {
+        let ours = json(&s.to_value());
+        prop_assert_eq!(&ours, &normalised(serde_json::to_value(&s).unwrap()));
+        // And what the browser sends, the server reads back equal.
+        let back: Summary = serde_json::from_value(ours).unwrap();
+        prop_assert_eq!(back, s);
+    }
+
+    #[test]
+    fn profiles_read_like_serde(p in profile()) {
+        let v = value(&serde_json::to_value(&p).unwrap());
+        prop_assert_eq!(Profile::from_value(&v, "profile").unwrap(), p);
+    }
+}
+
+#[test]
+fn a_real_profile_reads_back() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../tests/fixtures/empty-profile.json"
+    ))
+    .unwrap();
+    let v = value(&serde_json::from_str(&text).unwrap());
+    assert_eq!(
+        Profile::from_value(&v, "profile").unwrap(),
+        Profile::default()
+    );
+}
+
+#[test]
+fn bad_profiles_are_refused_with_the_place_named() {
+    let mut j = serde_json::to_value(Profile::default()).unwrap();
+    j["params"]["fixed"]["cap"] = "three".into();
+    let e = Profile::from_value(&value(&j), "profile")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "profile.params.fixed.cap: expected a number");
+    let mut j = serde_json::to_value(Profile::default()).unwrap();
+    j["pointer"] = serde_json::json!({"trackball": null});
+    let e = Profile::from_value(&value(&j), "profile")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "profile.pointer: unknown key `trackball`");
+    let e = Profile::from_value(&Value::Null, "profile")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(e, "profile: expected an object");
+}
