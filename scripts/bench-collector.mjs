@@ -13,7 +13,7 @@
 //
 // Options: --size-only (no browser), --budget-kb N (exit 1 if wasm + glue gzipped exceed N KB),
 // --blocks N (interleaved blocks per condition, default 15).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { start } from '../tests/e2e/server.mjs';
@@ -33,13 +33,18 @@ const median = (v) => {
 // ---- size
 const gz = (p) => gzipSync(readFileSync(new URL(p, root)), { level: 9 }).length;
 const raw = (p) => readFileSync(new URL(p, root)).length;
-const wasmGz = gz('pkg/telltale_bg.wasm');
-const jsGz = gz('pkg/telltale.js');
-const totalKb = (wasmGz + jsGz) / 1024;
+// Everything the page downloads: the module, its glue and the glue's snippets (pkg/snippets/).
+const shipped = ['pkg/telltale_bg.wasm', 'pkg/telltale.js',
+  ...readdirSync(new URL('pkg/snippets/', root), { recursive: true })
+    .filter((f) => f.endsWith('.js')).sort().map((f) => `pkg/snippets/${f}`)];
+let totalGz = 0;
 console.log('== size (pkg/, after wasm-bindgen and wasm-opt -Oz) ==');
-console.log(`telltale_bg.wasm  ${(raw('pkg/telltale_bg.wasm') / 1024).toFixed(1)} KB raw, ${(wasmGz / 1024).toFixed(1)} KB gzipped`);
-console.log(`telltale.js       ${(raw('pkg/telltale.js') / 1024).toFixed(1)} KB raw, ${(jsGz / 1024).toFixed(1)} KB gzipped`);
-console.log(`total             ${totalKb.toFixed(1)} KB gzipped`);
+for (const f of shipped) {
+  totalGz += gz(f);
+  console.log(`${f.padEnd(52)} ${(raw(f) / 1024).toFixed(1).padStart(6)} KB raw, ${(gz(f) / 1024).toFixed(1).padStart(5)} KB gzipped`);
+}
+const totalKb = totalGz / 1024;
+console.log(`${'total'.padEnd(52)} ${' '.repeat(14)} ${totalKb.toFixed(1).padStart(5)} KB gzipped`);
 const budget = opt('--budget-kb');
 if (budget !== undefined && totalKb > Number(budget)) {
   console.error(`size budget exceeded: ${totalKb.toFixed(1)} KB > ${budget} KB`);

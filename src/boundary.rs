@@ -7,8 +7,9 @@ use js_sys::{Object, WeakSet};
 use telltale_core::event::{PointerEvent as CorePointer, PointerKind, PointerPhase, WheelEvent};
 use telltale_core::summary::valid_field_name;
 use telltale_core::{InputEvent, KeyEvent};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Event, KeyboardEvent, PointerEvent, ShadowRoot};
+use web_sys::{Element, Event, KeyboardEvent, ShadowRoot};
 
 use crate::keyclass::classify;
 
@@ -55,6 +56,30 @@ const MAX_HELD: usize = 16;
 /// `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
 const IME_KEY_CODE: u32 = 229;
 
+#[wasm_bindgen(module = "/src/pointer.js")]
+extern "C" {
+    /// `src/pointer.js`: reads pointer events straight into a buffer of the boundary's.
+    #[derive(Debug)]
+    type PointerReader;
+
+    #[wasm_bindgen(constructor)]
+    fn new(memory: &JsValue, ptr: usize, len: usize) -> PointerReader;
+
+    /// Reads a pointer event (and its coalesced events when `moving`) into the buffer: kind,
+    /// trust, then six numbers per sample. Returns the samples; -1 for no PointerEvent; -2,
+    /// having read nothing, when the event's target is not `last`.
+    #[wasm_bindgen(method)]
+    fn read(this: &PointerReader, ev: &Event, last: &JsValue, moving: bool) -> i32;
+}
+
+/// Numbers before the samples in [`PointerReader`]'s output.
+const HEAD: usize = 2;
+/// Numbers per sample.
+const PER: usize = 6;
+/// Coalesced samples kept per `pointermove`: a 1000 Hz mouse gives about 17 per 60 Hz frame;
+/// 64 covers a frame of four times that (a busy page) and bounds the buffer.
+const MAX_COALESCED: usize = 64;
+
 /// The boundary's small state: which keys are down (by hash), password fields seen.
 #[derive(Debug)]
 pub struct Boundary {
@@ -65,7 +90,9 @@ pub struct Boundary {
     last_privacy: Option<Uncaptured>,
     key_target: Option<JsValue>,
     key_verdict: TargetVerdict,
-    last_pointer: Option<(i32, PointerKind)>,
+    /// Where [`PointerReader`] writes: allocated once and never resized, so its address holds.
+    pointer_buf: Box<[f64]>,
+    reader: PointerReader,
 }
 
 /// What the DOM says about a key event's target, cached while typing stays in one field
@@ -113,6 +140,12 @@ fn closest(el: &Element, sel: &str) -> Option<Element> {
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
+        let pointer_buf = vec![0.0; HEAD + PER * MAX_COALESCED].into_boxed_slice();
+        let reader = PointerReader::new(
+            &wasm_bindgen::memory(),
+            pointer_buf.as_ptr() as usize,
+            pointer_buf.len(),
+        );
         Boundary {
             held: Vec::with_capacity(MAX_HELD),
             next_press: 0,
@@ -121,7 +154,8 @@ impl Boundary {
             last_privacy: None,
             key_target: None,
             key_verdict: TargetVerdict::default(),
-            last_pointer: None,
+            pointer_buf,
+            reader,
         }
     }
 
@@ -258,62 +292,64 @@ impl Boundary {
             _ => false,
         };
         if !same {
-            self.last_privacy = real_target(e).and_then(|t| self.privacy(&t));
-            self.last_target = target;
+            self.refresh_pointer_target(e, target);
         }
         self.last_privacy
     }
 
-    /// Converts a pointer event, expanding `getCoalescedEvents()` on moves.
-    pub fn pointer(
-        &mut self,
-        e: &PointerEvent,
-        phase: PointerPhase,
-        out: &mut impl FnMut(Captured),
-    ) {
-        if let Some(why) = self.pointer_privacy(e) {
+    fn refresh_pointer_target(&mut self, e: &Event, target: Option<JsValue>) {
+        self.last_privacy = real_target(e).and_then(|t| self.privacy(&t));
+        self.last_target = target;
+    }
+
+    /// Converts a pointer event (`pointerdown`, `pointermove`, `pointerup`), expanding
+    /// `getCoalescedEvents()` on moves. Everything is read by one call into `src/pointer.js`, and
+    /// only once the event's target is known to be capturable.
+    pub fn pointer(&mut self, e: &Event, phase: PointerPhase, out: &mut impl FnMut(Captured)) {
+        let moving = phase == PointerPhase::Move;
+        // Over a private target, targets are compared in Rust and nothing of the event is read.
+        let still_private = match self.last_privacy {
+            Some(_) => self.pointer_privacy(e),
+            None => None,
+        };
+        if let Some(why) = still_private {
             out(Captured::Count(why));
             return;
         }
-        // A pointer keeps its type for its life: read the string once per pointer id.
-        let id = e.pointer_id();
-        let kind = match self.last_pointer {
-            Some((last, kind)) if last == id => kind,
-            _ => {
-                let kind = match e.pointer_type().as_str() {
-                    "pen" => PointerKind::Pen,
-                    "touch" => PointerKind::Touch,
-                    _ => PointerKind::Mouse,
-                };
-                self.last_pointer = Some((id, kind));
-                kind
-            }
-        };
-        let trusted = e.is_trusted();
-        let one = |p: &PointerEvent| {
-            Captured::Event(InputEvent::Pointer(CorePointer {
-                t: p.time_stamp(),
-                phase,
-                kind,
-                x: p.client_x() as f64,
-                y: p.client_y() as f64,
-                buttons: p.buttons(),
-                movement: Some((p.movement_x() as f64, p.movement_y() as f64)),
-                trusted,
-            }))
-        };
-        if phase == PointerPhase::Move {
-            let coalesced = e.get_coalesced_events();
-            if coalesced.length() > 1 {
-                for c in coalesced.iter() {
-                    if let Ok(c) = c.dyn_into::<PointerEvent>() {
-                        out(one(&c));
-                    }
-                }
-                return;
+        let last = self.last_target.clone().unwrap_or(JsValue::NULL);
+        let mut n = self.reader.read(e, &last, moving);
+        if n == -2 {
+            // A new target: decide about it before anything of the event is read.
+            let target = e.target().map(JsValue::from);
+            self.refresh_pointer_target(e, target.clone());
+            if self.last_privacy.is_none() {
+                let last = target.unwrap_or(JsValue::NULL);
+                n = self.reader.read(e, &last, moving);
             }
         }
-        out(one(e));
+        if let Some(why) = self.last_privacy {
+            out(Captured::Count(why));
+            return;
+        }
+        let Ok(n) = usize::try_from(n) else { return };
+        let kind = match self.pointer_buf[0] as u8 {
+            1 => PointerKind::Pen,
+            2 => PointerKind::Touch,
+            _ => PointerKind::Mouse,
+        };
+        let trusted = self.pointer_buf[1] != 0.0;
+        for s in self.pointer_buf[HEAD..HEAD + PER * n.min(MAX_COALESCED)].chunks_exact(PER) {
+            out(Captured::Event(InputEvent::Pointer(CorePointer {
+                t: s[0],
+                phase,
+                kind,
+                x: s[1],
+                y: s[2],
+                buttons: s[3] as u16,
+                movement: Some((s[4], s[5])),
+                trusted,
+            })));
+        }
     }
 
     /// Converts a wheel event.

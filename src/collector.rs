@@ -12,7 +12,7 @@ use telltale_core::event::PointerPhase;
 use telltale_core::{FixedEntry, Profile, Summary, ToValue, Value, Windower};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Event, KeyboardEvent, PointerEvent, RequestInit, Response};
+use web_sys::{Event, KeyboardEvent, RequestInit, Response};
 
 use crate::boundary::{Boundary, Captured, Uncaptured};
 use crate::js::to_js;
@@ -215,20 +215,18 @@ impl Inner {
                 }
             }
             "pointerdown" | "pointermove" | "pointerup" => {
-                if let Some(p) = e.dyn_ref::<PointerEvent>() {
-                    let phase = match ty {
-                        "pointerdown" => PointerPhase::Down,
-                        "pointerup" => PointerPhase::Up,
-                        _ => PointerPhase::Move,
-                    };
-                    // One reused buffer: pointermove is the hottest path, no allocation per event.
-                    let mut got = std::mem::take(&mut self.scratch);
-                    self.boundary.pointer(p, phase, &mut |c| got.push(c));
-                    for c in got.drain(..) {
-                        self.captured(c, &mut out);
-                    }
-                    self.scratch = got;
+                let phase = match ty {
+                    "pointerdown" => PointerPhase::Down,
+                    "pointerup" => PointerPhase::Up,
+                    _ => PointerPhase::Move,
+                };
+                // One reused buffer: pointermove is the hottest path, no allocation per event.
+                let mut got = std::mem::take(&mut self.scratch);
+                self.boundary.pointer(e, phase, &mut |c| got.push(c));
+                for c in got.drain(..) {
+                    self.captured(c, &mut out);
                 }
+                self.scratch = got;
             }
             "wheel" => {
                 if let Some(w) = e.dyn_ref::<web_sys::WheelEvent>() {
@@ -393,12 +391,13 @@ pub fn pump(state: &Rc<RefCell<Inner>>) {
     let Ok(mut s) = state.try_borrow_mut() else {
         return;
     };
+    // Checked before anything that allocates or crosses into JavaScript: this runs per event.
+    if s.queue.is_empty() || s.in_flight || s.retry_due || s.opts.endpoint.is_none() || !online() {
+        return;
+    }
     let Some(url) = s.opts.endpoint.clone() else {
         return;
     };
-    if s.queue.is_empty() || s.in_flight || s.retry_due || !online() {
-        return;
-    }
     if hidden() {
         s.beacon_all();
         return;

@@ -294,6 +294,49 @@ fn coalesced_pointer_events_are_expanded() {
 }
 
 #[wasm_bindgen_test]
+fn pointer_events_over_ignored_regions_are_only_counted() {
+    let root = element("<div id='a'></div><div data-telltale-ignore><span id='b'></span></div>");
+    let a = root.query_selector("#a").unwrap().unwrap();
+    let b = root.query_selector("#b").unwrap().unwrap();
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let boundary = Rc::new(RefCell::new(Boundary::new()));
+    let (o, bb) = (out.clone(), boundary.clone());
+    let l = gloo_events::EventListener::new(&root, "pointermove", move |e| {
+        bb.borrow_mut()
+            .pointer(e, PointerPhase::Move, &mut |c| o.borrow_mut().push(c));
+    });
+    let mv = |x: i32| {
+        let i = PointerEventInit::new();
+        i.set_client_x(x);
+        i.set_bubbles(true);
+        PointerEvent::new_with_event_init_dict("pointermove", &i).unwrap()
+    };
+    for (el, x) in [(&a, 1), (&b, 2), (&b, 3), (&a, 4), (&a, 5)] {
+        el.dispatch_event(&mv(x)).unwrap();
+    }
+    // A page's own `new Event('pointermove')` is no pointer event: nothing to read.
+    let plain = web_sys::Event::new_with_event_init_dict("pointermove", &{
+        let i = web_sys::EventInit::new();
+        i.set_bubbles(true);
+        i
+    })
+    .unwrap();
+    a.dispatch_event(&plain).unwrap();
+    drop(l);
+    let got: Vec<String> = out
+        .borrow()
+        .iter()
+        .map(|c| match c {
+            Captured::Event(InputEvent::Pointer(p)) => format!("x{}", p.x),
+            Captured::Count(why) => format!("{why:?}"),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(got, ["x1", "Ignored", "Ignored", "x4", "x5"]);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn untrusted_events_are_counted_not_featured() {
     let root = element("<textarea></textarea>");
     let ta = root.first_element_child().unwrap();
