@@ -53,32 +53,89 @@ pub enum Uncaptured {
 
 /// Keys held down at once that can be paired (n-key rollover beyond this is not real typing).
 const MAX_HELD: usize = 16;
-/// `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
-const IME_KEY_CODE: u32 = 229;
 
-#[wasm_bindgen(module = "/src/pointer.js")]
+#[wasm_bindgen(module = "/src/read.js")]
 extern "C" {
-    /// `src/pointer.js`: reads pointer events straight into a buffer of the boundary's.
+    /// `src/read.js`: reads a key event's flags and time in one call.
     #[derive(Debug)]
-    type PointerReader;
+    type KeyReader;
+
+    #[wasm_bindgen(constructor)]
+    fn new(memory: &JsValue, ptr: usize) -> KeyReader;
+
+    /// -1 for no KeyboardEvent, else the `KEY_*` flags; the event's time goes to the buffer.
+    #[wasm_bindgen(method)]
+    fn read(this: &KeyReader, ev: &Event, last: &JsValue, el: &JsValue, seen: &WeakSet) -> i32;
+
+    /// `src/read.js`: reads pointer events straight into a buffer of the boundary's.
+    #[derive(Debug, Clone)]
+    pub type PointerReader;
 
     #[wasm_bindgen(constructor)]
     fn new(memory: &JsValue, ptr: usize, len: usize) -> PointerReader;
 
-    /// Reads a pointer event (and its coalesced events when `moving`) into the buffer: kind,
-    /// trust, then six numbers per sample. Returns the samples; -1 for no PointerEvent; -2,
-    /// having read nothing, when the event's target is not `last`.
+    /// Appends a pointer event's samples (its coalesced events on a move) to the buffer.
+    /// Returns 1 when the buffer should be drained now, 0 when it can wait; -1 for no
+    /// PointerEvent; having read nothing, -2 for a target not yet cleared and -3 for the
+    /// refused one.
     #[wasm_bindgen(method)]
-    fn read(this: &PointerReader, ev: &Event, last: &JsValue, moving: bool) -> i32;
+    fn read(this: &PointerReader, ev: &Event, phase: u32) -> i32;
+
+    /// Clears a target for capture.
+    #[wasm_bindgen(method)]
+    fn approve(this: &PointerReader, target: &JsValue);
+
+    /// Refuses a target: its events are not read.
+    #[wasm_bindgen(method)]
+    fn block(this: &PointerReader, target: &JsValue);
+
+    /// Listens for pointer events on `target` and calls `deliver(code, phase, event?)` when the
+    /// buffer is to be drained (code >= 0) or an event could not be read (the codes of `read`).
+    #[wasm_bindgen(method)]
+    pub fn attach(this: &PointerReader, target: &web_sys::EventTarget, deliver: &js_sys::Function);
+
+    /// Removes those listeners.
+    #[wasm_bindgen(method)]
+    pub fn detach(this: &PointerReader);
 }
 
-/// Numbers before the samples in [`PointerReader`]'s output.
+/// A phase code of `src/read.js`.
+pub fn phase_of(code: u32) -> PointerPhase {
+    match code {
+        0 => PointerPhase::Down,
+        2 => PointerPhase::Up,
+        _ => PointerPhase::Move,
+    }
+}
+
+fn phase_code(phase: PointerPhase) -> u32 {
+    match phase {
+        PointerPhase::Down => 0,
+        PointerPhase::Move => 1,
+        PointerPhase::Up => 2,
+    }
+}
+
+/// [`KeyReader`] flags: the target is the one whose verdict is cached.
+const KEY_SAME_TARGET: i32 = 1;
+/// The cached target element is (or was) a password field.
+const KEY_PASSWORD: i32 = 2;
+/// IME composition (`isComposing`, or keyCode 229).
+const KEY_COMPOSING: i32 = 4;
+/// Auto-repeat.
+const KEY_REPEAT: i32 = 8;
+/// `isTrusted`.
+const KEY_TRUSTED: i32 = 16;
+
+/// Numbers before the samples in [`PointerReader`]'s buffer: DOM events and samples buffered.
 const HEAD: usize = 2;
-/// Numbers per sample.
-const PER: usize = 6;
-/// Coalesced samples kept per `pointermove`: a 1000 Hz mouse gives about 17 per 60 Hz frame;
-/// 64 covers a frame of four times that (a busy page) and bounds the buffer.
-const MAX_COALESCED: usize = 64;
+/// Numbers per sample: phase, kind, isTrusted, timeStamp, clientX, clientY, buttons,
+/// movementX, movementY.
+const PER: usize = 9;
+/// Samples buffered before WebAssembly is entered: a 1000 Hz mouse gives about 17 per 60 Hz
+/// frame, so 128 are about eight frames (130 ms) of movement, in a 9 KB buffer. Presses,
+/// releases, key events and the window timer drain it sooner.
+const BUFFERED: usize = 128;
 
 /// The boundary's small state: which keys are down (by hash), password fields seen.
 #[derive(Debug)]
@@ -93,6 +150,11 @@ pub struct Boundary {
     /// Where [`PointerReader`] writes: allocated once and never resized, so its address holds.
     pointer_buf: Box<[f64]>,
     reader: PointerReader,
+    /// Why the reader's refused target was refused.
+    blocked_why: Uncaptured,
+    /// Where [`KeyReader`] writes a key event's time (fixed address, like `pointer_buf`).
+    key_buf: Box<[f64]>,
+    keys: KeyReader,
 }
 
 /// What the DOM says about a key event's target, cached while typing stays in one field
@@ -140,7 +202,9 @@ fn closest(el: &Element, sel: &str) -> Option<Element> {
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
-        let pointer_buf = vec![0.0; HEAD + PER * MAX_COALESCED].into_boxed_slice();
+        let key_buf = vec![0.0; 1].into_boxed_slice();
+        let keys = KeyReader::new(&wasm_bindgen::memory(), key_buf.as_ptr() as usize);
+        let pointer_buf = vec![0.0; HEAD + PER * BUFFERED].into_boxed_slice();
         let reader = PointerReader::new(
             &wasm_bindgen::memory(),
             pointer_buf.as_ptr() as usize,
@@ -156,6 +220,9 @@ impl Boundary {
             key_verdict: TargetVerdict::default(),
             pointer_buf,
             reader,
+            blocked_why: Uncaptured::Ignored,
+            key_buf,
+            keys,
         }
     }
 
@@ -227,21 +294,47 @@ impl Boundary {
         self.last_target = None;
     }
 
-    /// Converts a keydown (`down`) or keyup.
-    pub fn key(&mut self, e: &KeyboardEvent, down: bool) -> Option<Captured> {
-        let target = self.key_target(e);
-        if let Some(why) = target.element.as_ref().and_then(|t| self.password(t)) {
-            return Some(Captured::Count(why));
+    /// Converts a keydown (`down`) or keyup: flags and time in one call into `src/read.js`, the
+    /// target's verdict from the cache while typing stays in one field, and key identity read
+    /// here, used for the class and the pairing hash, and dropped.
+    pub fn key(&mut self, e: &Event, down: bool) -> Option<Captured> {
+        let null = JsValue::NULL;
+        let last = self.key_target.as_ref().unwrap_or(&null);
+        let el = self
+            .key_verdict
+            .element
+            .as_ref()
+            .map_or(&null, |el| el.as_ref());
+        let flags = self.keys.read(e, last, el, &self.passwords);
+        if flags < 0 {
+            return None;
         }
-        if target.ignored {
+        let (password, ignored, fixed) =
+            if flags & KEY_SAME_TARGET != 0 && self.key_target.is_some() {
+                (
+                    flags & KEY_PASSWORD != 0,
+                    self.key_verdict.ignored,
+                    self.key_verdict.fixed.clone(),
+                )
+            } else {
+                let v = self.key_target(e);
+                let password = v.element.as_ref().and_then(|t| self.password(t)).is_some();
+                (password, v.ignored, v.fixed)
+            };
+        if password {
+            return Some(Captured::Count(Uncaptured::Password));
+        }
+        if ignored {
             return Some(Captured::Count(Uncaptured::Ignored));
         }
-        if e.is_composing() || e.key_code() == IME_KEY_CODE {
+        if flags & KEY_COMPOSING != 0 {
             return Some(Captured::Count(Uncaptured::Composing));
         }
-        if down && e.repeat() {
+        if down && flags & KEY_REPEAT != 0 {
             return Some(Captured::Count(Uncaptured::Repeat));
         }
+        // `read` checked that this is a KeyboardEvent.
+        let e: &KeyboardEvent = e.unchecked_ref();
         // `key` is read only when there is no `code` (some virtual keyboards).
         let code = e.code();
         let key = if code.is_empty() {
@@ -270,13 +363,13 @@ impl Boundary {
             self.held.remove(i).1
         };
         let ev = KeyEvent {
-            t: e.time_stamp(),
+            t: self.key_buf[0],
             down,
             class,
             press,
-            trusted: e.is_trusted(),
+            trusted: flags & KEY_TRUSTED != 0,
         };
-        Some(match target.fixed {
+        Some(match fixed {
             Some(_) if down && class == telltale_core::KeyClass::Enter => Captured::FixedEnd,
             Some(field) => Captured::Fixed { field, ev },
             None => Captured::Event(InputEvent::Key(ev)),
@@ -302,54 +395,91 @@ impl Boundary {
         self.last_target = target;
     }
 
+    /// The reader that fills this boundary's pointer buffer (the collector attaches it to the
+    /// document).
+    pub fn pointer_reader(&self) -> &PointerReader {
+        &self.reader
+    }
+
     /// Converts a pointer event (`pointerdown`, `pointermove`, `pointerup`), expanding
-    /// `getCoalescedEvents()` on moves. Everything is read by one call into `src/pointer.js`, and
-    /// only once the event's target is known to be capturable.
-    pub fn pointer(&mut self, e: &Event, phase: PointerPhase, out: &mut impl FnMut(Captured)) {
-        let moving = phase == PointerPhase::Move;
-        // Over a private target, targets are compared in Rust and nothing of the event is read.
-        let still_private = match self.last_privacy {
-            Some(_) => self.pointer_privacy(e),
-            None => None,
-        };
-        if let Some(why) = still_private {
-            out(Captured::Count(why));
-            return;
-        }
-        let last = self.last_target.clone().unwrap_or(JsValue::NULL);
-        let mut n = self.reader.read(e, &last, moving);
-        if n == -2 {
-            // A new target: decide about it before anything of the event is read.
-            let target = e.target().map(JsValue::from);
-            self.refresh_pointer_target(e, target.clone());
-            if self.last_privacy.is_none() {
-                let last = target.unwrap_or(JsValue::NULL);
-                n = self.reader.read(e, &last, moving);
+    /// `getCoalescedEvents()` on moves: read by `src/read.js` into the buffer, and only once the
+    /// event's target is known to be capturable. Returns the DOM events it accounts for.
+    pub fn pointer(
+        &mut self,
+        e: &Event,
+        phase: PointerPhase,
+        out: &mut impl FnMut(Captured),
+    ) -> u32 {
+        let code = self.reader.read(e, phase_code(phase));
+        self.pointer_read(code, phase, e, out)
+    }
+
+    /// Handles what [`PointerReader`] returned for a pointer event (`code`; `e` is needed only
+    /// for -2, a new target to decide about): drains the buffer, in order, then deals with the
+    /// event if it could not be read. Returns the DOM events it accounts for.
+    pub fn pointer_read(
+        &mut self,
+        code: i32,
+        phase: PointerPhase,
+        e: &JsValue,
+        out: &mut impl FnMut(Captured),
+    ) -> u32 {
+        let events = self.drain_pointer(out);
+        match code {
+            -3 => out(Captured::Count(self.blocked_why)),
+            -2 => {
+                // A new target: decide about it before anything of the event is read.
+                let Some(e) = e.dyn_ref::<Event>() else {
+                    return events + 1;
+                };
+                let target = e.target().map(JsValue::from);
+                self.refresh_pointer_target(e, target.clone());
+                let target = target.unwrap_or(JsValue::NULL);
+                if let Some(why) = self.last_privacy {
+                    self.blocked_why = why;
+                    self.reader.block(&target);
+                    out(Captured::Count(why));
+                } else {
+                    self.reader.approve(&target);
+                    self.reader.read(e, phase_code(phase));
+                    return events + self.drain_pointer(out);
+                }
             }
+            // Read into the buffer (and drained above), or no pointer event at all.
+            0.. => return events,
+            _ => {}
         }
-        if let Some(why) = self.last_privacy {
-            out(Captured::Count(why));
-            return;
+        events + 1
+    }
+
+    /// Turns every buffered sample into an event, oldest first, and empties the buffer.
+    /// Returns the DOM events the samples came from.
+    pub fn drain_pointer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
+        let events = self.pointer_buf[0] as u32;
+        let n = (self.pointer_buf[1] as usize).min(BUFFERED);
+        if n == 0 {
+            self.pointer_buf[0] = 0.0;
+            return events;
         }
-        let Ok(n) = usize::try_from(n) else { return };
-        let kind = match self.pointer_buf[0] as u8 {
-            1 => PointerKind::Pen,
-            2 => PointerKind::Touch,
-            _ => PointerKind::Mouse,
-        };
-        let trusted = self.pointer_buf[1] != 0.0;
-        for s in self.pointer_buf[HEAD..HEAD + PER * n.min(MAX_COALESCED)].chunks_exact(PER) {
+        self.pointer_buf[0] = 0.0;
+        self.pointer_buf[1] = 0.0;
+        for s in self.pointer_buf[HEAD..HEAD + PER * n].chunks_exact(PER) {
             out(Captured::Event(InputEvent::Pointer(CorePointer {
-                t: s[0],
-                phase,
-                kind,
-                x: s[1],
-                y: s[2],
-                buttons: s[3] as u16,
-                movement: Some((s[4], s[5])),
-                trusted,
+                phase: phase_of(s[0] as u32),
+                kind: match s[1] as u8 {
+                    1 => PointerKind::Pen,
+                    2 => PointerKind::Touch,
+                    _ => PointerKind::Mouse,
+                },
+                trusted: s[2] != 0.0,
+                t: s[3],
+                x: s[4],
+                y: s[5],
+                buttons: s[6] as u16,
+                movement: Some((s[7], s[8])),
             })));
         }
+        events
     }
 
     /// Converts a wheel event.

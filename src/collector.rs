@@ -10,11 +10,12 @@ use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
 use telltale_core::{FixedEntry, Profile, Summary, ToValue, Value, Windower};
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Event, KeyboardEvent, RequestInit, Response};
+use web_sys::{Event, RequestInit, Response};
 
-use crate::boundary::{Boundary, Captured, Uncaptured};
+use crate::boundary::{phase_of, Boundary, Captured, PointerReader, Uncaptured};
 use crate::js::to_js;
 use crate::options::Options;
 use crate::transport::{backoff_ms, Queue, BEACON_LIMIT, FETCH_LIMIT};
@@ -64,7 +65,21 @@ pub struct Inner {
 /// Every listener and timer of a started collector; dropping it removes them all.
 pub struct Armed {
     _listeners: Vec<EventListener>,
+    _pointer: PointerTap,
     _tick: Interval,
+}
+
+/// The pointer listeners, which live in `src/pointer.js` (they read each event there and pass
+/// Rust two numbers); dropping this removes them.
+struct PointerTap {
+    reader: PointerReader,
+    _deliver: Closure<dyn FnMut(i32, u32, JsValue)>,
+}
+
+impl Drop for PointerTap {
+    fn drop(&mut self) {
+        self.reader.detach();
+    }
 }
 
 fn now() -> f64 {
@@ -205,28 +220,13 @@ impl Inner {
     /// cost a string conversion per event); returns the summaries it closed.
     pub fn on_event(&mut self, e: &Event, ty: &str) -> Vec<Summary> {
         let mut out = Vec::new();
+        self.drain_pointer(&mut out);
         self.stats.events += 1;
         match ty {
             "keydown" | "keyup" => {
-                if let Some(k) = e.dyn_ref::<KeyboardEvent>() {
-                    if let Some(c) = self.boundary.key(k, ty == "keydown") {
-                        self.captured(c, &mut out);
-                    }
-                }
-            }
-            "pointerdown" | "pointermove" | "pointerup" => {
-                let phase = match ty {
-                    "pointerdown" => PointerPhase::Down,
-                    "pointerup" => PointerPhase::Up,
-                    _ => PointerPhase::Move,
-                };
-                // One reused buffer: pointermove is the hottest path, no allocation per event.
-                let mut got = std::mem::take(&mut self.scratch);
-                self.boundary.pointer(e, phase, &mut |c| got.push(c));
-                for c in got.drain(..) {
+                if let Some(c) = self.boundary.key(e, ty == "keydown") {
                     self.captured(c, &mut out);
                 }
-                self.scratch = got;
             }
             "wheel" => {
                 if let Some(w) = e.dyn_ref::<web_sys::WheelEvent>() {
@@ -246,8 +246,42 @@ impl Inner {
         out
     }
 
+    /// Handles what [`PointerReader`] delivered (`code` as its `read` returned it).
+    pub fn on_pointer(&mut self, code: i32, phase: PointerPhase, e: &JsValue) -> Vec<Summary> {
+        let mut out = Vec::new();
+        // One reused buffer: no allocation per delivery.
+        let mut got = std::mem::take(&mut self.scratch);
+        self.stats.events += self
+            .boundary
+            .pointer_read(code, phase, e, &mut |c| got.push(c));
+        for c in got.drain(..) {
+            self.captured(c, &mut out);
+        }
+        self.scratch = got;
+        out
+    }
+
+    /// Takes in the pointer samples buffered in JavaScript now.
+    pub fn take_pointer(&mut self) -> Vec<Summary> {
+        let mut out = Vec::new();
+        self.drain_pointer(&mut out);
+        out
+    }
+
+    /// Takes in the pointer samples buffered in JavaScript, before anything that must see them
+    /// in order (a key event, a window closing).
+    fn drain_pointer(&mut self, out: &mut Vec<Summary>) {
+        let mut got = std::mem::take(&mut self.scratch);
+        self.stats.events += self.boundary.drain_pointer(&mut |c| got.push(c));
+        for c in got.drain(..) {
+            self.captured(c, out);
+        }
+        self.scratch = got;
+    }
+
     /// `n` synthetic trusted events from time `t0` (ms): keys at ~8 per second with overlap,
-    /// and a 1000 Hz pointer moving in arcs with a click every 40 samples. For benchmarks only.
+    /// and a 1000 Hz pointer moving in parabolic arcs with a click every 40 samples. For
+    /// benchmarks only.
     pub fn feed_synthetic(&mut self, n: u32, t0: f64) -> Vec<Summary> {
         use telltale_core::event::{PointerEvent as P, PointerKind};
         use telltale_core::{InputEvent, KeyClass, KeyEvent};
@@ -274,8 +308,10 @@ impl Inner {
                     t,
                     phase,
                     kind: PointerKind::Mouse,
-                    x: 200.0 + 300.0 * (k / 40.0).sin() + (i / 40 % 13) as f64,
-                    y: 300.0 + 100.0 * (k / 20.0).cos(),
+                    // Parabolic arcs: curved paths without sin/cos, whose libm code would
+                    // be the largest part of this hook.
+                    x: 200.0 + 7.5 * k + (i / 40 % 13) as f64,
+                    y: 300.0 + 0.25 * (k - 20.0) * (k - 20.0),
                     buttons: u16::from(phase == PointerPhase::Down),
                     movement: Some((1.0, 1.0)),
                     trusted: true,
@@ -288,12 +324,16 @@ impl Inner {
 
     /// Closes the window if its time is up (the tick timer).
     pub fn tick(&mut self) -> Vec<Summary> {
-        self.windower.tick(now()).into_iter().collect()
+        let mut out = Vec::new();
+        self.drain_pointer(&mut out);
+        out.extend(self.windower.tick(now()));
+        out
     }
 
     /// Closes every open window now.
     pub fn close_windows(&mut self) -> Vec<Summary> {
         let mut out = Vec::new();
+        self.drain_pointer(&mut out);
         self.end_fixed(&mut out);
         out.extend(self.windower.flush(now()));
         out
@@ -532,16 +572,7 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     };
     let mut listeners = Vec::with_capacity(16);
     for ty in [
-        "keydown",
-        "keyup",
-        "input",
-        "pointerdown",
-        "pointermove",
-        "pointerup",
-        "wheel",
-        "focusout",
-        "focusin",
-        "submit",
+        "keydown", "keyup", "input", "wheel", "focusout", "focusin", "submit",
     ] {
         let weak = Rc::downgrade(state);
         listeners.push(EventListener::new_with_options(
@@ -604,8 +635,19 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     let period = (state.borrow().opts.window.window_ms / 4.0) as u32;
     let weak = Rc::downgrade(state);
     let tick = Interval::new(period, move || with_state(&weak, Inner::tick));
+    // Pointer events: listened for and read in JavaScript, handed over as numbers.
+    let weak = Rc::downgrade(state);
+    let deliver = Closure::<dyn FnMut(i32, u32, JsValue)>::new(move |n, phase, e: JsValue| {
+        with_state(&weak, |s| s.on_pointer(n, phase_of(phase), &e));
+    });
+    let reader = state.try_borrow().ok()?.boundary.pointer_reader().clone();
+    reader.attach(&document, deliver.as_ref().unchecked_ref());
     Some(Armed {
         _listeners: listeners,
+        _pointer: PointerTap {
+            reader,
+            _deliver: deliver,
+        },
         _tick: tick,
     })
 }

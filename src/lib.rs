@@ -148,6 +148,8 @@ impl Collector {
     /// Counters: events, ignored, untrusted, summaries, sent, failed, queued, dropped, faults.
     #[wasm_bindgen(unchecked_return_type = "CollectorStats")]
     pub fn stats(&self) -> JsValue {
+        // Pointer samples still buffered in JavaScript count as received.
+        collector::with_state(&Rc::downgrade(&self.state), Inner::take_pointer);
         let stats = match self.state.try_borrow() {
             Ok(s) => s.stats(),
             Err(_) => collector::Stats::default(),

@@ -446,3 +446,45 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
     // A refused profile leaves the loaded one in place.
     assert_eq!(c.profile(), Some(enrolled_profile()));
 }
+
+#[wasm_bindgen_test]
+fn buffered_pointer_samples_are_all_taken_and_counted() {
+    let root = element("<div style='width:50px;height:50px'></div>");
+    let target = root.first_element_child().unwrap();
+    let summaries = Rc::new(RefCell::new(Vec::<JsValue>::new()));
+    let s = summaries.clone();
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |v| s.borrow_mut().push(v));
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"onSummary".into(), cb.as_ref()).unwrap();
+    let mut c = Collector::new(opts.into()).unwrap();
+    c.start();
+    // More moves than the JavaScript buffer holds: it is drained when full, without loss.
+    for x in 0..300 {
+        let i = PointerEventInit::new();
+        i.set_client_x(x);
+        i.set_bubbles(true);
+        target
+            .dispatch_event(&PointerEvent::new_with_event_init_dict("pointermove", &i).unwrap())
+            .unwrap();
+    }
+    let stat = |name: &str| {
+        js_sys::Reflect::get(&c.stats(), &name.into())
+            .unwrap()
+            .as_f64()
+            .unwrap()
+    };
+    assert_eq!(
+        stat("events"),
+        300.0,
+        "buffered samples count once stats() is read"
+    );
+    assert_eq!(stat("untrusted"), 300.0);
+    let _ = c.flush();
+    c.stop();
+    let got = summaries.borrow();
+    assert_eq!(got.len(), 1);
+    let counts = js_sys::Reflect::get(&got[0], &"counts".into()).unwrap();
+    let events = js_sys::Reflect::get(&counts, &"events".into()).unwrap();
+    assert_eq!(events.as_f64(), Some(300.0));
+    root.remove();
+}

@@ -1,0 +1,162 @@
+// The boundary's DOM reads, in JavaScript: one call from WebAssembly per event instead of one
+// per property, each of which crosses from WebAssembly into JavaScript (the crossings, not the
+// features, were most of the per-event cost measured by `npm run bench:collector`). Only numbers
+// and flags come back; nothing is kept here. Every decision stays in Rust (src/boundary.rs): an
+// event on a new target is not read until the boundary has checked that target, and key identity
+// (`code`, `key`) is read by the boundary itself, which drops it after classing and pairing.
+
+const KINDS = { mouse: 0, pen: 1, touch: 2 };
+// Numbers before the samples: DOM events buffered, samples buffered.
+const HEAD = 2;
+// Numbers per sample: phase, kind, isTrusted, timeStamp, clientX, clientY, buttons, movementX,
+// movementY.
+const PER = 9;
+// `phase` codes, as the boundary reads them.
+const DOWN = 0;
+const MOVE = 1;
+const UP = 2;
+
+const PHASES = [['pointerdown', DOWN], ['pointermove', MOVE], ['pointerup', UP]];
+const OPTIONS = { capture: true, passive: true };
+
+// Buffers pointer samples in a collector's buffer (`len` doubles at byte `ptr` of the module's
+// `memory`), which the boundary drains. Moves are only appended: WebAssembly is entered when the
+// buffer is full, on a press or release, or when the boundary drains it before anything else
+// (a key event, the window timer, a flush), so the hot path of a 1000 Hz mouse stays in this
+// file. The view is made once, and again only when the memory has grown (which detaches it).
+// `last` is the target the boundary last cleared for capture, `blocked` the one it last refused.
+export class PointerReader {
+  constructor(memory, ptr, len) {
+    this.memory = memory;
+    this.ptr = ptr;
+    this.len = len;
+    this.cap = ((len - HEAD) / PER) | 0;
+    this.view = null;
+    this.last = null;
+    this.blocked = null;
+    this.listeners = null;
+    this.deliver = null;
+  }
+
+  approve(target) { this.last = target; this.blocked = null; }
+
+  block(target) { this.blocked = target; this.last = null; }
+
+  buffer() {
+    let out = this.view;
+    if (out === null || out.buffer !== this.memory.buffer) {
+      out = this.view = new Float64Array(this.memory.buffer, this.ptr, this.len);
+    }
+    return out;
+  }
+
+  // Appends a pointer event's samples (its coalesced events on a move). Returns -1 when `ev` is
+  // no PointerEvent (a page can dispatch a plain Event named "pointermove"); having read
+  // nothing, -2 when its target is new (the boundary first decides whether it may be captured
+  // at all) and -3 when its target is the refused one; else 1 when the buffer should be
+  // drained now (a press or release, or full) and 0 when it can wait.
+  read(ev, phase) {
+    if (!(ev instanceof PointerEvent)) return -1;
+    const target = ev.target;
+    if (target !== this.last) return target === this.blocked ? -3 : -2;
+    const list = phase === MOVE && ev.getCoalescedEvents ? ev.getCoalescedEvents() : null;
+    const many = list !== null && list.length > 1;
+    const k = many ? list.length : 1;
+    let out = this.buffer();
+    if (out[1] + k > this.cap && out[1] > 0 && this.deliver !== null) {
+      this.deliver(0, phase, undefined); // full: let the boundary drain it first
+      out = this.buffer();
+    }
+    const kind = KINDS[ev.pointerType] ?? 0; // an unknown type reads as a mouse
+    const trusted = ev.isTrusted ? 1 : 0;
+    let n = out[1];
+    const m = Math.min(k, this.cap - n);
+    for (let i = 0; i < m; i++) {
+      const e = many ? list[i] : ev;
+      const at = HEAD + n * PER;
+      out[at] = phase;
+      out[at + 1] = kind;
+      out[at + 2] = trusted;
+      out[at + 3] = e.timeStamp;
+      out[at + 4] = e.clientX;
+      out[at + 5] = e.clientY;
+      out[at + 6] = e.buttons;
+      out[at + 7] = e.movementX;
+      out[at + 8] = e.movementY;
+      n++;
+    }
+    out[0] += 1;
+    out[1] = n;
+    return phase !== MOVE || n >= this.cap ? 1 : 0;
+  }
+
+  // Listens for pointerdown/move/up on `target` (capture, passive) and calls
+  // `deliver(code, phase, event)` when the boundary has something to do: drain the buffer
+  // (code >= 0), or look at an event it could not read (code < 0; the event object itself only
+  // for a new target). Most moves return without entering WebAssembly.
+  attach(target, deliver) {
+    this.detach();
+    this.deliver = deliver;
+    this.listeners = PHASES.map(([type, phase]) => {
+      const fn = (ev) => {
+        const r = this.read(ev, phase);
+        if (r !== 0) deliver(r, phase, r === -2 ? ev : undefined);
+      };
+      target.addEventListener(type, fn, OPTIONS);
+      return [target, type, fn];
+    });
+  }
+
+  detach() {
+    this.deliver = null;
+    if (this.listeners === null) return;
+    for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn, OPTIONS);
+    this.listeners = null;
+  }
+}
+
+// KeyReader.read's flags.
+const SAME_TARGET = 1;
+const PASSWORD = 2;
+const COMPOSING = 4;
+const REPEAT = 8;
+const TRUSTED = 16;
+// `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
+const IME_KEY_CODE = 229;
+
+// Whether `el` is (or was) a password field; remembered in `seen` (a WeakSet) so that a
+// show-password toggle does not make it capturable.
+function password(el, seen) {
+  if (!(el instanceof HTMLInputElement)) return false;
+  if (el.type.toLowerCase() === 'password' || (el.getAttribute('autocomplete') || '').includes('password')) {
+    seen.add(el);
+    return true;
+  }
+  return seen.has(el);
+}
+
+// Reads a key event's flags, and its timeStamp into `out[0]` (a view like PointerReader's).
+export class KeyReader {
+  constructor(memory, ptr) {
+    this.memory = memory;
+    this.ptr = ptr;
+    this.view = null;
+  }
+
+  // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict
+  // the boundary holds; `el`: the element the password check looks at (the real target, inside
+  // open shadow roots); `seen`: the boundary's WeakSet of password fields.
+  read(ev, last, el, seen) {
+    if (!(ev instanceof KeyboardEvent)) return -1;
+    let out = this.view;
+    if (out === null || out.buffer !== this.memory.buffer) {
+      out = this.view = new Float64Array(this.memory.buffer, this.ptr, 1);
+    }
+    out[0] = ev.timeStamp;
+    return (ev.target === last ? SAME_TARGET : 0)
+      | (password(el, seen) ? PASSWORD : 0)
+      | (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0)
+      | (ev.repeat ? REPEAT : 0)
+      | (ev.isTrusted ? TRUSTED : 0);
+  }
+}
