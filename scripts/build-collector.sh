@@ -4,6 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale
+# A clean pkg/: a snippet left from an older build would be served and counted.
+rm -rf pkg
 wasm-bindgen target/wasm32-unknown-unknown/wasm/telltale.wasm --out-dir pkg --target web
 # Features current wasm-bindgen output uses; binaryen must be told it may keep them.
 node_modules/.bin/wasm-opt -Oz --enable-bulk-memory --enable-nontrapping-float-to-int \

@@ -199,6 +199,16 @@ fn closest(el: &Element, sel: &str) -> Option<Element> {
     }
 }
 
+/// Whether an `autocomplete` value names a password (`current-password`, `new-password`, in
+/// any case: HTML's autofill tokens are ASCII case-insensitive). A byte scan: `str::contains`
+/// brings a substring searcher and its panic formatting, about 5 KB of WebAssembly.
+fn mentions_password(autocomplete: &str) -> bool {
+    autocomplete
+        .as_bytes()
+        .windows(8)
+        .any(|w| w.eq_ignore_ascii_case(b"password"))
+}
+
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
@@ -241,7 +251,7 @@ impl Boundary {
             let password = input.type_().eq_ignore_ascii_case("password")
                 || el
                     .get_attribute("autocomplete")
-                    .is_some_and(|a| a.contains("password"));
+                    .is_some_and(|a| mentions_password(&a));
             if password {
                 self.passwords.add(el);
                 return Some(Uncaptured::Password);
@@ -509,5 +519,25 @@ impl Boundary {
             },
         };
         Some(Captured::Count(kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions_password;
+
+    #[test]
+    fn autocomplete_tokens_naming_a_password_in_any_case() {
+        for yes in [
+            "current-password",
+            "new-password",
+            "section-a NEW-PASSWORD",
+            "Password",
+        ] {
+            assert!(mentions_password(yes), "{yes}");
+        }
+        for no in ["", "username", "one-time-code", "passwor", "pass word"] {
+            assert!(!mentions_password(no), "{no}");
+        }
     }
 }

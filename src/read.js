@@ -5,7 +5,6 @@
 // event on a new target is not read until the boundary has checked that target, and key identity
 // (`code`, `key`) is read by the boundary itself, which drops it after classing and pairing.
 
-const KINDS = { mouse: 0, pen: 1, touch: 2 };
 // Numbers before the samples: DOM events buffered, samples buffered.
 const HEAD = 2;
 // Numbers per sample: phase, kind, isTrusted, timeStamp, clientX, clientY, buttons, movementX,
@@ -67,7 +66,9 @@ export class PointerReader {
       this.deliver(0, phase, undefined); // full: let the boundary drain it first
       out = this.buffer();
     }
-    const kind = KINDS[ev.pointerType] ?? 0; // an unknown type reads as a mouse
+    // Compared, not looked up: DOM strings are interned, so these are pointer comparisons.
+    const type = ev.pointerType;
+    const kind = type === 'pen' ? 1 : type === 'touch' ? 2 : 0; // anything else reads as a mouse
     const trusted = ev.isTrusted ? 1 : 0;
     let n = out[1];
     const m = Math.min(k, this.cap - n);
@@ -128,7 +129,10 @@ const IME_KEY_CODE = 229;
 // show-password toggle does not make it capturable.
 function password(el, seen) {
   if (!(el instanceof HTMLInputElement)) return false;
-  if (el.type.toLowerCase() === 'password' || (el.getAttribute('autocomplete') || '').includes('password')) {
+  // `type` reads back as its lowercase keyword; autofill tokens are ASCII case-insensitive
+  // (HTML), as in the boundary's own check.
+  const autocomplete = el.getAttribute('autocomplete');
+  if (el.type === 'password' || (autocomplete !== null && autocomplete.toLowerCase().includes('password'))) {
     seen.add(el);
     return true;
   }

@@ -54,6 +54,7 @@ pub mod detect;
 pub mod error;
 pub mod event;
 pub mod features;
+pub mod map;
 pub mod profile;
 pub mod score;
 pub mod session;

@@ -6,8 +6,6 @@
 //! those honest scores calibrate the similarity scale, so a similarity of 5 means "one in twenty of
 //! this user's own samples looked this unusual".
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{
@@ -16,6 +14,7 @@ use crate::detect::{
 use crate::error::Error;
 use crate::event::PointerKind;
 use crate::features::{Feature, FixedSample};
+use crate::map::SortedMap;
 use crate::score::{fixed_point, Band, Calibration, Score, MODEL_VERSION};
 use crate::summary::Summary;
 
@@ -106,11 +105,11 @@ pub struct Profile {
     /// Parameters.
     pub params: ProfileParams,
     /// Per fixed-text field.
-    pub fixed: BTreeMap<String, FixedProfile>,
+    pub fixed: SortedMap<String, FixedProfile>,
     /// Free text.
     pub keys: Option<WindowProfile>,
     /// Per pointer kind.
-    pub pointer: BTreeMap<PointerKind, WindowProfile>,
+    pub pointer: SortedMap<PointerKind, WindowProfile>,
 }
 
 impl Default for Profile {
@@ -175,9 +174,9 @@ impl Profile {
         Profile {
             model_version: MODEL_VERSION.to_owned(),
             params,
-            fixed: BTreeMap::new(),
+            fixed: SortedMap::new(),
             keys: None,
-            pointer: BTreeMap::new(),
+            pointer: SortedMap::new(),
         }
     }
 
@@ -253,8 +252,7 @@ impl Profile {
         let params = self.params.fixed;
         let p = self
             .fixed
-            .entry(s.field.clone())
-            .or_insert_with(|| FixedProfile {
+            .get_or_insert_with(s.field.clone(), || FixedProfile {
                 model: TelltaleFixedModel::new(params, s.timings.len()),
                 calibration: Calibration::default(),
             });
@@ -347,8 +345,7 @@ impl Profile {
         }
         for w in &summary.pointer {
             self.pointer
-                .entry(w.kind)
-                .or_insert_with(|| WindowProfile::new(wp))
+                .get_or_insert_with(w.kind, || WindowProfile::new(wp))
                 .learn(&w.features());
         }
         Ok(())

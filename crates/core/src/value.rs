@@ -10,8 +10,6 @@
 //! The mapping must produce exactly what serde produces: `tests/value.rs` checks every record
 //! against `serde_json` on generated data, both ways.
 
-use std::collections::BTreeMap;
-
 use crate::automation::{AutomationReport, Signal};
 use crate::detect::{Rung, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
 use crate::error::Error;
@@ -20,6 +18,7 @@ use crate::features::keys::{ClassHold, PairTiming};
 use crate::features::pointer::NamedDist;
 use crate::features::stats::{Dist, Running};
 use crate::features::{FixedSample, KeyWindow, PointerWindow};
+use crate::map::SortedMap;
 use crate::profile::{FixedProfile, Profile, ProfileParams, WindowProfile};
 use crate::score::{Band, Calibration, Score};
 use crate::summary::{Counts, Summary};
@@ -248,14 +247,12 @@ impl Key for PointerKind {
     }
 }
 
-impl<K: Key, T: FromValue> FromValue for BTreeMap<K, T> {
+impl<K: Key, T: FromValue> FromValue for SortedMap<K, T> {
     fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
         let Value::Obj(fields) = v else {
             return Err(invalid(at, "an object"));
         };
-        // Inserted one by one: collecting would sort, and each sort instantiation weighs
-        // kilobytes of WebAssembly.
-        let mut out = BTreeMap::new();
+        let mut out = SortedMap::new();
         for (k, x) in fields {
             let Some(key) = K::parse(k) else {
                 return Err(Error::InvalidRecord(format!("{at}: unknown key `{k}`")));

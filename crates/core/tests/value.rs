@@ -2,8 +2,6 @@
 //! (what the server uses), on generated records: every summary field is written under the name and
 //! in the shape serde gives it, and every profile serde writes is read back equal.
 
-use std::collections::BTreeMap;
-
 use proptest::collection::{btree_map, vec};
 use proptest::option;
 use proptest::prelude::*;
@@ -301,7 +299,7 @@ fn profile() -> impl Strategy<Value = Profile> {
                             min_windows,
                         },
                         windows,
-                        features,
+                        features: features.into_iter().collect(),
                     },
                     calibration: Calibration { log_scores },
                 },
@@ -321,9 +319,9 @@ fn profile() -> impl Strategy<Value = Profile> {
                 enroll_windows: ew,
                 ..ProfileParams::default()
             },
-            fixed,
+            fixed: fixed.into_iter().collect(),
             keys,
-            pointer: pointer.into_iter().collect::<BTreeMap<_, _>>(),
+            pointer: pointer.into_iter().collect(),
         })
 }
 

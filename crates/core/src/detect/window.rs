@@ -4,13 +4,12 @@
 //! mean and variance per feature name and a window is compared on the features it shares with the
 //! profile: the mean of capped per-feature |z|, like [`super::TelltaleFixed`].
 
-use std::collections::BTreeMap;
-
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::features::stats::{order_by_magnitude, Running};
 use crate::features::Feature;
+use crate::map::SortedMap;
 use crate::score::fixed_point;
 
 /// Parameters of [`WindowModel`], checked once by [`WindowParams::check`].
@@ -112,7 +111,7 @@ pub struct WindowModel {
     /// Windows learned.
     pub windows: u64,
     /// Statistics per feature name.
-    pub features: BTreeMap<String, Running>,
+    pub features: SortedMap<String, Running>,
 }
 
 impl WindowModel {
@@ -121,7 +120,7 @@ impl WindowModel {
         WindowModel {
             params,
             windows: 0,
-            features: BTreeMap::new(),
+            features: SortedMap::new(),
         }
     }
 
@@ -130,7 +129,9 @@ impl WindowModel {
         let decay = 0.5f64.powf(1.0 / self.params.half_life);
         self.windows += 1;
         for f in window.iter().filter(|f| f.value.is_finite()) {
-            let s = self.features.entry(f.name.clone()).or_default();
+            let s = self
+                .features
+                .get_or_insert_with(f.name.clone(), Running::default);
             let mut y = f.value;
             if s.n >= WARMUP {
                 let sd = s.sd().max(MIN_SD);
