@@ -67,6 +67,10 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn read(this: &KeyReader, ev: &Event, last: &JsValue, el: &JsValue, seen: &WeakSet) -> i32;
 
+    /// The buffer is being freed: the reader never writes again.
+    #[wasm_bindgen(method, js_name = release)]
+    fn release_keys(this: &KeyReader);
+
     /// `src/read.js`: reads pointer events straight into a buffer of the boundary's.
     #[derive(Debug, Clone)]
     pub type PointerReader;
@@ -97,6 +101,10 @@ extern "C" {
     /// Removes those listeners.
     #[wasm_bindgen(method)]
     pub fn detach(this: &PointerReader);
+
+    /// The buffer is being freed: removes the listeners, and the reader never writes again.
+    #[wasm_bindgen(method)]
+    fn release(this: &PointerReader);
 }
 
 /// A phase code of `src/read.js`.
@@ -164,6 +172,14 @@ struct TargetVerdict {
     element: Option<Element>,
     ignored: bool,
     fixed: Option<String>,
+}
+
+impl Drop for Boundary {
+    /// The readers hold the buffers' addresses: they must not outlive them.
+    fn drop(&mut self) {
+        self.reader.release();
+        self.keys.release_keys();
+    }
 }
 
 impl Default for Boundary {

@@ -41,6 +41,14 @@ export class PointerReader {
 
   block(target) { this.blocked = target; this.last = null; }
 
+  // The boundary is gone and its buffer freed: never write there again.
+  release() {
+    this.detach();
+    this.cap = 0;
+    this.len = 0;
+    this.view = null;
+  }
+
   buffer() {
     let out = this.view;
     if (out === null || out.buffer !== this.memory.buffer) {
@@ -55,7 +63,7 @@ export class PointerReader {
   // at all) and -3 when its target is the refused one; else 1 when the buffer should be
   // drained now (a press or release, or full) and 0 when it can wait.
   read(ev, phase) {
-    if (!(ev instanceof PointerEvent)) return -1;
+    if (!(ev instanceof PointerEvent) || this.cap === 0) return -1;
     const target = ev.target;
     if (target !== this.last) return target === this.blocked ? -3 : -2;
     const list = phase === MOVE && ev.getCoalescedEvents ? ev.getCoalescedEvents() : null;
@@ -150,8 +158,13 @@ export class KeyReader {
   // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict
   // the boundary holds; `el`: the element the password check looks at (the real target, inside
   // open shadow roots); `seen`: the boundary's WeakSet of password fields.
+  // The boundary is gone and its buffer freed: never write there again.
+  release() {
+    this.memory = null;
+  }
+
   read(ev, last, el, seen) {
-    if (!(ev instanceof KeyboardEvent)) return -1;
+    if (!(ev instanceof KeyboardEvent) || this.memory === null) return -1;
     let out = this.view;
     if (out === null || out.buffer !== this.memory.buffer) {
       out = this.view = new Float64Array(this.memory.buffer, this.ptr, 1);

@@ -336,10 +336,12 @@ fn pointer_events_over_ignored_regions_are_only_counted() {
     root.remove();
 }
 
-#[wasm_bindgen_test]
-fn untrusted_events_are_counted_not_featured() {
-    let root = element("<textarea></textarea>");
-    let ta = root.first_element_child().unwrap();
+/// A started collector whose summaries land in the returned list (keep the closure alive).
+fn collecting() -> (
+    Collector,
+    Rc<RefCell<Vec<JsValue>>>,
+    Closure<dyn FnMut(JsValue)>,
+) {
     let summaries = Rc::new(RefCell::new(Vec::<JsValue>::new()));
     let s = summaries.clone();
     let cb = Closure::<dyn FnMut(JsValue)>::new(move |v| s.borrow_mut().push(v));
@@ -347,6 +349,14 @@ fn untrusted_events_are_counted_not_featured() {
     js_sys::Reflect::set(&opts, &"onSummary".into(), cb.as_ref()).unwrap();
     let mut c = Collector::new(opts.into()).unwrap();
     c.start();
+    (c, summaries, cb)
+}
+
+#[wasm_bindgen_test]
+fn untrusted_events_are_counted_not_featured() {
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    let (mut c, summaries, _cb) = collecting();
     for i in 0..20 {
         let code = if i % 2 == 0 { "KeyA" } else { "KeyL" };
         ta.dispatch_event(&key_event("keydown", "a", code, false, false))
@@ -451,13 +461,7 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
 fn buffered_pointer_samples_are_all_taken_and_counted() {
     let root = element("<div style='width:50px;height:50px'></div>");
     let target = root.first_element_child().unwrap();
-    let summaries = Rc::new(RefCell::new(Vec::<JsValue>::new()));
-    let s = summaries.clone();
-    let cb = Closure::<dyn FnMut(JsValue)>::new(move |v| s.borrow_mut().push(v));
-    let opts = js_sys::Object::new();
-    js_sys::Reflect::set(&opts, &"onSummary".into(), cb.as_ref()).unwrap();
-    let mut c = Collector::new(opts.into()).unwrap();
-    c.start();
+    let (mut c, summaries, _cb) = collecting();
     // More moves than the JavaScript buffer holds: it is drained when full, without loss.
     for x in 0..300 {
         let i = PointerEventInit::new();
@@ -486,5 +490,27 @@ fn buffered_pointer_samples_are_all_taken_and_counted() {
     let counts = js_sys::Reflect::get(&got[0], &"counts".into()).unwrap();
     let events = js_sys::Reflect::get(&counts, &"events".into()).unwrap();
     assert_eq!(events.as_f64(), Some(300.0));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn a_dropped_boundary_leaves_its_reader_inert() {
+    let before = live_listeners();
+    let b = Boundary::new();
+    let reader = b.pointer_reader().clone();
+    let called = Rc::new(std::cell::Cell::new(0));
+    let c = called.clone();
+    let deliver = Closure::<dyn FnMut(i32, u32, JsValue)>::new(move |_, _, _| c.set(c.get() + 1));
+    let root = element("<div></div>");
+    reader.attach(&root, deliver.as_ref().unchecked_ref());
+    assert_eq!(live_listeners(), before + 3);
+    // The boundary's buffer is freed with it: the reader stops listening and never writes.
+    drop(b);
+    assert_eq!(live_listeners(), before);
+    let init = PointerEventInit::new();
+    init.set_bubbles(true);
+    root.dispatch_event(&PointerEvent::new_with_event_init_dict("pointerdown", &init).unwrap())
+        .unwrap();
+    assert_eq!(called.get(), 0);
     root.remove();
 }
