@@ -336,12 +336,11 @@ fn pointer_events_over_ignored_regions_are_only_counted() {
     root.remove();
 }
 
+/// Summaries a test collector delivered.
+type Delivered = Rc<RefCell<Vec<JsValue>>>;
+
 /// A started collector whose summaries land in the returned list (keep the closure alive).
-fn collecting() -> (
-    Collector,
-    Rc<RefCell<Vec<JsValue>>>,
-    Closure<dyn FnMut(JsValue)>,
-) {
+fn collecting() -> (Collector, Delivered, Closure<dyn FnMut(JsValue)>) {
     let summaries = Rc::new(RefCell::new(Vec::<JsValue>::new()));
     let s = summaries.clone();
     let cb = Closure::<dyn FnMut(JsValue)>::new(move |v| s.borrow_mut().push(v));
