@@ -35,6 +35,7 @@ export class PointerReader {
     this.blocked = null;
     this.listeners = null;
     this.deliver = null;
+    this.pressed = [false, false, false]; // per kind: mouse, pen, touch
   }
 
   approve(target) { this.last = target; this.blocked = null; }
@@ -51,7 +52,9 @@ export class PointerReader {
 
   buffer() {
     let out = this.view;
-    if (out === null || out.buffer !== this.memory.buffer) {
+    // Growing the memory detaches the old buffer, and a view on a detached buffer has length 0:
+    // checked that way, the hot path never reads `memory.buffer`.
+    if (out === null || out.length === 0) {
       out = this.view = new Float64Array(this.memory.buffer, this.ptr, this.len);
     }
     return out;
@@ -78,6 +81,11 @@ export class PointerReader {
     const type = ev.pointerType;
     const kind = type === 'pen' ? 1 : type === 'touch' ? 2 : 0; // anything else reads as a mouse
     const trusted = ev.isTrusted ? 1 : 0;
+    // `buttons` matters only while a press lasts (a move with a button held is a drag), so
+    // hovering moves skip the read; the boundary sees the same presses and releases per kind.
+    if (phase === DOWN) this.pressed[kind] = true;
+    const pressed = this.pressed[kind];
+    if (phase === UP) this.pressed[kind] = false;
     let n = out[1];
     const m = Math.min(k, this.cap - n);
     for (let i = 0; i < m; i++) {
@@ -89,7 +97,7 @@ export class PointerReader {
       out[at + 3] = e.timeStamp;
       out[at + 4] = e.clientX;
       out[at + 5] = e.clientY;
-      out[at + 6] = e.buttons;
+      out[at + 6] = pressed ? e.buttons : 0;
       out[at + 7] = e.movementX;
       out[at + 8] = e.movementY;
       n++;
@@ -166,7 +174,7 @@ export class KeyReader {
   read(ev, last, el, seen) {
     if (!(ev instanceof KeyboardEvent) || this.memory === null) return -1;
     let out = this.view;
-    if (out === null || out.buffer !== this.memory.buffer) {
+    if (out === null || out.length === 0) { // see PointerReader.buffer
       out = this.view = new Float64Array(this.memory.buffer, this.ptr, 1);
     }
     out[0] = ev.timeStamp;

@@ -513,3 +513,50 @@ fn a_dropped_boundary_leaves_its_reader_inert() {
     assert_eq!(called.get(), 0);
     root.remove();
 }
+
+#[wasm_bindgen_test]
+fn buttons_are_read_while_a_press_lasts() {
+    let root = element("<div></div>");
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let boundary = Rc::new(RefCell::new(Boundary::new()));
+    let mut listeners = Vec::new();
+    for (ty, phase) in [
+        ("pointerdown", PointerPhase::Down),
+        ("pointermove", PointerPhase::Move),
+        ("pointerup", PointerPhase::Up),
+    ] {
+        let (o, b) = (out.clone(), boundary.clone());
+        listeners.push(gloo_events::EventListener::new(&root, ty, move |e| {
+            b.borrow_mut()
+                .pointer(e, phase, &mut |c| o.borrow_mut().push(c));
+        }));
+    }
+    let ev = |ty: &str, buttons: u16| {
+        let i = PointerEventInit::new();
+        i.set_buttons(buttons);
+        i.set_bubbles(true);
+        PointerEvent::new_with_event_init_dict(ty, &i).unwrap()
+    };
+    // A hover, a press, a drag, a release, a hover with a (stale) button flag.
+    for (ty, buttons) in [
+        ("pointermove", 0),
+        ("pointerdown", 1),
+        ("pointermove", 1),
+        ("pointerup", 0),
+        ("pointermove", 1),
+    ] {
+        root.dispatch_event(&ev(ty, buttons)).unwrap();
+    }
+    drop(listeners);
+    let got: Vec<(PointerPhase, u16)> = out
+        .borrow()
+        .iter()
+        .map(|c| match c {
+            Captured::Event(InputEvent::Pointer(p)) => (p.phase, p.buttons),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    use PointerPhase::{Down, Move, Up};
+    assert_eq!(got, [(Move, 0), (Down, 1), (Move, 1), (Up, 0), (Move, 0)]);
+    root.remove();
+}
