@@ -69,8 +69,8 @@ pub struct Armed {
     _tick: Interval,
 }
 
-/// The pointer listeners, which live in `src/pointer.js` (they read each event there and pass
-/// Rust two numbers); dropping this removes them.
+/// The pointer listeners, which live in `src/read.js` (they buffer each event's samples there
+/// and call Rust only when the buffer is to be drained); dropping this removes them.
 struct PointerTap {
     reader: PointerReader,
     _deliver: Closure<dyn FnMut(i32, u32, JsValue)>,
@@ -249,15 +249,9 @@ impl Inner {
     /// Handles what [`PointerReader`] delivered (`code` as its `read` returned it).
     pub fn on_pointer(&mut self, code: i32, phase: PointerPhase, e: &JsValue) -> Vec<Summary> {
         let mut out = Vec::new();
-        // One reused buffer: no allocation per delivery.
-        let mut got = std::mem::take(&mut self.scratch);
-        self.stats.events += self
-            .boundary
-            .pointer_read(code, phase, e, &mut |c| got.push(c));
-        for c in got.drain(..) {
-            self.captured(c, &mut out);
-        }
-        self.scratch = got;
+        self.through_boundary(&mut out, |b, mut push| {
+            b.pointer_read(code, phase, e, &mut push)
+        });
         out
     }
 
@@ -271,8 +265,18 @@ impl Inner {
     /// Takes in the pointer samples buffered in JavaScript, before anything that must see them
     /// in order (a key event, a window closing).
     fn drain_pointer(&mut self, out: &mut Vec<Summary>) {
+        self.through_boundary(out, |b, mut push| b.drain_pointer(&mut push));
+    }
+
+    /// Runs a pointer step of the boundary (which returns the DOM events it accounted for) and
+    /// takes in what it captured, through one reused buffer: no allocation per delivery.
+    fn through_boundary(
+        &mut self,
+        out: &mut Vec<Summary>,
+        step: impl FnOnce(&mut Boundary, &mut dyn FnMut(Captured)) -> u32,
+    ) {
         let mut got = std::mem::take(&mut self.scratch);
-        self.stats.events += self.boundary.drain_pointer(&mut |c| got.push(c));
+        self.stats.events += step(&mut self.boundary, &mut |c| got.push(c));
         for c in got.drain(..) {
             self.captured(c, out);
         }
