@@ -1,9 +1,10 @@
 // The boundary's DOM reads, in JavaScript: one call from WebAssembly per event instead of one
 // per property, each of which crosses from WebAssembly into JavaScript (the crossings, not the
 // features, were most of the per-event cost measured by `npm run bench:collector`). Only numbers
-// and flags come back; nothing is kept here. Every decision stays in Rust (src/boundary.rs): an
-// event on a new target is not read until the boundary has checked that target, and key identity
-// (`code`, `key`) is read by the boundary itself, which drops it after classing and pairing.
+// and flags come back, into the boundary's own memory; nothing of an event is kept here. Every
+// decision stays in Rust (src/boundary.rs): an event on a new target is not read until the
+// boundary has checked that target, and key identity (`code`, `key`) is read by the boundary
+// itself, which drops it after classing and pairing.
 
 // Numbers before the samples: DOM events buffered, samples buffered.
 const HEAD = 2;
@@ -163,14 +164,14 @@ export class KeyReader {
     this.view = null;
   }
 
-  // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict
-  // the boundary holds; `el`: the element the password check looks at (the real target, inside
-  // open shadow roots); `seen`: the boundary's WeakSet of password fields.
   // The boundary is gone and its buffer freed: never write there again.
   release() {
     this.memory = null;
   }
 
+  // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict
+  // the boundary holds; `el`: the element the password check looks at (the real target, inside
+  // open shadow roots); `seen`: the boundary's WeakSet of password fields.
   read(ev, last, el, seen) {
     if (!(ev instanceof KeyboardEvent) || this.memory === null) return -1;
     let out = this.view;
