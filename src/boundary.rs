@@ -318,6 +318,9 @@ impl Boundary {
     pub fn forget_targets(&mut self) {
         self.key_target = None;
         self.last_target = None;
+        // The pointer reader's cleared and refused targets too: the next pointer event's target
+        // is decided again.
+        self.reader.approve(&JsValue::NULL);
     }
 
     /// Converts a keydown (`down`) or keyup: flags and time in one call into `src/read.js`, the
@@ -483,10 +486,6 @@ impl Boundary {
     pub fn drain_pointer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
         let events = self.pointer_buf[0] as u32;
         let n = (self.pointer_buf[1] as usize).min(BUFFERED);
-        if n == 0 {
-            self.pointer_buf[0] = 0.0;
-            return events;
-        }
         self.pointer_buf[0] = 0.0;
         self.pointer_buf[1] = 0.0;
         for s in self.pointer_buf[HEAD..HEAD + PER * n].chunks_exact(PER) {

@@ -314,6 +314,11 @@ fn pointer_events_over_ignored_regions_are_only_counted() {
     for (el, x) in [(&a, 1), (&b, 2), (&b, 3), (&a, 4), (&a, 5)] {
         el.dispatch_event(&mv(x)).unwrap();
     }
+    // After a focus change every target is decided again: `a` is now ignored too.
+    a.set_attribute("data-telltale-ignore", "").unwrap();
+    a.dispatch_event(&mv(6)).unwrap();
+    boundary.borrow_mut().forget_targets();
+    a.dispatch_event(&mv(7)).unwrap();
     // A page's own `new Event('pointermove')` is no pointer event: nothing to read.
     let plain = web_sys::Event::new_with_event_init_dict("pointermove", &{
         let i = web_sys::EventInit::new();
@@ -332,7 +337,10 @@ fn pointer_events_over_ignored_regions_are_only_counted() {
             other => panic!("{other:?}"),
         })
         .collect();
-    assert_eq!(got, ["x1", "Ignored", "Ignored", "x4", "x5"]);
+    assert_eq!(
+        got,
+        ["x1", "Ignored", "Ignored", "x4", "x5", "x6", "Ignored"]
+    );
     root.remove();
 }
 
