@@ -11,9 +11,9 @@ use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
 use telltale_core::{FixedEntry, Profile, Summary, ToValue, Value, Windower};
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{Event, RequestInit, Response};
+use web_sys::Event;
 
 use crate::boundary::{phase_of, Boundary, Captured, PointerReader, Uncaptured};
 use crate::js::to_js;
@@ -43,6 +43,10 @@ pub struct Stats {
     pub faults: u32,
 }
 
+/// The one signature JavaScript calls Rust back with (`src/read.js` for pointer samples,
+/// `src/send.js` for a request's outcome): one signature, so one wasm-bindgen shim.
+type Callback = Closure<dyn FnMut(i32, u32, JsValue)>;
+
 /// A host callback to call once the state is no longer borrowed.
 pub type Call = (Function, JsValue);
 
@@ -56,6 +60,11 @@ pub struct Inner {
     queue: Queue,
     stats: Stats,
     in_flight: bool,
+    /// The last request's tag, and the queue ids each request still out carries.
+    tag: u32,
+    pending: Vec<(u32, Vec<u64>)>,
+    /// The callback `src/send.js` reports each request's outcome to (made on the first send).
+    sent: Option<Callback>,
     attempt: u32,
     retry: Option<Timeout>,
     retry_due: bool,
@@ -73,7 +82,7 @@ pub struct Armed {
 /// and call Rust only when the buffer is to be drained); dropping this removes them.
 struct PointerTap {
     reader: PointerReader,
-    _deliver: Closure<dyn FnMut(i32, u32, JsValue)>,
+    _deliver: Callback,
 }
 
 impl Drop for PointerTap {
@@ -133,6 +142,9 @@ impl Inner {
             queue,
             stats: Stats::default(),
             in_flight: false,
+            tag: 0,
+            pending: Vec::new(),
+            sent: None,
             attempt: 0,
             retry: None,
             retry_due: false,
@@ -439,9 +451,6 @@ pub fn pump(state: &Rc<RefCell<Inner>>) {
     if s.queue.is_empty() || s.in_flight || s.retry_due || s.opts.endpoint.is_none() || !online() {
         return;
     }
-    let Some(url) = s.opts.endpoint.clone() else {
-        return;
-    };
     if hidden() {
         s.beacon_all();
         return;
@@ -450,43 +459,68 @@ pub fn pump(state: &Rc<RefCell<Inner>>) {
         return;
     };
     s.in_flight = true;
-    let token = s.opts.session_token.clone();
-    drop(s);
-    let weak = Rc::downgrade(state);
-    wasm_bindgen_futures::spawn_local(async move {
-        let result = post(&url, &token, &batch.body).await;
-        let Some(state) = weak.upgrade() else { return };
-        let calls = {
-            let Ok(mut s) = state.try_borrow_mut() else {
-                return;
-            };
-            s.in_flight = false;
-            match result {
-                Ok(Sent::Accepted(scores)) => {
-                    s.queue.remove(&batch.ids);
-                    s.stats.sent += batch.ids.len() as u32;
-                    s.attempt = 0;
-                    match (&s.opts.on_score, scores) {
-                        (Some(f), Some(list)) => list.iter().map(|v| (f.clone(), v)).collect(),
-                        _ => Vec::new(),
-                    }
-                }
-                Ok(Sent::Rejected) => {
-                    // The server refused the data itself (4xx): retrying cannot help.
-                    s.queue.remove(&batch.ids);
-                    s.stats.failed += 1;
-                    Vec::new()
-                }
-                Err(()) => {
-                    s.stats.failed += 1;
-                    schedule_retry(&mut s, Rc::downgrade(&state));
-                    Vec::new()
+    s.tag = s.tag.wrapping_add(1);
+    let tag = s.tag;
+    if s.sent.is_none() {
+        let weak = Rc::downgrade(state);
+        s.sent = Some(Closure::new(move |outcome, tag, scores| {
+            sent(&weak, outcome, tag, scores)
+        }));
+    }
+    let (Some(done), Some(url)) = (s.sent.as_ref(), s.opts.endpoint.as_deref()) else {
+        return;
+    };
+    post(url, &s.opts.session_token, &batch.body, tag, done.as_ref());
+    s.pending.push((tag, batch.ids));
+}
+
+// What `src/send.js` reports for a request.
+const ACCEPTED: i32 = 1;
+const REJECTED: i32 = 2;
+
+#[wasm_bindgen(module = "/src/send.js")]
+extern "C" {
+    /// `src/send.js`: POSTs `body` with `fetch` (keepalive) and calls `done(outcome, tag, scores)`.
+    fn post(url: &str, token: &str, body: &str, tag: u32, done: &JsValue);
+}
+
+/// A request has settled (`src/send.js`): accepted (with the server's fresh scores, if any),
+/// rejected for good (a 4xx other than 408/429: retrying cannot help), or failed (retried).
+fn sent(weak: &Weak<RefCell<Inner>>, outcome: i32, tag: u32, scores: JsValue) {
+    let Some(state) = weak.upgrade() else { return };
+    let calls = {
+        let Ok(mut s) = state.try_borrow_mut() else {
+            return;
+        };
+        s.in_flight = false;
+        let ids = match s.pending.iter().position(|(t, _)| *t == tag) {
+            Some(i) => s.pending.swap_remove(i).1,
+            None => Vec::new(),
+        };
+        match outcome {
+            ACCEPTED => {
+                s.queue.remove(&ids);
+                s.stats.sent += ids.len() as u32;
+                s.attempt = 0;
+                match (&s.opts.on_score, scores.dyn_into::<js_sys::Array>()) {
+                    (Some(f), Ok(list)) => list.iter().map(|v| (f.clone(), v)).collect(),
+                    _ => Vec::new(),
                 }
             }
-        };
-        invoke(&state, calls);
-        pump(&state);
-    });
+            REJECTED => {
+                s.queue.remove(&ids);
+                s.stats.failed += 1;
+                Vec::new()
+            }
+            _ => {
+                s.stats.failed += 1;
+                schedule_retry(&mut s, Rc::downgrade(&state));
+                Vec::new()
+            }
+        }
+    };
+    invoke(&state, calls);
+    pump(&state);
 }
 
 fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {
@@ -501,52 +535,6 @@ fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {
             pump(&state);
         }
     }));
-}
-
-enum Sent {
-    /// 2xx, with the scores the server returned, if any.
-    Accepted(Option<js_sys::Array>),
-    /// A 4xx other than 408/429: the data will never be accepted.
-    Rejected,
-}
-
-async fn post(url: &str, token: &str, body: &str) -> Result<Sent, ()> {
-    let window = web_sys::window().ok_or(())?;
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_body(&JsValue::from_str(body));
-    // `keepalive` lets the request outlive the page; web-sys exposes it only behind its
-    // unstable-APIs flag, so it is set as the plain property it is.
-    Reflect::set(&init, &JsValue::from_str("keepalive"), &JsValue::TRUE).map_err(|_| ())?;
-    let headers = web_sys::Headers::new().map_err(|_| ())?;
-    headers
-        .set("content-type", "application/json")
-        .map_err(|_| ())?;
-    headers
-        .set("authorization", &format!("Bearer {token}"))
-        .map_err(|_| ())?;
-    init.set_headers(&headers);
-    let resp = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await
-        .map_err(|_| ())?;
-    let resp: Response = resp.dyn_into().map_err(|_| ())?;
-    let status = resp.status();
-    if resp.ok() {
-        // The answer may carry fresh scores: `{"scores": [...]}`.
-        let scores = match resp.json() {
-            Ok(p) => JsFuture::from(p)
-                .await
-                .ok()
-                .and_then(|v| Reflect::get(&v, &JsValue::from_str("scores")).ok())
-                .and_then(|v| v.dyn_into::<js_sys::Array>().ok()),
-            Err(_) => None,
-        };
-        Ok(Sent::Accepted(scores))
-    } else if (400..500).contains(&status) && status != 408 && status != 429 {
-        Ok(Sent::Rejected)
-    } else {
-        Err(())
-    }
 }
 
 /// The page is hidden or going away: close the windows and send everything by beacon (a
@@ -641,7 +629,7 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     let tick = Interval::new(period, move || with_state(&weak, Inner::tick));
     // Pointer events: listened for and read in JavaScript, handed over as numbers.
     let weak = Rc::downgrade(state);
-    let deliver = Closure::<dyn FnMut(i32, u32, JsValue)>::new(move |n, phase, e: JsValue| {
+    let deliver = Callback::new(move |n, phase, e: JsValue| {
         with_state(&weak, |s| s.on_pointer(n, phase_of(phase), &e));
     });
     let reader = state.try_borrow().ok()?.boundary.pointer_reader().clone();

@@ -1,0 +1,92 @@
+// Packs what wasm-bindgen wrote into pkg/ for shipping (called by scripts/build-collector.sh):
+// 1. wasm-opt -Oz, also shortening every import, export and import-module name to one or two
+//    letters (binaryen's `--minify-imports-and-exports-and-modules`). wasm-bindgen names each
+//    import `__wbg_<name>_<16 hex digits>`; over ~100 imports those hashes are kilobytes that
+//    gzip cannot shrink, written twice (in the .wasm and in the glue).
+// 2. The glue (pkg/telltale.js) is rewritten with the map binaryen prints, so both sides agree,
+//    and every old name is checked to be gone.
+// 3. The glue and its snippets (pkg/snippets/**.js) are minified with terser. The readable
+//    sources are src/*.rs and src/read.js; the generated glue is wasm-bindgen's.
+// The TypeScript types (pkg/telltale.d.ts) and the public API are unchanged.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { minify } from 'terser';
+
+const root = new URL('..', import.meta.url);
+const at = (p) => new URL(p, root).pathname;
+const wasmFile = at('pkg/telltale_bg.wasm');
+const glueFile = at('pkg/telltale.js');
+
+// Features current wasm-bindgen output uses; binaryen must be told it may keep them.
+const features = ['bulk-memory', 'nontrapping-float-to-int', 'reference-types', 'sign-ext', 'mutable-globals']
+  .map((f) => `--enable-${f}`);
+const printed = execFileSync(at('node_modules/.bin/wasm-opt'),
+  ['-Oz', ...features, '--minify-imports-and-exports-and-modules', wasmFile, '-o', wasmFile],
+  { encoding: 'utf8', maxBuffer: 1 << 24 });
+// The pass prints {"imports": [[module, name, new], ...], "exports": [[name, new], ...]}.
+const map = JSON.parse(printed.slice(printed.indexOf('{')));
+
+let glue = readFileSync(glueFile, 'utf8');
+const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const modules = new Set(map.imports.map(([module]) => module));
+if (modules.size !== 1) throw new Error(`expected one import module, found ${[...modules].join(', ')}`);
+const [module] = modules;
+const wasmModule = readImportModule(wasmFile);
+replaceAll(`"${module}":`, `"${wasmModule}":`);
+for (const [, name, short] of map.imports) replaceAll(new RegExp(`\\b${escape(name)}(?=: function)`, 'g'), short);
+// Some exports (wasm-bindgen's abort hooks) are not used by this glue, so no match is required.
+for (const [name, short] of map.exports) glue = glue.replace(new RegExp(`\\bwasm\\.${escape(name)}\\b`, 'g'), `wasm.${short}`);
+// Nothing may still use an old name: an import the glue no longer provides fails at instantiation,
+// an export it still calls by its old name fails on first use.
+for (const [, name] of map.imports) if (glue.includes(`${name}: function`)) throw new Error(`import ${name} left`);
+const exported = new Set(map.exports.map(([, short]) => short));
+for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
+  if (!exported.has(used)) throw new Error(`the glue uses wasm.${used}, which the module does not export`);
+}
+writeFileSync(glueFile, glue);
+
+// Minify the glue and every snippet it imports (ES modules: exports keep their names).
+const scripts = ['pkg/telltale.js', ...readdirSync(at('pkg/snippets/'), { recursive: true })
+  .filter((f) => f.endsWith('.js')).map((f) => `pkg/snippets/${f}`)];
+for (const file of scripts) {
+  const out = await minify(readFileSync(at(file), 'utf8'), {
+    module: true,
+    compress: { passes: 2 },
+    mangle: true,
+    format: { comments: false },
+  });
+  writeFileSync(at(file), out.code);
+}
+
+function replaceAll(pattern, replacement) {
+  const before = glue;
+  glue = glue.replaceAll(pattern, replacement);
+  if (glue === before) throw new Error(`nothing in the glue matched ${pattern}`);
+}
+
+// The import module's new name, read from the module's import section (binaryen does not print it).
+function readImportModule(file) {
+  const bytes = readFileSync(file);
+  let at = 8; // magic and version
+  const leb = () => {
+    let value = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[at++];
+      value |= (b & 0x7f) << shift;
+      if (b < 0x80) return value >>> 0;
+      shift += 7;
+    }
+  };
+  while (at < bytes.length) {
+    const id = bytes[at++];
+    const size = leb();
+    if (id === 2) { // the import section: count, then (module, name, ...) per import
+      leb();
+      const length = leb();
+      return bytes.subarray(at, at + length).toString('utf8');
+    }
+    at += size;
+  }
+  throw new Error('the module has no import section');
+}

@@ -1,0 +1,45 @@
+// The collector's one network request, in JavaScript: a batch POSTed with `fetch` (keepalive, so
+// it may outlive the page), and its outcome handed back to Rust (src/collector.rs `pump`) as
+// numbers through the one callback the collector already uses for pointer samples. Every decision
+// (what to send, retry, backoff, the queue) stays in Rust; this file only waits on the promises,
+// which in Rust took an async runtime several times this file's size (measured, `npm run
+// bench:collector`).
+
+// Outcomes, as `pump` reads them.
+const ACCEPTED = 1; // 2xx
+const REJECTED = 2; // a 4xx other than 408 and 429: the data will never be accepted
+const FAILED = 3; // anything else, or no answer: retried with backoff
+
+// `done(outcome, tag, scores)`: `tag` names the request, `scores` is the server's `scores` array
+// when a 2xx answer carries one (`{"scores": [...]}`), otherwise undefined.
+export function post(url, token, body, tag, done) {
+  let request;
+  try {
+    request = fetch(url, {
+      method: 'POST',
+      body,
+      keepalive: true,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    });
+  } catch {
+    request = Promise.reject();
+  }
+  request
+    .then((response) => {
+      if (response.ok) {
+        return response.json().then(
+          (answer) => [ACCEPTED, Array.isArray(answer?.scores) ? answer.scores : undefined],
+          () => [ACCEPTED, undefined],
+        );
+      }
+      const s = response.status;
+      return [s >= 400 && s < 500 && s !== 408 && s !== 429 ? REJECTED : FAILED, undefined];
+    }, () => [FAILED, undefined])
+    .then(([outcome, scores]) => {
+      try {
+        done(outcome, tag, scores);
+      } catch {
+        // The collector was dropped while the request was out: nobody is left to tell.
+      }
+    });
+}
