@@ -1,9 +1,10 @@
 // The bench page: exposes the WebAssembly collector and the plain-JavaScript one, each switched
 // on and off by the bench script between blocks of trusted input.
-import init, { Collector } from '../pkg/telltale.js';
+// The bench's own build of the collector (pkg-bench/: the shipped code plus two bench hooks).
+import init, { Collector } from '../pkg-bench/telltale.js';
 import { startPlain } from './plain.js';
 
-const wasm = await init();
+await init();
 let plain = null;
 const collector = new Collector({ windowMs: 30000, onSummary: () => {} });
 // Bracket every input event: a capture listener on window runs before the collectors' capture
@@ -25,7 +26,7 @@ window.bench = {
     if (plain) { plain.stop(); plain = null; }
   },
   feed(n, t0) { collector.__benchFeed(n, t0); },
-  wasmMemory: () => wasm.memory.buffer.byteLength,
+  wasmMemory: () => Collector.__benchMemory(),
   stats: () => collector.stats(),
 };
 window.ready = true;

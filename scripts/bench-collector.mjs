@@ -1,6 +1,8 @@
 // `npm run bench:collector`: the collector's size, per-event cost and memory, printed.
 //
-// - Size: gzip -9 of the .wasm and the JS glue as shipped in pkg/.
+// - Size: gzip -9 of the .wasm, the JS glue and its snippets as shipped in pkg/.
+// - The browser phases load pkg-bench/ (`scripts/build-collector.sh --bench`): the same code built
+//   with two bench hooks (feed synthetic events, read the memory size) that pkg/ never ships.
 // - Per-event cost: in one headless Chromium page, blocks of trusted input (DevTools protocol
 //   Input.dispatch*, with recorded-looking timestamps) are sent with the WebAssembly collector
 //   on, with a plain-JavaScript implementation of the same features on (bench/plain.js), and
@@ -13,7 +15,7 @@
 //
 // Options: --size-only (no browser), --budget-kb N (exit 1 if wasm + glue gzipped exceed N KB),
 // --blocks N (interleaved blocks per condition, default 15).
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
 import { start } from '../tests/e2e/server.mjs';
@@ -53,6 +55,10 @@ if (budget !== undefined && totalKb > Number(budget)) {
 if (args.includes('--size-only')) process.exit(0);
 
 // ---- browser
+if (!existsSync(new URL('pkg-bench/telltale.js', root))) {
+  console.error('pkg-bench/ is missing: run `bash scripts/build-collector.sh --bench` (npm run bench:collector does)');
+  process.exit(1);
+}
 const server = await start();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',

@@ -2,11 +2,19 @@
 # Builds the collector package into pkg/ (ES module for the web): cargo (size-optimised `wasm`
 # profile) -> wasm-bindgen (the CLI at the locked version) -> scripts/pack-collector.mjs (wasm-opt -Oz
 # from npm's binaryen, short names, terser).
+# `--bench`: the bench's own package instead, in pkg-bench/, with the bench hooks
+# (`--features bench-hooks`, never shipped).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale
-# A clean pkg/: a snippet left from an older build would be served and counted.
-rm -rf pkg
-wasm-bindgen target/wasm32-unknown-unknown/wasm/telltale.wasm --out-dir pkg --target web
+out=pkg
+features=()
+if [[ "${1:-}" == "--bench" ]]; then
+  out=pkg-bench
+  features=(--features bench-hooks)
+fi
+cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale "${features[@]}"
+# A clean output directory: a snippet left from an older build would be served and counted.
+rm -rf "$out"
+wasm-bindgen target/wasm32-unknown-unknown/wasm/telltale.wasm --out-dir "$out" --target web
 # wasm-opt -Oz with short import/export names, the glue rewritten to match, JS minified.
-node scripts/pack-collector.mjs
+node scripts/pack-collector.mjs "$out"

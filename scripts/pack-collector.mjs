@@ -1,4 +1,5 @@
-// Packs what wasm-bindgen wrote into pkg/ for shipping (called by scripts/build-collector.sh):
+// Packs what wasm-bindgen wrote into pkg/ (or the directory given) for shipping (called by
+// scripts/build-collector.sh):
 // 1. wasm-opt -Oz, also shortening every import, export and import-module name to one or two
 //    letters (binaryen's `--minify-imports-and-exports-and-modules`). wasm-bindgen names each
 //    import `__wbg_<name>_<16 hex digits>`; over ~100 imports those hashes are kilobytes that
@@ -14,8 +15,9 @@ import { minify } from 'terser';
 
 const root = new URL('..', import.meta.url);
 const at = (p) => new URL(p, root).pathname;
-const wasmFile = at('pkg/telltale_bg.wasm');
-const glueFile = at('pkg/telltale.js');
+const dir = process.argv[2] ?? 'pkg';
+const wasmFile = at(`${dir}/telltale_bg.wasm`);
+const glueFile = at(`${dir}/telltale.js`);
 
 // Features current wasm-bindgen output uses; binaryen must be told it may keep them.
 const features = ['bulk-memory', 'nontrapping-float-to-int', 'reference-types', 'sign-ext', 'mutable-globals']
@@ -46,8 +48,8 @@ for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
 writeFileSync(glueFile, glue);
 
 // Minify the glue and every snippet it imports (ES modules: exports keep their names).
-const scripts = ['pkg/telltale.js', ...readdirSync(at('pkg/snippets/'), { recursive: true })
-  .filter((f) => f.endsWith('.js')).map((f) => `pkg/snippets/${f}`)];
+const scripts = [`${dir}/telltale.js`, ...readdirSync(at(`${dir}/snippets/`), { recursive: true })
+  .filter((f) => f.endsWith('.js')).map((f) => `${dir}/snippets/${f}`)];
 for (const file of scripts) {
   const out = await minify(readFileSync(at(file), 'utf8'), {
     module: true,

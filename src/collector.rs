@@ -99,7 +99,7 @@ fn now() -> f64 {
 
 impl ToValue for Stats {
     fn to_value(&self) -> Value {
-        let field = |k: &str, n: u32| (k.to_string(), Value::Num(f64::from(n)));
+        let field = |k: &'static str, n: u32| (k.into(), Value::Num(f64::from(n)));
         Value::Obj(vec![
             field("events", self.events),
             field("ignored", self.ignored),
@@ -298,6 +298,7 @@ impl Inner {
     /// `n` synthetic trusted events from time `t0` (ms): keys at ~8 per second with overlap,
     /// and a 1000 Hz pointer moving in parabolic arcs with a click every 40 samples. For
     /// benchmarks only.
+    #[cfg(feature = "bench-hooks")]
     pub fn feed_synthetic(&mut self, n: u32, t0: f64) -> Vec<Summary> {
         use telltale_core::event::{PointerEvent as P, PointerKind};
         use telltale_core::{InputEvent, KeyClass, KeyEvent};

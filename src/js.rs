@@ -67,7 +67,7 @@ fn read(v: &JsValue, depth: u32) -> Result<Value, &'static str> {
                 .get(0)
                 .as_string()
                 .ok_or("a key that is not a string")?;
-            fields.push((key, read(&pair.get(1), depth + 1)?));
+            fields.push((key.into(), read(&pair.get(1), depth + 1)?));
         }
         return Ok(Value::Obj(fields));
     }

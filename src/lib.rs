@@ -166,13 +166,29 @@ impl Collector {
         js::to_js(&telltale_core::ToValue::to_value(&stats))
     }
 
-    /// Benchmark hook (not part of the API): feeds `n` synthetic trusted events (a typing and
-    /// pointing pattern) through the same windows, scoring and queue as DOM events, to measure
-    /// memory over millions of events without a million DOM dispatches.
+    /// Benchmark hook, only in the bench's own build (`--features bench-hooks`, never shipped:
+    /// it would let any script on the page feed made-up trusted input): feeds `n` synthetic
+    /// trusted events (a typing and pointing pattern) through the same windows, scoring and queue
+    /// as DOM events, to measure memory over millions of events without a million DOM dispatches.
+    #[cfg(feature = "bench-hooks")]
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __benchFeed)]
     pub fn bench_feed(&self, n: u32, t0: f64) {
         collector::with_state(&Rc::downgrade(&self.state), |s| s.feed_synthetic(n, t0));
+    }
+
+    /// Benchmark hook (bench build only): the module's memory in bytes (the shipped build's
+    /// export names are shortened, so the page cannot find `memory` itself).
+    #[cfg(feature = "bench-hooks")]
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __benchMemory)]
+    pub fn bench_memory() -> f64 {
+        wasm_bindgen::memory()
+            .unchecked_into::<js_sys::WebAssembly::Memory>()
+            .buffer()
+            .unchecked_into::<js_sys::ArrayBuffer>()
+            .byte_length()
+            .into()
     }
 
     /// Removes every listener and timer, then flushes. Idempotent.

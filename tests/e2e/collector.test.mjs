@@ -154,6 +154,35 @@ test('a failing endpoint is retried with backoff and the queue stays bounded', a
   await server.close();
 });
 
+test('a batch the server refuses (4xx) is dropped, not retried; a 429 is retried', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  server.state.mode = 'reject';
+  await typeInto(page, '#notes', 'refused ');
+  await flush(page);
+  await waitFor(async () => (await stats(page)).queued === 0, 'the refused batch dropped');
+  // Long enough for the first retry (1 s backoff) to have happened if it were retried.
+  await page.waitForTimeout(2500);
+  const refused = server.state.requests.length;
+  assert.equal(refused, 1, 'a refused batch is sent once');
+  const s = await stats(page);
+  assert.equal(s.sent, 0);
+  assert.ok(s.failed >= 1, JSON.stringify(s));
+  server.state.mode = 'busy';
+  await typeInto(page, '#notes', 'later ');
+  await flush(page);
+  await waitFor(() => server.state.requests.length >= refused + 2, 'a retry after 429', 15000);
+  server.state.mode = 'ok';
+  const got = await waitFor(() => {
+    const g = server.summaries();
+    return g.length >= 1 && g;
+  }, 'delivery after 429', 60000);
+  const refusedSeqs = JSON.parse(server.state.requests[0].body).map((x) => x.seq);
+  assert.ok(got.every((x) => !refusedSeqs.includes(x.seq)), 'the refused summaries are gone for good');
+  await waitFor(async () => (await stats(page)).queued === 0, 'an empty queue');
+  await context.close();
+  await server.close();
+});
+
 test('a profile set on the collector yields onScore callbacks, also from the server', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
   const profile = JSON.parse(readFileSync(new URL('../fixtures/empty-profile.json', import.meta.url)));

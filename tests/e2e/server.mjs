@@ -31,8 +31,11 @@ export async function start() {
         authorization: req.headers.authorization || '',
         accepted: state.mode === 'ok',
       });
-      if (state.mode !== 'ok') {
-        res.writeHead(503, { 'content-type': 'text/plain' }).end('down for the test');
+      // 'fail': the server is down (retried); 'reject': it refuses the data (a 4xx: dropped);
+      // 'busy': too many requests (429: retried).
+      const refusal = { fail: 503, reject: 400, busy: 429 }[state.mode];
+      if (refusal) {
+        res.writeHead(refusal, { 'content-type': 'text/plain' }).end(`${state.mode} for the test`);
         return;
       }
       res.writeHead(200, { 'content-type': 'application/json' });

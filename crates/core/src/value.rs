@@ -37,8 +37,12 @@ pub enum Value {
     /// An array.
     Arr(Vec<Value>),
     /// An object, fields in order.
-    Obj(Vec<(String, Value)>),
+    Obj(Vec<(FieldName, Value)>),
 }
+
+/// An object's key: a record's field names are `'static` (no allocation per field written),
+/// keys read from JavaScript are owned.
+pub type FieldName = std::borrow::Cow<'static, str>;
 
 /// Largest integer a JSON number (an IEEE double) holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -88,14 +92,14 @@ fn invalid(at: &Path<'_>, expected: &str) -> Error {
 
 macro_rules! obj {
     ($($key:literal => $val:expr),* $(,)?) => {
-        Value::Obj(vec![$(($key.to_string(), $val.to_value())),*])
+        Value::Obj(vec![$((FieldName::Borrowed($key), $val.to_value())),*])
     };
 }
 
 /// The fields of an object being read, checked against the names the record has.
 struct Fields<'a> {
     at: &'a Path<'a>,
-    fields: &'a [(String, Value)],
+    fields: &'a [(FieldName, Value)],
 }
 
 impl<'a> Fields<'a> {
@@ -103,7 +107,7 @@ impl<'a> Fields<'a> {
         let Value::Obj(fields) = v else {
             return Err(invalid(at, "an object"));
         };
-        if let Some((k, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_str())) {
+        if let Some((k, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_ref())) {
             return Err(Error::InvalidRecord(format!("{at}: unknown field `{k}`")));
         }
         Ok(Fields { at, fields })

@@ -41,9 +41,11 @@ fn value(j: &serde_json::Value) -> Value {
         serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap()),
         serde_json::Value::String(s) => Value::Str(s.clone()),
         serde_json::Value::Array(a) => Value::Arr(a.iter().map(value).collect()),
-        serde_json::Value::Object(o) => {
-            Value::Obj(o.iter().map(|(k, v)| (k.clone(), value(v))).collect())
-        }
+        serde_json::Value::Object(o) => Value::Obj(
+            o.iter()
+                .map(|(k, v)| (k.clone().into(), value(v)))
+                .collect(),
+        ),
     }
 }
 
