@@ -8,7 +8,9 @@
 //! stay `f64` all the way, so JavaScript does the printing.
 //!
 //! The mapping must produce exactly what serde produces: `tests/value.rs` checks every record
-//! against `serde_json` on generated data, both ways.
+//! against `serde_json` on generated data, both ways. Reading goes through a [`Reader`] whose
+//! getters never fail (the first mismatch is kept, with its place), so each record's reader is
+//! one straight sequence of field reads.
 
 use crate::automation::{AutomationReport, Signal};
 use crate::detect::{Rung, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
@@ -56,71 +58,106 @@ pub trait ToValue {
 /// Records read from a [`Value`] with serde's rules: unknown fields are errors, a missing or
 /// `null` optional field is `None`.
 pub trait FromValue: Sized {
-    /// Reads one at `at` (named in errors).
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error>;
+    /// Reads one; a mismatch is recorded in `r` (the first one wins) and a stand-in returned.
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self;
 
     /// Reads one; `what` names it in errors ("profile").
     fn from_value(v: &Value, what: &str) -> Result<Self, Error> {
-        Self::read(v, &Path::Root(what))
-    }
-}
-
-/// Where a value sits in a record (`profile.fixed.login.model`); written out only for an error.
-#[derive(Debug, Clone, Copy)]
-pub enum Path<'a> {
-    /// The record.
-    Root(&'a str),
-    /// A field of an object.
-    Field(&'a Path<'a>, &'a str),
-    /// An element of an array.
-    Index(&'a Path<'a>, usize),
-}
-
-impl std::fmt::Display for Path<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Path::Root(name) => f.write_str(name),
-            Path::Field(parent, key) => write!(f, "{parent}.{key}"),
-            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        let mut r = Reader {
+            path: vec![Seg::Field(what)],
+            err: None,
+        };
+        let out = Self::read(&mut r, v);
+        match r.err {
+            None => Ok(out),
+            Some(why) => Err(Error::InvalidRecord(why)),
         }
     }
 }
 
-fn invalid(at: &Path<'_>, expected: &str) -> Error {
-    Error::InvalidRecord(format!("{at}: expected {expected}"))
+/// One step of the path to a value (`profile.fixed.login.model.rungs[0]`).
+enum Seg<'a> {
+    Field(&'a str),
+    Index(usize),
+}
+
+/// The reading of one record. Its getters never fail: the first mismatch is kept, with the path
+/// to it, and reading goes on with stand-ins, so a record reads as one straight sequence with
+/// one error path instead of an early return (and partial clean-up) after every field. That is
+/// what keeps the collector's profile reader small in WebAssembly.
+pub struct Reader<'a> {
+    path: Vec<Seg<'a>>,
+    err: Option<String>,
+}
+
+/// What a missing field reads as.
+const NULL: &Value = &Value::Null;
+
+impl<'a> Reader<'a> {
+    /// Records `{path}: {message}` unless an earlier mismatch was recorded.
+    fn fail(&mut self, message: &[&str]) {
+        if self.err.is_some() {
+            return;
+        }
+        let mut out = String::new();
+        for (i, seg) in self.path.iter().enumerate() {
+            match seg {
+                Seg::Field(name) => {
+                    if i > 0 {
+                        out.push('.');
+                    }
+                    out.push_str(name);
+                }
+                Seg::Index(n) => {
+                    out.push('[');
+                    out.push_str(&n.to_string());
+                    out.push(']');
+                }
+            }
+        }
+        out.push_str(": ");
+        message.iter().for_each(|m| out.push_str(m));
+        self.err = Some(out);
+    }
+
+    fn expected(&mut self, what: &str) {
+        self.fail(&["expected ", what]);
+    }
+
+    /// The fields of an object that may have only the `known` ones (serde's
+    /// `deny_unknown_fields`).
+    fn fields(&mut self, v: &'a Value, known: &[&str]) -> &'a [(FieldName, Value)] {
+        let Value::Obj(fields) = v else {
+            self.expected("an object");
+            return &[];
+        };
+        if let Some((k, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_ref())) {
+            self.fail(&["unknown field `", k, "`"]);
+        }
+        fields
+    }
+
+    /// Field `key` of `fields` (a missing one reads as `null`).
+    fn get<T: FromValue>(&mut self, fields: &'a [(FieldName, Value)], key: &'a str) -> T {
+        let v = fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(NULL, |(_, v)| v);
+        self.at(Seg::Field(key), v)
+    }
+
+    fn at<T: FromValue>(&mut self, seg: Seg<'a>, v: &'a Value) -> T {
+        self.path.push(seg);
+        let out = T::read(self, v);
+        self.path.pop();
+        out
+    }
 }
 
 macro_rules! obj {
     ($($key:literal => $val:expr),* $(,)?) => {
         Value::Obj(vec![$((FieldName::Borrowed($key), $val.to_value())),*])
     };
-}
-
-/// The fields of an object being read, checked against the names the record has.
-struct Fields<'a> {
-    at: &'a Path<'a>,
-    fields: &'a [(FieldName, Value)],
-}
-
-impl<'a> Fields<'a> {
-    fn new(v: &'a Value, at: &'a Path<'a>, known: &[&str]) -> Result<Self, Error> {
-        let Value::Obj(fields) = v else {
-            return Err(invalid(at, "an object"));
-        };
-        if let Some((k, _)) = fields.iter().find(|(k, _)| !known.contains(&k.as_ref())) {
-            return Err(Error::InvalidRecord(format!("{at}: unknown field `{k}`")));
-        }
-        Ok(Fields { at, fields })
-    }
-
-    fn get<T: FromValue>(&self, key: &str) -> Result<T, Error> {
-        let v = self
-            .fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or(&Value::Null, |(_, v)| v);
-        T::read(v, &Path::Field(self.at, key))
-    }
 }
 
 impl ToValue for f64 {
@@ -130,10 +167,13 @@ impl ToValue for f64 {
 }
 
 impl FromValue for f64 {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         match v {
-            Value::Num(n) => Ok(*n),
-            _ => Err(invalid(at, "a number")),
+            Value::Num(n) => *n,
+            _ => {
+                r.expected("a number");
+                0.0
+            }
         }
     }
 }
@@ -146,14 +186,17 @@ macro_rules! unsigned {
             }
         }
         impl FromValue for $t {
-            fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
+            fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
                 match v {
                     Value::Num(n)
                         if n.fract() == 0.0 && *n >= 0.0 && *n <= (<$t>::MAX as f64).min(MAX_SAFE_INTEGER) =>
                     {
-                        Ok(*n as $t)
+                        *n as $t
                     }
-                    _ => Err(invalid(at, "a non-negative integer")),
+                    _ => {
+                        r.expected("a non-negative integer");
+                        0
+                    }
                 }
             }
         }
@@ -180,10 +223,13 @@ impl ToValue for String {
 }
 
 impl FromValue for String {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         match v {
-            Value::Str(s) => Ok(s.clone()),
-            _ => Err(invalid(at, "a string")),
+            Value::Str(s) => s.clone(),
+            _ => {
+                r.expected("a string");
+                String::new()
+            }
         }
     }
 }
@@ -195,10 +241,10 @@ impl<T: ToValue> ToValue for Option<T> {
 }
 
 impl<T: FromValue> FromValue for Option<T> {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         match v {
-            Value::Null => Ok(None),
-            v => T::read(v, at).map(Some),
+            Value::Null => None,
+            v => Some(T::read(r, v)),
         }
     }
 }
@@ -222,15 +268,16 @@ impl<T: ToValue, const N: usize> ToValue for [T; N] {
 }
 
 impl<T: FromValue> FromValue for Vec<T> {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         let Value::Arr(items) = v else {
-            return Err(invalid(at, "an array"));
+            r.expected("an array");
+            return Vec::new();
         };
-        let mut out = Vec::with_capacity(items.len());
-        for (i, x) in items.iter().enumerate() {
-            out.push(T::read(x, &Path::Index(at, i))?);
-        }
-        Ok(out)
+        items
+            .iter()
+            .enumerate()
+            .map(|(i, x)| r.at(Seg::Index(i), x))
+            .collect()
     }
 }
 
@@ -252,18 +299,21 @@ impl Key for PointerKind {
 }
 
 impl<K: Key, T: FromValue> FromValue for SortedMap<K, T> {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let Value::Obj(fields) = v else {
-            return Err(invalid(at, "an object"));
-        };
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         let mut out = SortedMap::new();
+        let Value::Obj(fields) = v else {
+            r.expected("an object");
+            return out;
+        };
         for (k, x) in fields {
-            let Some(key) = K::parse(k) else {
-                return Err(Error::InvalidRecord(format!("{at}: unknown key `{k}`")));
-            };
-            out.insert(key, T::read(x, &Path::Field(at, k))?);
+            match K::parse(k) {
+                Some(key) => {
+                    out.insert(key, r.at(Seg::Field(k), x));
+                }
+                None => r.fail(&["unknown key `", k, "`"]),
+            }
         }
-        Ok(out)
+        out
     }
 }
 
@@ -275,13 +325,17 @@ macro_rules! named {
             }
         }
         impl FromValue for $t {
-            fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-                match v {
-                    Value::Str(s) => $all
-                        .into_iter()
-                        .find(|k| k.name() == s)
-                        .ok_or_else(|| invalid(at, "a known name")),
-                    _ => Err(invalid(at, "a string")),
+            fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+                let Value::Str(s) = v else {
+                    r.expected("a string");
+                    return $all[0];
+                };
+                match $all.into_iter().find(|k| k.name() == s) {
+                    Some(k) => k,
+                    None => {
+                        r.expected("a known name");
+                        $all[0]
+                    }
                 }
             }
         }
@@ -421,31 +475,30 @@ impl ToValue for Summary {
 // ---- Profile (in) ---------------------------------------------------------------------------
 
 impl FromValue for Running {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["n", "w", "mean", "m2"])?;
-        Ok(Running {
-            n: f.get("n")?,
-            w: f.get("w")?,
-            mean: f.get("mean")?,
-            m2: f.get("m2")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["n", "w", "mean", "m2"]);
+        Running {
+            n: r.get(f, "n"),
+            w: r.get(f, "w"),
+            mean: r.get(f, "mean"),
+            m2: r.get(f, "m2"),
+        }
     }
 }
 
 impl FromValue for Calibration {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["log_scores"])?;
-        Ok(Calibration {
-            log_scores: f.get("log_scores")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["log_scores"]);
+        Calibration {
+            log_scores: r.get(f, "log_scores"),
+        }
     }
 }
 
 impl FromValue for TelltaleFixedParams {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(
             v,
-            at,
             &[
                 "tau_ms",
                 "min_half_life",
@@ -454,111 +507,103 @@ impl FromValue for TelltaleFixedParams {
                 "clip",
                 "warmup",
             ],
-        )?;
-        Ok(TelltaleFixedParams {
-            tau_ms: f.get("tau_ms")?,
-            min_half_life: f.get("min_half_life")?,
-            max_half_life: f.get("max_half_life")?,
-            cap: f.get("cap")?,
-            clip: f.get("clip")?,
-            warmup: f.get("warmup")?,
-        })
+        );
+        TelltaleFixedParams {
+            tau_ms: r.get(f, "tau_ms"),
+            min_half_life: r.get(f, "min_half_life"),
+            max_half_life: r.get(f, "max_half_life"),
+            cap: r.get(f, "cap"),
+            clip: r.get(f, "clip"),
+            warmup: r.get(f, "warmup"),
+        }
     }
 }
 
 impl FromValue for WindowParams {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["half_life", "clip", "min_windows"])?;
-        Ok(WindowParams {
-            half_life: f.get("half_life")?,
-            clip: f.get("clip")?,
-            min_windows: f.get("min_windows")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["half_life", "clip", "min_windows"]);
+        WindowParams {
+            half_life: r.get(f, "half_life"),
+            clip: r.get(f, "clip"),
+            min_windows: r.get(f, "min_windows"),
+        }
     }
 }
 
 impl FromValue for ProfileParams {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(
-            v,
-            at,
-            &["enroll_fixed", "enroll_windows", "fixed", "window"],
-        )?;
-        Ok(ProfileParams {
-            enroll_fixed: f.get("enroll_fixed")?,
-            enroll_windows: f.get("enroll_windows")?,
-            fixed: f.get("fixed")?,
-            window: f.get("window")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["enroll_fixed", "enroll_windows", "fixed", "window"]);
+        ProfileParams {
+            enroll_fixed: r.get(f, "enroll_fixed"),
+            enroll_windows: r.get(f, "enroll_windows"),
+            fixed: r.get(f, "fixed"),
+            window: r.get(f, "window"),
+        }
     }
 }
 
 impl FromValue for Rung {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["half_life", "stats", "prequential"])?;
-        Ok(Rung {
-            half_life: f.get("half_life")?,
-            stats: f.get("stats")?,
-            prequential: f.get("prequential")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["half_life", "stats", "prequential"]);
+        Rung {
+            half_life: r.get(f, "half_life"),
+            stats: r.get(f, "stats"),
+            prequential: r.get(f, "prequential"),
+        }
     }
 }
 
 impl FromValue for TelltaleFixedModel {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["params", "rungs"])?;
-        Ok(TelltaleFixedModel {
-            params: f.get("params")?,
-            rungs: f.get("rungs")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["params", "rungs"]);
+        TelltaleFixedModel {
+            params: r.get(f, "params"),
+            rungs: r.get(f, "rungs"),
+        }
     }
 }
 
 impl FromValue for WindowModel {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["params", "windows", "features"])?;
-        Ok(WindowModel {
-            params: f.get("params")?,
-            windows: f.get("windows")?,
-            features: f.get("features")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["params", "windows", "features"]);
+        WindowModel {
+            params: r.get(f, "params"),
+            windows: r.get(f, "windows"),
+            features: r.get(f, "features"),
+        }
     }
 }
 
 impl FromValue for FixedProfile {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["model", "calibration"])?;
-        Ok(FixedProfile {
-            model: f.get("model")?,
-            calibration: f.get("calibration")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["model", "calibration"]);
+        FixedProfile {
+            model: r.get(f, "model"),
+            calibration: r.get(f, "calibration"),
+        }
     }
 }
 
 impl FromValue for WindowProfile {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(v, at, &["model", "calibration"])?;
-        Ok(WindowProfile {
-            model: f.get("model")?,
-            calibration: f.get("calibration")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["model", "calibration"]);
+        WindowProfile {
+            model: r.get(f, "model"),
+            calibration: r.get(f, "calibration"),
+        }
     }
 }
 
 impl FromValue for Profile {
-    fn read(v: &Value, at: &Path<'_>) -> Result<Self, Error> {
-        let f = Fields::new(
-            v,
-            at,
-            &["model_version", "params", "fixed", "keys", "pointer"],
-        )?;
-        Ok(Profile {
-            model_version: f.get("model_version")?,
-            params: f.get("params")?,
-            fixed: f.get("fixed")?,
-            keys: f.get("keys")?,
-            pointer: f.get("pointer")?,
-        })
+    fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
+        let f = r.fields(v, &["model_version", "params", "fixed", "keys", "pointer"]);
+        Profile {
+            model_version: r.get(f, "model_version"),
+            params: r.get(f, "params"),
+            fixed: r.get(f, "fixed"),
+            keys: r.get(f, "keys"),
+            pointer: r.get(f, "pointer"),
+        }
     }
 }
 

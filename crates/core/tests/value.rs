@@ -376,4 +376,31 @@ fn bad_profiles_are_refused_with_the_place_named() {
         .unwrap_err()
         .to_string();
     assert_eq!(e, "profile: expected an object");
+    // Deep inside: map keys, array indices; and only the first mismatch is reported.
+    let mut j = serde_json::to_value(Profile::default()).unwrap();
+    let running = serde_json::json!({"n": 1, "w": 1.0, "mean": 0.0, "m2": 0.0});
+    let mut bad = running.clone();
+    bad["mean"] = "x".into();
+    j["fixed"] = serde_json::json!({"login": {
+        "model": {"params": j["params"]["fixed"], "rungs": [
+            {"half_life": 1.0, "stats": [running, bad], "prequential": 0.0},
+            {"half_life": 2.0, "stats": [], "prequential": 0.0, "extra": 1},
+        ]},
+        "calibration": {"log_scores": running},
+    }});
+    let e = Profile::from_value(&value(&j), "profile")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "profile.fixed.login.model.rungs[0].stats[1].mean: expected a number"
+    );
+    j["fixed"]["login"]["model"]["rungs"][0]["stats"][1]["mean"] = 0.0.into();
+    let e = Profile::from_value(&value(&j), "profile")
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        e,
+        "profile.fixed.login.model.rungs[1]: unknown field `extra`"
+    );
 }
