@@ -22,9 +22,15 @@ const glueFile = at(`${dir}/telltale.js`);
 // Features current wasm-bindgen output uses; binaryen must be told it may keep them.
 const features = ['bulk-memory', 'nontrapping-float-to-int', 'reference-types', 'sign-ext', 'mutable-globals']
   .map((f) => `--enable-${f}`);
-const printed = execFileSync(at('node_modules/.bin/wasm-opt'),
-  ['-Oz', ...features, '--minify-imports-and-exports-and-modules', wasmFile, '-o', wasmFile],
-  { encoding: 'utf8', maxBuffer: 1 << 24 });
+const wasmOpt = (...args) => execFileSync(at('node_modules/.bin/wasm-opt'),
+  [...features, ...args, wasmFile, '-o', wasmFile], { encoding: 'utf8', maxBuffer: 1 << 24 });
+// `--converge` repeats -Oz while it still shrinks the module.
+wasmOpt('-Oz', '--converge');
+// Then the names, in a run of their own (the pass prints its map once per run), and the
+// producers and target-features sections dropped: build notes no browser reads (the second is
+// how binaryen knows the module's features, so it goes last).
+const printed = wasmOpt('--minify-imports-and-exports-and-modules', '--strip-producers',
+  '--strip-target-features');
 // The pass prints {"imports": [[module, name, new], ...], "exports": [[name, new], ...]}.
 const map = JSON.parse(printed.slice(printed.indexOf('{')));
 
