@@ -5,6 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 cargo build --release --locked --workspace
+# The collector package a portal embeds (pkg/, see the README's "Embedding the collector").
+bash scripts/build-collector.sh
 eval=target/release/telltale-eval
 echo "== CMU keystroke benchmark (Killourhy and Maxion 2009 protocol) =="
 for r in 0 1 16.7; do
