@@ -24,8 +24,7 @@ const features = ['bulk-memory', 'nontrapping-float-to-int', 'reference-types', 
   .map((f) => `--enable-${f}`);
 const wasmOpt = (...args) => execFileSync(at('node_modules/.bin/wasm-opt'),
   [...features, ...args, wasmFile, '-o', wasmFile], { encoding: 'utf8', maxBuffer: 1 << 24 });
-// `--converge` repeats -Oz while it still shrinks the module.
-wasmOpt('-Oz', '--converge');
+wasmOpt('-Oz');
 // Then the names, in a run of their own (the pass prints its map once per run), and the
 // producers and target-features sections dropped: build notes no browser reads (the second is
 // how binaryen knows the module's features, so it goes last).

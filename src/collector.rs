@@ -459,19 +459,19 @@ pub fn pump(state: &Rc<RefCell<Inner>>) {
     let Some(batch) = s.queue.pack(FETCH_LIMIT).into_iter().next() else {
         return;
     };
-    s.in_flight = true;
-    s.tag = s.tag.wrapping_add(1);
-    let tag = s.tag;
     if s.sent.is_none() {
         let weak = Rc::downgrade(state);
         s.sent = Some(Closure::new(move |outcome, tag, scores| {
             sent(&weak, outcome, tag, scores)
         }));
     }
+    let tag = s.tag.wrapping_add(1);
     let (Some(done), Some(url)) = (s.sent.as_ref(), s.opts.endpoint.as_deref()) else {
         return;
     };
     post(url, &s.opts.session_token, &batch.body, tag, done.as_ref());
+    s.tag = tag;
+    s.in_flight = true;
     s.pending.push((tag, batch.ids));
 }
 

@@ -282,6 +282,14 @@ test('invalid options are a clear error naming the option', async () => {
   assert.match(msgs[1], /sessionToken/);
   assert.match(msgs[2], /onScore/);
   assert.match(msgs[3], /unknown option `widowMs`/);
+  // The shipped package has exactly the documented API: no bench hook a page script could use
+  // to feed made-up input (those exist only in the bench's own build, pkg-bench/).
+  const api = await page.evaluate(() => {
+    const C = window.__collector.constructor;
+    return [...Object.getOwnPropertyNames(C.prototype), ...Object.getOwnPropertyNames(C)]
+      .filter((n) => n.startsWith('__bench'));
+  });
+  assert.deepEqual(api, []);
   await context.close();
   await server.close();
 });
