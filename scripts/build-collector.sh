@@ -12,7 +12,8 @@ if [[ "${1:-}" == "--bench" ]]; then
   out=pkg-bench
   features=(--features bench-hooks)
 fi
-cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale "${features[@]}"
+# Without std: the shipped build traps on panic instead of linking std's panic machinery.
+cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale --no-default-features "${features[@]}"
 # A clean output directory: a snippet left from an older build would be served and counted.
 rm -rf "$out"
 wasm-bindgen target/wasm32-unknown-unknown/wasm/telltale.wasm --out-dir "$out" --target web

@@ -3,6 +3,7 @@
 //! hash held while the key is down), then dropped. Password fields, `[data-telltale-ignore]`
 //! subtrees, IME composition and auto-repeat are never captured, only counted.
 
+use crate::prelude::*;
 use js_sys::{Object, WeakSet};
 use telltale_core::event::{PointerEvent as CorePointer, PointerKind, PointerPhase, WheelEvent};
 use telltale_core::summary::valid_field_name;

@@ -1,12 +1,10 @@
 //! The collector's state and event handling. Every DOM listener and timer is an RAII handle
-//! (gloo) held by [`Armed`]: dropping it removes them all. Closures hold a `Weak` to the state, so
+//! ([`crate::dom`]) held by [`Armed`]: dropping it removes them all. Closures hold a `Weak` to the state, so
 //! nothing keeps it alive but the [`crate::Collector`] itself.
 
-use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use alloc::rc::{Rc, Weak};
+use core::cell::RefCell;
 
-use gloo_events::{EventListener, EventListenerOptions, EventListenerPhase};
-use gloo_timers::callback::{Interval, Timeout};
 use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
 use telltale_core::{FixedEntry, Profile, Summary, ToValue, Value, Windower};
@@ -16,8 +14,10 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Event;
 
 use crate::boundary::{phase_of, Boundary, Captured, PointerReader, Uncaptured};
+use crate::dom::{Listener, Timer};
 use crate::js::to_js;
 use crate::options::Options;
+use crate::prelude::*;
 use crate::transport::{backoff_ms, Queue, BEACON_LIMIT, FETCH_LIMIT};
 
 /// Counters for `stats()`.
@@ -66,16 +66,16 @@ pub struct Inner {
     /// The callback `src/send.js` reports each request's outcome to (made on the first send).
     sent: Option<Callback>,
     attempt: u32,
-    retry: Option<Timeout>,
+    retry: Option<Timer>,
     retry_due: bool,
     scratch: Vec<Captured>,
 }
 
 /// Every listener and timer of a started collector; dropping it removes them all.
 pub struct Armed {
-    _listeners: Vec<EventListener>,
+    _listeners: Vec<Listener>,
     _pointer: PointerTap,
-    _tick: Interval,
+    _tick: Option<Timer>,
 }
 
 /// The pointer listeners, which live in `src/read.js` (they buffer each event's samples there
@@ -287,7 +287,7 @@ impl Inner {
         out: &mut Vec<Summary>,
         step: impl FnOnce(&mut Boundary, &mut dyn FnMut(Captured)) -> u32,
     ) {
-        let mut got = std::mem::take(&mut self.scratch);
+        let mut got = core::mem::take(&mut self.scratch);
         self.stats.events += step(&mut self.boundary, &mut |c| got.push(c));
         for c in got.drain(..) {
             self.captured(c, out);
@@ -528,14 +528,16 @@ fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {
     let delay = backoff_ms(s.attempt, js_sys::Math::random());
     s.attempt += 1;
     s.retry_due = true;
-    s.retry = Some(Timeout::new(delay as u32, move || {
+    s.retry = Timer::once(delay as u32, move || {
         if let Some(state) = weak.upgrade() {
             if let Ok(mut s) = state.try_borrow_mut() {
                 s.retry_due = false;
             }
             pump(&state);
         }
-    }));
+    });
+    // No timer (no window): nothing would ever clear the wait, so the next event's pump sends.
+    s.retry_due = s.retry.is_some();
 }
 
 /// The page is hidden or going away: close the windows and send everything by beacon (a
@@ -559,75 +561,48 @@ pub fn leave(weak: &Weak<RefCell<Inner>>) {
 pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     let window = web_sys::window()?;
     let document = window.document()?;
-    let capture = EventListenerOptions {
-        phase: EventListenerPhase::Capture,
-        passive: true,
-    };
     let mut listeners = Vec::with_capacity(16);
     for ty in [
         "keydown", "keyup", "input", "wheel", "focusout", "focusin", "submit",
     ] {
         let weak = Rc::downgrade(state);
-        listeners.push(EventListener::new_with_options(
-            &document,
-            ty,
-            capture,
-            move |e| with_state(&weak, |s| s.on_event(e, ty)),
-        ));
+        listeners.push(Listener::new(&document, ty, move |e| {
+            with_state(&weak, |s| s.on_event(&e, ty))
+        }));
     }
     // Page hidden or leaving: close the windows and send everything by beacon.
     let weak = Rc::downgrade(state);
-    listeners.push(EventListener::new_with_options(
-        &document,
-        "visibilitychange",
-        capture,
-        move |_| {
-            if hidden() {
-                leave(&weak);
-            }
-        },
-    ));
+    listeners.push(Listener::new(&document, "visibilitychange", move |_| {
+        if hidden() {
+            leave(&weak);
+        }
+    }));
     let weak = Rc::downgrade(state);
-    listeners.push(EventListener::new_with_options(
-        &window,
-        "pagehide",
-        capture,
-        move |_| leave(&weak),
-    ));
+    listeners.push(Listener::new(&window, "pagehide", move |_| leave(&weak)));
     let weak = Rc::downgrade(state);
-    listeners.push(EventListener::new_with_options(
-        &window,
-        "pageshow",
-        capture,
-        move |e| {
-            let persisted = e
-                .dyn_ref::<web_sys::PageTransitionEvent>()
-                .is_some_and(|p| p.persisted());
-            if persisted {
-                with_state(&weak, Inner::rearm);
-            }
-        },
-    ));
+    listeners.push(Listener::new(&window, "pageshow", move |e| {
+        let persisted = e
+            .dyn_ref::<web_sys::PageTransitionEvent>()
+            .is_some_and(|p| p.persisted());
+        if persisted {
+            with_state(&weak, Inner::rearm);
+        }
+    }));
     let weak = Rc::downgrade(state);
-    listeners.push(EventListener::new_with_options(
-        &window,
-        "online",
-        capture,
-        move |_| {
-            // Back online: send now rather than when the backoff timer would have.
-            if let Some(state) = weak.upgrade() {
-                if let Ok(mut s) = state.try_borrow_mut() {
-                    s.retry_due = false;
-                }
-                pump(&state);
+    listeners.push(Listener::new(&window, "online", move |_| {
+        // Back online: send now rather than when the backoff timer would have.
+        if let Some(state) = weak.upgrade() {
+            if let Ok(mut s) = state.try_borrow_mut() {
+                s.retry_due = false;
             }
-        },
-    ));
+            pump(&state);
+        }
+    }));
     // Windows close on time even when the user is idle: check four times per window, so a
     // window ends at most a quarter of its length late.
     let period = (state.borrow().opts.window.window_ms / 4.0) as u32;
     let weak = Rc::downgrade(state);
-    let tick = Interval::new(period, move || with_state(&weak, Inner::tick));
+    let tick = Timer::every(period, move || with_state(&weak, Inner::tick));
     // Pointer events: listened for and read in JavaScript, handed over as numbers.
     let weak = Rc::downgrade(state);
     let deliver = Callback::new(move |n, phase, e: JsValue| {

@@ -2,6 +2,7 @@
 //! boundary, in place of serde (whose generic code would triple the WebAssembly; see
 //! `telltale_core::value`). Numbers stay `f64` both ways, so JavaScript prints them.
 
+use crate::prelude::*;
 use js_sys::{Array, Object, Reflect};
 use telltale_core::Value;
 use wasm_bindgen::{JsCast, JsValue};

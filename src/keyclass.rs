@@ -40,7 +40,7 @@ fn from_key(key: &str) -> KeyClass {
     let mut chars = key.chars();
     match (chars.next(), chars.next()) {
         (Some(c), None) if c.is_ascii_alphabetic() => {
-            letter_class(&c.to_ascii_uppercase().to_string())
+            letter_class(c.to_ascii_uppercase().encode_utf8(&mut [0; 4]))
         }
         (Some(c), None) if c.is_ascii_digit() => KeyClass::Digit,
         (Some(' '), None) => KeyClass::Space,

@@ -15,8 +15,8 @@
 //! ## How it is built
 //! - [`boundary`]: the one function per event kind that turns a DOM event into an
 //!   `InputEvent`, dropping key identity (see [`keyclass`]).
-//! - [`collector`]: state, listeners (gloo `EventListener` RAII handles; no `Closure::forget`
-//!   anywhere), windows, scores, callbacks, sending.
+//! - [`collector`]: state, listeners and timers (RAII handles from [`dom`]; no
+//!   `Closure::forget` anywhere), windows, scores, callbacks, sending.
 //! - [`transport`]: the bounded queue, batches and beacon chunks, backoff.
 //! - [`options`]: the options object, checked once at construction.
 //!
@@ -24,9 +24,32 @@
 //! serialised) is caught, counted in `stats().faults` and reported in the next summary.
 
 #![deny(missing_docs)]
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+/// Without std (the shipped build) a panic traps: the host page sees a `RuntimeError` from the
+/// WebAssembly call, which the collector's JavaScript entry points never let through (there are
+/// none in the per-event path that can panic by design; see `invoke` and `with_state`).
+#[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
+#[panic_handler]
+fn panic(_: &core::panic::PanicInfo) -> ! {
+    core::arch::wasm32::unreachable()
+}
+
+/// What every module uses from `alloc` (std's prelude has it; `no_std` builds do not).
+#[allow(unused_imports)]
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
 
 pub mod boundary;
 pub mod collector;
+pub mod dom;
 pub mod js;
 pub mod keyclass;
 pub mod options;
@@ -41,10 +64,10 @@ pub mod transport;
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
-pub use telltale_core as core;
+pub use telltale_core;
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::rc::Rc;
+use core::cell::RefCell;
 
 use collector::{Armed, Inner};
 use telltale_core::FromValue;
@@ -134,13 +157,11 @@ impl Collector {
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(&mut self, profile: JsValue) -> Result<(), JsValue> {
         let not_a_profile =
-            |why: &str| js_sys::TypeError::new(&format!("telltale: not a profile: {why}"));
+            |why: &str| js_sys::TypeError::new(&["telltale: not a profile: ", why].concat());
         let v = js::from_js(&profile).map_err(not_a_profile)?;
         let p = telltale_core::Profile::from_value(&v, "profile")
-            .map_err(|e| not_a_profile(&e.to_string()))?;
-        p.params
-            .check()
-            .map_err(|e| not_a_profile(&e.to_string()))?;
+            .map_err(|e| not_a_profile(&e.message()))?;
+        p.params.check().map_err(|e| not_a_profile(&e.message()))?;
         match self.state.try_borrow_mut() {
             Ok(mut s) => s.profile = Some(p),
             Err(_) => return Err(js_sys::Error::new("telltale: busy").into()),

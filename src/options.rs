@@ -6,6 +6,9 @@ use telltale_core::summary::MAX_TOKEN_LEN;
 use telltale_core::WindowConfig;
 use wasm_bindgen::{JsCast, JsValue};
 
+use crate::prelude::*;
+use telltale_core::text::uint;
+
 /// Summaries waiting to be sent, at most. 64 windows of 30 s are half an hour offline; the
 /// oldest are dropped first (and counted) beyond that, keeping memory fixed.
 pub const DEFAULT_MAX_QUEUE: u32 = 64;
@@ -41,8 +44,17 @@ const KNOWN: [&str; 7] = [
 const KNOWN_LIST: &str =
     "endpoint, sessionToken, windowMs, maxKeyEvents, maxQueue, onSummary, onScore";
 
-fn err(msg: String) -> JsValue {
-    js_sys::TypeError::new(&format!("telltale: {msg}")).into()
+fn err(msg: &str) -> JsValue {
+    js_sys::TypeError::new(&["telltale: ", msg].concat()).into()
+}
+
+fn option_err(name: &str, must: &str) -> JsValue {
+    err(&["option `", name, "` must be ", must].concat())
+}
+
+/// Whether `n` has no fractional part (`f64::fract` needs std).
+fn whole(n: f64) -> bool {
+    n % 1.0 == 0.0
 }
 
 fn get(obj: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
@@ -52,10 +64,7 @@ fn get(obj: &JsValue, name: &str) -> Result<Option<JsValue>, JsValue> {
 
 fn string(obj: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
     get(obj, name)?
-        .map(|v| {
-            v.as_string()
-                .ok_or_else(|| err(format!("option `{name}` must be a string")))
-        })
+        .map(|v| v.as_string().ok_or_else(|| option_err(name, "a string")))
         .transpose()
 }
 
@@ -64,7 +73,7 @@ fn number(obj: &JsValue, name: &str) -> Result<Option<f64>, JsValue> {
         .map(|v| {
             v.as_f64()
                 .filter(|n| n.is_finite())
-                .ok_or_else(|| err(format!("option `{name}` must be a finite number")))
+                .ok_or_else(|| option_err(name, "a finite number"))
         })
         .transpose()
 }
@@ -73,7 +82,7 @@ fn function(obj: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
     get(obj, name)?
         .map(|v| {
             v.dyn_into::<Function>()
-                .map_err(|_| err(format!("option `{name}` must be a function")))
+                .map_err(|_| option_err(name, "a function"))
         })
         .transpose()
 }
@@ -86,29 +95,38 @@ impl Options {
         } else if obj.is_object() {
             obj.clone()
         } else {
-            return Err(err("options must be an object".into()));
+            return Err(err("options must be an object"));
         };
         for key in Object::keys(obj.unchecked_ref::<Object>()).iter() {
             let key = key.as_string().unwrap_or_default();
             if !KNOWN.contains(&key.as_str()) {
-                return Err(err(format!("unknown option `{key}` (known: {KNOWN_LIST})")));
+                return Err(err(&[
+                    "unknown option `",
+                    &key,
+                    "` (known: ",
+                    KNOWN_LIST,
+                    ")",
+                ]
+                .concat()));
             }
         }
         let endpoint = string(&obj, "endpoint")?;
         if endpoint.as_deref() == Some("") {
-            return Err(err("option `endpoint` must not be empty".into()));
+            return Err(option_err("endpoint", "not empty"));
         }
         let session_token = string(&obj, "sessionToken")?.unwrap_or_default();
         if endpoint.is_some() && session_token.is_empty() {
             return Err(err(
-                "option `sessionToken` is required with `endpoint` (the server issues it at login)"
-                    .into(),
+                "option `sessionToken` is required with `endpoint` (the server issues it at login)",
             ));
         }
         if session_token.len() > MAX_TOKEN_LEN {
-            return Err(err(format!(
-                "option `sessionToken` is longer than {MAX_TOKEN_LEN} bytes"
-            )));
+            return Err(err(&[
+                "option `sessionToken` is longer than ",
+                &uint(MAX_TOKEN_LEN as u64),
+                " bytes",
+            ]
+            .concat()));
         }
         let mut window = WindowConfig::default();
         if let Some(ms) = number(&obj, "windowMs")? {
@@ -116,19 +134,17 @@ impl Options {
         }
         if let Some(n) = number(&obj, "maxKeyEvents")? {
             window.max_key_events = n as u32;
-            if n.fract() != 0.0 || n < 0.0 {
-                return Err(err("option `maxKeyEvents` must be a whole number".into()));
+            if !whole(n) || n < 0.0 {
+                return Err(option_err("maxKeyEvents", "a whole number"));
             }
         }
-        let window = window.check().map_err(|e| err(format!("option {e}")))?;
+        let window = window
+            .check()
+            .map_err(|e| err(&["option ", &e.message()].concat()))?;
         let max_queue = match number(&obj, "maxQueue")? {
             None => DEFAULT_MAX_QUEUE,
-            Some(n) if n.fract() == 0.0 && (1.0..=10_000.0).contains(&n) => n as u32,
-            Some(_) => {
-                return Err(err(
-                    "option `maxQueue` must be a whole number from 1 to 10000".into(),
-                ))
-            }
+            Some(n) if whole(n) && (1.0..=10_000.0).contains(&n) => n as u32,
+            Some(_) => return Err(option_err("maxQueue", "a whole number from 1 to 10000")),
         };
         Ok(Options {
             endpoint,

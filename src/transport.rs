@@ -1,7 +1,9 @@
 //! The send queue: summaries wait here as JSON until the server has them. Bounded, oldest
 //! dropped first (and counted); batches and beacon chunks are packed under their size limits.
 
-use std::collections::VecDeque;
+use alloc::collections::VecDeque;
+
+use crate::prelude::*;
 
 /// Largest beacon body: DESIGN.md's 16 KiB, well inside the 64 KiB that browsers allow for all
 /// beacons and keepalive requests in flight together.
@@ -16,7 +18,7 @@ const BACKOFF_MAX_MS: f64 = 60_000.0;
 
 /// Delay before retry number `attempt` (0-based), given a uniform random number in [0, 1).
 pub fn backoff_ms(attempt: u32, random: f64) -> f64 {
-    let d = (BACKOFF_BASE_MS * 2f64.powi(attempt.min(16) as i32)).min(BACKOFF_MAX_MS);
+    let d = (BACKOFF_BASE_MS * f64::from(1u32 << attempt.min(16))).min(BACKOFF_MAX_MS);
     d / 2.0 + random.clamp(0.0, 1.0) * d / 2.0
 }
 
@@ -103,7 +105,7 @@ impl Queue {
                 }
                 _ => out.push(Packed {
                     ids: vec![item.id],
-                    body: format!("[{}]", item.json),
+                    body: ["[", &item.json, "]"].concat(),
                 }),
             }
         }

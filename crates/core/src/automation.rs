@@ -2,6 +2,10 @@
 //! strength in 0..=1; they combine so that no single signal can reach a verdict
 //! ([`AUTOMATION_VERDICT`]), only several together (DESIGN.md).
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use crate::event::{InputEvent, PointerKind, PointerPhase};
@@ -239,7 +243,7 @@ impl AutomationTracker {
         }
         let last_down = self.last_down;
         let last_move = self.last_move;
-        let open = std::mem::take(&mut self.open);
+        let open = core::mem::take(&mut self.open);
         *self = AutomationTracker {
             last_down,
             last_move,

@@ -1,6 +1,9 @@
 //! The one error type of telltale-core.
 
-use std::fmt;
+use core::fmt;
+
+use crate::prelude::*;
+use crate::text::{fixed_point, uint};
 
 /// Everything that can go wrong in the core: bad input or bad parameters. Each variant says what
 /// was wrong in words a developer embedding Telltale can act on.
@@ -47,32 +50,55 @@ pub enum Error {
     InvalidRecord(String),
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// The message, in words (what `Display` writes), built without `core::fmt` so that the
+    /// browser's WebAssembly carries no formatting machinery.
+    pub fn message(&self) -> String {
         match self {
-            Error::NotFinite { what } => write!(f, "{what} must be a finite number"),
+            Error::NotFinite { what } => [what, " must be a finite number"].concat(),
             Error::OutOfRange {
                 what,
                 value,
                 allowed,
-            } => write!(
-                f,
-                "{what} = {} is out of range ({allowed})",
-                crate::score::fixed_point(*value, 3)
-            ),
-            Error::DimensionMismatch { expected, got } => {
-                write!(f, "expected a vector of {expected} values, got {got}")
+            } => [
+                what,
+                " = ",
+                &fixed_point(*value, 3),
+                " is out of range (",
+                allowed,
+                ")",
+            ]
+            .concat(),
+            Error::DimensionMismatch { expected, got } => [
+                "expected a vector of ",
+                &uint(*expected as u64),
+                " values, got ",
+                &uint(*got as u64),
+            ]
+            .concat(),
+            Error::TooFewSamples { needed, got } => [
+                "need at least ",
+                &uint(*needed as u64),
+                " samples to fit, got ",
+                &uint(*got as u64),
+            ]
+            .concat(),
+            Error::InvalidParameter { name, reason } => {
+                ["parameter `", name, "`: ", reason].concat()
             }
-            Error::TooFewSamples { needed, got } => {
-                write!(f, "need at least {needed} samples to fit, got {got}")
-            }
-            Error::InvalidParameter { name, reason } => write!(f, "parameter `{name}`: {reason}"),
-            Error::InvalidSummary(why) => write!(f, "invalid summary: {why}"),
-            Error::InvalidRecord(why) => f.write_str(why),
+            Error::InvalidSummary(why) => ["invalid summary: ", why].concat(),
+            Error::InvalidRecord(why) => why.clone(),
         }
     }
 }
 
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+#[cfg(feature = "std")]
 impl std::error::Error for Error {}
 
 /// Checks that `v` is finite, naming it in the error.

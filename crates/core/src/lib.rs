@@ -49,20 +49,40 @@
 //! 3. Every timing statistic in a summary is over at least [`features::stats::MIN_BUCKET`] (5)
 //!    events.
 
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
 pub mod automation;
 pub mod detect;
 pub mod error;
 pub mod event;
 pub mod features;
 pub mod map;
+mod math;
 pub mod profile;
 pub mod score;
 pub mod session;
 pub mod summary;
+pub mod text;
 pub mod value;
 
+/// What every module uses from `alloc` (std's prelude has it; `no_std` builds do not). Not every
+/// build uses every item (`Box` is only for eval's detector registry).
+#[allow(unused_imports)]
+mod prelude {
+    pub use alloc::borrow::ToOwned;
+    pub use alloc::boxed::Box;
+    pub use alloc::format;
+    pub use alloc::string::{String, ToString};
+    pub use alloc::vec;
+    pub use alloc::vec::Vec;
+}
+
 pub use automation::{AutomationReport, Signal, SignalKind};
-pub use detect::{Detector, FixedDetector, Model};
+#[cfg(feature = "std")]
+pub use detect::FixedDetector;
+pub use detect::{Detector, Model};
 pub use error::Error;
 pub use event::{
     InputEvent, KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase, WheelEvent,

@@ -1,6 +1,8 @@
 //! [`SortedMap`]: the maps a profile holds.
 
-use std::borrow::Borrow;
+use crate::prelude::*;
+
+use core::borrow::Borrow;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -58,7 +60,7 @@ impl<K: Ord, V> SortedMap<K, V> {
     /// Sets `key` to `value`, returning the value it replaced.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self.find(&key) {
-            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Ok(i) => Some(core::mem::replace(&mut self.entries[i].1, value)),
             Err(i) => {
                 self.entries.insert(i, (key, value));
                 None
@@ -100,7 +102,8 @@ impl<K: Ord, V> FromIterator<(K, V)> for SortedMap<K, V> {
 
 impl<'a, K: Ord, V> IntoIterator for &'a SortedMap<K, V> {
     type Item = (&'a K, &'a V);
-    type IntoIter = std::iter::Map<std::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
+    type IntoIter =
+        core::iter::Map<core::slice::Iter<'a, (K, V)>, fn(&'a (K, V)) -> (&'a K, &'a V)>;
 
     fn into_iter(self) -> Self::IntoIter {
         self.entries.iter().map(|(k, v)| (k, v))
@@ -115,7 +118,7 @@ impl<K: Serialize, V: Serialize> Serialize for SortedMap<K, V> {
 
 impl<'de, K: Deserialize<'de> + Ord, V: Deserialize<'de>> Deserialize<'de> for SortedMap<K, V> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let m = std::collections::BTreeMap::<K, V>::deserialize(d)?;
+        let m = alloc::collections::BTreeMap::<K, V>::deserialize(d)?;
         Ok(SortedMap {
             entries: m.into_iter().collect(),
         })

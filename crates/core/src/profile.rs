@@ -6,6 +6,10 @@
 //! those honest scores calibrate the similarity scale, so a similarity of 5 means "one in twenty of
 //! this user's own samples looked this unusual".
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use crate::detect::{
@@ -15,8 +19,9 @@ use crate::error::Error;
 use crate::event::PointerKind;
 use crate::features::{Feature, FixedSample};
 use crate::map::SortedMap;
-use crate::score::{fixed_point, Band, Calibration, Score, MODEL_VERSION};
+use crate::score::{Band, Calibration, Score, MODEL_VERSION};
 use crate::summary::Summary;
+use crate::text::{fixed_point, uint};
 
 /// Reasons listed per score: enough to explain, few enough to read.
 const MAX_REASONS: usize = 3;
@@ -186,7 +191,7 @@ impl Profile {
             .fixed
             .iter()
             .map(|(name, p)| Enrollment {
-                modality: format!("fixed:{name}"),
+                modality: ["fixed:", name].concat(),
                 samples: p.model.samples(),
                 needed: self.params.enroll_fixed as u64,
             })
@@ -200,7 +205,7 @@ impl Profile {
         }
         for (kind, p) in &self.pointer {
             v.push(Enrollment {
-                modality: format!("pointer:{}", kind.name()),
+                modality: ["pointer:", kind.name()].concat(),
                 samples: p.model.windows,
                 needed: self.params.enroll_windows as u64,
             });
@@ -226,11 +231,19 @@ impl Profile {
                     _ => ("release-to-press gap after key", i / 3 + 1),
                 };
                 let dir = if z[i] >= 0.0 { "longer" } else { "shorter" };
-                format!(
-                    "{}: {kind} {pos} {} standard deviations {dir} than usual",
-                    s.field,
-                    fixed_point(z[i].abs(), 1)
-                )
+                [
+                    &s.field,
+                    ": ",
+                    kind,
+                    " ",
+                    &uint(pos as u64),
+                    " ",
+                    &fixed_point(z[i].abs(), 1),
+                    " standard deviations ",
+                    dir,
+                    " than usual",
+                ]
+                .concat()
             })
             .collect();
         let similarity = p.calibration.similarity_once(
@@ -308,11 +321,14 @@ impl Profile {
                 .signals
                 .iter()
                 .map(|s| {
-                    format!(
-                        "automation signal: {} ({})",
+                    [
+                        "automation signal: ",
                         s.kind.name(),
-                        fixed_point(s.strength, 2)
-                    )
+                        " (",
+                        &fixed_point(s.strength, 2),
+                        ")",
+                    ]
+                    .concat()
                 })
                 .collect()
         } else {

@@ -3,6 +3,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::features::stats::Running;
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
 
 /// Version of the scoring model; a score names the model that made it, so that the server's
 /// re-score and the browser's can be compared and old scores read correctly.
@@ -115,37 +118,10 @@ impl Calibration {
     }
 }
 
-/// `x` with `decimals` digits after the point, for reasons shown to people. Integer formatting
-/// only: it keeps the float-printing machinery (tens of KB) out of the browser's WebAssembly.
-pub fn fixed_point(x: f64, decimals: u32) -> String {
-    if !x.is_finite() {
-        return if x.is_nan() {
-            "NaN".into()
-        } else if x > 0.0 {
-            "inf".into()
-        } else {
-            "-inf".into()
-        };
-    }
-    let scale = 10i64.pow(decimals.min(6));
-    let n = (x.abs() * scale as f64).round() as i64;
-    let sign = if x < 0.0 && n != 0 { "-" } else { "" };
-    if decimals == 0 {
-        format!("{sign}{n}")
-    } else {
-        format!(
-            "{sign}{}.{:0width$}",
-            n / scale,
-            n % scale,
-            width = decimals.min(6) as usize
-        )
-    }
-}
-
 /// Upper tail of the standard normal, `P(Z > z)`, from the complementary error function of
 /// Numerical Recipes (`erfcc`, fractional error under 1.2e-7 everywhere).
 pub fn normal_sf(z: f64) -> f64 {
-    0.5 * erfc(z / std::f64::consts::SQRT_2)
+    0.5 * erfc(z / core::f64::consts::SQRT_2)
 }
 
 fn erfc(x: f64) -> f64 {
@@ -179,23 +155,6 @@ mod tests {
         assert!((normal_sf(0.0) - 0.5).abs() < 1e-7);
         assert!((normal_sf(1.959_964) - 0.025).abs() < 1e-6);
         assert!((normal_sf(-1.0) - 0.841_344_75).abs() < 1e-6);
-    }
-
-    #[test]
-    fn fixed_point_formats_like_printf() {
-        for (x, d) in [
-            (2.71, 2),
-            (-0.004, 2),
-            (2.6, 0),
-            (38.4, 0),
-            (1234.5678, 1),
-            (-7.0, 1),
-        ] {
-            assert_eq!(
-                fixed_point(x, d),
-                format!("{:.*}", d as usize, x).replace("-0.00", "0.00")
-            );
-        }
     }
 
     #[test]

@@ -2,6 +2,8 @@
 //! from the DOM; tests and benchmarks feed it directly. It reads no clock: a window closes when an
 //! event (or a [`Windower::flush`]) brings a time past its end.
 
+use crate::prelude::*;
+
 use crate::automation::AutomationTracker;
 use crate::error::Error;
 use crate::event::InputEvent;
@@ -163,8 +165,8 @@ impl Windower {
         let keys = self.keys.finish();
         let pointer = self.pointer.finish(now);
         let automation = self.automation.finish(&pointer, self.webdriver);
-        let counts = std::mem::take(&mut self.counts);
-        let fixed = std::mem::take(&mut self.fixed);
+        let counts = core::mem::take(&mut self.counts);
+        let fixed = core::mem::take(&mut self.fixed);
         self.key_events = 0;
         let empty = keys.is_none() && pointer.is_empty() && fixed.is_empty();
         if empty && counts == Counts::default() && self.faults == 0 {
@@ -183,7 +185,7 @@ impl Windower {
             pointer,
             counts,
             automation,
-            faults: std::mem::take(&mut self.faults),
+            faults: core::mem::take(&mut self.faults),
             score: None,
         })
     }

@@ -2,6 +2,8 @@
 //! a key identity, a character, field content or a coordinate; every timing statistic is over at
 //! least five events. The README documents its JSON field by field.
 
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use crate::automation::AutomationReport;

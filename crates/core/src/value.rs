@@ -12,6 +12,10 @@
 //! getters never fail (the first mismatch is kept, with its place), so each record's reader is
 //! one straight sequence of field reads.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use crate::automation::{AutomationReport, Signal};
 use crate::detect::{Rung, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
 use crate::error::Error;
@@ -44,7 +48,7 @@ pub enum Value {
 
 /// An object's key: a record's field names are `'static` (no allocation per field written),
 /// keys read from JavaScript are owned.
-pub type FieldName = std::borrow::Cow<'static, str>;
+pub type FieldName = alloc::borrow::Cow<'static, str>;
 
 /// Largest integer a JSON number (an IEEE double) holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;

@@ -1,5 +1,9 @@
 //! The mean-vector detectors of Killourhy and Maxion (DSN 2009), exactly as the paper describes.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use super::{check_train, column_means, Detector, Model};
 use crate::error::Error;
 
@@ -86,7 +90,7 @@ fn mean_abs_dev(train: &[Vec<f64>], j: usize, m: f64) -> f64 {
 
 fn std_dev(train: &[Vec<f64>], j: usize, m: f64) -> f64 {
     let n = train.len() as f64;
-    (train.iter().map(|r| (r[j] - m).powi(2)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt()
+    (train.iter().map(|r| (r[j] - m) * (r[j] - m)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt()
 }
 
 impl Detector for Euclidean {

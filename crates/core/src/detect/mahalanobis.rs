@@ -1,6 +1,10 @@
 //! Mahalanobis detectors. The CMU benchmark's up-down columns are exact differences of other
 //! columns (UD = DD - H), so the covariance matrix is singular and a pseudo-inverse is needed.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use nalgebra::{DMatrix, SymmetricEigen};
 
 use super::{check_train, column_means, Detector, Model};

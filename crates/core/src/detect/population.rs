@@ -8,7 +8,11 @@
 //! Strictly one-class use never needs this: it is for deployments that have a population, and
 //! an evaluation must keep every impostor out of its target's background.
 
-use std::collections::BTreeMap;
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
+use alloc::collections::BTreeMap;
 
 use super::{Model, TelltaleFixedModel, WindowModel};
 use crate::features::stats::Running;

@@ -15,6 +15,10 @@
 //! 4. **Bounded per-feature evidence.** The score is the mean of per-feature |z|, each capped: one
 //!    wildly deviating timing (a hesitation) weighs no more than a few consistent deviations.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use super::{check_train, Detector, Model};
@@ -206,7 +210,8 @@ impl TelltaleFixedModel {
                     let sd = s.sd().max(MIN_SD);
                     let z = (y - s.mean) / sd;
                     // Gaussian log-density with the same cap as the score: robust to outliers.
-                    rung.prequential += -0.5 * z.abs().min(cap).powi(2) - sd.ln();
+                    let c = z.abs().min(cap);
+                    rung.prequential += -0.5 * c * c - sd.ln();
                     y = y.clamp(s.mean - clip * sd, s.mean + clip * sd);
                 }
                 s.push(y, decay);

@@ -4,13 +4,17 @@
 //! mean and variance per feature name and a window is compared on the features it shares with the
 //! profile: the mean of capped per-feature |z|, like [`super::TelltaleFixed`].
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::features::stats::{order_by_magnitude, Running};
 use crate::features::Feature;
 use crate::map::SortedMap;
-use crate::score::fixed_point;
+use crate::text::fixed_point;
 
 /// Parameters of [`WindowModel`], checked once by [`WindowParams::check`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -91,13 +95,17 @@ impl Deviation {
         let dir = if self.diff >= 0.0 { "above" } else { "below" };
         if self.log {
             let pct = (self.diff.abs().exp() - 1.0) * 100.0;
-            format!("{} {}% {dir} usual", self.label, fixed_point(pct, 0))
+            [&self.label, " ", &fixed_point(pct, 0), "% ", dir, " usual"].concat()
         } else {
-            format!(
-                "{} {} {dir} usual",
-                self.label,
-                fixed_point(self.diff.abs(), 2)
-            )
+            [
+                &self.label,
+                " ",
+                &fixed_point(self.diff.abs(), 2),
+                " ",
+                dir,
+                " usual",
+            ]
+            .concat()
         }
     }
 }

@@ -5,6 +5,8 @@
 //! `H0, DD01, UD01, H1, DD12, UD12, …, H(n-1)`: hold (keydown to keyup), down-down (keydown to next
 //! keydown) and up-down (keyup to next keydown, negative when keys overlap), `3n - 2` values in ms.
 
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use crate::event::{KeyClass, KeyEvent};
@@ -89,8 +91,8 @@ impl FixedEntry {
     /// Ends the entry (Enter, submit or blur). `None` for an entry with no presses. A press whose
     /// keyup never came marks the entry edited. The entry is reset for reuse.
     pub fn finish(&mut self, field: &str) -> Option<FixedSample> {
-        let presses = std::mem::take(&mut self.presses);
-        let mut edited = std::mem::take(&mut self.edited);
+        let presses = core::mem::take(&mut self.presses);
+        let mut edited = core::mem::take(&mut self.edited);
         if presses.is_empty() {
             return None;
         }

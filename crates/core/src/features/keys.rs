@@ -2,6 +2,8 @@
 //! per-class hold times, per class-pair down-down / up-down times, speed, pauses, bursts and
 //! corrections. Buckets with fewer than [`MIN_BUCKET`] events are left out.
 
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Dist, MIN_BUCKET};
@@ -209,11 +211,11 @@ impl KeyWindowBuilder {
     /// Closes the window: its summary if it had at least [`MIN_BUCKET`] presses, else `None`
     /// (its events are then discarded). Open presses and the previous key carry over.
     pub fn finish(&mut self) -> Option<KeyWindow> {
-        let keys = std::mem::take(&mut self.keys);
-        let deletes = std::mem::take(&mut self.deletes);
-        let bursts = std::mem::take(&mut self.bursts);
-        let active_ms = std::mem::take(&mut self.active_ms);
-        let mut pauses = std::mem::take(&mut self.pause_lengths);
+        let keys = core::mem::take(&mut self.keys);
+        let deletes = core::mem::take(&mut self.deletes);
+        let bursts = core::mem::take(&mut self.bursts);
+        let active_ms = core::mem::take(&mut self.active_ms);
+        let mut pauses = core::mem::take(&mut self.pause_lengths);
         let holds: Vec<ClassHold> = KeyClass::ALL
             .iter()
             .filter_map(|&class| {
@@ -266,13 +268,13 @@ impl KeyWindow {
         for h in &self.holds {
             let c = h.class.describe();
             f.push(Feature::log(
-                format!("key.hold.{}.q50", h.class.name()),
-                format!("hold times of {c}"),
+                ["key.hold.", h.class.name(), ".q50"].concat(),
+                ["hold times of ", c].concat(),
                 h.hold.q50,
             ));
             f.push(Feature::log(
-                format!("key.hold.{}.iqr", h.class.name()),
-                format!("spread of hold times of {c}"),
+                ["key.hold.", h.class.name(), ".iqr"].concat(),
+                ["spread of hold times of ", c].concat(),
                 h.hold.q75 - h.hold.q25,
             ));
         }
@@ -280,15 +282,15 @@ impl KeyWindow {
             let (a, b) = (p.from.describe(), p.to.describe());
             if let Some(dd) = &p.dd {
                 f.push(Feature::log(
-                    format!("key.dd.{}.{}.q50", p.from.name(), p.to.name()),
-                    format!("time from {a} to {b}"),
+                    ["key.dd.", p.from.name(), ".", p.to.name(), ".q50"].concat(),
+                    ["time from ", a, " to ", b].concat(),
                     dd.q50,
                 ));
             }
             if let Some(ud) = &p.ud {
                 f.push(Feature::linear(
-                    format!("key.ud.{}.{}.q50", p.from.name(), p.to.name()),
-                    format!("gap between releasing {a} and pressing {b}"),
+                    ["key.ud.", p.from.name(), ".", p.to.name(), ".q50"].concat(),
+                    ["gap between releasing ", a, " and pressing ", b].concat(),
                     ud.q50,
                 ));
             }

@@ -1,5 +1,9 @@
 //! Feature extraction: fixed-text samples, free-text windows and pointer windows.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 pub mod fixed;
 pub mod keys;
 pub mod pointer;

@@ -3,6 +3,10 @@
 //! al. 2012; Antal et al. 2021), then summarised per window and pointer kind as distributions.
 //! Positions are only differenced here: no coordinate reaches a summary.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Dist, MIN_BUCKET};
@@ -22,7 +26,7 @@ pub const MAX_POINTS: usize = 1024;
 /// default 30 s window holds about 100.
 pub const MAX_ACTIONS: usize = 512;
 /// A turn sharper than 45 degrees between consecutive segments is a critical point.
-const CRITICAL_TURN: f64 = std::f64::consts::FRAC_PI_4;
+const CRITICAL_TURN: f64 = core::f64::consts::FRAC_PI_4;
 
 /// How an action ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -103,11 +107,11 @@ pub struct ActionFeatures {
 
 fn wrap_angle(a: f64) -> f64 {
     let mut a = a;
-    while a > std::f64::consts::PI {
-        a -= std::f64::consts::TAU;
+    while a > core::f64::consts::PI {
+        a -= core::f64::consts::TAU;
     }
-    while a < -std::f64::consts::PI {
-        a += std::f64::consts::TAU;
+    while a < -core::f64::consts::PI {
+        a += core::f64::consts::TAU;
     }
     a
 }
@@ -185,7 +189,8 @@ pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures
     let (_, a_sd) = mean_sd(&accels);
     let (j_mean, _) = mean_sd(&jerks);
     let nt = n_turn.max(1) as f64;
-    let dir = ((cy.atan2(cx) + std::f64::consts::PI) / std::f64::consts::FRAC_PI_4).floor() as i64;
+    let dir =
+        ((cy.atan2(cx) + core::f64::consts::PI) / core::f64::consts::FRAC_PI_4).floor() as i64;
     Some(ActionFeatures {
         kind,
         direction: dir.rem_euclid(8) as u8,
@@ -395,7 +400,7 @@ impl Gathered {
 
     /// The window summary (see [`summarise`]), emptying `self`.
     pub fn take(&mut self, kind: PointerKind) -> Option<PointerWindow> {
-        let mut g = std::mem::take(self);
+        let mut g = core::mem::take(self);
         summarise(kind, &g.actions, &mut g.timings)
     }
 }
@@ -522,8 +527,8 @@ impl PointerWindow {
                 ("q50", nd.dist.q50, "typical"),
                 ("q75", nd.dist.q75, "high"),
             ] {
-                let name = format!("ptr.{kind}.{}.{q}", nd.name);
-                let label = format!("{w} {} ({kind})", ACTION_LABELS[i]);
+                let name = ["ptr.", kind, ".", &nd.name, ".", q].concat();
+                let label = [w, " ", ACTION_LABELS[i], " (", kind, ")"].concat();
                 f.push(if LINEAR[i] {
                     Feature::linear(name, label, v)
                 } else {
@@ -547,16 +552,16 @@ impl PointerWindow {
                     ("q75", h.q75, "long"),
                 ] {
                     f.push(Feature::log(
-                        format!("ptr.{kind}.{name}.{q}"),
-                        format!("{w} {label} ({kind})"),
+                        ["ptr.", kind, ".", name, ".", q].concat(),
+                        [w, " ", label, " (", kind, ")"].concat(),
                         v,
                     ));
                 }
             }
         }
         f.push(Feature::linear(
-            format!("ptr.{kind}.click_share"),
-            format!("share of movements ending in a click ({kind})"),
+            ["ptr.", kind, ".click_share"].concat(),
+            ["share of movements ending in a click (", kind, ")"].concat(),
             self.point_clicks as f64 / self.actions.max(1) as f64,
         ));
         f.retain(|x| x.value.is_finite());

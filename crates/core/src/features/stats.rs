@@ -1,6 +1,10 @@
 //! Small statistics helpers shared by every feature: distributions of a window's values and
 //! streaming (optionally ageing) mean and variance for profiles.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
+use crate::prelude::*;
+
 use serde::{Deserialize, Serialize};
 
 /// Fewest events a bucket may summarise (DESIGN.md privacy rule 3): a statistic over fewer than
