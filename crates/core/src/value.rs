@@ -114,7 +114,7 @@ impl<'a> Reader<'a> {
                 }
                 Seg::Index(n) => {
                     out.push('[');
-                    out.push_str(&n.to_string());
+                    crate::text::push_uint(&mut out, *n as u64);
                     out.push(']');
                 }
             }
@@ -143,18 +143,35 @@ impl<'a> Reader<'a> {
 
     /// Field `key` of `fields` (a missing one reads as `null`).
     fn get<T: FromValue>(&mut self, fields: &'a [(FieldName, Value)], key: &'a str) -> T {
-        let v = fields
-            .iter()
-            .find(|(k, _)| k == key)
-            .map_or(NULL, |(_, v)| v);
-        self.at(Seg::Field(key), v)
+        let v = self.enter_field(fields, key);
+        self.read_then_leave(v)
     }
 
     fn at<T: FromValue>(&mut self, seg: Seg<'a>, v: &'a Value) -> T {
-        self.path.push(seg);
+        self.enter(seg);
+        self.read_then_leave(v)
+    }
+
+    fn read_then_leave<T: FromValue>(&mut self, v: &'a Value) -> T {
         let out = T::read(self, v);
         self.path.pop();
         out
+    }
+
+    // Entering a place is kept out of line: inlined into every field read of every record (as
+    // it was), it cost 0.6 KB gzipped of the collector's WebAssembly (measured).
+    #[inline(never)]
+    fn enter(&mut self, seg: Seg<'a>) {
+        self.path.push(seg);
+    }
+
+    #[inline(never)]
+    fn enter_field(&mut self, fields: &'a [(FieldName, Value)], key: &'a str) -> &'a Value {
+        self.path.push(Seg::Field(key));
+        fields
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(NULL, |(_, v)| v)
     }
 }
 
