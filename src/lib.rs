@@ -101,20 +101,85 @@ export interface CollectorStats {
 
 /** A score: similarity 0-100, band, automation 0-1, reasons, model version. */
 export interface Score {
+  /** 0-100: the share of the user's own samples that looked less like the user (100 while enrolling). */
   similarity: number;
   band: 'enrolling' | 'allow' | 'review' | 'step_up';
+  /** 0 (human) to 1 (automated). */
   automation: number;
+  /** Up to three sentences naming the features that deviated most. */
   reasons: string[];
   model_version: string;
 }
 
-/** A summary; every field is listed in the README ("What a summary contains"). */
+/** Statistics of one bucket of timings or measurements (at least 5 values). */
+export interface Dist { n: number; mean: number; sd: number; q25: number; q50: number; q75: number }
+
+/** A coarse key class: the only key information a summary holds. */
+export type KeyClass = 'letter_left' | 'letter_right' | 'space' | 'enter' | 'delete' | 'digit'
+  | 'punctuation' | 'modifier' | 'other';
+
+/** The free-text window. */
+export interface KeyWindow {
+  keys: number;
+  speed_kpm: number;
+  holds: { class: KeyClass; hold: Dist }[];
+  pairs: { from: KeyClass; to: KeyClass; dd: Dist | null; ud: Dist | null }[];
+  pauses: number;
+  pause_median_ms: number | null;
+  burst_mean_keys: number;
+  correction_rate: number;
+}
+
+/** Names of the per-action pointer features. */
+export type PointerFeature = 'duration_ms' | 'path_px' | 'straightness' | 'speed_mean' | 'speed_sd'
+  | 'speed_max' | 'accel_mean' | 'accel_sd' | 'jerk_mean' | 'curvature_mean'
+  | 'angular_speed_mean' | 'deviation_px' | 'critical_points' | 'peak_time_frac';
+
+/** One pointer window per pointer kind. */
+export interface PointerWindow {
+  kind: 'mouse' | 'pen' | 'touch';
+  actions: number;
+  mouse_moves: number;
+  point_clicks: number;
+  drag_drops: number;
+  features: { name: PointerFeature; dist: Dist }[];
+  /** Actions per 45-degree direction bin (8); a bin under 5 reads 0. */
+  directions: number[];
+  robotic_actions: number;
+  press_hold_ms: Dist | null;
+  pre_press_ms: Dist | null;
+  post_release_ms: Dist | null;
+}
+
+/** A fixed-text entry: the H, DD, UD timing vector of one entry of a `data-telltale-fixed` field. */
+export interface FixedSample { field: string; edited: boolean; timings: number[] }
+
+/** What was not captured, counted. */
+export interface Counts {
+  events: number; untrusted: number; ignored: number; composing: number; repeats: number;
+  pastes: number; drops: number; autofills: number; wheels: number;
+}
+
+/** Automation evidence. */
+export interface AutomationReport {
+  score: number;
+  signals: {
+    kind: 'untrusted_events' | 'webdriver' | 'periodic_typing' | 'robotic_pointer'
+      | 'frozen_movement' | 'clicks_without_approach';
+    strength: number;
+  }[];
+}
+
+/** A summary: the only record that leaves the browser (every field is in the README). */
 export interface Summary {
   schema: number; session: string; seq: number; start_ms: number; end_ms: number;
-  fixed: { field: string; edited: boolean; timings: number[] }[];
-  keys: object | null; pointer: object[]; counts: Record<string, number>;
-  automation: { score: number; signals: { kind: string; strength: number }[] };
-  faults: number; score: Score | null;
+  fixed: FixedSample[];
+  keys: KeyWindow | null;
+  pointer: PointerWindow[];
+  counts: Counts;
+  automation: AutomationReport;
+  faults: number;
+  score: Score | null;
 }
 "#;
 
@@ -155,7 +220,10 @@ impl Collector {
     /// Loads the user's profile (the JSON the server hands out) for in-page scoring. Throws a
     /// `TypeError` if it is not a profile.
     #[wasm_bindgen(js_name = setProfile)]
-    pub fn set_profile(&mut self, profile: JsValue) -> Result<(), JsValue> {
+    pub fn set_profile(
+        &mut self,
+        #[wasm_bindgen(unchecked_param_type = "object")] profile: JsValue,
+    ) -> Result<(), JsValue> {
         let not_a_profile =
             |why: &str| js_sys::TypeError::new(&["telltale: not a profile: ", why].concat());
         let v = js::from_js(&profile).map_err(not_a_profile)?;

@@ -93,6 +93,15 @@ test('summaries arrive with contiguous sequence numbers, the token and the schem
   assert.ok(got.some((s) => s.keys && s.keys.keys >= 5), 'a free-text window');
   assert.ok(got.some((s) => s.pointer.some((p) => p.kind === 'mouse')), 'a mouse window');
   assert.equal(got.reduce((n, s) => n + s.counts.untrusted, 0), 0, 'trusted input');
+  // The package's TypeScript types name every field of every record that arrived.
+  const types = readFileSync(new URL('../../pkg/telltale.d.ts', import.meta.url), 'utf8');
+  const keys = new Set();
+  const walk = (v) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) { keys.add(k); walk(x); }
+  };
+  walk(got);
+  for (const k of keys) assert.match(types, new RegExp(`\\b${k}\\??: `), `field ${k} has no type in telltale.d.ts`);
   const r = server.state.requests[0];
   assert.match(r.contentType, /application\/json/);
   assert.equal(r.authorization, 'Bearer tok-e2e');
