@@ -1,6 +1,6 @@
 //! The collector's state and event handling. Every DOM listener and timer is an RAII handle
-//! ([`crate::dom`]) held by [`Armed`]: dropping it removes them all. Closures hold a `Weak` to the state, so
-//! nothing keeps it alive but the [`crate::Collector`] itself.
+//! ([`crate::dom`]) held by [`Armed`]: dropping it removes them all. Closures hold a `Weak` to
+//! the state, so nothing keeps it alive but the [`crate::Collector`] itself.
 
 use alloc::rc::{Rc, Weak};
 use core::cell::RefCell;
@@ -567,7 +567,7 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     ] {
         let weak = Rc::downgrade(state);
         listeners.push(Listener::new(&document, ty, move |e| {
-            with_state(&weak, |s| s.on_event(&e, ty))
+            with_state(&weak, |s| s.on_event(e, ty))
         }));
     }
     // Page hidden or leaving: close the windows and send everything by beacon.

@@ -14,13 +14,14 @@ use web_sys::{AddEventListenerOptions, Event, EventTarget};
 pub struct Listener {
     target: EventTarget,
     ty: &'static str,
-    callback: Closure<dyn FnMut(Event)>,
+    callback: Closure<dyn FnMut(&Event)>,
 }
 
 impl Listener {
     /// Adds `f` as a capturing, passive listener for `ty` on `target`.
-    pub fn new(target: &EventTarget, ty: &'static str, f: impl FnMut(Event) + 'static) -> Self {
-        let callback = Closure::<dyn FnMut(Event)>::wrap(Box::new(f));
+    /// The event is lent to `f` (not handed over), so no reference to it is allocated per event.
+    pub fn new(target: &EventTarget, ty: &'static str, f: impl FnMut(&Event) + 'static) -> Self {
+        let callback = Closure::<dyn FnMut(&Event)>::wrap(Box::new(f));
         let opts = AddEventListenerOptions::new();
         opts.set_capture(true);
         opts.set_passive(true);
