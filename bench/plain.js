@@ -43,10 +43,14 @@ function actionFeatures(pts) {
   return [dur, path, chord / path, vm, vsd, vmax, am, asd, jm, curv / Math.max(nt, 1), ang / Math.max(nt, 1), dev, turns, tpeak / dur];
 }
 
+// A window also closes after this many key events, as the collector's (DESIGN.md: 30 s or 200 key
+// events; `maxKeyEvents`'s default).
+const MAX_KEY_EVENTS = 200;
+
 export function startPlain(windowMs = 30000) {
   const held = new Map();
   const passwords = new WeakSet();
-  let lastTarget = null, lastPrivate = false, prev = null, start = null;
+  let lastTarget = null, lastPrivate = false, prev = null, start = null, keyEvents = 0;
   let holds = [], dd = new Map(), ud = new Map(), path = [], actions = [], pressedAt = null;
   const summaries = [];
   const isPrivate = (el) => {
@@ -62,7 +66,7 @@ export function startPlain(windowMs = 30000) {
     for (const [k, v] of ud) { const q = quartiles(v); if (q) s.ud.push([k, q]); }
     for (let i = 0; i < 14; i++) { const q = quartiles(actions.map((a) => a[i])); if (q) s.features.push(q); }
     summaries.push(JSON.stringify(s));
-    holds = []; dd = new Map(); ud = new Map(); actions = []; start = now;
+    holds = []; dd = new Map(); ud = new Map(); actions = []; start = now; keyEvents = 0;
   };
   const tick = (t) => { if (start === null) start = t; else if (t - start >= windowMs) close(t); };
   const key = (e) => {
@@ -79,6 +83,7 @@ export function startPlain(windowMs = 30000) {
       if (holds.length < 512) holds.push([h.c, e.timeStamp - h.t]);
       if (prev && prev.code === e.code) prev.up = e.timeStamp;
     }
+    if (++keyEvents >= MAX_KEY_EVENTS) close(e.timeStamp);
   };
   const emit = (kind, pts) => { if (actions.length < 512) { const a = actionFeatures(pts); if (a) actions.push(a); } };
   const pointer = (e) => {

@@ -28,9 +28,10 @@
 
 extern crate alloc;
 
-/// Without std (the shipped build) a panic traps: the host page sees a `RuntimeError` from the
-/// WebAssembly call, which the collector's JavaScript entry points never let through (there are
-/// none in the per-event path that can panic by design; see `invoke` and `with_state`).
+/// Without std (the shipped build) a panic traps at once: the WebAssembly call ends with a
+/// `RuntimeError`, as it did with std and `panic = "abort"` (std only formatted a message first,
+/// which nothing reads). A panic is a bug: the collector's own faults are counted, not panicked.
+/// After one, the state stays borrowed and every later event returns without doing anything.
 #[cfg(all(not(feature = "std"), target_arch = "wasm32"))]
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! {

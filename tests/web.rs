@@ -39,9 +39,24 @@ EventTarget.prototype.removeEventListener = function (type, fn, opts) {
   return remove.call(this, type, fn, opts);
 };
 export function live_listeners() { return live; }
+// Counts intervals set and not yet cleared (the collector's window timer is one).
+const intervals = new Set();
+const setInterval0 = globalThis.setInterval;
+const clearInterval0 = globalThis.clearInterval;
+globalThis.setInterval = function (...args) {
+  const id = setInterval0.apply(this, args);
+  intervals.add(id);
+  return id;
+};
+globalThis.clearInterval = function (id) {
+  intervals.delete(id);
+  return clearInterval0.call(this, id);
+};
+export function live_intervals() { return intervals.size; }
 "#)]
 extern "C" {
     fn live_listeners() -> u32;
+    fn live_intervals() -> u32;
 }
 
 fn document() -> web_sys::Document {
@@ -387,8 +402,9 @@ fn untrusted_events_are_counted_not_featured() {
 }
 
 #[wasm_bindgen_test]
-fn a_hundred_start_stop_cycles_leave_no_listener_and_free_the_state() {
+fn a_hundred_start_stop_cycles_leave_no_listener_or_timer_and_free_the_state() {
     let before = live_listeners();
+    let intervals = live_intervals();
     let mut c = Collector::new(JsValue::UNDEFINED).unwrap();
     for _ in 0..100 {
         c.start();
@@ -403,8 +419,14 @@ fn a_hundred_start_stop_cycles_leave_no_listener_and_free_the_state() {
         live_listeners() > before,
         "the instrumentation sees the collector's listeners"
     );
+    assert_eq!(
+        live_intervals(),
+        intervals + 1,
+        "one window timer while running"
+    );
     c.stop();
     assert_eq!(live_listeners(), before, "every listener removed");
+    assert_eq!(live_intervals(), intervals, "the window timer cleared");
     assert_eq!(
         c.state_refs(),
         (1, 0),

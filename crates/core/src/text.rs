@@ -2,6 +2,8 @@
 //! WebAssembly then carries none of the formatting machinery (several kilobytes, measured with
 //! twiggy), and the server writes the very same words.
 
+#[cfg(not(feature = "std"))]
+use crate::math::F64Math;
 use crate::prelude::*;
 
 /// Appends the decimal digits of `n`.
@@ -45,8 +47,6 @@ pub fn fixed_point(x: f64, decimals: u32) -> String {
     let scale = 10u64.pow(decimals);
     // Rounding through u64: values beyond 2^64 / 10^6 (1.8e13) never reach a reason or a message
     // with decimals, and saturate rather than wrap.
-    #[cfg(not(feature = "std"))]
-    use crate::math::F64Math;
     let n = (x.abs() * scale as f64).round() as u64;
     let mut s = String::new();
     if x < 0.0 && n != 0 {

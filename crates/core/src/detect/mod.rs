@@ -75,77 +75,74 @@ pub(crate) fn column_means(train: &[Vec<f64>], d: usize) -> Vec<f64> {
     m
 }
 
-/// Eval's registry of the published fixed-text detectors (the Mahalanobis ones need std).
+/// The fixed-text detectors by name, for command lines and configuration (eval's registry of
+/// the published detectors; the Mahalanobis ones need std).
 #[cfg(feature = "std")]
-mod registry {
-    use super::*;
-    /// The fixed-text detectors by name, for command lines and configuration.
-    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-    pub enum FixedDetector {
-        /// Scaled Manhattan (Araújo et al. 2004).
-        ManhattanScaled,
-        /// z-score outlier count (Haider et al. 2000).
-        OutlierCount,
-        /// Nearest neighbour in Mahalanobis distance (Cho et al. 2000).
-        NearestNeighborMahalanobis,
-        /// Mahalanobis distance to the mean.
-        Mahalanobis,
-        /// Manhattan distance to the mean.
-        Manhattan,
-        /// Euclidean distance to the mean.
-        Euclidean,
-        /// Telltale's default.
-        Telltale,
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FixedDetector {
+    /// Scaled Manhattan (Araújo et al. 2004).
+    ManhattanScaled,
+    /// z-score outlier count (Haider et al. 2000).
+    OutlierCount,
+    /// Nearest neighbour in Mahalanobis distance (Cho et al. 2000).
+    NearestNeighborMahalanobis,
+    /// Mahalanobis distance to the mean.
+    Mahalanobis,
+    /// Manhattan distance to the mean.
+    Manhattan,
+    /// Euclidean distance to the mean.
+    Euclidean,
+    /// Telltale's default.
+    Telltale,
+}
+
+/// A fitted model of any fixed-text detector.
+#[cfg(feature = "std")]
+pub type BoxedModel = Box<dyn Model + Send + Sync>;
+
+#[cfg(feature = "std")]
+impl FixedDetector {
+    /// Every detector, Telltale's first.
+    pub const ALL: [FixedDetector; 7] = [
+        FixedDetector::Telltale,
+        FixedDetector::ManhattanScaled,
+        FixedDetector::NearestNeighborMahalanobis,
+        FixedDetector::OutlierCount,
+        FixedDetector::Mahalanobis,
+        FixedDetector::Manhattan,
+        FixedDetector::Euclidean,
+    ];
+
+    /// Stable name (`manhattan-scaled`).
+    pub fn name(self) -> &'static str {
+        match self {
+            FixedDetector::ManhattanScaled => "manhattan-scaled",
+            FixedDetector::OutlierCount => "outlier-count",
+            FixedDetector::NearestNeighborMahalanobis => "nn-mahalanobis",
+            FixedDetector::Mahalanobis => "mahalanobis",
+            FixedDetector::Manhattan => "manhattan",
+            FixedDetector::Euclidean => "euclidean",
+            FixedDetector::Telltale => "telltale",
+        }
     }
 
-    /// A fitted model of any fixed-text detector.
-    pub type BoxedModel = Box<dyn Model + Send + Sync>;
+    /// Looks a detector up by [`FixedDetector::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.name() == name)
+    }
 
-    impl FixedDetector {
-        /// Every detector, Telltale's first.
-        pub const ALL: [FixedDetector; 7] = [
-            FixedDetector::Telltale,
-            FixedDetector::ManhattanScaled,
-            FixedDetector::NearestNeighborMahalanobis,
-            FixedDetector::OutlierCount,
-            FixedDetector::Mahalanobis,
-            FixedDetector::Manhattan,
-            FixedDetector::Euclidean,
-        ];
-
-        /// Stable name (`manhattan-scaled`).
-        pub fn name(self) -> &'static str {
-            match self {
-                FixedDetector::ManhattanScaled => "manhattan-scaled",
-                FixedDetector::OutlierCount => "outlier-count",
-                FixedDetector::NearestNeighborMahalanobis => "nn-mahalanobis",
-                FixedDetector::Mahalanobis => "mahalanobis",
-                FixedDetector::Manhattan => "manhattan",
-                FixedDetector::Euclidean => "euclidean",
-                FixedDetector::Telltale => "telltale",
+    /// Fits the detector with its default parameters.
+    pub fn fit(self, train: &[Vec<f64>]) -> Result<BoxedModel, Error> {
+        Ok(match self {
+            FixedDetector::ManhattanScaled => Box::new(ManhattanScaled.fit(train)?),
+            FixedDetector::OutlierCount => Box::new(OutlierCount::default().fit(train)?),
+            FixedDetector::NearestNeighborMahalanobis => {
+                Box::new(NearestNeighborMahalanobis.fit(train)?)
             }
-        }
-
-        /// Looks a detector up by [`FixedDetector::name`].
-        pub fn from_name(name: &str) -> Option<Self> {
-            Self::ALL.into_iter().find(|d| d.name() == name)
-        }
-
-        /// Fits the detector with its default parameters.
-        pub fn fit(self, train: &[Vec<f64>]) -> Result<BoxedModel, Error> {
-            Ok(match self {
-                FixedDetector::ManhattanScaled => Box::new(ManhattanScaled.fit(train)?),
-                FixedDetector::OutlierCount => Box::new(OutlierCount::default().fit(train)?),
-                FixedDetector::NearestNeighborMahalanobis => {
-                    Box::new(NearestNeighborMahalanobis.fit(train)?)
-                }
-                FixedDetector::Mahalanobis => Box::new(Mahalanobis.fit(train)?),
-                FixedDetector::Manhattan => Box::new(Manhattan.fit(train)?),
-                FixedDetector::Euclidean => Box::new(Euclidean.fit(train)?),
-                FixedDetector::Telltale => Box::new(TelltaleFixed::default().fit(train)?),
-            })
-        }
+            FixedDetector::Mahalanobis => Box::new(Mahalanobis.fit(train)?),
+            FixedDetector::Manhattan => Box::new(Manhattan.fit(train)?),
+            FixedDetector::Euclidean => Box::new(Euclidean.fit(train)?),
+            FixedDetector::Telltale => Box::new(TelltaleFixed::default().fit(train)?),
+        })
     }
 }
-#[cfg(feature = "std")]
-pub use registry::{BoxedModel, FixedDetector};
