@@ -1,7 +1,8 @@
 // A plain-JavaScript implementation of the collector's features, written for the benchmark
 // only: the same listeners, boundary checks, key classes and pairing, free-text statistics,
-// action segmentation and per-action features, so that the per-event cost of the WebAssembly
-// collector can be compared with what a careful JavaScript version costs.
+// action segmentation and per-action features per pointer kind, and the same automation evidence
+// (key periodicity, frozen movementX/Y, presses without approach), so that the per-event cost of
+// the WebAssembly collector can be compared with what a careful JavaScript version costs.
 const LEFT = new Set('QWERTASDFGZXCVB');
 const RIGHT = new Set('YUIOPHJKLNM');
 function classOf(code) {
@@ -51,7 +52,25 @@ export function startPlain(windowMs = 30000) {
   const held = new Map();
   const passwords = new WeakSet();
   let lastTarget = null, lastPrivate = false, prev = null, start = null, keyEvents = 0;
-  let holds = [], dd = new Map(), ud = new Map(), path = [], actions = [], pressedAt = null;
+  let holds = [], dd = new Map(), ud = new Map();
+  // Pointer state per pointerType, as the collector keeps mouse, pen and touch apart.
+  let kinds = new Map();
+  const kindOf = (type) => {
+    let k = kinds.get(type);
+    if (!k) kinds.set(type, (k = { path: [], actions: [], pressedAt: null }));
+    return k;
+  };
+  // Automation evidence, as the collector's: key intervals and holds for the periodicity test,
+  // mouse moves whose movementX/Y stay 0 while the position changes, presses with no approach.
+  let auto = { dd: [], holds: [], open: [], lastDown: null, moved: 0, frozen: 0, lastMove: null, presses: 0, unapproached: 0 };
+  const bounded = (v, x) => { if (v.length < 256) v.push(x); };
+  const cv = (v) => {
+    if (v.length < 5) return null;
+    let m = 0; for (const x of v) m += x; m /= v.length;
+    if (m <= 0) return null;
+    let s = 0; for (const x of v) s += (x - m) * (x - m);
+    return Math.sqrt(s / (v.length - 1)) / m;
+  };
   const summaries = [];
   const isPrivate = (el) => {
     if (!(el instanceof Element)) return false;
@@ -60,13 +79,23 @@ export function startPlain(windowMs = 30000) {
   };
   const push = (m, k, v) => { let a = m.get(k); if (!a) m.set(k, (a = [])); if (a.length < 512) a.push(v); };
   const close = (now) => {
-    const s = { holds: [], dd: [], ud: [], actions: actions.length, features: [] };
+    const s = { holds: [], dd: [], ud: [], pointer: [], automation: {} };
     for (let c = 0; c < 9; c++) { const q = quartiles(holds.filter((h) => h[0] === c).map((h) => h[1])); if (q) s.holds.push(q); }
     for (const [k, v] of dd) { const q = quartiles(v); if (q) s.dd.push([k, q]); }
     for (const [k, v] of ud) { const q = quartiles(v); if (q) s.ud.push([k, q]); }
-    for (let i = 0; i < 14; i++) { const q = quartiles(actions.map((a) => a[i])); if (q) s.features.push(q); }
+    for (const [type, k] of kinds) {
+      const w = { kind: type, actions: k.actions.length, features: [] };
+      for (let i = 0; i < 14; i++) { const q = quartiles(k.actions.map((a) => a[i])); if (q) w.features.push(q); }
+      s.pointer.push(w);
+    }
+    s.automation = {
+      webdriver: navigator.webdriver, ddCv: cv(auto.dd), holdCv: cv(auto.holds),
+      frozen: auto.moved ? auto.frozen / auto.moved : 0, unapproached: auto.presses ? auto.unapproached / auto.presses : 0,
+    };
     summaries.push(JSON.stringify(s));
-    holds = []; dd = new Map(); ud = new Map(); actions = []; start = now; keyEvents = 0;
+    holds = []; dd = new Map(); ud = new Map(); start = now; keyEvents = 0;
+    for (const k of kinds.values()) k.actions = [];
+    auto = { dd: [], holds: [], open: [], lastDown: auto.lastDown, moved: 0, frozen: 0, lastMove: auto.lastMove, presses: 0, unapproached: 0 };
   };
   const tick = (t) => { if (start === null) start = t; else if (t - start >= windowMs) close(t); };
   const key = (e) => {
@@ -78,33 +107,46 @@ export function startPlain(windowMs = 30000) {
       held.set(e.code, { c, t: e.timeStamp });
       if (prev && e.timeStamp - prev.t < 2000) { push(dd, prev.c * 9 + c, e.timeStamp - prev.t); if (prev.up !== undefined) push(ud, prev.c * 9 + c, e.timeStamp - prev.up); }
       prev = { c, t: e.timeStamp, code: e.code };
+      if (auto.lastDown !== null && e.timeStamp - auto.lastDown >= 0 && e.timeStamp - auto.lastDown < 2000) bounded(auto.dd, e.timeStamp - auto.lastDown);
+      auto.lastDown = e.timeStamp;
+      if (auto.open.length < 16) auto.open.push([e.code, e.timeStamp]);
     } else {
+      const i = auto.open.findIndex((o) => o[0] === e.code);
+      if (i >= 0) { bounded(auto.holds, e.timeStamp - auto.open[i][1]); auto.open.splice(i, 1); }
       const h = held.get(e.code); if (!h) return; held.delete(e.code);
       if (holds.length < 512) holds.push([h.c, e.timeStamp - h.t]);
       if (prev && prev.code === e.code) prev.up = e.timeStamp;
     }
     if (++keyEvents >= MAX_KEY_EVENTS) close(e.timeStamp);
   };
-  const emit = (kind, pts) => { if (actions.length < 512) { const a = actionFeatures(pts); if (a) actions.push(a); } };
+  const emit = (k, pts) => { if (k.actions.length < 512) { const a = actionFeatures(pts); if (a) k.actions.push(a); } };
   const pointer = (e) => {
     if (e.target !== lastTarget) { lastTarget = e.target; lastPrivate = isPrivate(e.composedPath()[0]); }
     if (lastPrivate || !e.isTrusted) return;
     tick(e.timeStamp);
+    const mouse = e.pointerType !== 'pen' && e.pointerType !== 'touch';
+    const k = kindOf(mouse ? 'mouse' : e.pointerType);
     if (e.type === 'pointermove') {
       const list = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
       for (const c of list.length > 1 ? list : [e]) {
         const p = { t: c.timeStamp, x: c.clientX, y: c.clientY };
-        const last = path[path.length - 1];
-        if (pressedAt === null && last && p.t - last.t >= 500) { emit(0, path); path = []; }
-        if (path.length >= 1024) { emit(0, path); path = [path[path.length - 1]]; }
-        path.push(p);
+        if (mouse) {
+          const m = auto.lastMove;
+          if (m && (m.x !== p.x || m.y !== p.y)) { auto.moved++; if (c.movementX === 0 && c.movementY === 0) auto.frozen++; }
+          auto.lastMove = p;
+        }
+        const last = k.path[k.path.length - 1];
+        if (k.pressedAt === null && last && p.t - last.t >= 500) { emit(k, k.path); k.path = []; }
+        if (k.path.length >= 1024) { emit(k, k.path); k.path = [k.path[k.path.length - 1]]; }
+        k.path.push(p);
       }
     } else if (e.type === 'pointerdown') {
-      path.push({ t: e.timeStamp, x: e.clientX, y: e.clientY }); emit(1, path);
-      path = [{ t: e.timeStamp, x: e.clientX, y: e.clientY }]; pressedAt = e.timeStamp;
+      if (mouse) { auto.presses++; if (!auto.lastMove || e.timeStamp - auto.lastMove.t > 1000) auto.unapproached++; }
+      k.path.push({ t: e.timeStamp, x: e.clientX, y: e.clientY }); emit(k, k.path);
+      k.path = [{ t: e.timeStamp, x: e.clientX, y: e.clientY }]; k.pressedAt = e.timeStamp;
     } else {
-      if (pressedAt !== null) { path.push({ t: e.timeStamp, x: e.clientX, y: e.clientY }); emit(2, path); }
-      path = []; pressedAt = null;
+      if (k.pressedAt !== null) { k.path.push({ t: e.timeStamp, x: e.clientX, y: e.clientY }); emit(k, k.path); }
+      k.path = []; k.pressedAt = null;
     }
   };
   const opts = { capture: true, passive: true };
