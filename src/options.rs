@@ -112,7 +112,7 @@ impl Options {
         }
         let endpoint = string(&obj, "endpoint")?;
         if endpoint.as_deref() == Some("") {
-            return Err(option_err("endpoint", "not empty"));
+            return Err(err("option `endpoint` must not be empty"));
         }
         let session_token = string(&obj, "sessionToken")?.unwrap_or_default();
         if endpoint.is_some() && session_token.is_empty() {
