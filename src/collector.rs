@@ -7,7 +7,7 @@ use core::cell::RefCell;
 
 use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
-use telltale_core::{FixedEntry, Profile, Summary, ToValue, Value, Windower};
+use telltale_core::{FixedEntry, Json, Profile, Summary, ToJson, Windower};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -97,20 +97,24 @@ fn now() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
-impl ToValue for Stats {
-    fn to_value(&self) -> Value {
-        let field = |k: &'static str, n: u32| (k.into(), Value::Num(f64::from(n)));
-        Value::Obj(vec![
-            field("events", self.events),
-            field("ignored", self.ignored),
-            field("untrusted", self.untrusted),
-            field("summaries", self.summaries),
-            field("sent", self.sent),
-            field("failed", self.failed),
-            field("queued", self.queued),
-            field("dropped", self.dropped),
-            field("faults", self.faults),
-        ])
+impl ToJson for Stats {
+    fn write(&self, out: &mut Json) {
+        out.open('{');
+        for (key, n) in [
+            ("events", self.events),
+            ("ignored", self.ignored),
+            ("untrusted", self.untrusted),
+            ("summaries", self.summaries),
+            ("sent", self.sent),
+            ("failed", self.failed),
+            ("queued", self.queued),
+            ("dropped", self.dropped),
+            ("faults", self.faults),
+        ] {
+            out.key(key);
+            out.num(f64::from(n));
+        }
+        out.close('}');
     }
 }
 
@@ -364,11 +368,11 @@ impl Inner {
             if let Some(p) = &self.profile {
                 let score = p.score(&s);
                 if let Some(f) = &self.opts.on_score {
-                    calls.push((f.clone(), to_js(&score.to_value())));
+                    calls.push((f.clone(), to_js(&score)));
                 }
                 s.score = Some(score);
             }
-            let obj = to_js(&s.to_value());
+            let obj = to_js(&s);
             if self.opts.endpoint.is_some() {
                 match js_sys::JSON::stringify(&obj)
                     .ok()

@@ -1,32 +1,28 @@
-//! JavaScript values to and from telltale-core's [`Value`]: the one place records cross the
-//! boundary, in place of serde (whose generic code would triple the WebAssembly; see
-//! `telltale_core::value`). Numbers stay `f64` both ways, so JavaScript prints them.
+//! Records to JavaScript objects and JavaScript values to telltale-core's [`Value`]: the one
+//! place records cross the boundary, in place of serde (whose generic code would triple the
+//! WebAssembly; see `telltale_core::json` and `telltale_core::value`). Numbers stay `f64` both
+//! ways, so JavaScript prints them.
 
 use crate::prelude::*;
-use js_sys::{Array, Object, Reflect};
-use telltale_core::Value;
-use wasm_bindgen::{JsCast, JsValue};
+use js_sys::{Array, Object};
+use telltale_core::{ToJson, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 /// Nesting deeper than any record has (a profile is five levels deep): refuses cyclic objects.
 const MAX_DEPTH: u32 = 16;
 
-/// A plain JavaScript object or array for a value.
-pub fn to_js(v: &Value) -> JsValue {
-    match v {
-        Value::Null => JsValue::NULL,
-        Value::Bool(b) => JsValue::from_bool(*b),
-        Value::Num(n) => JsValue::from_f64(*n),
-        Value::Str(s) => JsValue::from_str(s),
-        Value::Arr(items) => items.iter().map(to_js).collect::<Array>().into(),
-        Value::Obj(fields) => {
-            let o = Object::new();
-            for (k, x) in fields {
-                // Cannot fail on a fresh plain object.
-                let _ = Reflect::set(&o, &JsValue::from_str(k), &to_js(x));
-            }
-            o.into()
-        }
-    }
+/// A plain JavaScript object for a record: its JSON text with the numbers in slots
+/// ([`telltale_core::Json`]), parsed by `JSON.parse` with the numbers put back (`src/send.js`).
+pub fn to_js(record: &impl ToJson) -> JsValue {
+    let out = record.to_json();
+    revive(&out.text, &out.nums)
+}
+
+#[wasm_bindgen(module = "/src/send.js")]
+extern "C" {
+    /// `src/send.js`: `JSON.parse(text)` with every number `i` replaced by `nums[i]`.
+    fn revive(text: &str, nums: &[f64]) -> JsValue;
 }
 
 /// Reads a JSON-shaped JavaScript value (what `JSON.parse` gives); `undefined` reads as null.
@@ -68,7 +64,7 @@ fn read(v: &JsValue, depth: u32) -> Result<Value, &'static str> {
                 .get(0)
                 .as_string()
                 .ok_or("a key that is not a string")?;
-            fields.push((key.into(), read(&pair.get(1), depth + 1)?));
+            fields.push((key, read(&pair.get(1), depth + 1)?));
         }
         return Ok(Value::Obj(fields));
     }

@@ -253,7 +253,7 @@ impl Collector {
             Ok(s) => s.stats(),
             Err(_) => collector::Stats::default(),
         };
-        js::to_js(&telltale_core::ToValue::to_value(&stats))
+        js::to_js(&stats)
     }
 
     /// Benchmark hook, only in the bench's own build (`--features bench-hooks`, never shipped:

@@ -43,3 +43,10 @@ export function post(url, token, body, tag, done) {
       }
     });
 }
+
+// A record from Rust (`src/js.rs` `to_js`): JSON text in which every number is the index of its
+// value in `nums` (Rust does not print numbers; see telltale_core::json), parsed into a plain
+// object with each value put back.
+export function revive(text, nums) {
+  return JSON.parse(text, (_, v) => (typeof v === 'number' ? nums[v] : v));
+}

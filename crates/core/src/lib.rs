@@ -58,6 +58,7 @@ pub mod detect;
 pub mod error;
 pub mod event;
 pub mod features;
+pub mod json;
 pub mod map;
 mod math;
 pub mod profile;
@@ -88,8 +89,9 @@ pub use event::{
     InputEvent, KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase, WheelEvent,
 };
 pub use features::{Feature, FixedEntry, FixedSample, KeyWindow, PointerWindow};
+pub use json::{Json, ToJson};
 pub use profile::{Profile, ProfileParams};
 pub use score::{Band, Score, MODEL_VERSION};
 pub use session::{WindowConfig, Windower};
 pub use summary::{Counts, Summary, SCHEMA_VERSION};
-pub use value::{FromValue, ToValue, Value};
+pub use value::{FromValue, Value};

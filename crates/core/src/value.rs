@@ -1,33 +1,28 @@
-//! JSON-shaped values without serde, for the browser.
+//! JSON-shaped values without serde, for the browser: how the collector reads the profile the
+//! server hands out (records go the other way through [`crate::json`]).
 //!
-//! The server and the evaluation read and write JSON through serde. The collector cannot afford
-//! to: serde's generic (de)serialisers and the float printing their error paths pull in were
-//! more than half of the WebAssembly (measured with twiggy: about 58 KB of 215 KB). So the
-//! records that cross into JavaScript are mapped by hand to a [`Value`] tree here, which the
-//! collector turns into JavaScript objects (and back) with one small recursive function; numbers
-//! stay `f64` all the way, so JavaScript does the printing.
+//! The server and the evaluation read JSON through serde. The collector cannot afford to: serde's
+//! generic deserialisers and the float printing their error paths pull in were more than half of
+//! the WebAssembly (measured with twiggy: about 58 KB of 215 KB). So the collector turns the
+//! JavaScript object into a [`Value`] tree with one small recursive function, and the records are
+//! read from it by hand here; numbers stay `f64` all the way.
 //!
-//! The mapping must produce exactly what serde produces: `tests/value.rs` checks every record
-//! against `serde_json` on generated data, both ways. Reading goes through a [`Reader`] whose
-//! getters never fail (the first mismatch is kept, with its place), so each record's reader is
-//! one straight sequence of field reads.
+//! The reading must accept exactly what serde writes: `tests/value.rs` checks every profile
+//! serde writes on generated data. Reading goes through a [`Reader`] whose getters never fail
+//! (the first mismatch is kept, with its place), so each record's reader is one straight
+//! sequence of field reads.
 
 #[cfg(not(feature = "std"))]
 use crate::math::F64Math;
 use crate::prelude::*;
 
-use crate::automation::{AutomationReport, Signal};
 use crate::detect::{Rung, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
 use crate::error::Error;
 use crate::event::{KeyClass, PointerKind};
-use crate::features::keys::{ClassHold, PairTiming};
-use crate::features::pointer::NamedDist;
-use crate::features::stats::{Dist, Running};
-use crate::features::{FixedSample, KeyWindow, PointerWindow};
+use crate::features::stats::Running;
 use crate::map::SortedMap;
 use crate::profile::{FixedProfile, Profile, ProfileParams, WindowProfile};
-use crate::score::{Band, Calibration, Score};
-use crate::summary::{Counts, Summary};
+use crate::score::{Band, Calibration};
 
 /// A JSON value. Object fields keep their order.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,18 +41,11 @@ pub enum Value {
     Obj(Vec<(FieldName, Value)>),
 }
 
-/// An object's key: a record's field names are `'static` (no allocation per field written),
-/// keys read from JavaScript are owned.
-pub type FieldName = alloc::borrow::Cow<'static, str>;
+/// An object's key.
+pub type FieldName = String;
 
 /// Largest integer a JSON number (an IEEE double) holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// Records that map to a [`Value`] exactly as serde maps them to JSON.
-pub trait ToValue {
-    /// The value.
-    fn to_value(&self) -> Value;
-}
 
 /// Records read from a [`Value`] with serde's rules: unknown fields are errors, a missing or
 /// `null` optional field is `None`.
@@ -175,18 +163,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-macro_rules! obj {
-    ($($key:literal => $val:expr),* $(,)?) => {
-        Value::Obj(vec![$((FieldName::Borrowed($key), $val.to_value())),*])
-    };
-}
-
-impl ToValue for f64 {
-    fn to_value(&self) -> Value {
-        Value::Num(*self)
-    }
-}
-
 impl FromValue for f64 {
     fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         match v {
@@ -201,11 +177,6 @@ impl FromValue for f64 {
 
 macro_rules! unsigned {
     ($($t:ty),*) => {$(
-        impl ToValue for $t {
-            fn to_value(&self) -> Value {
-                Value::Num(*self as f64)
-            }
-        }
         impl FromValue for $t {
             fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
                 match v {
@@ -225,24 +196,6 @@ macro_rules! unsigned {
 }
 unsigned!(u32, u64);
 
-impl ToValue for bool {
-    fn to_value(&self) -> Value {
-        Value::Bool(*self)
-    }
-}
-
-impl ToValue for str {
-    fn to_value(&self) -> Value {
-        Value::Str(self.to_string())
-    }
-}
-
-impl ToValue for String {
-    fn to_value(&self) -> Value {
-        Value::Str(self.clone())
-    }
-}
-
 impl FromValue for String {
     fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         match v {
@@ -255,36 +208,12 @@ impl FromValue for String {
     }
 }
 
-impl<T: ToValue> ToValue for Option<T> {
-    fn to_value(&self) -> Value {
-        self.as_ref().map_or(Value::Null, T::to_value)
-    }
-}
-
 impl<T: FromValue> FromValue for Option<T> {
     fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
         match v {
             Value::Null => None,
             v => Some(T::read(r, v)),
         }
-    }
-}
-
-impl<T: ToValue> ToValue for [T] {
-    fn to_value(&self) -> Value {
-        Value::Arr(self.iter().map(T::to_value).collect())
-    }
-}
-
-impl<T: ToValue> ToValue for Vec<T> {
-    fn to_value(&self) -> Value {
-        self.as_slice().to_value()
-    }
-}
-
-impl<T: ToValue, const N: usize> ToValue for [T; N] {
-    fn to_value(&self) -> Value {
-        self.as_slice().to_value()
     }
 }
 
@@ -340,11 +269,6 @@ impl<K: Key, T: FromValue> FromValue for SortedMap<K, T> {
 
 macro_rules! named {
     ($t:ty, $all:expr) => {
-        impl ToValue for $t {
-            fn to_value(&self) -> Value {
-                Value::Str(self.name().to_string())
-            }
-        }
         impl FromValue for $t {
             fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
                 let Value::Str(s) = v else {
@@ -365,133 +289,6 @@ macro_rules! named {
 named!(KeyClass, KeyClass::ALL);
 named!(PointerKind, PointerKind::ALL);
 named!(Band, Band::ALL);
-
-impl ToValue for crate::automation::SignalKind {
-    fn to_value(&self) -> Value {
-        Value::Str(self.name().to_string())
-    }
-}
-
-// ---- Summary (out) --------------------------------------------------------------------------
-
-impl ToValue for Dist {
-    fn to_value(&self) -> Value {
-        obj! {
-            "n" => self.n, "mean" => self.mean, "sd" => self.sd,
-            "q25" => self.q25, "q50" => self.q50, "q75" => self.q75,
-        }
-    }
-}
-
-impl ToValue for ClassHold {
-    fn to_value(&self) -> Value {
-        obj! { "class" => self.class, "hold" => self.hold }
-    }
-}
-
-impl ToValue for PairTiming {
-    fn to_value(&self) -> Value {
-        obj! { "from" => self.from, "to" => self.to, "dd" => self.dd, "ud" => self.ud }
-    }
-}
-
-impl ToValue for KeyWindow {
-    fn to_value(&self) -> Value {
-        obj! {
-            "keys" => self.keys,
-            "speed_kpm" => self.speed_kpm,
-            "holds" => self.holds,
-            "pairs" => self.pairs,
-            "pauses" => self.pauses,
-            "pause_median_ms" => self.pause_median_ms,
-            "burst_mean_keys" => self.burst_mean_keys,
-            "correction_rate" => self.correction_rate,
-        }
-    }
-}
-
-impl ToValue for NamedDist {
-    fn to_value(&self) -> Value {
-        obj! { "name" => self.name, "dist" => self.dist }
-    }
-}
-
-impl ToValue for PointerWindow {
-    fn to_value(&self) -> Value {
-        obj! {
-            "kind" => self.kind,
-            "actions" => self.actions,
-            "mouse_moves" => self.mouse_moves,
-            "point_clicks" => self.point_clicks,
-            "drag_drops" => self.drag_drops,
-            "features" => self.features,
-            "directions" => self.directions,
-            "robotic_actions" => self.robotic_actions,
-            "press_hold_ms" => self.press_hold_ms,
-            "pre_press_ms" => self.pre_press_ms,
-            "post_release_ms" => self.post_release_ms,
-        }
-    }
-}
-
-impl ToValue for FixedSample {
-    fn to_value(&self) -> Value {
-        obj! { "field" => self.field, "edited" => self.edited, "timings" => self.timings }
-    }
-}
-
-impl ToValue for Counts {
-    fn to_value(&self) -> Value {
-        obj! {
-            "events" => self.events, "untrusted" => self.untrusted, "ignored" => self.ignored,
-            "composing" => self.composing, "repeats" => self.repeats, "pastes" => self.pastes,
-            "drops" => self.drops, "autofills" => self.autofills, "wheels" => self.wheels,
-        }
-    }
-}
-
-impl ToValue for Signal {
-    fn to_value(&self) -> Value {
-        obj! { "kind" => self.kind, "strength" => self.strength }
-    }
-}
-
-impl ToValue for AutomationReport {
-    fn to_value(&self) -> Value {
-        obj! { "score" => self.score, "signals" => self.signals }
-    }
-}
-
-impl ToValue for Score {
-    fn to_value(&self) -> Value {
-        obj! {
-            "similarity" => self.similarity,
-            "band" => self.band,
-            "automation" => self.automation,
-            "reasons" => self.reasons,
-            "model_version" => self.model_version,
-        }
-    }
-}
-
-impl ToValue for Summary {
-    fn to_value(&self) -> Value {
-        obj! {
-            "schema" => self.schema,
-            "session" => self.session,
-            "seq" => self.seq,
-            "start_ms" => self.start_ms,
-            "end_ms" => self.end_ms,
-            "fixed" => self.fixed,
-            "keys" => self.keys,
-            "pointer" => self.pointer,
-            "counts" => self.counts,
-            "automation" => self.automation,
-            "faults" => self.faults,
-            "score" => self.score,
-        }
-    }
-}
 
 // ---- Profile (in) ---------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
-//! The hand-written [`Value`] mapping (what the browser uses instead of serde) against serde_json
-//! (what the server uses), on generated records: every summary field is written under the name and
-//! in the shape serde gives it, and every profile serde writes is read back equal.
+//! The hand-written JSON writer and [`Value`] reader (what the browser uses instead of serde)
+//! against serde_json (what the server uses), on generated records: every summary field is written
+//! under the name and in the shape serde gives it, and every profile serde writes is read back
+//! equal.
 
 use proptest::collection::{btree_map, vec};
 use proptest::option;
@@ -15,21 +16,37 @@ use telltale_core::features::stats::{Dist, Running};
 use telltale_core::profile::{FixedProfile, WindowProfile};
 use telltale_core::score::Calibration;
 use telltale_core::{
-    Band, Counts, FixedSample, FromValue, KeyClass, KeyWindow, PointerKind, PointerWindow, Profile,
-    ProfileParams, Score, Summary, ToValue, Value,
+    Band, Counts, FixedSample, FromValue, Json, KeyClass, KeyWindow, PointerKind, PointerWindow,
+    Profile, ProfileParams, Score, Summary, ToJson, Value,
 };
 
-/// A `Value` as the JSON a browser would send: `JSON.stringify` prints integral numbers without
-/// a fraction, so they become integers.
-fn json(v: &Value) -> serde_json::Value {
-    match v {
-        Value::Null => serde_json::Value::Null,
-        Value::Bool(b) => (*b).into(),
-        Value::Num(n) if n.fract() == 0.0 && n.abs() < 9e15 => (*n as i64).into(),
-        Value::Num(n) => (*n).into(),
-        Value::Str(s) => s.clone().into(),
-        Value::Arr(a) => a.iter().map(json).collect(),
-        Value::Obj(o) => o.iter().map(|(k, v)| (k.clone(), json(v))).collect(),
+/// What a browser sends for a record written as [`Json`]: the text parsed with every number slot
+/// filled (what `src/send.js` does), then printed by `JSON.stringify`, which writes integral
+/// numbers without a fraction, so they become integers.
+fn sent(j: &Json) -> serde_json::Value {
+    fn fill(v: serde_json::Value, nums: &[f64]) -> serde_json::Value {
+        match v {
+            serde_json::Value::Number(n) => {
+                let slot = n.as_u64().expect("a number in the text is a slot index") as usize;
+                integral(nums[slot])
+            }
+            serde_json::Value::Array(a) => a.into_iter().map(|x| fill(x, nums)).collect(),
+            serde_json::Value::Object(o) => {
+                o.into_iter().map(|(k, x)| (k, fill(x, nums))).collect()
+            }
+            other => other,
+        }
+    }
+    let parsed = serde_json::from_str(&j.text).expect("the text is JSON");
+    fill(parsed, &j.nums)
+}
+
+/// A number as `JSON.stringify` prints it: integral values without a fraction.
+fn integral(n: f64) -> serde_json::Value {
+    if n.fract() == 0.0 && n.abs() < 9e15 {
+        (n as i64).into()
+    } else {
+        n.into()
     }
 }
 
@@ -41,25 +58,21 @@ fn value(j: &serde_json::Value) -> Value {
         serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap()),
         serde_json::Value::String(s) => Value::Str(s.clone()),
         serde_json::Value::Array(a) => Value::Arr(a.iter().map(value).collect()),
-        serde_json::Value::Object(o) => Value::Obj(
-            o.iter()
-                .map(|(k, v)| (k.clone().into(), value(v)))
-                .collect(),
-        ),
+        serde_json::Value::Object(o) => {
+            Value::Obj(o.iter().map(|(k, v)| (k.clone(), value(v))).collect())
+        }
     }
 }
 
-/// serde's JSON with integral floats as integers, like [`json`].
+/// serde's JSON with integral floats as integers, like [`sent`].
 fn normalised(j: serde_json::Value) -> serde_json::Value {
-    value(&j).pipe(|v| json(&v))
-}
-
-trait Pipe: Sized {
-    fn pipe<T>(self, f: impl FnOnce(Self) -> T) -> T {
-        f(self)
+    match j {
+        serde_json::Value::Number(n) => integral(n.as_f64().unwrap()),
+        serde_json::Value::Array(a) => a.into_iter().map(normalised).collect(),
+        serde_json::Value::Object(o) => o.into_iter().map(|(k, v)| (k, normalised(v))).collect(),
+        other => other,
     }
 }
-impl<T> Pipe for T {}
 
 fn num() -> impl Strategy<Value = f64> {
     prop_oneof![
@@ -330,11 +343,23 @@ fn profile() -> impl Strategy<Value = Profile> {
 proptest! {
     #[test]
     fn summaries_map_like_serde(s in summary()) {
-        let ours = json(&s.to_value());
+        let ours = sent(&s.to_json());
         prop_assert_eq!(&ours, &normalised(serde_json::to_value(&s).unwrap()));
         // And what the browser sends, the server reads back equal.
         let back: Summary = serde_json::from_value(ours).unwrap();
         prop_assert_eq!(back, s);
+    }
+
+    #[test]
+    fn strings_are_escaped_like_serde(text in any::<String>(), x in num()) {
+        let s = Score {
+            similarity: x,
+            band: Band::Review,
+            automation: 0.5,
+            reasons: vec![text.clone(), String::new()],
+            model_version: text,
+        };
+        prop_assert_eq!(sent(&s.to_json()), normalised(serde_json::to_value(&s).unwrap()));
     }
 
     #[test]
