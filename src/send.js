@@ -1,9 +1,11 @@
-// The collector's one network request, in JavaScript: a batch POSTed with `fetch` (keepalive, so
-// it may outlive the page), and its outcome handed back to Rust (src/collector.rs `pump`) as
-// numbers through the one callback the collector already uses for pointer samples. Every decision
-// (what to send, retry, backoff, the queue) stays in Rust; this file only waits on the promises,
-// which in Rust took an async runtime several times this file's size (measured, `npm run
-// bench:collector`).
+// What leaves Rust for JavaScript, in one module: the collector's one network request, and the
+// records handed to the host's callbacks.
+//
+// The request: a batch POSTed with `fetch` (keepalive, so it may outlive the page), and its
+// outcome handed back to Rust (src/collector.rs `pump`) as numbers through the one callback the
+// collector already uses for pointer samples. Every decision (what to send, retry, backoff, the
+// queue) stays in Rust; this file only waits on the promises, which in Rust took an async runtime
+// several times this file's size (measured, `npm run bench:collector`).
 
 // Outcomes, as `pump` reads them.
 const ACCEPTED = 1; // 2xx

@@ -158,12 +158,6 @@ impl ToJson for str {
     }
 }
 
-impl<T: ToJson + ?Sized> ToJson for &T {
-    fn write(&self, out: &mut Json) {
-        (**self).write(out);
-    }
-}
-
 impl ToJson for String {
     fn write(&self, out: &mut Json) {
         out.str(self);
