@@ -1,8 +1,6 @@
 //! The send queue: summaries wait here as JSON until the server has them. Bounded, oldest
 //! dropped first (and counted); batches and beacon chunks are packed under their size limits.
 
-use alloc::collections::VecDeque;
-
 use crate::prelude::*;
 
 /// Largest beacon body: DESIGN.md's 16 KiB, well inside the 64 KiB that browsers allow for all
@@ -41,7 +39,7 @@ pub struct Packed {
 /// The bounded queue.
 #[derive(Debug)]
 pub struct Queue {
-    items: VecDeque<Item>,
+    items: Vec<Item>,
     max: usize,
     next_id: u64,
     /// Summaries dropped because the queue was full.
@@ -52,7 +50,7 @@ impl Queue {
     /// A queue of at most `max` summaries.
     pub fn new(max: usize) -> Self {
         Queue {
-            items: VecDeque::with_capacity(max.min(64)),
+            items: Vec::with_capacity(max.min(64)),
             max: max.max(1),
             next_id: 0,
             dropped: 0,
@@ -72,10 +70,13 @@ impl Queue {
     /// Adds a summary's JSON, dropping the oldest when full.
     pub fn push(&mut self, json: String) {
         if self.items.len() >= self.max {
-            self.items.pop_front();
+            // A `Vec`, not a `VecDeque`: dropping the oldest moves the rest down (at most
+            // `maxQueue`, 10,000, small entries, once per window), and the ring buffer's
+            // own code was 0.55 KB gzipped of WebAssembly (measured).
+            self.items.remove(0);
             self.dropped += 1;
         }
-        self.items.push_back(Item {
+        self.items.push(Item {
             id: self.next_id,
             json,
         });
