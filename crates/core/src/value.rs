@@ -18,11 +18,11 @@ use crate::prelude::*;
 
 use crate::detect::{Rung, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
 use crate::error::Error;
-use crate::event::{KeyClass, PointerKind};
+use crate::event::PointerKind;
 use crate::features::stats::Running;
 use crate::map::SortedMap;
 use crate::profile::{FixedProfile, Profile, ProfileParams, WindowProfile};
-use crate::score::{Band, Calibration};
+use crate::score::Calibration;
 
 /// A JSON value. Object fields keep their order.
 #[derive(Debug, Clone, PartialEq)]
@@ -266,29 +266,6 @@ impl<K: Key, T: FromValue> FromValue for SortedMap<K, T> {
         out
     }
 }
-
-macro_rules! named {
-    ($t:ty, $all:expr) => {
-        impl FromValue for $t {
-            fn read<'a>(r: &mut Reader<'a>, v: &'a Value) -> Self {
-                let Value::Str(s) = v else {
-                    r.expected("a string");
-                    return $all[0];
-                };
-                match $all.into_iter().find(|k| k.name() == s) {
-                    Some(k) => k,
-                    None => {
-                        r.expected("a known name");
-                        $all[0]
-                    }
-                }
-            }
-        }
-    };
-}
-named!(KeyClass, KeyClass::ALL);
-named!(PointerKind, PointerKind::ALL);
-named!(Band, Band::ALL);
 
 // ---- Profile (in) ---------------------------------------------------------------------------
 
