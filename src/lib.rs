@@ -71,7 +71,6 @@ use alloc::rc::Rc;
 use core::cell::RefCell;
 
 use collector::{Armed, Inner};
-use telltale_core::FromValue;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -93,6 +92,10 @@ export interface CollectorOptions {
   /** Every score, as soon as it exists (and fresh scores from the server's answers). */
   onScore?: (score: Score) => void;
 }
+
+/** A profile as the server hands it to the browser (`telltale_core::Profile::pack`): its strings
+ *  and its numbers, each in the order of one walk through the profile. */
+export interface PackedProfile { names: string[]; nums: number[] }
 
 /** Counters returned by `collector.stats()`. */
 export interface CollectorStats {
@@ -218,17 +221,17 @@ impl Collector {
         self.armed.is_some()
     }
 
-    /// Loads the user's profile (the JSON the server hands out) for in-page scoring. Throws a
-    /// `TypeError` if it is not a profile.
+    /// Loads the user's profile for in-page scoring: the packed profile the server hands out
+    /// (`{names, nums}`, `telltale_core::Profile::pack`). Throws a `TypeError` if it is not one.
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(
         &mut self,
-        #[wasm_bindgen(unchecked_param_type = "object")] profile: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "PackedProfile")] profile: JsValue,
     ) -> Result<(), JsValue> {
         let not_a_profile =
             |why: &str| js_sys::TypeError::new(&["telltale: not a profile: ", why].concat());
-        let v = js::from_js(&profile).map_err(not_a_profile)?;
-        let p = telltale_core::Profile::from_value(&v, "profile")
+        let (names, nums) = js::packed(&profile).map_err(not_a_profile)?;
+        let p = telltale_core::Profile::unpack(&names, &nums)
             .map_err(|e| not_a_profile(&e.message()))?;
         p.params.check().map_err(|e| not_a_profile(&e.message()))?;
         match self.state.try_borrow_mut() {

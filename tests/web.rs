@@ -459,10 +459,10 @@ fn enrolled_profile() -> telltale_core::Profile {
 #[wasm_bindgen_test]
 fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
     let want = enrolled_profile();
-    let json = serde_json::to_string(&want).unwrap();
+    let json = serde_json::to_string(&want.pack()).unwrap();
     let mut c = Collector::new(JsValue::UNDEFINED).unwrap();
     c.set_profile(js_sys::JSON::parse(&json).unwrap()).unwrap();
-    assert_eq!(c.profile(), Some(want));
+    assert_eq!(c.profile(), Some(want.clone()));
 
     let mut message = |v: JsValue| -> String {
         let e = c.set_profile(v).unwrap_err();
@@ -472,16 +472,42 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
             .as_string()
             .unwrap()
     };
-    let mut bad: serde_json::Value = serde_json::from_str(&json).unwrap();
-    bad["fixed"]["employee-id"]["model"]["rungs"][0]["stats"][2]["mean"] = "x".into();
+    let parse = |v: &serde_json::Value| js_sys::JSON::parse(&v.to_string()).unwrap();
+    let good: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let mut bad = good.clone();
+    bad["nums"][3] = "x".into();
     assert_eq!(
-        message(js_sys::JSON::parse(&bad.to_string()).unwrap()),
-        "telltale: not a profile: profile.fixed.employee-id.model.rungs[0].stats[2].mean: expected a number"
+        message(parse(&bad)),
+        "telltale: not a profile: `nums` must hold only numbers"
+    );
+    let mut bad = good.clone();
+    bad["names"][0] = 1.into();
+    assert_eq!(
+        message(parse(&bad)),
+        "telltale: not a profile: `names` must hold only strings"
+    );
+    // `params.enroll_fixed`, the first number of the walk (see telltale_core::pack).
+    let mut bad = good.clone();
+    bad["nums"][0] = 0.5.into();
+    assert_eq!(
+        message(parse(&bad)),
+        "telltale: not a profile: nums[0]: expected a whole number from 0 to 4294967295"
+    );
+    let mut bad = good.clone();
+    bad["nums"].as_array_mut().unwrap().push(1.into());
+    assert!(message(parse(&bad)).ends_with("left over after the profile"));
+    // Checked parameters: a window half-life of 0.
+    let mut bad = good;
+    bad["nums"][8] = 0.into();
+    assert!(message(parse(&bad)).contains("half_life"));
+    // The profile's own JSON (serde's, as the server stores it) is not the packed form.
+    let stored = serde_json::to_value(&want).unwrap();
+    assert_eq!(
+        message(parse(&stored)),
+        "telltale: not a profile: expected an object with the arrays `names` and `nums`"
     );
     assert!(message(JsValue::from_str("{}")).contains("expected an object"));
-    let cyclic = js_sys::Object::new();
-    js_sys::Reflect::set(&cyclic, &"model_version".into(), &cyclic).unwrap();
-    assert!(message(cyclic.into()).contains("nested too deeply"));
+    assert!(message(JsValue::NULL).contains("expected an object"));
     // A refused profile leaves the loaded one in place.
     assert_eq!(c.profile(), Some(enrolled_profile()));
 }

@@ -194,7 +194,7 @@ test('a batch the server refuses (4xx) is dropped, not retried; a 429 is retried
 
 test('a profile set on the collector yields onScore callbacks, also from the server', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
-  const profile = JSON.parse(readFileSync(new URL('../fixtures/empty-profile.json', import.meta.url)));
+  const profile = JSON.parse(readFileSync(new URL('../fixtures/empty-profile.packed.json', import.meta.url)));
   await page.evaluate((p) => window.__collector.setProfile(p), profile);
   server.state.scores = [{ similarity: 3, band: 'review', automation: 0, reasons: ['from server'], model_version: 'telltale-1' }];
   await typeInto(page, '#notes', 'scored in the browser as soon as possible');

@@ -90,10 +90,13 @@ impl KeyClass {
 }
 
 /// What produced a pointer event (`PointerEvent.pointerType`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum PointerKind {
     /// A mouse or touchpad.
+    #[default]
     Mouse,
     /// A stylus.
     Pen,

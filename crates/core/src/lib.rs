@@ -61,12 +61,12 @@ pub mod features;
 pub mod json;
 pub mod map;
 mod math;
+pub mod pack;
 pub mod profile;
 pub mod score;
 pub mod session;
 pub mod summary;
 pub mod text;
-pub mod value;
 
 /// What every module uses from `alloc` (std's prelude has it; `no_std` builds do not). Not every
 /// build uses every item (`Box` is only for eval's detector registry).
@@ -90,8 +90,8 @@ pub use event::{
 };
 pub use features::{Feature, FixedEntry, FixedSample, KeyWindow, PointerWindow};
 pub use json::{Json, ToJson};
+pub use pack::{Pack, Packed};
 pub use profile::{Profile, ProfileParams};
 pub use score::{Band, Score, MODEL_VERSION};
 pub use session::{WindowConfig, Windower};
 pub use summary::{Counts, Summary, SCHEMA_VERSION};
-pub use value::{FromValue, Value};

@@ -57,6 +57,11 @@ impl<K: Ord, V> SortedMap<K, V> {
         &mut self.entries[i].1
     }
 
+    /// The entries, for [`crate::pack`] (which checks their order after reading them).
+    pub(crate) fn entries_mut(&mut self) -> &mut Vec<(K, V)> {
+        &mut self.entries
+    }
+
     /// Sets `key` to `value`, returning the value it replaced.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         match self.find(&key) {

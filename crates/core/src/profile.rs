@@ -71,7 +71,7 @@ impl ProfileParams {
 }
 
 /// A fixed-text field's model and calibration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct FixedProfile {
     /// The detector's model.
@@ -81,7 +81,7 @@ pub struct FixedProfile {
 }
 
 /// A window modality's model and calibration.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct WindowProfile {
     /// The detector's model.

@@ -170,22 +170,3 @@ fn profile_enrolls_then_tells_users_apart() {
         impostor
     );
 }
-
-/// The empty profile the browser tests load: kept equal to `Profile::default()`.
-#[test]
-fn fixture_profile_is_the_default_profile() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/empty-profile.json"
-    );
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let want = serde_json::to_string_pretty(&Profile::default()).unwrap();
-    if std::env::var_os("TELLTALE_WRITE_FIXTURES").is_some() {
-        std::fs::write(path, &want).unwrap();
-        return;
-    }
-    let got: Profile = serde_json::from_str(&text).expect(
-        "tests/fixtures/empty-profile.json (TELLTALE_WRITE_FIXTURES=1 cargo test writes it)",
-    );
-    assert_eq!(got, Profile::default());
-}

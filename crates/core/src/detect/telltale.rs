@@ -99,7 +99,7 @@ pub struct TelltaleFixed {
 }
 
 /// One rung of the half-life ladder.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct Rung {
     /// Half-life in entries.
@@ -111,7 +111,7 @@ pub struct Rung {
 }
 
 /// A fitted, streaming-updatable fixed-text profile.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct TelltaleFixedModel {
     /// Parameters it was built with.

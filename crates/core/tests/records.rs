@@ -1,7 +1,8 @@
-//! The hand-written JSON writer and [`Value`] reader (what the browser uses instead of serde)
-//! against serde_json (what the server uses), on generated records: every summary field is written
-//! under the name and in the shape serde gives it, and every profile serde writes is read back
-//! equal.
+//! What the browser uses instead of serde, on generated records: the hand-written JSON writer
+//! against serde_json (what the server uses): every summary field is written under the name and
+//! in the shape serde gives it; and the packed profile (`telltale_core::pack`): every profile
+//! reads back equal from its packed form, also after a trip through JSON, and a packed profile
+//! that does not read is refused with its place named.
 
 use proptest::collection::{btree_map, vec};
 use proptest::option;
@@ -16,8 +17,8 @@ use telltale_core::features::stats::{Dist, Running};
 use telltale_core::profile::{FixedProfile, WindowProfile};
 use telltale_core::score::Calibration;
 use telltale_core::{
-    Band, Counts, FixedSample, FromValue, Json, KeyClass, KeyWindow, PointerKind, PointerWindow,
-    Profile, ProfileParams, Score, Summary, ToJson, Value,
+    Band, Counts, FixedSample, Json, KeyClass, KeyWindow, Packed, PointerKind, PointerWindow,
+    Profile, ProfileParams, Score, Summary, ToJson,
 };
 
 /// What a browser sends for a record written as [`Json`]: the text parsed with every number slot
@@ -47,20 +48,6 @@ fn integral(n: f64) -> serde_json::Value {
         (n as i64).into()
     } else {
         n.into()
-    }
-}
-
-/// JSON from serde as the browser reads it: every number an `f64`.
-fn value(j: &serde_json::Value) -> Value {
-    match j {
-        serde_json::Value::Null => Value::Null,
-        serde_json::Value::Bool(b) => Value::Bool(*b),
-        serde_json::Value::Number(n) => Value::Num(n.as_f64().unwrap()),
-        serde_json::Value::String(s) => Value::Str(s.clone()),
-        serde_json::Value::Array(a) => Value::Arr(a.iter().map(value).collect()),
-        serde_json::Value::Object(o) => {
-            Value::Obj(o.iter().map(|(k, v)| (k.clone(), value(v))).collect())
-        }
     }
 }
 
@@ -363,69 +350,109 @@ proptest! {
     }
 
     #[test]
-    fn profiles_read_like_serde(p in profile()) {
-        let v = value(&serde_json::to_value(&p).unwrap());
-        prop_assert_eq!(Profile::from_value(&v, "profile").unwrap(), p);
+    fn profiles_read_back_from_their_packed_form(p in profile()) {
+        let packed = p.pack();
+        prop_assert_eq!(Profile::unpack(&packed.names, &packed.nums).unwrap(), p.clone());
+        // As the browser gets it: JSON from the server, parsed.
+        let sent: Packed = serde_json::from_str(&serde_json::to_string(&packed).unwrap()).unwrap();
+        prop_assert_eq!(Profile::unpack(&sent.names, &sent.nums).unwrap(), p);
+    }
+
+    #[test]
+    fn every_cut_short_profile_is_refused(p in profile(), cut in any::<prop::sample::Index>()) {
+        let packed = p.pack();
+        let keep = cut.index(packed.nums.len());
+        let e = Profile::unpack(&packed.names, &packed.nums[..keep]).unwrap_err().to_string();
+        prop_assert!(e.starts_with("nums[") || e.starts_with("names["), "{}", e);
     }
 }
 
+/// The packed profile the end-to-end tests load: kept equal to `Profile::default().pack()`.
 #[test]
-fn a_real_profile_reads_back() {
-    let text = std::fs::read_to_string(concat!(
+fn fixture_packed_profile_is_the_default_profile() {
+    let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../tests/fixtures/empty-profile.json"
-    ))
-    .unwrap();
-    let v = value(&serde_json::from_str(&text).unwrap());
+        "/../../tests/fixtures/empty-profile.packed.json"
+    );
+    let want = Profile::default().pack();
+    if std::env::var_os("TELLTALE_WRITE_FIXTURES").is_some() {
+        std::fs::write(path, serde_json::to_string(&want).unwrap()).unwrap();
+        return;
+    }
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let got: Packed = serde_json::from_str(&text).expect(
+        "tests/fixtures/empty-profile.packed.json (TELLTALE_WRITE_FIXTURES=1 cargo test writes it)",
+    );
     assert_eq!(
-        Profile::from_value(&v, "profile").unwrap(),
+        Profile::unpack(&got.names, &got.nums).unwrap(),
         Profile::default()
     );
 }
 
 #[test]
-fn bad_profiles_are_refused_with_the_place_named() {
-    let mut j = serde_json::to_value(Profile::default()).unwrap();
-    j["params"]["fixed"]["cap"] = "three".into();
-    let e = Profile::from_value(&value(&j), "profile")
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, "profile.params.fixed.cap: expected a number");
-    let mut j = serde_json::to_value(Profile::default()).unwrap();
-    j["pointer"] = serde_json::json!({"trackball": null});
-    let e = Profile::from_value(&value(&j), "profile")
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, "profile.pointer: unknown key `trackball`");
-    let e = Profile::from_value(&Value::Null, "profile")
-        .unwrap_err()
-        .to_string();
-    assert_eq!(e, "profile: expected an object");
-    // Deep inside: map keys, array indices; and only the first mismatch is reported.
-    let mut j = serde_json::to_value(Profile::default()).unwrap();
-    let running = serde_json::json!({"n": 1, "w": 1.0, "mean": 0.0, "m2": 0.0});
-    let mut bad = running.clone();
-    bad["mean"] = "x".into();
-    j["fixed"] = serde_json::json!({"login": {
-        "model": {"params": j["params"]["fixed"], "rungs": [
-            {"half_life": 1.0, "stats": [running, bad], "prequential": 0.0},
-            {"half_life": 2.0, "stats": [], "prequential": 0.0, "extra": 1},
-        ]},
-        "calibration": {"log_scores": running},
-    }});
-    let e = Profile::from_value(&value(&j), "profile")
-        .unwrap_err()
-        .to_string();
+fn bad_packed_profiles_are_refused_with_the_place_named() {
+    let unpack = |p: &Packed| Profile::unpack(&p.names, &p.nums).unwrap_err().to_string();
+    let good = Profile::default().pack();
+    // The walk: model_version; params: enroll_fixed, enroll_windows, fixed (tau_ms,
+    // min_half_life, max_half_life, cap, clip, warmup), window (half_life, clip, min_windows);
+    // then the lengths of `fixed`, the option `keys` and `pointer`.
+    assert_eq!(good.names, ["telltale-1"]);
+    assert_eq!(good.nums.len(), 2 + 6 + 3 + 3);
+
+    let mut p = good.clone();
+    p.nums[0] = 20.5;
     assert_eq!(
-        e,
-        "profile.fixed.login.model.rungs[0].stats[1].mean: expected a number"
+        unpack(&p),
+        "nums[0]: expected a whole number from 0 to 4294967295"
     );
-    j["fixed"]["login"]["model"]["rungs"][0]["stats"][1]["mean"] = 0.0.into();
-    let e = Profile::from_value(&value(&j), "profile")
-        .unwrap_err()
-        .to_string();
+    p.nums[0] = f64::NAN;
     assert_eq!(
-        e,
-        "profile.fixed.login.model.rungs[1]: unknown field `extra`"
+        unpack(&p),
+        "nums[0]: expected a whole number from 0 to 4294967295"
     );
+    let mut p = good.clone();
+    p.nums[2] = f64::INFINITY;
+    assert_eq!(unpack(&p), "nums[2]: expected a finite number");
+    // `keys` is an option: 0 or 1.
+    let mut p = good.clone();
+    p.nums[12] = 2.0;
+    assert_eq!(unpack(&p), "nums[12]: expected a whole number from 0 to 1");
+    // A forged length cannot ask for more items than there are numbers left.
+    let mut p = good.clone();
+    p.nums[11] = 1e15;
+    assert_eq!(unpack(&p), "nums[11]: expected a whole number from 0 to 3");
+    // Missing and left over.
+    let mut p = good.clone();
+    p.names.clear();
+    assert_eq!(unpack(&p), "names[0]: missing");
+    let mut p = good.clone();
+    p.nums.pop();
+    assert_eq!(unpack(&p), "nums[13]: missing");
+    let mut p = good.clone();
+    p.nums.push(0.0);
+    assert_eq!(unpack(&p), "nums[14]: left over after the profile");
+    let mut p = good.clone();
+    p.names.push("x".into());
+    assert_eq!(unpack(&p), "names[1]: left over after the profile");
+    // A pointer kind that does not exist, and map keys out of order (the packer writes them
+    // sorted; a map read in any other order would not be a map).
+    let mut p = good.clone();
+    p.nums[13] = 1.0;
+    p.nums.extend(pointer_entry(7.0));
+    assert_eq!(unpack(&p), "nums[14]: expected a whole number from 0 to 2");
+    let mut p = good;
+    p.nums[13] = 2.0;
+    p.nums.extend(pointer_entry(1.0));
+    p.nums.extend(pointer_entry(0.0));
+    let at = p.nums.len();
+    assert_eq!(
+        unpack(&p),
+        ["nums[", &at.to_string(), "]: map keys out of order"].concat()
+    );
+}
+
+/// A packed pointer-kind entry with no features: kind, window params, windows, no features, a
+/// calibration.
+fn pointer_entry(kind: f64) -> Vec<f64> {
+    vec![kind, 200.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
 }
