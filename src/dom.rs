@@ -21,7 +21,12 @@ impl Listener {
     /// Adds `f` as a capturing, passive listener for `ty` on `target`.
     /// The event is lent to `f` (not handed over), so no reference to it is allocated per event.
     pub fn new(target: &EventTarget, ty: &'static str, f: impl FnMut(&Event) + 'static) -> Self {
-        let callback = Closure::<dyn FnMut(&Event)>::wrap(Box::new(f));
+        Self::add(target, ty, Box::new(f))
+    }
+
+    /// The part that does not depend on the closure's type: one copy in the WebAssembly.
+    fn add(target: &EventTarget, ty: &'static str, f: Box<dyn FnMut(&Event)>) -> Self {
+        let callback = Closure::<dyn FnMut(&Event)>::wrap(f);
         let opts = AddEventListenerOptions::new();
         opts.set_capture(true);
         opts.set_passive(true);
