@@ -9,7 +9,7 @@
 //! back (`src/send.js`), so JavaScript does the printing, and a record becomes a plain object in
 //! one call instead of one call per field.
 //!
-//! The text must be what serde writes once the slots are filled: `tests/value.rs` checks every
+//! The text must be what serde writes once the slots are filled: `tests/records.rs` checks every
 //! record against `serde_json` on generated data.
 
 use crate::prelude::*;
