@@ -520,11 +520,11 @@ impl Boundary {
         }))
     }
 
-    /// Classifies an `input` event: only its `inputType` is read, never its data.
+    /// Classifies an `input` event: only its `inputType` is read, never its data. Ordinary
+    /// typing (one `input` per keystroke) is not counted at all and is decided from `inputType`
+    /// alone; only a paste, drop or autofill looks at where it happened (a password field or an
+    /// ignored region is counted as such, not as a paste).
     pub fn input(&mut self, e: &Event) -> Option<Captured> {
-        if let Some(why) = real_target(e).and_then(|t| self.privacy(&t)) {
-            return Some(Captured::Count(why));
-        }
         let kind = match e.dyn_ref::<web_sys::InputEvent>() {
             None => Uncaptured::Autofill, // Chrome's autofill fires a plain `Event`
             Some(ie) => match ie.input_type().as_str() {
@@ -534,7 +534,8 @@ impl Boundary {
                 _ => return None,
             },
         };
-        Some(Captured::Count(kind))
+        let why = real_target(e).and_then(|t| self.privacy(&t));
+        Some(Captured::Count(why.unwrap_or(kind)))
     }
 }
 

@@ -94,6 +94,35 @@ fn through(b: &Rc<RefCell<Boundary>>, target: &Element, ev: &KeyboardEvent) -> O
     got.take()
 }
 
+/// What the boundary makes of an `input` event dispatched on `target`: an `InputEvent` with
+/// `input_type`, or a plain `Event` named "input" (Chrome's autofill) for `None`.
+fn input_through(
+    b: &Rc<RefCell<Boundary>>,
+    target: &Element,
+    input_type: Option<&str>,
+) -> Option<Captured> {
+    let ev: web_sys::Event = match input_type {
+        Some(t) => {
+            let init = web_sys::InputEventInit::new();
+            init.set_input_type(t);
+            init.set_bubbles(true);
+            init.set_composed(true);
+            web_sys::InputEvent::new_with_event_init_dict("input", &init)
+                .unwrap()
+                .into()
+        }
+        None => web_sys::Event::new("input").unwrap(),
+    };
+    let got = Rc::new(RefCell::new(None));
+    let (g, bb) = (got.clone(), b.clone());
+    let l = gloo_events::EventListener::new(target, "input", move |e| {
+        *g.borrow_mut() = bb.borrow_mut().input(e);
+    });
+    target.dispatch_event(&ev).unwrap();
+    drop(l);
+    got.take()
+}
+
 fn key_of(c: Option<Captured>) -> telltale_core::KeyEvent {
     match c {
         Some(Captured::Event(InputEvent::Key(k))) => k,
@@ -213,6 +242,55 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
     assert_eq!(
         through(&b, &ta, &rep),
         Some(Captured::Count(Uncaptured::Repeat))
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn pastes_drops_and_autofills_are_counted_and_typing_is_not() {
+    let root = element(
+        r#"<textarea></textarea><input type="password"><div data-telltale-ignore><input></div>"#,
+    );
+    let ta = root.query_selector("textarea").unwrap().unwrap();
+    let pw = root
+        .query_selector("input[type=password]")
+        .unwrap()
+        .unwrap();
+    let ignored = root
+        .query_selector("[data-telltale-ignore] input")
+        .unwrap()
+        .unwrap();
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let count = |what| Some(Captured::Count(what));
+    // Typing fires one `input` per keystroke: nothing to count (the key events carry it).
+    for t in ["insertText", "deleteContentBackward", "insertLineBreak"] {
+        assert_eq!(input_through(&b, &ta, Some(t)), None, "{t}");
+        assert_eq!(input_through(&b, &pw, Some(t)), None, "{t}");
+    }
+    assert_eq!(
+        input_through(&b, &ta, Some("insertFromPaste")),
+        count(Uncaptured::Paste)
+    );
+    // (`insertFromPasteAsQuotation`, Safari's, cannot be made here: Chromium's `InputEvent`
+    // constructor turns an input type it does not know into "".)
+    assert_eq!(
+        input_through(&b, &ta, Some("insertFromDrop")),
+        count(Uncaptured::Drop)
+    );
+    assert_eq!(
+        input_through(&b, &ta, Some("insertReplacementText")),
+        count(Uncaptured::Autofill)
+    );
+    assert_eq!(input_through(&b, &ta, None), count(Uncaptured::Autofill));
+    // Where it happened decides first: a paste into a password field is a password-field event
+    // (not in any summary), one into an ignored region is counted as ignored.
+    assert_eq!(
+        input_through(&b, &pw, Some("insertFromPaste")),
+        count(Uncaptured::Password)
+    );
+    assert_eq!(
+        input_through(&b, &ignored, Some("insertFromDrop")),
+        count(Uncaptured::Ignored)
     );
     root.remove();
 }
