@@ -70,6 +70,11 @@ fn element(html: &str) -> Element {
     div
 }
 
+/// The element under `root` that `selector` names.
+fn find(root: &Element, selector: &str) -> Element {
+    root.query_selector(selector).unwrap().unwrap()
+}
+
 fn key_event(kind: &str, key: &str, code: &str, repeat: bool, composing: bool) -> KeyboardEvent {
     let init = KeyboardEventInit::new();
     init.set_key(key);
@@ -204,16 +209,10 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
         r#"<input type="password"><div data-telltale-ignore><input></div><input id="t" autocomplete="new-password"><textarea></textarea>"#,
     );
     let b = Rc::new(RefCell::new(Boundary::new()));
-    let pw = root
-        .query_selector("input[type=password]")
-        .unwrap()
-        .unwrap();
-    let ignored = root
-        .query_selector("[data-telltale-ignore] input")
-        .unwrap()
-        .unwrap();
-    let auto = root.query_selector("#t").unwrap().unwrap();
-    let ta = root.query_selector("textarea").unwrap().unwrap();
+    let pw = find(&root, "input[type=password]");
+    let ignored = find(&root, "[data-telltale-ignore] input");
+    let auto = find(&root, "#t");
+    let ta = find(&root, "textarea");
     let down = key_event("keydown", "s", "KeyS", false, false);
     assert_eq!(
         through(&b, &pw, &down),
@@ -251,47 +250,46 @@ fn pastes_drops_and_autofills_are_counted_and_typing_is_not() {
     let root = element(
         r#"<textarea></textarea><input type="password"><div data-telltale-ignore><input></div>"#,
     );
-    let ta = root.query_selector("textarea").unwrap().unwrap();
-    let pw = root
-        .query_selector("input[type=password]")
-        .unwrap()
-        .unwrap();
-    let ignored = root
-        .query_selector("[data-telltale-ignore] input")
-        .unwrap()
-        .unwrap();
+    let ta = find(&root, "textarea");
+    let pw = find(&root, "input[type=password]");
+    let ignored = find(&root, "[data-telltale-ignore] input");
     let b = Rc::new(RefCell::new(Boundary::new()));
-    let count = |what| Some(Captured::Count(what));
-    // Typing fires one `input` per keystroke: nothing to count (the key events carry it).
-    for t in ["insertText", "deleteContentBackward", "insertLineBreak"] {
-        assert_eq!(input_through(&b, &ta, Some(t)), None, "{t}");
-        assert_eq!(input_through(&b, &pw, Some(t)), None, "{t}");
-    }
-    assert_eq!(
-        input_through(&b, &ta, Some("insertFromPaste")),
-        count(Uncaptured::Paste)
-    );
     // (`insertFromPasteAsQuotation`, Safari's, cannot be made here: Chromium's `InputEvent`
     // constructor turns an input type it does not know into "".)
-    assert_eq!(
-        input_through(&b, &ta, Some("insertFromDrop")),
-        count(Uncaptured::Drop)
-    );
-    assert_eq!(
-        input_through(&b, &ta, Some("insertReplacementText")),
-        count(Uncaptured::Autofill)
-    );
-    assert_eq!(input_through(&b, &ta, None), count(Uncaptured::Autofill));
-    // Where it happened decides first: a paste into a password field is a password-field event
-    // (not in any summary), one into an ignored region is counted as ignored.
-    assert_eq!(
-        input_through(&b, &pw, Some("insertFromPaste")),
-        count(Uncaptured::Password)
-    );
-    assert_eq!(
-        input_through(&b, &ignored, Some("insertFromDrop")),
-        count(Uncaptured::Ignored)
-    );
+    let cases: [(&Element, Option<&str>, Option<Uncaptured>); 12] = [
+        // Typing fires one `input` per keystroke: nothing to count (the key events carry it).
+        (&ta, Some("insertText"), None),
+        (&ta, Some("deleteContentBackward"), None),
+        (&ta, Some("insertLineBreak"), None),
+        (&pw, Some("insertText"), None),
+        (&ignored, Some("insertText"), None),
+        (&ta, Some("insertFromPaste"), Some(Uncaptured::Paste)),
+        (&ta, Some("insertFromDrop"), Some(Uncaptured::Drop)),
+        (
+            &ta,
+            Some("insertReplacementText"),
+            Some(Uncaptured::Autofill),
+        ),
+        // Chrome's autofill fires a plain `Event`.
+        (&ta, None, Some(Uncaptured::Autofill)),
+        // Where it happened decides first: a paste into a password field is a password-field
+        // event (in no summary), one into an ignored region is counted as ignored.
+        (&pw, Some("insertFromPaste"), Some(Uncaptured::Password)),
+        (
+            &pw,
+            Some("insertReplacementText"),
+            Some(Uncaptured::Password),
+        ),
+        (&ignored, Some("insertFromDrop"), Some(Uncaptured::Ignored)),
+    ];
+    for (target, input_type, want) in cases {
+        assert_eq!(
+            input_through(&b, target, input_type),
+            want.map(Captured::Count),
+            "{input_type:?} on {}",
+            target.outer_html()
+        );
+    }
     root.remove();
 }
 
