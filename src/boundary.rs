@@ -1,7 +1,8 @@
 //! The boundary: the one place where a DOM event becomes an [`InputEvent`]. Key identity (`code`,
 //! `key`) is read here only to pick a coarse class and to pair a keydown with its keyup (through a
 //! hash held while the key is down), then dropped. Password fields, `[data-telltale-ignore]`
-//! subtrees, IME composition and auto-repeat are never captured, only counted.
+//! subtrees, IME composition and auto-repeat are never captured, only counted; nor are key events
+//! on elements that are not text fields (they may hide a password field in a closed shadow root).
 
 use crate::prelude::*;
 use js_sys::{Object, WeakSet};
@@ -71,6 +72,11 @@ extern "C" {
     /// The buffer is being freed: the reader never writes again.
     #[wasm_bindgen(method, js_name = release)]
     fn release_keys(this: &KeyReader);
+
+    /// Whether key events on `el` are typing (a text field, a textarea, an editable region, or
+    /// the body): elsewhere they may come from inside a closed shadow root.
+    #[wasm_bindgen(method, js_name = typingTarget)]
+    fn typing_target(this: &KeyReader, el: &Element) -> bool;
 
     /// `src/read.js`: reads pointer events straight into a buffer of the boundary's.
     #[derive(Debug, Clone)]
@@ -294,9 +300,10 @@ impl Boundary {
         }
         let element = real_target(e);
         let verdict = TargetVerdict {
-            ignored: element
-                .as_ref()
-                .is_some_and(|el| closest(el, "[data-telltale-ignore]").is_some()),
+            // Not typing (see `typing_target`), or in an ignored region.
+            ignored: element.as_ref().is_some_and(|el| {
+                !self.keys.typing_target(el) || closest(el, "[data-telltale-ignore]").is_some()
+            }),
             fixed: element
                 .as_ref()
                 .and_then(|t| closest(t, "[data-telltale-fixed]"))

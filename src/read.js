@@ -156,6 +156,20 @@ function password(el, seen) {
   return seen.has(el);
 }
 
+// Input types whose keystrokes are typing: HTML's text-entry controls (a password input is
+// refused by the password check before this matters).
+const TEXT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'password']);
+
+// Whether key events whose real target is `el` (inside open shadow roots) are typing: into a
+// text field, a textarea or an editable region, or with no field focused (the body). On any other
+// element they are not captured: it may be the host of a closed shadow root, whose inside (a
+// password field, say) the page cannot see, since events from inside are retargeted to it.
+function typingTarget(el) {
+  return el === document.body || el === document.documentElement
+    || el instanceof HTMLTextAreaElement || el.isContentEditable === true
+    || (el instanceof HTMLInputElement && TEXT_TYPES.has(el.type));
+}
+
 // Reads a key event's flags, and its timeStamp into `out[0]` (a view like PointerReader's).
 export class KeyReader {
   constructor(memory, ptr) {
@@ -167,6 +181,11 @@ export class KeyReader {
   // The boundary is gone and its buffer freed: never write there again.
   release() {
     this.memory = null;
+  }
+
+  // See `typingTarget` (a method, so that it is imported through the glue like the rest).
+  typingTarget(el) {
+    return typingTarget(el);
   }
 
   // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict

@@ -339,6 +339,45 @@ fn fixed_text_fields_and_open_shadow_roots() {
 }
 
 #[wasm_bindgen_test]
+fn keys_are_captured_only_where_they_are_typing() {
+    let root = element(
+        r#"<input type="email"><input type="checkbox"><button>b</button><div contenteditable="true"></div><x-login></x-login>"#,
+    );
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let down = key_event("keydown", "s", "KeyS", false, false);
+    let typed = |c: Option<Captured>| matches!(c, Some(Captured::Event(InputEvent::Key(_))));
+    assert!(typed(through(&b, &find(&root, "[type=email]"), &down)));
+    assert!(typed(through(&b, &find(&root, "[contenteditable]"), &down)));
+    assert!(typed(through(&b, &document().body().unwrap(), &down)));
+    for not_typing in ["[type=checkbox]", "button"] {
+        assert_eq!(
+            through(&b, &find(&root, not_typing), &down),
+            Some(Captured::Count(Uncaptured::Ignored)),
+            "{not_typing}"
+        );
+    }
+    // A password field inside a closed shadow root: a listener outside sees only the host (the
+    // event is retargeted), so nothing says it is a password field. Not captured.
+    let host = find(&root, "x-login");
+    let shadow = host
+        .attach_shadow(&web_sys::ShadowRootInit::new(
+            web_sys::ShadowRootMode::Closed,
+        ))
+        .unwrap();
+    shadow.set_inner_html(r#"<input type="password">"#);
+    let inner = shadow.query_selector("input").unwrap().unwrap();
+    let got = Rc::new(RefCell::new(None));
+    let (g, bb) = (got.clone(), b.clone());
+    let l = gloo_events::EventListener::new(&document(), "keydown", move |e| {
+        *g.borrow_mut() = bb.borrow_mut().key(e.unchecked_ref(), true);
+    });
+    inner.dispatch_event(&down).unwrap();
+    drop(l);
+    assert_eq!(got.take(), Some(Captured::Count(Uncaptured::Ignored)));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn coalesced_pointer_events_are_expanded() {
     let root = element("<div style='width:100px;height:100px'></div>");
     let target = root.first_element_child().unwrap();
