@@ -92,7 +92,7 @@ impl Drop for PointerTap {
 }
 
 fn now() -> f64 {
-    web_sys::window()
+    crate::dom::window()
         .and_then(|w| w.performance())
         .map_or(0.0, |p| p.now())
 }
@@ -119,13 +119,13 @@ impl ToJson for Stats {
 }
 
 fn hidden() -> bool {
-    web_sys::window()
+    crate::dom::window()
         .and_then(|w| w.document())
         .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
 }
 
 fn online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
+    crate::dom::window().is_none_or(|w| w.navigator().on_line())
 }
 
 impl Inner {
@@ -133,7 +133,7 @@ impl Inner {
     pub fn new(opts: Options) -> Self {
         let mut windower = Windower::new(opts.window, opts.session_token.clone());
         // `navigator.webdriver` (WebDriver spec): read as a property, web-sys gates it as unstable.
-        windower.webdriver = web_sys::window()
+        windower.webdriver = crate::dom::window()
             .and_then(|w| Reflect::get(&w.navigator(), &JsValue::from_str("webdriver")).ok())
             .is_some_and(|v| v.is_truthy());
         let queue = Queue::new(opts.max_queue as usize);
@@ -401,7 +401,7 @@ impl Inner {
     /// Sends everything queued with `sendBeacon`, in bodies under 16 KiB. What the browser
     /// refuses stays queued for a later `fetch`.
     pub fn beacon_all(&mut self) {
-        let (Some(url), Some(w)) = (self.opts.endpoint.clone(), web_sys::window()) else {
+        let (Some(url), Some(w)) = (self.opts.endpoint.clone(), crate::dom::window()) else {
             return;
         };
         let nav = w.navigator();
@@ -563,7 +563,7 @@ pub fn leave(weak: &Weak<RefCell<Inner>>) {
 
 /// Adds every listener and the tick timer.
 pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
-    let window = web_sys::window()?;
+    let window = crate::dom::window()?;
     let document = window.document()?;
     let mut listeners = Vec::with_capacity(16);
     for ty in [

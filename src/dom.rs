@@ -6,8 +6,23 @@ use alloc::boxed::Box;
 
 use js_sys::Function;
 use wasm_bindgen::closure::Closure;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::JsCast;
-use web_sys::{AddEventListenerOptions, Event, EventTarget};
+use web_sys::{AddEventListenerOptions, Event, EventTarget, Window};
+
+#[wasm_bindgen]
+extern "C" {
+    /// The page's `window`; `None` where there is none (a worker). Read directly rather than
+    /// through `web_sys::window()`, whose `js_sys::global()` tries four globals (`globalThis`,
+    /// `self`, `global`, `window`) and then checks `instanceof Window`: 0.33 KB gzipped, measured.
+    #[wasm_bindgen(thread_local_v2, js_name = window)]
+    static WINDOW: Option<Window>;
+}
+
+/// The page's `window`, if there is one.
+pub fn window() -> Option<Window> {
+    WINDOW.with(Option::clone)
+}
 
 /// A listener added in the capture phase, passive (it never calls `preventDefault`, so the
 /// browser need not wait for it before scrolling). Removed on drop.
@@ -75,7 +90,7 @@ impl Timer {
 
     fn new(ms: u32, repeat: bool, f: Box<dyn FnMut()>) -> Option<Self> {
         let callback = Closure::wrap(f);
-        let window = web_sys::window()?;
+        let window = window()?;
         let cb: &Function = callback.as_ref().unchecked_ref();
         // Delays beyond i32::MAX ms fire at once in browsers; the collector's are far below.
         let ms = ms.min(i32::MAX as u32) as i32;
@@ -95,7 +110,7 @@ impl Timer {
 
 impl Drop for Timer {
     fn drop(&mut self) {
-        if let Some(window) = web_sys::window() {
+        if let Some(window) = window() {
             if self.repeat {
                 window.clear_interval_with_handle(self.id);
             } else {
