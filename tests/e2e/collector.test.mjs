@@ -26,10 +26,11 @@ after(async () => {
   await browser?.close();
 });
 
-/** A fresh server and page with a collector built from `opts`. */
-async function open(opts = {}) {
-  const server = await start();
-  const context = await browser.newContext({ viewport: { width: 1600, height: 1200 } });
+/** A fresh server and page with a collector built from `opts` (in browser `on`; `cacheable`:
+ * pages the back/forward cache may keep). */
+async function open(opts = {}, { on = browser, cacheable = false } = {}) {
+  const server = await start({ cacheable });
+  const context = await on.newContext({ viewport: { width: 1600, height: 1200 } });
   opened.push(() => context.close(), () => server.close());
   const page = await context.newPage();
   const errors = [];
@@ -136,6 +137,55 @@ test('a hidden page sends by beacon, each under 16 KiB', async () => {
   assert.ok(server.state.requests.every((r) => r.contentType.startsWith('text/plain')));
   await context.close();
   await server.close();
+});
+
+test('offline, nothing is attempted; back online, the queue goes at once', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  await context.setOffline(true);
+  await typeInto(page, '#notes', 'typed on a train ');
+  await flush(page);
+  // Longer than the first retry's backoff (1 s): a collector that tried would have failed by now.
+  await page.waitForTimeout(2500);
+  const s = await stats(page);
+  assert.equal(s.failed, 0, `no send was attempted: ${JSON.stringify(s)}`);
+  assert.ok(s.queued >= 1, JSON.stringify(s));
+  assert.equal(server.state.requests.length, 0);
+  await context.setOffline(false);
+  // Well before the next tick (a quarter of the 60 s window) would have sent it: the `online` event.
+  const got = await waitFor(() => {
+    const g = server.summaries();
+    return g.length >= 1 && g;
+  }, 'delivery once online', 5000);
+  assert.ok(got.some((x) => x.keys && x.keys.keys >= 10), JSON.stringify(got));
+  await waitFor(async () => (await stats(page)).queued === 0, 'an empty queue');
+});
+
+test('after a back/forward-cache restore the collector goes on collecting and sending', async () => {
+  // Playwright turns the back/forward cache off with a command-line flag; this test needs it.
+  const withCache = await chromium.launch({
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+    args: ARGS,
+    ignoreDefaultArgs: ['--disable-back-forward-cache'],
+  });
+  opened.push(() => withCache.close());
+  const { server, page } = await open({ windowMs: 2000 }, { on: withCache, cacheable: true });
+  await typeInto(page, '#notes', 'before leaving ');
+  // Leaving sends what was typed by beacon; the page is frozen in the cache, not unloaded.
+  await page.goto(`${server.url}/tests/e2e/page.html`);
+  await waitFor(() => server.summaries().some((x) => x.keys), 'the beacon on leaving');
+  // A restore fires `pageshow` (persisted), not `load`.
+  await page.goBack({ waitUntil: 'commit' });
+  await page.waitForFunction(() => window.__restores === 1);
+  const restoredAt = await page.evaluate(() => performance.now());
+  await typeInto(page, '#notes', 'after coming back');
+  // No flush: the window closes on the collector's own timer, which must have survived.
+  const got = await waitFor(() => {
+    const g = server.summaries();
+    return g.some((x) => x.keys && x.start_ms >= restoredAt) && g;
+  }, 'a summary typed after the restore', 15000);
+  const seqs = got.map((x) => x.seq).sort((a, b) => a - b);
+  assert.deepEqual(seqs, seqs.map((_, i) => i), 'one collector: contiguous sequence numbers');
+  assert.ok(got.every((x) => x.session === 'tok-e2e'), 'only the restored page sends');
 });
 
 test('a failing endpoint is retried with backoff and the queue stays bounded', async () => {

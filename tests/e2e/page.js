@@ -7,6 +7,9 @@ const opts = JSON.parse(q.get('opts') || '{}');
 window.__summaries = [];
 window.__scores = [];
 window.__violations = [];
+// Back/forward-cache restores, as the page saw them.
+window.__restores = 0;
+addEventListener('pageshow', (e) => { if (e.persisted) window.__restores += 1; });
 document.addEventListener('securitypolicyviolation', (e) => window.__violations.push(e.violatedDirective));
 await init();
 window.__collector = new Collector({

@@ -17,7 +17,8 @@ const types = {
 // The policy a careful portal sets: scripts only from itself, WebAssembly allowed to compile.
 export const CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
 
-export async function start() {
+/** `cacheable`: no `Cache-Control: no-store`, which keeps a page out of the back/forward cache. */
+export async function start({ cacheable = false } = {}) {
   const state = { requests: [], mode: 'ok', scores: null };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -56,7 +57,7 @@ export async function start() {
       res.writeHead(200, {
         'content-type': types[extname(path)] || 'application/octet-stream',
         'content-security-policy': CSP,
-        'cache-control': 'no-store',
+        ...(cacheable ? {} : { 'cache-control': 'no-store' }),
         // Cross-origin isolation: performance.now() at 5 µs instead of 100 µs (for the bench).
         'cross-origin-opener-policy': 'same-origin',
         'cross-origin-embedder-policy': 'require-corp',
