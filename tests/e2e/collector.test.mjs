@@ -314,16 +314,27 @@ test('works under a strict Content-Security-Policy, throws nothing into the page
   const headers = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
   assert.match(headers, /script-src 'self' 'wasm-unsafe-eval'/);
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
-  // A host callback that throws is a fault, never an exception in the page.
+  // A host callback that throws is a fault, never an exception in the page; it is counted and
+  // reported in the next summary.
   await page.evaluate(() => {
     window.__collector.stop();
-    window.__c2 = new window.__collector.constructor({ onSummary: () => { throw new Error('host bug'); } });
+    window.__c2 = new window.__collector.constructor({
+      endpoint: '/v1/summaries',
+      sessionToken: 'tok-faults',
+      onSummary: () => { throw new Error('host bug'); },
+    });
     window.__c2.start();
   });
   await typeInto(page, '#notes', ' more typing');
   await page.evaluate(() => window.__c2.flush());
   const s = await page.evaluate(() => window.__c2.stats());
   assert.ok(s.faults >= 1, JSON.stringify(s));
+  await typeInto(page, '#notes', ' and the next window');
+  await page.evaluate(() => window.__c2.flush());
+  const mine = () => server.summaries().filter((x) => x.session === 'tok-faults');
+  await waitFor(() => mine().length >= 2, 'two summaries from the second collector');
+  assert.equal(mine()[0].faults, 0, 'the first summary was complete before its callback failed');
+  assert.ok(mine().slice(1).some((x) => x.faults >= 1), JSON.stringify(mine()));
   assert.deepEqual(errors, []);
   await context.close();
   await server.close();
