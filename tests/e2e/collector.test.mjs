@@ -15,11 +15,15 @@ let browser;
 // would keep the test runner alive).
 const opened = [];
 
+/** Headless Chromium from Debian's package, with `more` launch options. */
+const launch = (more = {}) => chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ARGS,
+  ...more,
+});
+
 before(async () => {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ARGS,
-  });
+  browser = await launch();
 });
 after(async () => {
   for (const close of opened.reverse()) await close().catch(() => {});
@@ -164,11 +168,7 @@ test('offline, nothing is attempted; back online, the queue goes at once', async
 
 test('after a back/forward-cache restore the collector goes on collecting and sending', async () => {
   // Playwright turns the back/forward cache off with a command-line flag; this test needs it.
-  const withCache = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: ARGS,
-    ignoreDefaultArgs: ['--disable-back-forward-cache'],
-  });
+  const withCache = await launch({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
   opened.push(() => withCache.close());
   const { server, context, page } = await open({ windowMs: 2000 }, { on: withCache, cacheable: true });
   await typeInto(page, '#notes', 'before leaving ');
