@@ -2,6 +2,7 @@
 // page.mouse go through the DevTools protocol like a real device). Run: node --test tests/e2e/
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { start } from './server.mjs';
@@ -265,6 +266,60 @@ test('a profile set on the collector yields onScore callbacks, also from the ser
     try { window.__collector.setProfile({ nope: 1 }); return 'accepted'; } catch (e) { return e.message; }
   });
   assert.match(bad, /not a profile/);
+  await context.close();
+  await server.close();
+});
+
+/** The host's scorer (`crates/core/examples/rescore.rs`), built once, run with `input` on stdin. */
+let rescoreBin;
+function rescore(args, input) {
+  if (!rescoreBin) {
+    const out = execFileSync('cargo', ['build', '--release', '--locked', '-q', '-p', 'telltale-core',
+      '--example', 'rescore', '--message-format=json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+    rescoreBin = out.split('\n').filter(Boolean).map((l) => JSON.parse(l))
+      .find((m) => m.reason === 'compiler-artifact' && m.target.name === 'rescore').executable;
+  }
+  return JSON.parse(execFileSync(rescoreBin, args, { input: JSON.stringify(input), encoding: 'utf8' }));
+}
+
+test('one scorer: the page scores every summary exactly as the host re-scores it', async () => {
+  // The product's flow: the server enrolls a profile from the worker's summaries, hands it to the
+  // page, the page scores what comes next, and the server re-scores the same summaries. DESIGN.md
+  // promises identical scores (same numbers, same band, same reasons), not close ones.
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  const ENROLL = 10; // the fewest windows a profile may enrol from (ProfileParams::check)
+  const round = async () => {
+    await page.evaluate(() => { document.getElementById('fixed').value = ''; });
+    await typeInto(page, '#fixed', 'ab4821');
+    await page.keyboard.press('Enter');
+    await typeInto(page, '#notes', 'quiet foxes jump home ');
+    const jitter = () => Math.round((Math.random() - 0.5) * 160);
+    await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400]]
+      .map(([x, y]) => [x + jitter(), y + jitter()]));
+    await flush(page);
+  };
+  for (let i = 0; i < ENROLL; i++) await round();
+  const enrolled = await waitFor(() => {
+    const g = server.summaries();
+    const n = (f) => g.filter(f).length;
+    return n((x) => x.keys) >= ENROLL && n((x) => x.fixed.length) >= ENROLL && n((x) => x.pointer.length) >= ENROLL && g;
+  }, 'the enrollment summaries');
+  const profile = rescore(['enroll', String(ENROLL)], enrolled);
+  await page.evaluate((p) => window.__collector.setProfile(p), profile);
+  for (let i = 0; i < 2; i++) await round();
+  // Each round makes two summaries: the fixed-text entry's (closed by Enter) and the free-text
+  // and pointer windows' (closed by flush).
+  const scored = await waitFor(() => {
+    const g = server.summaries().filter((x) => x.score);
+    return g.length >= 4 && g;
+  }, 'scored summaries');
+  const host = rescore(['score'], { profile, summaries: scored });
+  assert.deepEqual(scored.map((x) => x.score), host);
+  // Not vacuous: the profile is enrolled and the scores are inside the scale, where every
+  // rounding difference in exp/ln would show.
+  const inside = scored.filter((x) => x.score.band !== 'enrolling' && x.score.similarity > 0 && x.score.similarity < 100);
+  assert.ok(inside.length >= 2, JSON.stringify(scored.map((x) => x.score)));
+  assert.deepEqual(errors, []);
   await context.close();
   await server.close();
 });

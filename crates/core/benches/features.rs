@@ -51,7 +51,7 @@ fn pointer_events(n: usize) -> Vec<InputEvent> {
                 phase: PointerPhase::Move,
                 kind: PointerKind::Mouse,
                 x: x0 + 400.0 * e,
-                y: y0 + 200.0 * e + 40.0 * (std::f64::consts::PI * s).sin(),
+                y: y0 + 200.0 * e + 40.0 * libm::sin(std::f64::consts::PI * s),
                 buttons: 0,
                 movement: Some((1.0, 1.0)),
                 trusted: true,

@@ -2,8 +2,7 @@
 //! strength in 0..=1; they combine so that no single signal can reach a verdict
 //! ([`AUTOMATION_VERDICT`]), only several together (DESIGN.md).
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -120,7 +119,7 @@ fn cv(v: &[f64]) -> Option<f64> {
         return None;
     }
     let var = v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0);
-    Some(var.sqrt() / m)
+    Some(math::sqrt(var) / m)
 }
 
 impl AutomationTracker {

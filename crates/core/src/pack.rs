@@ -16,8 +16,7 @@
 //! `tests/records.rs` checks the round trip on generated profiles. A packed profile that does not read is refused
 //! with the place it went wrong (`nums[17]: expected a whole number from 0 to 1`).
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -231,7 +230,7 @@ impl Codec for Reader<'_> {
     fn int(&mut self, x: &mut u64, max: u64) {
         let at = self.at_num;
         *x = match self.next_num() {
-            Some(n) if n.fract() == 0.0 && n >= 0.0 && n <= max as f64 => n as u64,
+            Some(n) if math::fract(n) == 0.0 && n >= 0.0 && n <= max as f64 => n as u64,
             Some(_) => {
                 let why = ["expected a whole number from 0 to ", &uint(max)].concat();
                 self.fail("nums", at, &why);

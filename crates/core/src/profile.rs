@@ -6,8 +6,7 @@
 //! those honest scores calibrate the similarity scale, so a similarity of 5 means "one in twenty of
 //! this user's own samples looked this unusual".
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -19,7 +18,7 @@ use crate::error::Error;
 use crate::event::PointerKind;
 use crate::features::{Feature, FixedSample};
 use crate::map::SortedMap;
-use crate::score::{Band, Calibration, Score, MODEL_VERSION};
+use crate::score::{Band, Calibration, Score, MIN_CALIBRATION, MODEL_VERSION};
 use crate::summary::Summary;
 use crate::text::{fixed_point, uint};
 
@@ -64,6 +63,21 @@ impl ProfileParams {
             return Err(Error::InvalidParameter {
                 name: "enroll_fixed / enroll_windows",
                 reason: "must be at least 10 (5 to start the model, 5 to calibrate it)",
+            });
+        }
+        // Calibration scores are taken after each detector's warm-up (`learn_fixed`, and a window
+        // model scores from `min_windows` on); fewer than MIN_CALIBRATION of them by the end of
+        // enrollment would leave the modality `enrolling` past its count.
+        if (self.enroll_fixed as u64) < self.fixed.warmup as u64 + MIN_CALIBRATION {
+            return Err(Error::InvalidParameter {
+                name: "enroll_fixed",
+                reason: "must be at least fixed.warmup + 5 (the calibration's scores come after the warm-up)",
+            });
+        }
+        if (self.enroll_windows as u64) < self.window.min_windows + MIN_CALIBRATION {
+            return Err(Error::InvalidParameter {
+                name: "enroll_windows",
+                reason: "must be at least window.min_windows + 5 (the calibration's scores come after them)",
             });
         }
         Ok(self)
@@ -135,7 +149,7 @@ pub struct Verdict {
 }
 
 fn decay(half_life: f64) -> f64 {
-    0.5f64.powf(1.0 / half_life)
+    math::powf(0.5, 1.0 / half_life)
 }
 
 impl WindowProfile {

@@ -3,8 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::features::stats::Running;
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 /// Version of the scoring model; a score names the model that made it, so that the server's
@@ -98,7 +97,8 @@ impl Calibration {
     /// Learns one genuine score.
     pub fn push(&mut self, score: f64, decay: f64) {
         if score.is_finite() {
-            self.log_scores.push(score.max(SCORE_FLOOR).ln(), decay);
+            self.log_scores
+                .push(math::ln(score.max(SCORE_FLOOR)), decay);
         }
     }
 
@@ -113,7 +113,7 @@ impl Calibration {
             return None;
         }
         let sd = self.log_scores.sd().max(1e-3);
-        let z = (score.max(SCORE_FLOOR).ln() - self.log_scores.mean) / sd;
+        let z = (math::ln(score.max(SCORE_FLOOR)) - self.log_scores.mean) / sd;
         Some((100.0 * normal_sf(z)).clamp(0.0, 100.0))
     }
 }
@@ -128,8 +128,8 @@ fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
     // Chebyshev fit coefficients from Numerical Recipes in C, 2nd ed., section 6.2.
-    let r = t
-        * (-z * z - 1.265_512_23
+    let r = t * math::exp(
+        -z * z - 1.265_512_23
             + t * (1.000_023_68
                 + t * (0.374_091_96
                     + t * (0.096_784_18
@@ -137,8 +137,8 @@ fn erfc(x: f64) -> f64 {
                             + t * (0.278_868_07
                                 + t * (-1.135_203_98
                                     + t * (1.488_515_87
-                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-            .exp();
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))),
+    );
     if x >= 0.0 {
         r
     } else {

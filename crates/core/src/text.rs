@@ -2,8 +2,7 @@
 //! WebAssembly then carries none of the formatting machinery (several kilobytes, measured with
 //! twiggy), and the server writes the very same words.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 /// Appends the decimal digits of `n`.
@@ -47,7 +46,7 @@ pub fn fixed_point(x: f64, decimals: u32) -> String {
     let scale = 10u64.pow(decimals);
     // Rounding through u64: values beyond 2^64 / 10^6 (1.8e13) never reach a reason or a message
     // with decimals, and saturate rather than wrap.
-    let n = (x.abs() * scale as f64).round() as u64;
+    let n = math::round(x.abs() * scale as f64) as u64;
     let mut s = String::new();
     if x < 0.0 && n != 0 {
         s.push('-');
@@ -79,8 +78,8 @@ mod tests {
         fn fixed_point_is_printf(x in -1e9f64..1e9, d in 0u32..=6) {
             // printf rounds the binary value half to even, this rounds the scaled value half
             // away from zero: they may differ where the scaled value is within an ulp of a half.
-            let scaled = x.abs() * 10f64.powi(d as i32);
-            prop_assume!((scaled.fract() - 0.5).abs() > 1e-6);
+            let scaled = x.abs() * math::powf(10.0, f64::from(d));
+            prop_assume!((math::fract(scaled) - 0.5).abs() > 1e-6);
             let printf = format!("{:.*}", d as usize, x);
             let printf = if printf.trim_start_matches('-').bytes().all(|b| b == b'0' || b == b'.') {
                 printf.trim_start_matches('-').to_string()

@@ -170,3 +170,36 @@ fn profile_enrolls_then_tells_users_apart() {
         impostor
     );
 }
+
+/// `ProfileParams::check` accepts only what can finish enrolling: a fixed-text field gets its
+/// calibration scores after the detector's warm-up, so `enroll_fixed` below warm-up + 5 would
+/// stay `enrolling` past its count. At the smallest accepted values, the field is scored right
+/// after its last enrollment entry.
+#[test]
+fn the_smallest_accepted_enrollment_is_scored() {
+    use telltale_core::ProfileParams;
+    let params = |enroll: u32, warmup: u32| {
+        let mut p = ProfileParams {
+            enroll_fixed: enroll,
+            enroll_windows: enroll,
+            ..ProfileParams::default()
+        };
+        p.fixed.warmup = warmup;
+        p
+    };
+    let e = params(10, 10).check().unwrap_err().to_string();
+    assert!(e.contains("enroll_fixed"), "{e}");
+    let mut too_few_windows = params(15, 10);
+    too_few_windows.enroll_windows = 10;
+    too_few_windows.window.min_windows = 6;
+    let e = too_few_windows.check().unwrap_err().to_string();
+    assert!(e.contains("enroll_windows"), "{e}");
+    let mut p = Profile::new(params(10, 5).check().unwrap());
+    for k in 0..10 {
+        let s = summary_with(entry("employee-id", 90.0, 180.0, k));
+        assert_eq!(p.score(&s).band, Band::Enrolling, "entry {k}");
+        p.learn(&s).unwrap();
+    }
+    let s = p.score(&summary_with(entry("employee-id", 90.0, 180.0, 10)));
+    assert_ne!(s.band, Band::Enrolling, "{s:?}");
+}

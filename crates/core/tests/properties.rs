@@ -1,6 +1,10 @@
 //! Every feature against a naive reference implementation (memchr's way): the fast, streaming
 //! code must agree with the obvious one on arbitrary input.
 
+// The references are written the obvious way, with std's `powi`, and compared within a
+// tolerance: clippy.toml's rule (one maths library for scoring) is for the engine, not for them.
+#![allow(clippy::disallowed_methods)]
+
 use proptest::prelude::*;
 use telltale_core::event::{KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase};
 use telltale_core::features::keys::KeyWindowBuilder;

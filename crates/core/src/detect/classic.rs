@@ -1,7 +1,6 @@
 //! The mean-vector detectors of Killourhy and Maxion (DSN 2009), exactly as the paper describes.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use super::{check_train, column_means, Detector, Model};
@@ -90,7 +89,7 @@ fn mean_abs_dev(train: &[Vec<f64>], j: usize, m: f64) -> f64 {
 
 fn std_dev(train: &[Vec<f64>], j: usize, m: f64) -> f64 {
     let n = train.len() as f64;
-    (train.iter().map(|r| (r[j] - m) * (r[j] - m)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt()
+    math::sqrt(train.iter().map(|r| (r[j] - m) * (r[j] - m)).sum::<f64>() / (n - 1.0).max(1.0))
 }
 
 impl Detector for Euclidean {

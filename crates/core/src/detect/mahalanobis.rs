@@ -1,8 +1,7 @@
 //! Mahalanobis detectors. The CMU benchmark's up-down columns are exact differences of other
 //! columns (UD = DD - H), so the covariance matrix is singular and a pseudo-inverse is needed.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use nalgebra::{DMatrix, SymmetricEigen};
@@ -55,7 +54,7 @@ impl Whitener {
         let rows = (0..d)
             .filter(|&k| eig.eigenvalues[k] > max * PINV_RTOL)
             .map(|k| {
-                let s = eig.eigenvalues[k].sqrt();
+                let s = math::sqrt(eig.eigenvalues[k]);
                 (0..d).map(|i| eig.eigenvectors[(i, k)] / s).collect()
             })
             .collect();
@@ -132,6 +131,8 @@ mod tests {
     use super::*;
 
     #[test]
+    // Test data only: any smooth values do (clippy.toml keeps std's sin/cos out of scoring).
+    #[allow(clippy::disallowed_methods)]
     fn singular_covariance_is_handled() {
         // third column = first + second: covariance of rank 2
         let train: Vec<Vec<f64>> = (0..20)

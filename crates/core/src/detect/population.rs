@@ -8,8 +8,7 @@
 //! Strictly one-class use never needs this: it is for deployments that have a population, and
 //! an evaluation must keep every impostor out of its target's background.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use alloc::collections::BTreeMap;
@@ -45,7 +44,7 @@ impl Gauss {
 
     fn log_pdf(&self, y: f64) -> f64 {
         let z = (y - self.mean) / self.sd;
-        -(self.nu + 1.0) / 2.0 * (z * z / self.nu).ln_1p() - self.sd.ln()
+        -(self.nu + 1.0) / 2.0 * math::ln_1p(z * z / self.nu) - math::ln(self.sd)
     }
 }
 
@@ -55,7 +54,7 @@ fn log_mean_exp(v: impl Iterator<Item = f64>) -> f64 {
     if !m.is_finite() {
         return m;
     }
-    m + (v.iter().map(|x| (x - m).exp()).sum::<f64>() / v.len() as f64).ln()
+    m + math::ln(v.iter().map(|x| math::exp(x - m)).sum::<f64>() / v.len() as f64)
 }
 
 /// Per-feature likelihood ratio of a user against a background (see the module docs).

@@ -15,8 +15,7 @@
 //! 4. **Bounded per-feature evidence.** The score is the mean of per-feature |z|, each capped: one
 //!    wildly deviating timing (a hesitation) weighs no more than a few consistent deviations.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -168,7 +167,7 @@ impl TelltaleFixedModel {
     }
 
     fn transform(&self, t: f64) -> f64 {
-        t.signum() * (t.abs() / self.params.tau_ms).ln_1p()
+        t.signum() * math::ln_1p(t.abs() / self.params.tau_ms)
     }
 
     /// `x` in the detector's comparison space.
@@ -203,7 +202,7 @@ impl TelltaleFixedModel {
         let warm = self.samples() >= self.params.warmup as u64;
         let (cap, clip) = (self.params.cap, self.params.clip);
         for rung in &mut self.rungs {
-            let decay = 0.5f64.powf(1.0 / rung.half_life);
+            let decay = math::powf(0.5, 1.0 / rung.half_life);
             for (y, s) in y.iter().zip(rung.stats.iter_mut()) {
                 let mut y = *y;
                 if warm {
@@ -211,7 +210,7 @@ impl TelltaleFixedModel {
                     let z = (y - s.mean) / sd;
                     // Gaussian log-density with the same cap as the score: robust to outliers.
                     let c = z.abs().min(cap);
-                    rung.prequential += -0.5 * c * c - sd.ln();
+                    rung.prequential += -0.5 * c * c - math::ln(sd);
                     y = y.clamp(s.mean - clip * sd, s.mean + clip * sd);
                 }
                 s.push(y, decay);

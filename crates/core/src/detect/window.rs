@@ -4,8 +4,7 @@
 //! mean and variance per feature name and a window is compared on the features it shares with the
 //! profile: the mean of capped per-feature |z|, like [`super::TelltaleFixed`].
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -85,7 +84,7 @@ impl Deviation {
     /// Student-t negative log-likelihood of the deviation (up to a constant).
     pub fn surprise(&self) -> f64 {
         let nu = self.dof.max(1.0);
-        (nu + 1.0) / 2.0 * (self.z * self.z / nu).ln_1p()
+        (nu + 1.0) / 2.0 * math::ln_1p(self.z * self.z / nu)
     }
 }
 
@@ -94,7 +93,7 @@ impl Deviation {
     pub fn reason(&self) -> String {
         let dir = if self.diff >= 0.0 { "above" } else { "below" };
         if self.log {
-            let pct = (self.diff.abs().exp() - 1.0) * 100.0;
+            let pct = (math::exp(self.diff.abs()) - 1.0) * 100.0;
             [&self.label, " ", &fixed_point(pct, 0), "% ", dir, " usual"].concat()
         } else {
             [
@@ -134,7 +133,7 @@ impl WindowModel {
 
     /// Learns one window.
     pub fn update(&mut self, window: &[Feature]) {
-        let decay = 0.5f64.powf(1.0 / self.params.half_life);
+        let decay = math::powf(0.5, 1.0 / self.params.half_life);
         self.windows += 1;
         for f in window.iter().filter(|f| f.value.is_finite()) {
             let s = self

@@ -1,7 +1,6 @@
 //! Feature extraction: fixed-text samples, free-text windows and pointer windows.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 pub mod fixed;
@@ -37,7 +36,7 @@ impl Feature {
         Feature {
             name,
             label,
-            value: raw.max(LOG_FLOOR).ln(),
+            value: math::ln(raw.max(LOG_FLOOR)),
             log: true,
         }
     }

@@ -3,8 +3,7 @@
 //! al. 2012; Antal et al. 2021), then summarised per window and pointer kind as distributions.
 //! Positions are only differenced here: no coordinate reaches a summary.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -132,7 +131,7 @@ pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures
     let (first, last) = (pts[0], pts[pts.len() - 1]);
     let duration = last.t - first.t;
     let (cx, cy) = (last.x - first.x, last.y - first.y);
-    let chord = cx.hypot(cy);
+    let chord = math::hypot(cx, cy);
     let mut path = 0.0;
     let mut speeds: Vec<f64> = Vec::with_capacity(pts.len() - 1);
     let mut accels: Vec<f64> = Vec::with_capacity(pts.len());
@@ -145,7 +144,7 @@ pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures
         let (a, b) = (w[0], w[1]);
         let dt = (b.t - a.t) / 1000.0;
         let (dx, dy) = (b.x - a.x, b.y - a.y);
-        let ds = dx.hypot(dy);
+        let ds = math::hypot(dx, dy);
         path += ds;
         let v = ds / dt;
         if let Some(&pv) = speeds.last() {
@@ -161,7 +160,7 @@ pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures
             t_peak = b.t - first.t;
         }
         if ds > 0.0 {
-            let angle = dy.atan2(dx);
+            let angle = math::atan2(dy, dx);
             if let Some(pa) = prev_angle {
                 let turn = wrap_angle(angle - pa).abs();
                 curv += turn / ds;
@@ -176,7 +175,7 @@ pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures
         let d = if chord > 0.0 {
             ((b.x - first.x) * cy - (b.y - first.y) * cx).abs() / chord
         } else {
-            (b.x - first.x).hypot(b.y - first.y)
+            math::hypot(b.x - first.x, b.y - first.y)
         };
         deviation = deviation.max(d);
     }
@@ -190,7 +189,8 @@ pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures
     let (j_mean, _) = mean_sd(&jerks);
     let nt = n_turn.max(1) as f64;
     let dir =
-        ((cy.atan2(cx) + core::f64::consts::PI) / core::f64::consts::FRAC_PI_4).floor() as i64;
+        math::floor((math::atan2(cy, cx) + core::f64::consts::PI) / core::f64::consts::FRAC_PI_4)
+            as i64;
     Some(ActionFeatures {
         kind,
         direction: dir.rem_euclid(8) as u8,
@@ -224,7 +224,7 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     } else {
         0.0
     };
-    (m, var.sqrt())
+    (m, math::sqrt(var))
 }
 
 /// Timings around presses, each summarised per window like a key's hold time.

@@ -1,8 +1,7 @@
 //! Small statistics helpers shared by every feature: distributions of a window's values and
 //! streaming (optionally ageing) mean and variance for profiles.
 
-#[cfg(not(feature = "std"))]
-use crate::math::F64Math;
+use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
@@ -43,7 +42,7 @@ impl Dist {
         Some(Dist {
             n: values.len() as u32,
             mean,
-            sd: var.max(0.0).sqrt(),
+            sd: math::sqrt(var.max(0.0)),
             q25: quantile_sorted(values, 0.25),
             q50: quantile_sorted(values, 0.5),
             q75: quantile_sorted(values, 0.75),
@@ -105,7 +104,7 @@ pub fn quantile_sorted(values: &[f64], q: f64) -> f64 {
         1 => values[0],
         n => {
             let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
-            let lo = h.floor() as usize;
+            let lo = math::floor(h) as usize;
             let hi = (lo + 1).min(n - 1);
             values[lo] + (h - lo as f64) * (values[hi] - values[lo])
         }
@@ -156,7 +155,7 @@ impl Running {
 
     /// Standard deviation.
     pub fn sd(&self) -> f64 {
-        self.var().sqrt()
+        math::sqrt(self.var())
     }
 }
 
