@@ -58,26 +58,18 @@ impl ProfileParams {
     pub fn check(self) -> Result<Self, Error> {
         self.fixed.check()?;
         self.window.check()?;
-        // Calibration needs MIN_CALIBRATION honest scores, taken after the detector's own warm-up.
-        if self.enroll_fixed < 10 || self.enroll_windows < 10 {
+        // Calibration needs MIN_CALIBRATION honest scores, taken after each detector's warm-up
+        // (`learn_fixed`; a window model scores from `min_windows` on): fewer by the end of
+        // enrollment would leave the modality `enrolling` past its count.
+        let (fixed, windows) = (self.enroll_fixed as u64, self.enroll_windows as u64);
+        if fixed < 10
+            || windows < 10
+            || fixed < self.fixed.warmup as u64 + MIN_CALIBRATION
+            || windows < self.window.min_windows + MIN_CALIBRATION
+        {
             return Err(Error::InvalidParameter {
                 name: "enroll_fixed / enroll_windows",
-                reason: "must be at least 10 (5 to start the model, 5 to calibrate it)",
-            });
-        }
-        // Calibration scores are taken after each detector's warm-up (`learn_fixed`, and a window
-        // model scores from `min_windows` on); fewer than MIN_CALIBRATION of them by the end of
-        // enrollment would leave the modality `enrolling` past its count.
-        if (self.enroll_fixed as u64) < self.fixed.warmup as u64 + MIN_CALIBRATION {
-            return Err(Error::InvalidParameter {
-                name: "enroll_fixed",
-                reason: "must be at least fixed.warmup + 5 (the calibration's scores come after the warm-up)",
-            });
-        }
-        if (self.enroll_windows as u64) < self.window.min_windows + MIN_CALIBRATION {
-            return Err(Error::InvalidParameter {
-                name: "enroll_windows",
-                reason: "must be at least window.min_windows + 5 (the calibration's scores come after them)",
+                reason: "must be at least 10, and 5 more than fixed.warmup / window.min_windows",
             });
         }
         Ok(self)
