@@ -1,6 +1,6 @@
 // End-to-end tests of the collector in headless Chromium, with trusted input (page.keyboard and
 // page.mouse go through the DevTools protocol like a real device). Run: node --test tests/e2e/
-import { test, before, after } from 'node:test';
+import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -11,6 +11,11 @@ const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
 ];
+/** Every test gets its own time limit (3 min unless `timeout` says otherwise); the runner's
+ * `--test-timeout` bounds the whole file. */
+const test = (name, opts, fn) => (fn
+  ? nodeTest(name, { timeout: 180_000, ...opts }, fn)
+  : nodeTest(name, { timeout: 180_000 }, opts));
 let browser;
 // Everything a test opened, closed in `after` even when the test failed half-way (an open server
 // would keep the test runner alive).
@@ -270,7 +275,8 @@ test('a profile set on the collector yields onScore callbacks, also from the ser
   await server.close();
 });
 
-/** The host's scorer (`crates/core/examples/rescore.rs`), built once, run with `input` on stdin. */
+/** The host's scorer (`crates/core/examples/rescore.rs`; `npm test` builds it before this file
+ * runs, so here cargo only finds it up to date), run with `input` on stdin. */
 let rescoreBin;
 function rescore(args, input) {
   if (!rescoreBin) {
@@ -282,7 +288,8 @@ function rescore(args, input) {
   return JSON.parse(execFileSync(rescoreBin, args, { input: JSON.stringify(input), encoding: 'utf8' }));
 }
 
-test('one scorer: the page scores every summary exactly as the host re-scores it', async () => {
+// Twelve rounds of human-paced typing and pointing: about 90 s, so a limit of its own.
+test('one scorer: the page scores every summary exactly as the host re-scores it', { timeout: 300_000 }, async () => {
   // The product's flow: the server enrolls a profile from the worker's summaries, hands it to the
   // page, the page scores what comes next, and the server re-scores the same summaries. DESIGN.md
   // promises identical scores (same numbers, same band, same reasons), not close ones.
