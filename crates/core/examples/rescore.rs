@@ -25,13 +25,13 @@ struct ScoreInput {
 }
 
 fn run() -> Result<String, String> {
-    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<String> = std::env::args().collect();
     let mut input = String::new();
     std::io::stdin()
         .read_to_string(&mut input)
         .map_err(|e| format!("reading stdin: {e}"))?;
     match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
-        ["enroll", n] => {
+        [_, "enroll", n] => {
             let n: u32 = n.parse().map_err(|_| format!("not a count: {n}"))?;
             let mut params = ProfileParams {
                 enroll_fixed: n,
@@ -49,7 +49,7 @@ fn run() -> Result<String, String> {
             }
             serde_json::to_string(&profile.pack()).map_err(|e| e.to_string())
         }
-        ["score"] => {
+        [_, "score"] => {
             let input: ScoreInput =
                 serde_json::from_str(&input).map_err(|e| format!("input: {e}"))?;
             let profile = Profile::unpack(&input.profile.names, &input.profile.nums)
