@@ -8,9 +8,12 @@
 //    and every old name is checked to be gone.
 // 3. The glue and its snippets (pkg/snippets/**.js) are minified with terser. The readable
 //    sources are src/*.rs and src/read.js; the generated glue is wasm-bindgen's.
+// 4. The package manifest (pkg/package.json), as `wasm-pack build --target web` writes it, from the
+//    crate's Cargo metadata: so that pkg/ installs (`npm install ./pkg`, or a private registry)
+//    and `import init, { Collector } from 'telltale'` resolves.
 // The TypeScript types (pkg/telltale.d.ts) and the public API are unchanged.
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { minify } from 'terser';
 
 const root = new URL('..', import.meta.url);
@@ -69,6 +72,26 @@ for (const file of scripts) {
   });
   writeFileSync(at(file), out.code);
 }
+
+// The manifest: wasm-pack's fields for `--target web`. `files` lists what the glue loads (the
+// .wasm, the snippets it imports) and the types; each must exist, or the package would install
+// without it. `sideEffects` keeps bundlers from dropping the snippets, which the glue imports for
+// their exports only.
+const crate = JSON.parse(execFileSync('cargo', ['metadata', '--no-deps', '--format-version', '1', '--locked'],
+  { encoding: 'utf8', maxBuffer: 1 << 24 })).packages.find((p) => p.name === 'telltale');
+const files = ['telltale_bg.wasm', 'telltale.js', 'telltale.d.ts', 'telltale_bg.wasm.d.ts', 'snippets'];
+for (const f of files) if (!existsSync(at(`${dir}/${f}`))) throw new Error(`${dir}/${f} is missing`);
+writeFileSync(at(`${dir}/package.json`), `${JSON.stringify({
+  name: crate.name,
+  type: 'module',
+  description: crate.description,
+  version: crate.version,
+  license: crate.license,
+  files,
+  main: 'telltale.js',
+  types: 'telltale.d.ts',
+  sideEffects: ['./snippets/*'],
+}, null, 2)}\n`);
 
 function replaceAll(pattern, replacement) {
   const before = glue;
