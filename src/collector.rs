@@ -487,6 +487,13 @@ const REJECTED: i32 = 2;
 extern "C" {
     /// `src/send.js`: POSTs `body` with `fetch` (keepalive) and calls `done(outcome, tag, scores)`.
     fn post(url: &str, token: &str, body: &str, tag: u32, done: &JsValue);
+
+    /// `src/send.js`: the requests `post` made.
+    pub type Requests;
+
+    /// A promise resolved once no request is out (`flush()`'s).
+    #[wasm_bindgen(static_method_of = Requests)]
+    pub fn settled() -> js_sys::Promise;
 }
 
 /// A request has settled (`src/send.js`): accepted (with the server's fresh scores, if any),

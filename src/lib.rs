@@ -241,10 +241,13 @@ impl Collector {
         Ok(())
     }
 
-    /// Closes the open windows and sends now; resolves when the send is under way.
+    /// Closes the open windows and sends now. Resolves (never rejects) once no request is out:
+    /// the summaries delivered or refused by the server, or kept in the queue for later (a
+    /// failed attempt, offline, no endpoint), as `stats()` then tells.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn flush(&self) -> js_sys::Promise {
         collector::with_state(&Rc::downgrade(&self.state), Inner::close_windows);
-        js_sys::Promise::resolve(&JsValue::UNDEFINED)
+        collector::Requests::settled()
     }
 
     /// Counters: events, ignored, untrusted, summaries, sent, failed, queued, dropped, faults.

@@ -4,7 +4,8 @@
 // The request: a batch POSTed with `fetch` (keepalive, so it may outlive the page), and its
 // outcome handed back to Rust (src/collector.rs `pump`) as numbers through the one callback the
 // collector already uses for pointer samples. Every decision (what to send, retry, backoff, the
-// queue) stays in Rust; this file only waits on the promises, which in Rust took an async runtime
+// queue) stays in Rust; this file only waits on the promises (and tells `flush()` when none is
+// left), which in Rust took an async runtime
 // several times this file's size (measured, `npm run bench:collector`).
 
 // Outcomes, as `pump` reads them.
@@ -12,16 +13,38 @@ const ACCEPTED = 1; // 2xx
 const REJECTED = 2; // a 4xx other than 408 and 429: the data will never be accepted
 const FAILED = 3; // anything else, or no answer: retried with backoff
 
+// A request not settled by then fails (and is retried with backoff), so that one stuck connection
+// cannot hold the queue, nor a `flush()` waiting on it: browsers themselves wait minutes. A batch
+// is at most 48 KiB, about 6 s at 64 kbit/s (a poor mobile uplink); 15 s is over twice that.
+const TIMEOUT_MS = 15000;
+
+// Requests out, of every collector on the page, and the `flush()` promises waiting for none.
+let out = 0;
+const idle = [];
+
+// `flush()`'s promise: resolved at once when no request is out, else when none is (the collector
+// sends its next batch from `done`, before the one that settled stops counting). A static method
+// rather than a function: wasm-bindgen imports a function without arguments straight from this
+// file into the module, a second import module that scripts/pack-collector.mjs does not rename.
+export class Requests {
+  static settled() {
+    return out === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));
+  }
+}
+
 // `done(outcome, tag, scores)`: `tag` names the request, `scores` is the server's `scores` array
 // when a 2xx answer carries one (`{"scores": [...]}`), otherwise undefined.
 export function post(url, token, body, tag, done) {
   let request;
+  out += 1;
   try {
     request = fetch(url, {
       method: 'POST',
       body,
       keepalive: true,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      // Where AbortSignal.timeout is missing (before Safari 16), the browser's own limit applies.
+      signal: AbortSignal.timeout?.(TIMEOUT_MS),
     });
   } catch {
     request = Promise.reject();
@@ -43,6 +66,8 @@ export function post(url, token, body, tag, done) {
       } catch {
         // The collector was dropped while the request was out: nobody is left to tell.
       }
+      out -= 1;
+      if (out === 0) for (const resolve of idle.splice(0)) resolve();
     });
 }
 

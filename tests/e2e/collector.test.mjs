@@ -224,6 +224,37 @@ test('a failing endpoint is retried with backoff and the queue stays bounded', a
   await server.close();
 });
 
+test('await flush() returns once the request has settled: delivered, failed, or timed out', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  // Flushes and reads the counters in one go, as a host would right after `await flush()`.
+  const flushed = () => page.evaluate(async () => {
+    await window.__collector.flush();
+    return window.__collector.stats();
+  });
+  // A slow server: the promise waits for its answer.
+  server.state.delayMs = 800;
+  await typeInto(page, '#notes', 'slow server ');
+  let s = await flushed();
+  assert.equal(s.queued, 0, JSON.stringify(s));
+  assert.ok(s.sent >= 1, JSON.stringify(s));
+  assert.ok(server.summaries().length >= 1, 'the server has them');
+  // A failing server: the promise still resolves, the summaries stay queued for the retry.
+  server.state.mode = 'fail';
+  await typeInto(page, '#notes', 'down ');
+  s = await flushed();
+  assert.ok(s.failed >= 1 && s.queued >= 1, JSON.stringify(s));
+  // A server that never answers: the retry's request times out (15 s, src/send.js), counts as
+  // failed, and the promise resolves (without the time-out it would wait past this test's limit).
+  server.state.mode = 'hang';
+  await waitFor(() => server.state.requests.at(-1).mode === 'hang', 'the retry reaching the hung server', 15000);
+  const before = await stats(page);
+  s = await flushed();
+  assert.ok(s.failed > before.failed && s.queued >= 1, JSON.stringify(s));
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('a batch the server refuses (4xx) is dropped, not retried; a 429 is retried', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
   server.state.mode = 'reject';

@@ -19,7 +19,7 @@ export const CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; bas
 
 /** `cacheable`: no `Cache-Control: no-store`, which keeps a page out of the back/forward cache. */
 export async function start({ cacheable = false } = {}) {
-  const state = { requests: [], mode: 'ok', scores: null };
+  const state = { requests: [], mode: 'ok', scores: null, delayMs: 0 };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
     if (req.method === 'POST' && url.pathname === '/v1/summaries') {
@@ -31,7 +31,11 @@ export async function start({ cacheable = false } = {}) {
         contentType: req.headers['content-type'] || '',
         authorization: req.headers.authorization || '',
         accepted: state.mode === 'ok',
+        mode: state.mode,
       });
+      // 'hang': the server never answers; otherwise it answers after `delayMs`.
+      if (state.mode === 'hang') return;
+      if (state.delayMs > 0) await new Promise((ok) => setTimeout(ok, state.delayMs));
       // 'fail': the server is down (retried); 'reject': it refuses the data (a 4xx: dropped);
       // 'busy': too many requests (429: retried).
       const refusal = { fail: 503, reject: 400, busy: 429 }[state.mode];
