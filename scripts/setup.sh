@@ -26,8 +26,10 @@ fi
 # 3. Chromium and ChromeDriver (Debian's packages; nothing downloads a browser of its own).
 if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
   say "installing chromium and chromium-driver"
-  as_root apt-get update -qq
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  # A mirror's passing hiccup is retried (cargo and npm retry their own downloads by default).
+  as_root apt-get -o Acquire::Retries=3 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq \
+    chromium chromium-driver >/dev/null
 fi
 
 # 4. npm dev packages, when package-lock.json is newer than what is installed.
