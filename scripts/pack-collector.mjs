@@ -5,13 +5,13 @@
 //    import `__wbg_<name>_<16 hex digits>`; over ~100 imports those hashes are kilobytes that
 //    gzip cannot shrink, written twice (in the .wasm and in the glue).
 // 2. The glue (pkg/telltale.js) is rewritten with the map binaryen prints, so both sides agree,
-//    and every old name is checked to be gone.
+//    and every old name is checked to be gone; the types of the exports follow.
 // 3. The glue and its snippets (pkg/snippets/**.js) are minified with terser. The readable
 //    sources are src/*.rs and src/read.js; the generated glue is wasm-bindgen's.
 // 4. The package manifest (pkg/package.json), as `wasm-pack build --target web` writes it, from the
 //    crate's Cargo metadata: so that pkg/ installs (`npm install ./pkg`, or a private registry)
 //    and `import init, { Collector } from 'telltale'` resolves.
-// The TypeScript types (pkg/telltale.d.ts) and the public API are unchanged.
+// The public API and its TypeScript types (pkg/telltale.d.ts) are otherwise unchanged.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync, readdirSync, existsSync } from 'node:fs';
 import { minify } from 'terser';
@@ -59,6 +59,25 @@ for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exported.has(used)) throw new Error(`the glue uses wasm.${used}, which the module does not export`);
 }
 writeFileSync(glueFile, glue);
+
+// The types of the module's exports (`InitOutput`, what `init()` resolves to, and
+// telltale_bg.wasm.d.ts) get the same new names, so that they describe the module that ships:
+// `(await init()).memory` is now under a short name, and the types must say which. Not every
+// export is declared (wasm-bindgen's abort hooks are not); every declared one must exist.
+for (const [file, block] of [[`${dir}/telltale.d.ts`, /export interface InitOutput \{([^}]*)\}/],
+  [`${dir}/telltale_bg.wasm.d.ts`, /([^]*)/]]) {
+  let types = readFileSync(at(file), 'utf8');
+  const [whole, body] = types.match(block) ?? [];
+  if (body === undefined) throw new Error(`${file}: no export types found`);
+  let renamed = body;
+  for (const [name, short] of map.exports) {
+    renamed = renamed.replace(new RegExp(`^(\\s*(?:readonly|export const) )${escape(name)}:`, 'm'), `$1${short}:`);
+  }
+  for (const [, name] of renamed.matchAll(/^\s*(?:readonly|export const) ([\w$]+):/gm)) {
+    if (!exported.has(name)) throw new Error(`${file} declares ${name}, which the module does not export`);
+  }
+  writeFileSync(at(file), types.replace(whole, whole.replace(body, renamed)));
+}
 
 // Minify the glue and every snippet it imports (ES modules: exports keep their names).
 const scripts = [`${dir}/telltale.js`, ...readdirSync(at(`${dir}/snippets/`), { recursive: true })

@@ -17,7 +17,10 @@ const PROBE = `
 import { readFileSync } from 'node:fs';
 import init, { Collector } from 'telltale';
 const out = {};
-await init({ module_or_path: readFileSync(new URL(import.meta.resolve('telltale/telltale_bg.wasm'))) });
+const exports = await init({ module_or_path: readFileSync(new URL(import.meta.resolve('telltale/telltale_bg.wasm'))) });
+out.exports = Object.fromEntries(Object.entries(exports).map(([k, v]) => [k,
+  v instanceof WebAssembly.Memory ? 'WebAssembly.Memory' : v instanceof WebAssembly.Table ? 'WebAssembly.Table'
+    : typeof v === 'function' ? 'function' : 'other']));
 try { new Collector({ windowMs: 5 }); } catch (e) { out.error = [e.constructor.name, e.message]; }
 const c = new Collector({ onSummary: () => {} });
 c.start();
@@ -26,6 +29,48 @@ out.stats = c.stats();
 await c.flush();
 c.stop();
 console.log(JSON.stringify(out));
+`;
+
+// An embedder's TypeScript, checked by tsc --strict against the installed package's types: the
+// README's snippet, and (each line marked `@ts-expect-error`, which fails the check if the line
+// is accepted) misuses the types must refuse.
+const EMBED_TS = `
+import init, { Collector, type Score, type Summary, type CollectorStats } from 'telltale';
+
+declare const token: string;
+declare function requireReauthentication(): void;
+
+await init();
+const collector = new Collector({
+  endpoint: '/v1/summaries',
+  sessionToken: token,
+  windowMs: 30000,
+  maxKeyEvents: 200,
+  maxQueue: 64,
+  onSummary: (summary: Summary) => { const n: number = summary.seq + summary.counts.events; void n; },
+  onScore: (score: Score) => { if (score.band === 'step_up') requireReauthentication(); },
+});
+collector.start();
+collector.setProfile(await (await fetch('/v1/profile')).json());
+collector.setProfile({ names: ['telltale-1'], nums: [1, 2] });
+const done: Promise<void> = collector.flush();
+await done;
+const stats: CollectorStats = collector.stats();
+const running: boolean = collector.running;
+collector.stop();
+void stats; void running;
+
+// @ts-expect-error windowMs is a number
+new Collector({ windowMs: '30s' });
+// @ts-expect-error no such option
+new Collector({ endpoints: '/v1/summaries' });
+// @ts-expect-error a profile is {names, nums}
+collector.setProfile({ names: [] });
+// @ts-expect-error no such band
+const band: Score['band'] = 'deny';
+// @ts-expect-error stats() has no such counter
+collector.stats().lost;
+void band;
 `;
 
 test('pkg/ packs, installs and imports by its name, with everything the glue loads', () => {
@@ -52,6 +97,24 @@ test('pkg/ packs, installs and imports by its name, with everything the glue loa
     assert.deepEqual(out.error, ['TypeError',
       'telltale: option windowMs = 5.000 is out of range (1000 to 600000 ms)']);
     assert.equal(out.running, false, 'no window: nothing to listen to');
+    // What `init()` resolves to is typed (`InitOutput`) under the names the module exports.
+    const types = readFileSync(join(dir, 'node_modules/telltale/telltale.d.ts'), 'utf8');
+    const declared = types.match(/export interface InitOutput \{([^}]*)\}/)[1];
+    const entries = [...declared.matchAll(/readonly ([\w$]+): ([^;]+);/g)];
+    assert.ok(entries.length > 5, 'InitOutput declares the exports');
+    for (const [, name, type] of entries) {
+      const kind = type.startsWith('WebAssembly.') ? type : type.includes('=>') ? 'function' : type;
+      assert.equal(out.exports[name], kind, `init() result: ${name} is declared as ${type}`);
+    }
+    // The types, as a TypeScript embedder uses them (tsc from the repository's dev packages).
+    writeFileSync(join(dir, 'embed.ts'), EMBED_TS);
+    const tsc = fileURLToPath(new URL('../../node_modules/.bin/tsc', import.meta.url));
+    try {
+      run(tsc, ['--noEmit', '--strict', '--target', 'es2022', '--module', 'es2022',
+        '--moduleResolution', 'bundler', '--lib', 'es2022,esnext.disposable,dom', '--skipLibCheck', 'false', 'embed.ts']);
+    } catch (e) {
+      assert.fail(`tsc refused the embedder's code:\n${e.stdout}${e.stderr}`);
+    }
     assert.deepEqual(Object.keys(out.stats),
       ['events', 'ignored', 'untrusted', 'summaries', 'sent', 'failed', 'queued', 'dropped', 'faults']);
   } finally {
