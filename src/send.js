@@ -5,8 +5,8 @@
 // outcome handed back to Rust (src/collector.rs `pump`) as numbers through the one callback the
 // collector already uses for pointer samples. Every decision (what to send, retry, backoff, the
 // queue) stays in Rust; this file only waits on the promises (and tells `flush()` when none is
-// left), which in Rust took an async runtime
-// several times this file's size (measured, `npm run bench:collector`).
+// left), which in Rust took an async runtime several times this file's size (measured,
+// `npm run bench:collector`).
 
 // Outcomes, as `pump` reads them.
 const ACCEPTED = 1; // 2xx
