@@ -7,7 +7,7 @@ use core::cell::RefCell;
 
 use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
-use telltale_core::{FixedEntry, Json, Profile, Summary, ToJson, Windower};
+use telltale_core::{FixedEntry, Json, Scorer, Summary, ToJson, Windower};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -56,7 +56,7 @@ pub struct Inner {
     windower: Windower,
     boundary: Boundary,
     fixed: Option<(String, FixedEntry)>,
-    pub(crate) profile: Option<Profile>,
+    pub(crate) profile: Option<Scorer>,
     queue: Queue,
     stats: Stats,
     in_flight: bool,

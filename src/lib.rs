@@ -93,8 +93,9 @@ export interface CollectorOptions {
   onScore?: (score: Score) => void;
 }
 
-/** A profile as the server hands it to the browser (`telltale_core::Profile::pack`): its strings
- *  and its numbers, each in the order of one walk through the profile. */
+/** A profile as the server hands it to the browser: its scorer, packed
+ *  (`profile.scorer().pack()` in telltale-core): its strings and its numbers, each in the order
+ *  of one walk through the scorer. */
 export interface PackedProfile { names: string[]; nums: number[] }
 
 /** Counters returned by `collector.stats()`. */
@@ -222,7 +223,8 @@ impl Collector {
     }
 
     /// Loads the user's profile for in-page scoring: the packed profile the server hands out
-    /// (`{names, nums}`, `telltale_core::Profile::pack`). Throws a `TypeError` if it is not one.
+    /// (`{names, nums}`: the profile's scorer, `telltale_core::Scorer::pack`). Throws a
+    /// `TypeError` if it is not one, or was made by another scoring model.
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(
         &mut self,
@@ -231,9 +233,8 @@ impl Collector {
         let not_a_profile =
             |why: &str| js_sys::TypeError::new(&["telltale: not a profile: ", why].concat());
         let (names, nums) = js::packed(&profile).map_err(not_a_profile)?;
-        let p = telltale_core::Profile::unpack(&names, &nums)
+        let p = telltale_core::Scorer::unpack(&names, &nums)
             .map_err(|e| not_a_profile(&e.message()))?;
-        p.params.check().map_err(|e| not_a_profile(&e.message()))?;
         match self.state.try_borrow_mut() {
             Ok(mut s) => s.profile = Some(p),
             Err(_) => return Err(js_sys::Error::new("telltale: busy").into()),
@@ -303,7 +304,7 @@ impl Collector {
     }
 
     /// The loaded profile (Rust-only, for tests of `setProfile`).
-    pub fn profile(&self) -> Option<telltale_core::Profile> {
+    pub fn profile(&self) -> Option<telltale_core::Scorer> {
         self.state.try_borrow().ok()?.profile.clone()
     }
 }

@@ -573,7 +573,9 @@ fn enrolled_profile() -> telltale_core::Profile {
 
 #[wasm_bindgen_test]
 fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
-    let want = enrolled_profile();
+    let profile = enrolled_profile();
+    let want = profile.scorer();
+    assert_eq!(want.fixed.len(), 1, "the field is enrolled");
     let json = serde_json::to_string(&want.pack()).unwrap();
     let mut c = Collector::new(JsValue::UNDEFINED).unwrap();
     c.set_profile(js_sys::JSON::parse(&json).unwrap()).unwrap();
@@ -601,22 +603,30 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
         message(parse(&bad)),
         "telltale: not a profile: `names` must hold only strings"
     );
-    // `params.enroll_fixed`, the first number of the walk (see telltale_core::pack).
+    // The number of fixed-text fields, the first number of the walk (see telltale_core::pack).
     let mut bad = good.clone();
     bad["nums"][0] = 0.5.into();
-    assert_eq!(
-        message(parse(&bad)),
-        "telltale: not a profile: nums[0]: expected a whole number from 0 to 4294967295"
-    );
+    assert!(message(parse(&bad))
+        .starts_with("telltale: not a profile: nums[0]: expected a whole number from 0 to "));
     let mut bad = good.clone();
     bad["nums"].as_array_mut().unwrap().push(1.into());
     assert!(message(parse(&bad)).ends_with("left over after the profile"));
-    // Checked parameters: a window half-life of 0.
+    // What scoring divides by: the field's timing scale, its second number, must be positive.
+    let mut bad = good.clone();
+    bad["nums"][1] = 0.into();
+    assert_eq!(
+        message(parse(&bad)),
+        "telltale: not a profile: nums[1]: expected a positive number"
+    );
+    // A scorer compiled for another scoring model.
     let mut bad = good;
-    bad["nums"][8] = 0.into();
-    assert!(message(parse(&bad)).contains("half_life"));
+    bad["names"][0] = "telltale-0".into();
+    assert_eq!(
+        message(parse(&bad)),
+        "telltale: not a profile: names[0]: made by scoring model telltale-0, not telltale-1"
+    );
     // The profile's own JSON (serde's, as the server stores it) is not the packed form.
-    let stored = serde_json::to_value(&want).unwrap();
+    let stored = serde_json::to_value(&profile).unwrap();
     assert_eq!(
         message(parse(&stored)),
         "telltale: not a profile: expected an object with the arrays `names` and `nums`"
@@ -624,7 +634,7 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
     assert!(message(JsValue::from_str("{}")).contains("expected an object"));
     assert!(message(JsValue::NULL).contains("expected an object"));
     // A refused profile leaves the loaded one in place.
-    assert_eq!(c.profile(), Some(enrolled_profile()));
+    assert_eq!(c.profile(), Some(enrolled_profile().scorer()));
 }
 
 #[wasm_bindgen_test]

@@ -156,24 +156,26 @@ fn per_event(c: &mut Criterion) {
     g.finish();
 }
 
+/// Scoring as the browser does it: with the profile's compiled scorer.
 fn scoring(c: &mut Criterion) {
     let (profile, summary) = enrolled();
+    let scorer = profile.scorer();
     let one_fixed = summary_only_fixed(&summary);
     assert!(
-        profile.judge(&one_fixed).len() == 1,
+        scorer.judge(&one_fixed).len() == 1,
         "the fixed sample is scored"
     );
     assert!(
-        profile.judge(&summary).len() == 3,
+        scorer.judge(&summary).len() == 3,
         "fixed, keys and mouse are scored"
     );
     c.bench_function("score/fixed_sample", |b| {
-        b.iter(|| black_box(profile.score(black_box(&one_fixed))))
+        b.iter(|| black_box(scorer.score(black_box(&one_fixed))))
     });
     let mut window = summary.clone();
     window.fixed.clear();
     c.bench_function("score/window", |b| {
-        b.iter(|| black_box(profile.score(black_box(&window))))
+        b.iter(|| black_box(scorer.score(black_box(&window))))
     });
 }
 

@@ -3,7 +3,7 @@
 //! in-page scores with the host's (`tests/e2e/`).
 //!
 //! ```text
-//! rescore enroll N < summaries.json            # JSON array of summaries -> packed profile
+//! rescore enroll N < summaries.json            # JSON array of summaries -> packed scorer
 //! rescore score < {"profile": packed, "summaries": [...]}   # -> JSON array of scores
 //! ```
 //! `enroll N` learns every summary into a profile whose modalities are scored after `N` windows
@@ -15,7 +15,7 @@ use std::process::ExitCode;
 
 use serde::Deserialize;
 use telltale_core::score::MIN_CALIBRATION;
-use telltale_core::{Packed, Profile, ProfileParams, Summary};
+use telltale_core::{Packed, Profile, ProfileParams, Scorer, Summary};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -47,17 +47,17 @@ fn run() -> Result<String, String> {
                 s.validate().map_err(|e| e.to_string())?;
                 profile.learn(s).map_err(|e| e.to_string())?;
             }
-            serde_json::to_string(&profile.pack()).map_err(|e| e.to_string())
+            serde_json::to_string(&profile.scorer().pack()).map_err(|e| e.to_string())
         }
         [_, "score"] => {
             let input: ScoreInput =
                 serde_json::from_str(&input).map_err(|e| format!("input: {e}"))?;
-            let profile = Profile::unpack(&input.profile.names, &input.profile.nums)
+            let scorer = Scorer::unpack(&input.profile.names, &input.profile.nums)
                 .map_err(|e| format!("profile: {e}"))?;
             let mut scores = Vec::new();
             for s in &input.summaries {
                 s.validate().map_err(|e| e.to_string())?;
-                scores.push(profile.score(s));
+                scores.push(scorer.score(s));
             }
             serde_json::to_string(&scores).map_err(|e| e.to_string())
         }

@@ -1,33 +1,30 @@
-//! The profile's packed form: how the server hands a profile to the browser.
+//! The scorer's packed form: how the server hands a profile's [`Scorer`] to the browser.
 //!
-//! A [`Packed`] profile is two flat lists: the profile's strings (its model version, the names of
-//! its fixed-text fields and of its window features) and its numbers, both in the order of one
-//! walk through the profile ([`Pack::walk`]); a `Vec`, a map or an `Option` is its length (0 or
-//! 1 for an option) followed by its items. As JSON it is `{"names": [...], "nums": [...]}`.
+//! A [`Packed`] scorer is two flat lists: its strings (the model version, the names of its
+//! fixed-text fields and of its window features) and its numbers, both in the order of one walk
+//! through the scorer ([`Pack::walk`]); a `Vec`, a map or an `Option` is its length (0 or 1 for an
+//! option) followed by its items. As JSON it is `{"names": [...], "nums": [...]}`.
 //!
-//! Why not the profile's own JSON: reading named, nested JSON in the collector (a JavaScript
-//! object walked into a value tree, then every record read field by field with the path kept for
-//! errors) was 4.9 KB of the collector's gzipped WebAssembly; reading the two flat lists is
-//! 3.1 KB (each measured by taking it out of the build). The server stores and reviews profiles
-//! as serde JSON; the browser only ever scores with them.
+//! Why not JSON with names: reading named, nested JSON in the collector (a JavaScript object
+//! walked into a value tree, then every record read field by field with the path kept for errors)
+//! was 4.9 KB of the collector's gzipped WebAssembly; reading the two flat lists was 3.1 KB (each
+//! measured by taking it out of the build), and is less again for the scorer's flatter records.
 //!
 //! Reading and writing are the same walk ([`Pack::walk`] takes `&mut self` and a [`Codec`] that
 //! either reads into the fields or writes them out), so the two cannot drift apart;
-//! `tests/records.rs` checks the round trip on generated profiles. A packed profile that does not read is refused
-//! with the place it went wrong (`nums[17]: expected a whole number from 0 to 1`).
+//! `tests/records.rs` checks the round trip on generated profiles. A packed scorer that does not
+//! read is refused with the place it went wrong (`nums[17]: expected a positive number`).
 
 use crate::math;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::{Rung, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
 use crate::error::Error;
 use crate::event::PointerKind;
-use crate::features::stats::Running;
 use crate::map::SortedMap;
-use crate::profile::{FixedProfile, Profile, ProfileParams, WindowProfile};
-use crate::score::Calibration;
+use crate::score::MODEL_VERSION;
+use crate::scorer::{FeatureNorm, FixedScorer, Norm, Scorer, WindowScorer};
 use crate::text::uint;
 
 /// A profile as two flat lists (see the module docs).
@@ -47,6 +44,8 @@ const MAX_SAFE_INTEGER: u64 = 9_007_199_254_740_991;
 pub trait Codec {
     /// A number.
     fn num(&mut self, x: &mut f64);
+    /// A number above 0 (a spread, a scale: what scoring divides by).
+    fn positive(&mut self, x: &mut f64);
     /// A whole number from 0 to `max`.
     fn int(&mut self, x: &mut u64, max: u64);
     /// A string.
@@ -152,17 +151,32 @@ macro_rules! fields {
 }
 
 fields! {
-    Running: n, w, mean, m2;
-    Calibration: log_scores;
-    TelltaleFixedParams: tau_ms, min_half_life, max_half_life, cap, clip, warmup;
-    WindowParams: half_life, clip, min_windows;
-    ProfileParams: enroll_fixed, enroll_windows, fixed, window;
-    Rung: half_life, stats, prequential;
-    TelltaleFixedModel: params, rungs;
-    WindowModel: params, windows, features;
-    FixedProfile: model, calibration;
-    WindowProfile: model, calibration;
-    Profile: model_version, params, fixed, keys, pointer;
+    WindowScorer: calibration, features;
+    Scorer: model_version, fixed, keys, pointer;
+}
+
+impl Pack for FeatureNorm {
+    fn walk<C: Codec>(&mut self, c: &mut C) {
+        self.mean.walk(c);
+        c.positive(&mut self.sd);
+        self.dof.walk(c);
+    }
+}
+
+impl Pack for FixedScorer {
+    fn walk<C: Codec>(&mut self, c: &mut C) {
+        c.positive(&mut self.tau_ms);
+        c.positive(&mut self.cap);
+        self.calibration.walk(c);
+        self.timings.walk(c);
+    }
+}
+
+impl Pack for Norm {
+    fn walk<C: Codec>(&mut self, c: &mut C) {
+        self.mean.walk(c);
+        c.positive(&mut self.sd);
+    }
 }
 
 /// Writes a walk into a [`Packed`].
@@ -171,6 +185,9 @@ struct Writer(Packed);
 impl Codec for Writer {
     fn num(&mut self, x: &mut f64) {
         self.0.nums.push(*x);
+    }
+    fn positive(&mut self, x: &mut f64) {
+        self.num(x);
     }
     fn int(&mut self, x: &mut u64, _max: u64) {
         self.0.nums.push(*x as f64);
@@ -211,20 +228,28 @@ impl Reader<'_> {
     }
 }
 
+impl Reader<'_> {
+    /// The next number if `ok` holds for it; else refuses the input, saying `why`.
+    fn checked(&mut self, ok: fn(f64) -> bool, why: &str) -> f64 {
+        let at = self.at_num;
+        match self.next_num() {
+            Some(n) if ok(n) => n,
+            found => {
+                self.fail("nums", at, if found.is_some() { why } else { "missing" });
+                0.0
+            }
+        }
+    }
+}
+
 impl Codec for Reader<'_> {
     fn num(&mut self, x: &mut f64) {
-        let at = self.at_num;
-        *x = match self.next_num() {
-            Some(n) if n.is_finite() => n,
-            Some(_) => {
-                self.fail("nums", at, "expected a finite number");
-                0.0
-            }
-            None => {
-                self.fail("nums", at, "missing");
-                0.0
-            }
-        };
+        *x = self.checked(f64::is_finite, "expected a finite number");
+    }
+
+    fn positive(&mut self, x: &mut f64) {
+        // `> 0` and finite: NaN fails both.
+        *x = self.checked(|n| n > 0.0 && n.is_finite(), "expected a positive number");
     }
 
     fn int(&mut self, x: &mut u64, max: u64) {
@@ -264,7 +289,7 @@ impl Codec for Reader<'_> {
     }
 }
 
-impl Profile {
+impl Scorer {
     /// The packed form the browser loads (`collector.setProfile`).
     pub fn pack(&self) -> Packed {
         let mut w = Writer(Packed::default());
@@ -272,9 +297,10 @@ impl Profile {
         w.0
     }
 
-    /// Reads a packed profile; anything left over is refused too. The parameters are not
-    /// checked here ([`ProfileParams::check`] does that).
-    pub fn unpack(names: &[String], nums: &[f64]) -> Result<Profile, Error> {
+    /// Reads a packed scorer; anything left over is refused too, and so is a scorer made by
+    /// another scoring model than this build's ([`MODEL_VERSION`]): its numbers mean other
+    /// things.
+    pub fn unpack(names: &[String], nums: &[f64]) -> Result<Scorer, Error> {
         let mut r = Reader {
             names,
             nums,
@@ -282,13 +308,23 @@ impl Profile {
             at_num: 0,
             err: None,
         };
-        let mut p = Profile::default();
+        let mut p = Scorer::default();
         p.walk(&mut r);
         if r.at_num < nums.len() {
             r.fail("nums", r.at_num, "left over after the profile");
         }
         if r.at_name < names.len() {
             r.fail("names", r.at_name, "left over after the profile");
+        }
+        if p.model_version != MODEL_VERSION {
+            let why = [
+                "made by scoring model ",
+                &p.model_version,
+                ", not ",
+                MODEL_VERSION,
+            ]
+            .concat();
+            r.fail("names", 0, &why);
         }
         match r.err {
             None => Ok(p),

@@ -11,19 +11,14 @@ use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::{
-    Deviation, Model, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams,
-};
+use crate::detect::{Model, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
 use crate::error::Error;
 use crate::event::PointerKind;
 use crate::features::{Feature, FixedSample};
 use crate::map::SortedMap;
-use crate::score::{Band, Calibration, Score, MIN_CALIBRATION, MODEL_VERSION};
+use crate::score::{Calibration, Score, MIN_CALIBRATION, MODEL_VERSION};
+use crate::scorer::{FixedScorer, Scorer, WindowScorer};
 use crate::summary::Summary;
-use crate::text::{fixed_point, uint};
-
-/// Reasons listed per score: enough to explain, few enough to read.
-const MAX_REASONS: usize = 3;
 
 /// Profile parameters, checked once by [`ProfileParams::check`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -129,17 +124,6 @@ impl Default for Profile {
     }
 }
 
-/// One modality's verdict on a sample.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Verdict {
-    /// Anomaly score of the detector.
-    pub anomaly: f64,
-    /// Calibrated similarity, once enrolled.
-    pub similarity: Option<f64>,
-    /// Top reasons.
-    pub reasons: Vec<String>,
-}
-
 fn decay(half_life: f64) -> f64 {
     math::powf(0.5, 1.0 / half_life)
 }
@@ -150,25 +134,6 @@ impl WindowProfile {
             model: WindowModel::new(params),
             calibration: Calibration::default(),
         }
-    }
-
-    fn verdict(&self, f: &[Feature], needed: u64) -> Option<Verdict> {
-        let anomaly = self.model.score(f)?;
-        let reasons = self
-            .model
-            .deviations(f)
-            .iter()
-            .take(MAX_REASONS)
-            .map(Deviation::reason)
-            .collect();
-        let similarity = self
-            .calibration
-            .similarity_once(self.model.windows >= needed, anomaly);
-        Some(Verdict {
-            anomaly,
-            similarity,
-            reasons,
-        })
     }
 
     fn learn(&mut self, f: &[Feature]) {
@@ -219,50 +184,6 @@ impl Profile {
         v
     }
 
-    /// Verdict on one fixed-text entry (`None` for edited entries or an unknown field).
-    pub fn judge_fixed(&self, s: &FixedSample) -> Option<Verdict> {
-        let p = self.fixed.get(&s.field)?;
-        if s.edited || s.timings.len() != p.model.dims() || p.model.samples() < 2 {
-            return None;
-        }
-        let anomaly = p.model.score(&s.timings);
-        let z = p.model.z_scores(&s.timings);
-        let reasons = crate::features::stats::order_by_magnitude(&z)
-            .iter()
-            .take(MAX_REASONS)
-            .map(|&i| {
-                let (kind, pos) = match i % 3 {
-                    0 => ("hold time of key", i / 3 + 1),
-                    1 => ("time between keys", i / 3 + 1),
-                    _ => ("release-to-press gap after key", i / 3 + 1),
-                };
-                let dir = if z[i] >= 0.0 { "longer" } else { "shorter" };
-                [
-                    &s.field,
-                    ": ",
-                    kind,
-                    " ",
-                    &uint(pos as u64),
-                    " ",
-                    &fixed_point(z[i].abs(), 1),
-                    " standard deviations ",
-                    dir,
-                    " than usual",
-                ]
-                .concat()
-            })
-            .collect();
-        let similarity = p.calibration.similarity_once(
-            p.model.samples() >= self.params.enroll_fixed as u64,
-            anomaly,
-        );
-        Some(Verdict {
-            anomaly,
-            similarity,
-            reasons,
-        })
-    }
-
     /// Learns one clean fixed-text entry.
     pub fn learn_fixed(&mut self, s: &FixedSample) -> Result<(), Error> {
         if s.edited {
@@ -287,71 +208,53 @@ impl Profile {
         p.model.update(&s.timings)
     }
 
-    /// Verdicts on every part of a summary.
-    pub fn judge(&self, summary: &Summary) -> Vec<Verdict> {
-        let mut v: Vec<Verdict> = summary
-            .fixed
-            .iter()
-            .filter_map(|s| self.judge_fixed(s))
-            .collect();
-        let needed = self.params.enroll_windows as u64;
-        if let (Some(k), Some(p)) = (&summary.keys, &self.keys) {
-            v.extend(p.verdict(&k.features(), needed));
+    /// What scoring reads of this profile ([`crate::scorer`]): every modality that gives a
+    /// similarity (enrolled, and calibrated by [`MIN_CALIBRATION`] honest scores), reduced to
+    /// its references.
+    pub fn scorer(&self) -> Scorer {
+        let enrolled = |samples: u64, needed: u32| samples >= u64::from(needed);
+        let window = |p: &WindowProfile| {
+            let calibration = p.calibration.norm()?;
+            enrolled(p.model.windows, self.params.enroll_windows).then(|| WindowScorer {
+                calibration,
+                features: p.model.norms(),
+            })
+        };
+        Scorer {
+            // The model this code scores with: the browser refuses a scorer of another.
+            model_version: MODEL_VERSION.to_owned(),
+            fixed: self
+                .fixed
+                .iter()
+                .filter_map(|(name, p)| {
+                    let calibration = p.calibration.norm()?;
+                    // Two entries at least: a spread needs two.
+                    let samples = p.model.samples();
+                    let ok = samples >= 2 && enrolled(samples, self.params.enroll_fixed);
+                    ok.then(|| {
+                        let scorer = FixedScorer {
+                            tau_ms: p.model.params.tau_ms,
+                            cap: p.model.params.cap,
+                            calibration,
+                            timings: p.model.norms(),
+                        };
+                        (name.clone(), scorer)
+                    })
+                })
+                .collect(),
+            keys: self.keys.as_ref().and_then(window),
+            pointer: self
+                .pointer
+                .iter()
+                .filter_map(|(kind, p)| Some((*kind, window(p)?)))
+                .collect(),
         }
-        for w in &summary.pointer {
-            if let Some(p) = self.pointer.get(&w.kind) {
-                v.extend(p.verdict(&w.features(), needed));
-            }
-        }
-        v
     }
 
     /// The score of a summary: the least similar enrolled part decides, automation can force a
-    /// step-up on its own.
+    /// step-up on its own ([`Scorer::score`], which the browser runs too).
     pub fn score(&self, summary: &Summary) -> Score {
-        let verdicts = self.judge(summary);
-        let worst = verdicts
-            .iter()
-            .filter(|v| v.similarity.is_some())
-            .min_by(|a, b| {
-                a.similarity
-                    .unwrap_or(100.0)
-                    .total_cmp(&b.similarity.unwrap_or(100.0))
-            });
-        let similarity = worst.and_then(|w| w.similarity);
-        let automation = summary.automation.score;
-        let band = Score::band_for(similarity, automation);
-        let mut reasons: Vec<String> = if automation >= crate::automation::AUTOMATION_VERDICT {
-            summary
-                .automation
-                .signals
-                .iter()
-                .map(|s| {
-                    [
-                        "automation signal: ",
-                        s.kind.name(),
-                        " (",
-                        &fixed_point(s.strength, 2),
-                        ")",
-                    ]
-                    .concat()
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
-        if band != Band::Allow {
-            if let Some(w) = worst {
-                reasons.extend(w.reasons.iter().cloned());
-            }
-        }
-        Score {
-            similarity: similarity.unwrap_or(100.0),
-            band,
-            automation,
-            reasons,
-            model_version: MODEL_VERSION.to_owned(),
-        }
+        self.scorer().score(summary)
     }
 
     /// Learns from a summary judged genuine (never from one that was flagged: no poisoning).

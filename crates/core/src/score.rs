@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::features::stats::Running;
 use crate::math;
 use crate::prelude::*;
+use crate::scorer::Norm;
 
 /// Version of the scoring model; a score names the model that made it, so that the server's
 /// re-score and the browser's can be compared and old scores read correctly.
@@ -91,7 +92,7 @@ pub struct Calibration {
 }
 
 /// Floor of anomaly scores before the log (a perfect match scores 0).
-const SCORE_FLOOR: f64 = 1e-6;
+pub(crate) const SCORE_FLOOR: f64 = 1e-6;
 
 impl Calibration {
     /// Learns one genuine score.
@@ -102,19 +103,21 @@ impl Calibration {
         }
     }
 
-    /// [`Calibration::similarity`] once the modality is `enrolled`, else `None`.
-    pub fn similarity_once(&self, enrolled: bool, score: f64) -> Option<f64> {
-        enrolled.then(|| self.similarity(score)).flatten()
+    /// What scoring reads: the mean and spread (floored) of the log-scores, or `None` before
+    /// [`MIN_CALIBRATION`] scores.
+    pub fn norm(&self) -> Option<Norm> {
+        (self.log_scores.n >= MIN_CALIBRATION).then(|| Norm {
+            mean: self.log_scores.mean,
+            // Floor: a user whose own scores were all alike would otherwise make every other
+            // score infinitely unusual (1e-3 on the log scale is a 0.1% spread).
+            sd: self.log_scores.sd().max(1e-3),
+        })
     }
 
-    /// Similarity 0-100 of an anomaly score, or `None` before [`MIN_CALIBRATION`] scores.
+    /// Similarity 0-100 of an anomaly score ([`Norm::similarity`]), or `None` before
+    /// [`MIN_CALIBRATION`] scores.
     pub fn similarity(&self, score: f64) -> Option<f64> {
-        if self.log_scores.n < MIN_CALIBRATION || !score.is_finite() {
-            return None;
-        }
-        let sd = self.log_scores.sd().max(1e-3);
-        let z = (math::ln(score.max(SCORE_FLOOR)) - self.log_scores.mean) / sd;
-        Some((100.0 * normal_sf(z)).clamp(0.0, 100.0))
+        self.norm()?.similarity(score)
     }
 }
 

@@ -1,8 +1,9 @@
 //! What the browser uses instead of serde, on generated records: the hand-written JSON writer
 //! against serde_json (what the server uses): every summary field is written under the name and
-//! in the shape serde gives it; and the packed profile (`telltale_core::pack`): every profile
-//! reads back equal from its packed form, also after a trip through JSON, and a packed profile
-//! that does not read is refused with its place named.
+//! in the shape serde gives it; and the packed scorer (`telltale_core::pack`): every scorer
+//! reads back equal from its packed form, also after a trip through JSON, a packed scorer scores
+//! exactly as the profile it came from, and one that does not read is refused with its place
+//! named.
 
 use proptest::collection::{btree_map, vec};
 use proptest::option;
@@ -16,9 +17,10 @@ use telltale_core::features::pointer::NamedDist;
 use telltale_core::features::stats::{Dist, Running};
 use telltale_core::profile::{FixedProfile, WindowProfile};
 use telltale_core::score::Calibration;
+use telltale_core::scorer::{FeatureNorm, FixedScorer, Norm, WindowScorer};
 use telltale_core::{
     Band, Counts, FixedSample, Json, KeyClass, KeyWindow, Packed, PointerKind, PointerWindow,
-    Profile, ProfileParams, Score, Summary, ToJson,
+    Profile, ProfileParams, Score, Scorer, Summary, ToJson,
 };
 
 /// What a browser sends for a record written as [`Json`]: the text parsed with every number slot
@@ -83,6 +85,51 @@ fn dist() -> impl Strategy<Value = Dist> {
 
 fn class() -> impl Strategy<Value = KeyClass> {
     prop::sample::select(KeyClass::ALL.to_vec())
+}
+
+/// What a checked profile holds where scoring divides: positive numbers.
+fn pos() -> impl Strategy<Value = f64> {
+    prop_oneof![1e-3f64..1e6, (1u32..5000).prop_map(f64::from)]
+}
+
+fn norm() -> impl Strategy<Value = Norm> {
+    (num(), pos()).prop_map(|(mean, sd)| Norm { mean, sd })
+}
+
+fn window_scorer() -> impl Strategy<Value = WindowScorer> {
+    (
+        norm(),
+        btree_map("[a-z_.:]{1,24}", (num(), pos(), num()), 0..4),
+    )
+        .prop_map(|(calibration, features)| WindowScorer {
+            calibration,
+            features: features
+                .into_iter()
+                .map(|(name, (mean, sd, dof))| (name, FeatureNorm { mean, sd, dof }))
+                .collect(),
+        })
+}
+
+fn scorer() -> impl Strategy<Value = Scorer> {
+    let fixed = (pos(), pos(), norm(), vec(norm(), 0..7)).prop_map(
+        |(tau_ms, cap, calibration, timings)| FixedScorer {
+            tau_ms,
+            cap,
+            calibration,
+            timings,
+        },
+    );
+    (
+        btree_map("[a-z-]{1,10}", fixed, 0..3),
+        option::of(window_scorer()),
+        btree_map(kind(), window_scorer(), 0..3),
+    )
+        .prop_map(|(fixed, keys, pointer)| Scorer {
+            fixed: fixed.into_iter().collect(),
+            keys,
+            pointer: pointer.into_iter().collect(),
+            ..Scorer::default()
+        })
 }
 
 fn kind() -> impl Strategy<Value = PointerKind> {
@@ -258,7 +305,7 @@ fn running() -> impl Strategy<Value = Running> {
 
 fn profile() -> impl Strategy<Value = Profile> {
     let fixed = (
-        (num(), num(), num(), num(), num(), 0u32..100),
+        (pos(), num(), num(), pos(), num(), 0u32..100),
         vec((num(), vec(running(), 0..4), num()), 0..3),
         running(),
     )
@@ -350,31 +397,46 @@ proptest! {
     }
 
     #[test]
-    fn profiles_read_back_from_their_packed_form(p in profile()) {
+    fn scorers_read_back_from_their_packed_form(p in scorer()) {
         let packed = p.pack();
-        prop_assert_eq!(Profile::unpack(&packed.names, &packed.nums).unwrap(), p.clone());
+        prop_assert_eq!(Scorer::unpack(&packed.names, &packed.nums).unwrap(), p.clone());
         // As the browser gets it: JSON from the server, parsed.
-        let sent: Packed = serde_json::from_str(&serde_json::to_string(&packed).unwrap()).unwrap();
-        prop_assert_eq!(Profile::unpack(&sent.names, &sent.nums).unwrap(), p);
+        prop_assert_eq!(through_json(&packed), p);
     }
 
     #[test]
-    fn every_cut_short_profile_is_refused(p in profile(), cut in any::<prop::sample::Index>()) {
+    fn every_cut_short_scorer_is_refused(p in scorer(), cut in any::<prop::sample::Index>()) {
         let packed = p.pack();
         let keep = cut.index(packed.nums.len());
-        let e = Profile::unpack(&packed.names, &packed.nums[..keep]).unwrap_err().to_string();
+        let e = Scorer::unpack(&packed.names, &packed.nums[..keep]).unwrap_err().to_string();
         prop_assert!(e.starts_with("nums[") || e.starts_with("names["), "{}", e);
+    }
+
+    /// Every profile compiles to a scorer that packs and reads back (what the server hands the
+    /// browser is always loadable), and the packed one scores like the profile.
+    #[test]
+    fn every_profile_compiles_to_a_loadable_scorer(p in profile(), s in summary()) {
+        let scorer = p.scorer();
+        let back = through_json(&scorer.pack());
+        prop_assert_eq!(&back, &scorer);
+        prop_assert_eq!(back.score(&s), p.score(&s));
     }
 }
 
-/// The packed profile the end-to-end tests load: kept equal to `Profile::default().pack()`.
+/// A packed scorer sent as JSON (the server's `serde_json`) and read back.
+fn through_json(packed: &Packed) -> Scorer {
+    let sent: Packed = serde_json::from_str(&serde_json::to_string(packed).unwrap()).unwrap();
+    Scorer::unpack(&sent.names, &sent.nums).unwrap()
+}
+
+/// The packed scorer the end-to-end tests load: kept equal to the empty profile's.
 #[test]
 fn fixture_packed_profile_is_the_default_profile() {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/../../tests/fixtures/empty-profile.packed.json"
     );
-    let want = Profile::default().pack();
+    let want = Profile::default().scorer().pack();
     if std::env::var_os("TELLTALE_WRITE_FIXTURES").is_some() {
         std::fs::write(path, serde_json::to_string(&want).unwrap()).unwrap();
         return;
@@ -384,64 +446,84 @@ fn fixture_packed_profile_is_the_default_profile() {
         "tests/fixtures/empty-profile.packed.json (TELLTALE_WRITE_FIXTURES=1 cargo test writes it)",
     );
     assert_eq!(
-        Profile::unpack(&got.names, &got.nums).unwrap(),
-        Profile::default()
+        Scorer::unpack(&got.names, &got.nums).unwrap(),
+        Scorer::default()
     );
 }
 
 #[test]
-fn bad_packed_profiles_are_refused_with_the_place_named() {
-    let unpack = |p: &Packed| Profile::unpack(&p.names, &p.nums).unwrap_err().to_string();
-    let good = Profile::default().pack();
-    // The walk: model_version; params: enroll_fixed, enroll_windows, fixed (tau_ms,
-    // min_half_life, max_half_life, cap, clip, warmup), window (half_life, clip, min_windows);
-    // then the lengths of `fixed`, the option `keys` and `pointer`.
+fn bad_packed_scorers_are_refused_with_the_place_named() {
+    let unpack = |p: &Packed| Scorer::unpack(&p.names, &p.nums).unwrap_err().to_string();
+    let good = Scorer::default().pack();
+    // The walk: model_version; the lengths of `fixed`, the option `keys` and `pointer`.
     assert_eq!(good.names, ["telltale-1"]);
-    assert_eq!(good.nums.len(), 2 + 6 + 3 + 3);
+    assert_eq!(good.nums, [0.0, 0.0, 0.0]);
 
     let mut p = good.clone();
-    p.nums[0] = 20.5;
-    assert_eq!(
-        unpack(&p),
-        "nums[0]: expected a whole number from 0 to 4294967295"
-    );
+    p.nums[0] = 0.5;
+    assert_eq!(unpack(&p), "nums[0]: expected a whole number from 0 to 3");
     p.nums[0] = f64::NAN;
-    assert_eq!(
-        unpack(&p),
-        "nums[0]: expected a whole number from 0 to 4294967295"
-    );
-    let mut p = good.clone();
-    p.nums[2] = f64::INFINITY;
-    assert_eq!(unpack(&p), "nums[2]: expected a finite number");
+    assert_eq!(unpack(&p), "nums[0]: expected a whole number from 0 to 3");
     // `keys` is an option: 0 or 1.
     let mut p = good.clone();
-    p.nums[12] = 2.0;
-    assert_eq!(unpack(&p), "nums[12]: expected a whole number from 0 to 1");
+    p.nums[1] = 2.0;
+    assert_eq!(unpack(&p), "nums[1]: expected a whole number from 0 to 1");
     // A forged length cannot ask for more items than there are numbers left.
     let mut p = good.clone();
-    p.nums[11] = 1e15;
-    assert_eq!(unpack(&p), "nums[11]: expected a whole number from 0 to 3");
+    p.nums[0] = 1e15;
+    assert_eq!(unpack(&p), "nums[0]: expected a whole number from 0 to 3");
     // Missing and left over.
     let mut p = good.clone();
     p.names.clear();
     assert_eq!(unpack(&p), "names[0]: missing");
     let mut p = good.clone();
     p.nums.pop();
-    assert_eq!(unpack(&p), "nums[13]: missing");
+    assert_eq!(unpack(&p), "nums[2]: missing");
     let mut p = good.clone();
     p.nums.push(0.0);
-    assert_eq!(unpack(&p), "nums[14]: left over after the profile");
+    assert_eq!(unpack(&p), "nums[3]: left over after the profile");
     let mut p = good.clone();
     p.names.push("x".into());
     assert_eq!(unpack(&p), "names[1]: left over after the profile");
+    // Another scoring model's numbers mean other things.
+    let mut p = good.clone();
+    p.names[0] = "telltale-0".into();
+    assert_eq!(
+        unpack(&p),
+        "names[0]: made by scoring model telltale-0, not telltale-1"
+    );
+    // Spreads are divided by: a zero, negative or infinite one is refused. A keys scorer:
+    // calibration (mean, sd), one feature (name; mean, sd, dof).
+    let keys = |sd: f64| {
+        let mut p = good.clone();
+        p.nums = vec![0.0, 1.0, 0.0, 1.0, 1.0, 0.5, sd, 3.0, 0.0];
+        p.names.push("key.speed".into());
+        p
+    };
+    assert_eq!(
+        Scorer::unpack(&keys(0.2).names, &keys(0.2).nums)
+            .unwrap()
+            .keys
+            .unwrap()
+            .features
+            .len(),
+        1
+    );
+    for bad in [0.0, -0.2, f64::INFINITY, f64::NAN] {
+        assert_eq!(
+            unpack(&keys(bad)),
+            "nums[6]: expected a positive number",
+            "{bad}"
+        );
+    }
     // A pointer kind that does not exist, and map keys out of order (the packer writes them
     // sorted; a map read in any other order would not be a map).
     let mut p = good.clone();
-    p.nums[13] = 1.0;
+    p.nums[2] = 1.0;
     p.nums.extend(pointer_entry(7.0));
-    assert_eq!(unpack(&p), "nums[14]: expected a whole number from 0 to 2");
+    assert_eq!(unpack(&p), "nums[3]: expected a whole number from 0 to 2");
     let mut p = good;
-    p.nums[13] = 2.0;
+    p.nums[2] = 2.0;
     p.nums.extend(pointer_entry(1.0));
     p.nums.extend(pointer_entry(0.0));
     let at = p.nums.len();
@@ -451,8 +533,7 @@ fn bad_packed_profiles_are_refused_with_the_place_named() {
     );
 }
 
-/// A packed pointer-kind entry with no features: kind, window params, windows, no features, a
-/// calibration.
+/// A packed pointer-kind entry with no features: kind, calibration (mean, sd), no features.
 fn pointer_entry(kind: f64) -> Vec<f64> {
-    vec![kind, 200.0, 3.0, 3.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    vec![kind, 0.0, 1.0, 0.0]
 }

@@ -18,8 +18,10 @@ pub use classic::{Euclidean, Manhattan, ManhattanScaled, OutlierCount};
 #[cfg(feature = "std")]
 pub use mahalanobis::{Mahalanobis, NearestNeighborMahalanobis};
 pub use population::{PopulationModel, WindowPopulationModel};
-pub use telltale::{Rung, TelltaleFixed, TelltaleFixedModel, TelltaleFixedParams};
-pub use window::{Deviation, WindowModel, WindowParams};
+pub use telltale::{
+    mean_capped, transform, Rung, TelltaleFixed, TelltaleFixedModel, TelltaleFixedParams,
+};
+pub use window::{deviations, mean_surprise, Deviation, WindowModel, WindowParams};
 
 use crate::error::Error;
 

@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use super::{check_train, Detector, Model};
 use crate::error::Error;
 use crate::features::stats::Running;
+use crate::scorer::Norm;
 
 /// Parameters of [`TelltaleFixed`], checked once by [`TelltaleFixedParams::check`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -166,24 +167,29 @@ impl TelltaleFixedModel {
         self.stats().first().map_or(0, |s| s.n)
     }
 
-    fn transform(&self, t: f64) -> f64 {
-        t.signum() * math::ln_1p(t.abs() / self.params.tau_ms)
-    }
-
     /// `x` in the detector's comparison space.
     pub fn transformed(&self, x: &[f64]) -> Vec<f64> {
-        x.iter().map(|v| self.transform(*v)).collect()
+        x.iter()
+            .map(|v| transform(*v, self.params.tau_ms))
+            .collect()
     }
 
-    fn sd(&self, s: &Running) -> f64 {
-        s.sd().max(MIN_SD)
+    /// The reference of each timing in the rung in use (its spread floored): what scoring reads.
+    pub fn norms(&self) -> Vec<Norm> {
+        self.stats()
+            .iter()
+            .map(|s| Norm {
+                mean: s.mean,
+                sd: s.sd().max(MIN_SD),
+            })
+            .collect()
     }
 
     /// Per-feature z-scores of `x` (transformed space).
     pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
         x.iter()
             .zip(self.stats())
-            .map(|(v, s)| (self.transform(*v) - s.mean) / self.sd(s))
+            .map(|(v, s)| (transform(*v, self.params.tau_ms) - s.mean) / s.sd().max(MIN_SD))
             .collect()
     }
 
@@ -220,11 +226,19 @@ impl TelltaleFixedModel {
     }
 }
 
+/// The log-like timing scale of choice 1: `sign(t)·ln(1 + |t|/τ)`.
+pub fn transform(t: f64, tau_ms: f64) -> f64 {
+    t.signum() * math::ln_1p(t.abs() / tau_ms)
+}
+
+/// The score of choice 4: the mean of per-feature |z|, each capped at `cap`.
+pub fn mean_capped(z: &[f64], cap: f64) -> f64 {
+    z.iter().map(|z| z.abs().min(cap)).sum::<f64>() / z.len().max(1) as f64
+}
+
 impl Model for TelltaleFixedModel {
     fn score(&self, x: &[f64]) -> f64 {
-        let cap = self.params.cap;
-        let z = self.z_scores(x);
-        z.iter().map(|z| z.abs().min(cap)).sum::<f64>() / z.len().max(1) as f64
+        mean_capped(&self.z_scores(x), self.params.cap)
     }
 }
 

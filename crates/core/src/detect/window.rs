@@ -13,6 +13,7 @@ use crate::error::Error;
 use crate::features::stats::{order_by_magnitude, Running};
 use crate::features::Feature;
 use crate::map::SortedMap;
+use crate::scorer::FeatureNorm;
 use crate::text::fixed_point;
 
 /// Parameters of [`WindowModel`], checked once by [`WindowParams::check`].
@@ -151,38 +152,70 @@ impl WindowModel {
         }
     }
 
+    /// The reference of a feature, once it has `min_windows` windows (its spread floored): what
+    /// scoring reads.
+    pub fn norm(&self, name: &str) -> Option<FeatureNorm> {
+        let s = self.features.get(name)?;
+        (s.n >= self.params.min_windows).then(|| FeatureNorm {
+            mean: s.mean,
+            sd: s.sd().max(MIN_SD),
+            dof: s.w - 1.0,
+        })
+    }
+
+    /// Every feature's reference ([`WindowModel::norm`]).
+    pub fn norms(&self) -> SortedMap<String, FeatureNorm> {
+        self.features
+            .iter()
+            .filter_map(|(name, _)| Some((name.clone(), self.norm(name)?)))
+            .collect()
+    }
+
     /// Deviations of the features this window shares with the profile, largest |z| first.
     pub fn deviations(&self, window: &[Feature]) -> Vec<Deviation> {
-        let mut d: Vec<Option<Deviation>> = window
-            .iter()
-            .filter_map(|f| {
-                let s = self.features.get(&f.name)?;
-                if s.n < self.params.min_windows || !f.value.is_finite() {
-                    return None;
-                }
-                let diff = f.value - s.mean;
-                Some(Some(Deviation {
-                    label: f.label.clone(),
-                    z: diff / s.sd().max(MIN_SD),
-                    diff,
-                    log: f.log,
-                    dof: s.w - 1.0,
-                }))
-            })
-            .collect();
-        let z: Vec<f64> = d.iter().flatten().map(|x| x.z).collect();
-        order_by_magnitude(&z)
-            .into_iter()
-            .filter_map(|i| d[i].take())
-            .collect()
+        deviations(window, |name| self.norm(name))
     }
 
     /// Anomaly score: mean Student-t surprise over shared features; `None` when none is shared.
     pub fn score(&self, window: &[Feature]) -> Option<f64> {
-        let d = self.deviations(window);
-        if d.is_empty() {
-            return None;
-        }
-        Some(d.iter().map(Deviation::surprise).sum::<f64>() / d.len() as f64)
+        mean_surprise(&self.deviations(window))
     }
+}
+
+/// Deviations of the features of `window` that `norm` has a reference for, largest |z| first.
+pub fn deviations(
+    window: &[Feature],
+    norm: impl Fn(&str) -> Option<FeatureNorm>,
+) -> Vec<Deviation> {
+    let mut d: Vec<Option<Deviation>> = window
+        .iter()
+        .filter_map(|f| {
+            let n = norm(&f.name)?;
+            if !f.value.is_finite() {
+                return None;
+            }
+            let diff = f.value - n.mean;
+            Some(Some(Deviation {
+                label: f.label.clone(),
+                z: diff / n.sd,
+                diff,
+                log: f.log,
+                dof: n.dof,
+            }))
+        })
+        .collect();
+    let z: Vec<f64> = d.iter().flatten().map(|x| x.z).collect();
+    order_by_magnitude(&z)
+        .into_iter()
+        .filter_map(|i| d[i].take())
+        .collect()
+}
+
+/// The window detector's anomaly score: the mean Student-t surprise of the deviations; `None`
+/// for none.
+pub fn mean_surprise(d: &[Deviation]) -> Option<f64> {
+    if d.is_empty() {
+        return None;
+    }
+    Some(d.iter().map(Deviation::surprise).sum::<f64>() / d.len() as f64)
 }

@@ -1,0 +1,260 @@
+//! The scorer: what scoring reads of a profile, and nothing else. DESIGN.md's "one scorer": a
+//! [`Profile`] scores a summary by compiling its [`Scorer`] ([`Profile::scorer`]) and asking it,
+//! and the browser scores with the same [`Scorer`], handed to it packed
+//! ([`crate::pack`]). So a score made in the page and the server's re-score run the same code on
+//! the same numbers.
+//!
+//! Why the browser is not handed the profile itself: a profile is a learning state (per
+//! fixed-text field a ladder of seven ageing statistics per timing, the prequential record that
+//! picks one, parameters, modalities still enrolling), and scoring reads a fraction of it: per
+//! timing or feature of each *enrolled and calibrated* modality a mean and a spread, and the
+//! calibration's mean and spread. Compiling first means the browser downloads and holds only that
+//! (about a seventh of a fixed-text field's numbers), reads a flatter record with less code (the
+//! collector's profile reader and its parameter checks were 3.7 KB of its gzipped WebAssembly;
+//! see the README's size figures), and computes nothing it would throw away. A modality with no
+//! similarity yet decides nothing in a [`Score`] (it is left out of the worst-of), so it is not
+//! in the scorer at all.
+
+use crate::prelude::*;
+
+use crate::detect::{deviations, mean_capped, transform, Deviation};
+use crate::event::PointerKind;
+use crate::features::{stats::order_by_magnitude, Feature, FixedSample};
+use crate::map::SortedMap;
+use crate::math;
+use crate::score::{normal_sf, Band, Score, MODEL_VERSION, SCORE_FLOOR};
+use crate::summary::Summary;
+use crate::text::{fixed_point, uint};
+
+/// Reasons listed per score: enough to explain, few enough to read.
+const MAX_REASONS: usize = 3;
+
+/// A reference value in comparison units: a mean and a spread (already floored, so positive).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Norm {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation.
+    pub sd: f64,
+}
+
+/// A window feature's reference: [`Norm`] and the degrees of freedom of its spread.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FeatureNorm {
+    /// Mean.
+    pub mean: f64,
+    /// Standard deviation (floored).
+    pub sd: f64,
+    /// Degrees of freedom of the variance estimate (for the Student-t surprise).
+    pub dof: f64,
+}
+
+impl Norm {
+    /// As a calibration ([`crate::score::Calibration`] compiled: the mean and floored spread of
+    /// the logs of the user's own anomaly scores), the similarity 0-100 of an anomaly score: the
+    /// share of the user's own scores above it under a log-normal fit. `None` for a score that is
+    /// not finite.
+    pub fn similarity(&self, score: f64) -> Option<f64> {
+        if !score.is_finite() {
+            return None;
+        }
+        let z = (math::ln(score.max(SCORE_FLOOR)) - self.mean) / self.sd;
+        Some((100.0 * normal_sf(z)).clamp(0.0, 100.0))
+    }
+}
+
+/// A fixed-text field's scorer: the detector's transform and cap, the reference of each timing
+/// (from the half-life rung in use), and the calibration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct FixedScorer {
+    /// Scale of the log transform, ms.
+    pub tau_ms: f64,
+    /// |z| cap per timing.
+    pub cap: f64,
+    /// Calibration of the anomaly scores.
+    pub calibration: Norm,
+    /// Per timing, in transformed units.
+    pub timings: Vec<Norm>,
+}
+
+/// A window modality's scorer: the reference of each feature compared (those with enough
+/// windows in the profile), and the calibration.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WindowScorer {
+    /// Calibration of the anomaly scores.
+    pub calibration: Norm,
+    /// Per feature name.
+    pub features: SortedMap<String, FeatureNorm>,
+}
+
+/// Everything scoring reads of a profile (see the module docs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scorer {
+    /// Model that made the profile ([`MODEL_VERSION`]).
+    pub model_version: String,
+    /// Enrolled fixed-text fields.
+    pub fixed: SortedMap<String, FixedScorer>,
+    /// Free text, once enrolled.
+    pub keys: Option<WindowScorer>,
+    /// Enrolled pointer kinds.
+    pub pointer: SortedMap<PointerKind, WindowScorer>,
+}
+
+impl Default for Scorer {
+    /// The scorer of an empty profile: every summary scores `enrolling`.
+    fn default() -> Self {
+        Scorer {
+            model_version: MODEL_VERSION.to_owned(),
+            fixed: SortedMap::new(),
+            keys: None,
+            pointer: SortedMap::new(),
+        }
+    }
+}
+
+/// One modality's verdict on a sample.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// Anomaly score of the detector.
+    pub anomaly: f64,
+    /// Calibrated similarity (`None` only for an anomaly that is not finite).
+    pub similarity: Option<f64>,
+    /// Top reasons.
+    pub reasons: Vec<String>,
+}
+
+impl FixedScorer {
+    /// Per-timing z-scores of `x` (transformed space), as the detector computes them.
+    pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
+        x.iter()
+            .zip(&self.timings)
+            .map(|(v, n)| (transform(*v, self.tau_ms) - n.mean) / n.sd)
+            .collect()
+    }
+
+    /// The verdict on an entry of field `field` (`None` for an edited entry or one of another
+    /// length: the field's text changed).
+    pub fn verdict(&self, s: &FixedSample) -> Option<Verdict> {
+        if s.edited || s.timings.len() != self.timings.len() {
+            return None;
+        }
+        let z = self.z_scores(&s.timings);
+        let anomaly = mean_capped(&z, self.cap);
+        let reasons = order_by_magnitude(&z)
+            .iter()
+            .take(MAX_REASONS)
+            .map(|&i| {
+                let kind = match i % 3 {
+                    0 => "hold time of key",
+                    1 => "time between keys",
+                    _ => "release-to-press gap after key",
+                };
+                let dir = if z[i] >= 0.0 { "longer" } else { "shorter" };
+                [
+                    &s.field,
+                    ": ",
+                    kind,
+                    " ",
+                    &uint((i / 3 + 1) as u64),
+                    " ",
+                    &fixed_point(z[i].abs(), 1),
+                    " standard deviations ",
+                    dir,
+                    " than usual",
+                ]
+                .concat()
+            })
+            .collect();
+        Some(Verdict {
+            anomaly,
+            similarity: self.calibration.similarity(anomaly),
+            reasons,
+        })
+    }
+}
+
+impl WindowScorer {
+    /// Deviations of the features this window shares with the profile, largest |z| first.
+    pub fn deviations(&self, window: &[Feature]) -> Vec<Deviation> {
+        deviations(window, |name| self.features.get(name).copied())
+    }
+
+    /// The verdict on a window (`None` when it shares no feature with the profile).
+    pub fn verdict(&self, f: &[Feature]) -> Option<Verdict> {
+        let d = self.deviations(f);
+        let anomaly = crate::detect::mean_surprise(&d)?;
+        Some(Verdict {
+            anomaly,
+            similarity: self.calibration.similarity(anomaly),
+            reasons: d.iter().take(MAX_REASONS).map(Deviation::reason).collect(),
+        })
+    }
+}
+
+impl Scorer {
+    /// Verdicts on every part of a summary that an enrolled modality covers.
+    pub fn judge(&self, summary: &Summary) -> Vec<Verdict> {
+        let mut v: Vec<Verdict> = summary
+            .fixed
+            .iter()
+            .filter_map(|s| self.fixed.get(&s.field)?.verdict(s))
+            .collect();
+        if let (Some(k), Some(p)) = (&summary.keys, &self.keys) {
+            v.extend(p.verdict(&k.features()));
+        }
+        for w in &summary.pointer {
+            if let Some(p) = self.pointer.get(&w.kind) {
+                v.extend(p.verdict(&w.features()));
+            }
+        }
+        v
+    }
+
+    /// The score of a summary: the least similar enrolled part decides, automation can force a
+    /// step-up on its own.
+    pub fn score(&self, summary: &Summary) -> Score {
+        let verdicts = self.judge(summary);
+        let worst = verdicts
+            .iter()
+            .filter(|v| v.similarity.is_some())
+            .min_by(|a, b| {
+                a.similarity
+                    .unwrap_or(100.0)
+                    .total_cmp(&b.similarity.unwrap_or(100.0))
+            });
+        let similarity = worst.and_then(|w| w.similarity);
+        let automation = summary.automation.score;
+        let band = Score::band_for(similarity, automation);
+        let mut reasons: Vec<String> = if automation >= crate::automation::AUTOMATION_VERDICT {
+            summary
+                .automation
+                .signals
+                .iter()
+                .map(|s| {
+                    [
+                        "automation signal: ",
+                        s.kind.name(),
+                        " (",
+                        &fixed_point(s.strength, 2),
+                        ")",
+                    ]
+                    .concat()
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        if band != Band::Allow {
+            if let Some(w) = worst {
+                reasons.extend(w.reasons.iter().cloned());
+            }
+        }
+        Score {
+            similarity: similarity.unwrap_or(100.0),
+            band,
+            automation,
+            reasons,
+            model_version: MODEL_VERSION.to_owned(),
+        }
+    }
+}
