@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::event::PointerKind;
+use crate::features::FeatureId;
 use crate::map::SortedMap;
 use crate::score::MODEL_VERSION;
 use crate::scorer::{FeatureNorm, FixedScorer, Norm, Scorer, WindowScorer};
@@ -86,6 +87,12 @@ impl Pack for u32 {
 impl Pack for String {
     fn walk<C: Codec>(&mut self, c: &mut C) {
         c.name(self);
+    }
+}
+
+impl Pack for FeatureId {
+    fn walk<C: Codec>(&mut self, c: &mut C) {
+        self.0.walk(c);
     }
 }
 

@@ -19,7 +19,7 @@ use crate::prelude::*;
 
 use crate::detect::{deviations, mean_capped, transform, Deviation};
 use crate::event::PointerKind;
-use crate::features::{stats::order_by_magnitude, Feature, FixedSample};
+use crate::features::{stats::order_by_magnitude, Feature, FeatureId, FixedSample};
 use crate::map::SortedMap;
 use crate::math;
 use crate::score::{normal_sf, Band, Score, MODEL_VERSION, SCORE_FLOOR};
@@ -83,8 +83,9 @@ pub struct FixedScorer {
 pub struct WindowScorer {
     /// Calibration of the anomaly scores.
     pub calibration: Norm,
-    /// Per feature name.
-    pub features: SortedMap<String, FeatureNorm>,
+    /// Per feature: its reference, and its words for reasons ([`FeatureId::label`], computed
+    /// on the server: the page has no words of its own).
+    pub features: SortedMap<FeatureId, (FeatureNorm, String)>,
 }
 
 /// Everything scoring reads of a profile (see the module docs).
@@ -176,7 +177,7 @@ impl FixedScorer {
 impl WindowScorer {
     /// Deviations of the features this window shares with the profile, largest |z| first.
     pub fn deviations(&self, window: &[Feature]) -> Vec<Deviation> {
-        deviations(window, |name| self.features.get(name).copied())
+        deviations(window, |id| self.features.get(&id).map(|(n, _)| *n))
     }
 
     /// The verdict on a window (`None` when it shares no feature with the profile).
@@ -186,7 +187,14 @@ impl WindowScorer {
         Some(Verdict {
             anomaly,
             similarity: self.calibration.similarity(anomaly),
-            reasons: d.iter().take(MAX_REASONS).map(Deviation::reason).collect(),
+            reasons: d
+                .iter()
+                .take(MAX_REASONS)
+                .map(|d| {
+                    let label = self.features.get(&d.id).map_or("", |(_, l)| l.as_str());
+                    d.reason(label)
+                })
+                .collect(),
         })
     }
 }

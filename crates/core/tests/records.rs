@@ -15,6 +15,7 @@ use telltale_core::detect::{
 use telltale_core::features::keys::{ClassHold, PairTiming};
 use telltale_core::features::pointer::NamedDist;
 use telltale_core::features::stats::{Dist, Running};
+use telltale_core::features::FeatureId;
 use telltale_core::profile::{FixedProfile, WindowProfile};
 use telltale_core::score::Calibration;
 use telltale_core::scorer::{FeatureNorm, FixedScorer, Norm, WindowScorer};
@@ -99,13 +100,15 @@ fn norm() -> impl Strategy<Value = Norm> {
 fn window_scorer() -> impl Strategy<Value = WindowScorer> {
     (
         norm(),
-        btree_map("[a-z_.:]{1,24}", (num(), pos(), num()), 0..4),
+        btree_map(0u32..2000, ((num(), pos(), num()), "[a-z ()-]{0,30}"), 0..4),
     )
         .prop_map(|(calibration, features)| WindowScorer {
             calibration,
             features: features
                 .into_iter()
-                .map(|(name, (mean, sd, dof))| (name, FeatureNorm { mean, sd, dof }))
+                .map(|(id, ((mean, sd, dof), label))| {
+                    (FeatureId(id), (FeatureNorm { mean, sd, dof }, label))
+                })
                 .collect(),
         })
 }
@@ -493,11 +496,11 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
         "names[0]: made by scoring model telltale-0, not telltale-1"
     );
     // Spreads are divided by: a zero, negative or infinite one is refused. A keys scorer:
-    // calibration (mean, sd), one feature (name; mean, sd, dof).
+    // calibration (mean, sd), one feature (its number; mean, sd, dof; its words).
     let keys = |sd: f64| {
         let mut p = good.clone();
-        p.nums = vec![0.0, 1.0, 0.0, 1.0, 1.0, 0.5, sd, 3.0, 0.0];
-        p.names.push("key.speed".into());
+        p.nums = vec![0.0, 1.0, 0.0, 1.0, 1.0, 180.0, 0.5, sd, 3.0, 0.0];
+        p.names.push("typing speed".into());
         p
     };
     assert_eq!(
@@ -512,7 +515,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     for bad in [0.0, -0.2, f64::INFINITY, f64::NAN] {
         assert_eq!(
             unpack(&keys(bad)),
-            "nums[6]: expected a positive number",
+            "nums[7]: expected a positive number",
             "{bad}"
         );
     }

@@ -150,7 +150,7 @@ impl WindowPopulationModel {
     pub fn score(&self, window: &[Feature]) -> Option<f64> {
         let v: Vec<f64> = window
             .iter()
-            .filter_map(|f| Some(self.features.get(&f.name)?.against(f.value)))
+            .filter_map(|f| Some(self.features.get(&f.id.name()?)?.against(f.value)))
             .collect();
         (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
     }

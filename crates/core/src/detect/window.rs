@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
 use crate::features::stats::{order_by_magnitude, Running};
-use crate::features::Feature;
+use crate::features::{Feature, FeatureId};
 use crate::map::SortedMap;
 use crate::scorer::FeatureNorm;
 use crate::text::fixed_point;
@@ -69,8 +69,8 @@ const WARMUP: u64 = 10;
 /// One feature's deviation from the profile.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deviation {
-    /// Words for the feature.
-    pub label: String,
+    /// The feature.
+    pub id: FeatureId,
     /// z-score.
     pub z: f64,
     /// The window's value minus the profile's mean, in comparison units.
@@ -90,15 +90,16 @@ impl Deviation {
 }
 
 impl Deviation {
-    /// A sentence for a reviewer: "hold times of right-hand letters 38% above usual".
-    pub fn reason(&self) -> String {
+    /// A sentence for a reviewer, from the feature's words (`label`, [`FeatureId::label`]):
+    /// "hold times of right-hand letters 38% above usual".
+    pub fn reason(&self, label: &str) -> String {
         let dir = if self.diff >= 0.0 { "above" } else { "below" };
         if self.log {
             let pct = (math::exp(self.diff.abs()) - 1.0) * 100.0;
-            [&self.label, " ", &fixed_point(pct, 0), "% ", dir, " usual"].concat()
+            [label, " ", &fixed_point(pct, 0), "% ", dir, " usual"].concat()
         } else {
             [
-                &self.label,
+                label,
                 " ",
                 &fixed_point(self.diff.abs(), 2),
                 " ",
@@ -137,9 +138,8 @@ impl WindowModel {
         let decay = math::powf(0.5, 1.0 / self.params.half_life);
         self.windows += 1;
         for f in window.iter().filter(|f| f.value.is_finite()) {
-            let s = self
-                .features
-                .get_or_insert_with(f.name.clone(), Running::default);
+            let Some(name) = f.id.name() else { continue };
+            let s = self.features.get_or_insert_with(name, Running::default);
             let mut y = f.value;
             if s.n >= WARMUP {
                 let sd = s.sd().max(MIN_SD);
@@ -163,17 +163,19 @@ impl WindowModel {
         })
     }
 
-    /// Every feature's reference ([`WindowModel::norm`]).
-    pub fn norms(&self) -> SortedMap<String, FeatureNorm> {
-        self.features
-            .iter()
-            .filter_map(|(name, _)| Some((name.clone(), self.norm(name)?)))
+    /// Every known feature's reference ([`WindowModel::norm`]) with its words.
+    pub fn norms(&self) -> SortedMap<FeatureId, (FeatureNorm, String)> {
+        FeatureId::all()
+            .filter_map(|id| {
+                let norm = self.norm(&id.name()?)?;
+                Some((id, (norm, id.label()?)))
+            })
             .collect()
     }
 
     /// Deviations of the features this window shares with the profile, largest |z| first.
     pub fn deviations(&self, window: &[Feature]) -> Vec<Deviation> {
-        deviations(window, |name| self.norm(name))
+        deviations(window, |id| self.norm(&id.name()?))
     }
 
     /// Anomaly score: mean Student-t surprise over shared features; `None` when none is shared.
@@ -185,18 +187,18 @@ impl WindowModel {
 /// Deviations of the features of `window` that `norm` has a reference for, largest |z| first.
 pub fn deviations(
     window: &[Feature],
-    norm: impl Fn(&str) -> Option<FeatureNorm>,
+    norm: impl Fn(FeatureId) -> Option<FeatureNorm>,
 ) -> Vec<Deviation> {
     let mut d: Vec<Option<Deviation>> = window
         .iter()
         .filter_map(|f| {
-            let n = norm(&f.name)?;
+            let n = norm(f.id)?;
             if !f.value.is_finite() {
                 return None;
             }
             let diff = f.value - n.mean;
             Some(Some(Deviation {
-                label: f.label.clone(),
+                id: f.id,
                 z: diff / n.sd,
                 diff,
                 log: f.log,

@@ -7,7 +7,7 @@ use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Dist, MIN_BUCKET};
-use super::Feature;
+use super::{Feature, FeatureId};
 use crate::event::{KeyClass, KeyEvent};
 
 /// A gap between keydowns of at least this long is a pause and ends a burst: the 2-second
@@ -266,48 +266,33 @@ impl KeyWindow {
     pub fn features(&self) -> Vec<Feature> {
         let mut f = Vec::new();
         for h in &self.holds {
-            let c = h.class.describe();
             f.push(Feature::log(
-                ["key.hold.", h.class.name(), ".q50"].concat(),
-                ["hold times of ", c].concat(),
+                FeatureId::key_hold(h.class, false),
                 h.hold.q50,
             ));
             f.push(Feature::log(
-                ["key.hold.", h.class.name(), ".iqr"].concat(),
-                ["spread of hold times of ", c].concat(),
+                FeatureId::key_hold(h.class, true),
                 h.hold.q75 - h.hold.q25,
             ));
         }
         for p in &self.pairs {
-            let (a, b) = (p.from.describe(), p.to.describe());
             if let Some(dd) = &p.dd {
                 f.push(Feature::log(
-                    ["key.dd.", p.from.name(), ".", p.to.name(), ".q50"].concat(),
-                    ["time from ", a, " to ", b].concat(),
+                    FeatureId::key_pair(p.from, p.to, false),
                     dd.q50,
                 ));
             }
             if let Some(ud) = &p.ud {
                 f.push(Feature::linear(
-                    ["key.ud.", p.from.name(), ".", p.to.name(), ".q50"].concat(),
-                    ["gap between releasing ", a, " and pressing ", b].concat(),
+                    FeatureId::key_pair(p.from, p.to, true),
                     ud.q50,
                 ));
             }
         }
-        f.push(Feature::log(
-            "key.speed".into(),
-            "typing speed".into(),
-            self.speed_kpm,
-        ));
-        f.push(Feature::log(
-            "key.burst".into(),
-            "keys per burst".into(),
-            self.burst_mean_keys,
-        ));
+        f.push(Feature::log(FeatureId::KEY_SPEED, self.speed_kpm));
+        f.push(Feature::log(FeatureId::KEY_BURST, self.burst_mean_keys));
         f.push(Feature::linear(
-            "key.corrections".into(),
-            "correction rate".into(),
+            FeatureId::KEY_CORRECTIONS,
             self.correction_rate,
         ));
         f.retain(|x| x.value.is_finite());

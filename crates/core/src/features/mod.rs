@@ -1,14 +1,15 @@
 //! Feature extraction: fixed-text samples, free-text windows and pointer windows.
 
 use crate::math;
-use crate::prelude::*;
 
 pub mod fixed;
+pub mod id;
 pub mod keys;
 pub mod pointer;
 pub mod stats;
 
 pub use fixed::{timing_vector, FixedEntry, FixedSample};
+pub use id::FeatureId;
 pub use keys::{KeyWindow, KeyWindowBuilder};
 pub use pointer::{ActionFeatures, ActionType, PointerWindow, PointerWindowBuilder};
 pub use stats::{Dist, Running};
@@ -16,10 +17,9 @@ pub use stats::{Dist, Running};
 /// One named feature of a window, in the space the detector compares it in.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Feature {
-    /// Stable name (`key.hold.letter_right.q50`), the key of the profile's statistics.
-    pub name: String,
-    /// Words for a reviewer ("hold times of right-hand letters").
-    pub label: String,
+    /// Which feature ([`FeatureId::name`] is the key of the profile's statistics,
+    /// [`FeatureId::label`] its words for a reviewer).
+    pub id: FeatureId,
     /// Value in comparison space: the natural log of a positive magnitude, or the raw value.
     pub value: f64,
     /// Whether `value` is a log (so differences read as ratios in reasons).
@@ -32,20 +32,18 @@ const LOG_FLOOR: f64 = 1e-3;
 
 impl Feature {
     /// A positive magnitude, compared on a log scale.
-    pub fn log(name: String, label: String, raw: f64) -> Self {
+    pub fn log(id: FeatureId, raw: f64) -> Self {
         Feature {
-            name,
-            label,
+            id,
             value: math::ln(raw.max(LOG_FLOOR)),
             log: true,
         }
     }
 
     /// A value compared as it is.
-    pub fn linear(name: String, label: String, raw: f64) -> Self {
+    pub fn linear(id: FeatureId, raw: f64) -> Self {
         Feature {
-            name,
-            label,
+            id,
             value: raw,
             log: false,
         }

@@ -9,7 +9,7 @@ use crate::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use super::stats::{Dist, MIN_BUCKET};
-use super::Feature;
+use super::{Feature, FeatureId};
 use crate::event::{PointerEvent, PointerKind, PointerPhase};
 
 /// A pause of at least this long ends an action: the split used by the SapiMouse and Balabit
@@ -69,7 +69,7 @@ pub const ACTION_FEATURES: [&str; 14] = [
 ];
 
 /// Words for each action feature, for reasons shown to a reviewer.
-const ACTION_LABELS: [&str; 14] = [
+pub(crate) const ACTION_LABELS: [&str; 14] = [
     "movement duration",
     "movement length",
     "straightness of movements",
@@ -516,52 +516,41 @@ impl PointerWindow {
     /// The window's features for detection: quartiles of every action feature, and the share of
     /// actions that end in a click.
     pub fn features(&self) -> Vec<Feature> {
-        let kind = self.kind.name();
+        let kind = self.kind;
         let mut f = Vec::with_capacity(self.features.len() * 3 + 1);
         for nd in &self.features {
             let Some(i) = ACTION_FEATURES.iter().position(|n| *n == nd.name) else {
                 continue;
             };
-            for (q, v, w) in [
-                ("q25", nd.dist.q25, "low"),
-                ("q50", nd.dist.q50, "typical"),
-                ("q75", nd.dist.q75, "high"),
-            ] {
-                let name = ["ptr.", kind, ".", &nd.name, ".", q].concat();
-                let label = [w, " ", ACTION_LABELS[i], " (", kind, ")"].concat();
+            for (q, v) in [nd.dist.q25, nd.dist.q50, nd.dist.q75]
+                .into_iter()
+                .enumerate()
+            {
+                let id = FeatureId::pointer_action(kind, i, q);
                 f.push(if LINEAR[i] {
-                    Feature::linear(name, label, v)
+                    Feature::linear(id, v)
                 } else {
-                    Feature::log(name, label, v)
+                    Feature::log(id, v)
                 });
             }
         }
-        for (name, label, d) in [
-            ("press_hold", "button hold times", &self.press_hold_ms),
-            ("pre_press", "pauses before a press", &self.pre_press_ms),
-            (
-                "post_release",
-                "pauses after a release",
-                &self.post_release_ms,
-            ),
-        ] {
+        // In `PRESS_TIMINGS` order.
+        for (m, d) in [
+            &self.press_hold_ms,
+            &self.pre_press_ms,
+            &self.post_release_ms,
+        ]
+        .into_iter()
+        .enumerate()
+        {
             if let Some(h) = d {
-                for (q, v, w) in [
-                    ("q25", h.q25, "short"),
-                    ("q50", h.q50, "typical"),
-                    ("q75", h.q75, "long"),
-                ] {
-                    f.push(Feature::log(
-                        ["ptr.", kind, ".", name, ".", q].concat(),
-                        [w, " ", label, " (", kind, ")"].concat(),
-                        v,
-                    ));
+                for (q, v) in [h.q25, h.q50, h.q75].into_iter().enumerate() {
+                    f.push(Feature::log(FeatureId::pointer_press(kind, m, q), v));
                 }
             }
         }
         f.push(Feature::linear(
-            ["ptr.", kind, ".click_share"].concat(),
-            ["share of movements ending in a click (", kind, ")"].concat(),
+            FeatureId::pointer_click_share(kind),
             self.point_clicks as f64 / self.actions.max(1) as f64,
         ));
         f.retain(|x| x.value.is_finite());

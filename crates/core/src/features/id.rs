@@ -1,0 +1,285 @@
+//! [`FeatureId`]: which window feature a value is, as a number.
+//!
+//! The browser computes a window's features only to look each up in the profile's scorer, so it
+//! needs an identity, not words: building every feature's name and label as strings per window
+//! was 1.2 KB of the collector's gzipped WebAssembly (measured by leaving them empty). A feature is
+//! therefore a small number; its stable name (`key.hold.letter_right.q50`, the key of a profile's
+//! statistics, stored by the server) and its words for a reviewer ("hold times of right-hand
+//! letters") are computed from the number where they are needed: on the server, which stores
+//! profiles by name and hands the browser each scored feature's words inside the scorer
+//! ([`crate::scorer`]).
+//!
+//! Numbering (kept by a test that every number has a name, every name one number):
+//! - free text: hold medians per key class from 0, hold spreads from 9, down-down medians per
+//!   class pair from 18, up-down medians from 99, then speed 180, bursts 181, corrections 182;
+//! - pointer, per kind `k` (mouse, pen, touch) from `1000 + 100·k`: each action feature `i`
+//!   ([`ACTION_FEATURES`]) at quartile `j` (q25, q50, q75) at `3i + j`, the press timings
+//!   (button hold, pause before a press, pause after a release) at `60 + 3m + j`, the share of
+//!   movements ending in a click at 90.
+
+use crate::prelude::*;
+
+use crate::event::{KeyClass, PointerKind};
+use crate::features::pointer::{ACTION_FEATURES, ACTION_LABELS};
+
+/// A window feature's identity (see the module docs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct FeatureId(pub u32);
+
+const CLASSES: u32 = KeyClass::COUNT as u32;
+const HOLD_Q50: u32 = 0;
+const HOLD_IQR: u32 = HOLD_Q50 + CLASSES;
+const DD_Q50: u32 = HOLD_IQR + CLASSES;
+const UD_Q50: u32 = DD_Q50 + CLASSES * CLASSES;
+const KEY_SPEED: u32 = UD_Q50 + CLASSES * CLASSES;
+const KEY_BURST: u32 = KEY_SPEED + 1;
+const KEY_CORRECTIONS: u32 = KEY_BURST + 1;
+/// Where pointer features start, and the room per pointer kind.
+const POINTER: u32 = 1000;
+const PER_KIND: u32 = 100;
+const PRESS: u32 = 60;
+const CLICK_SHARE: u32 = 90;
+
+/// Quartiles of the pointer features: their names' suffixes.
+const QUARTILES: [&str; 3] = ["q25", "q50", "q75"];
+
+/// The press timings of a pointer window: name, words, and the words for each quartile.
+pub(crate) const PRESS_TIMINGS: [&str; 3] = ["press_hold", "pre_press", "post_release"];
+const PRESS_LABELS: [&str; 3] = [
+    "button hold times",
+    "pauses before a press",
+    "pauses after a release",
+];
+
+impl FeatureId {
+    /// Free text: the median (or, with `spread`, the interquartile range) of hold times of a
+    /// key class.
+    pub fn key_hold(class: KeyClass, spread: bool) -> Self {
+        let base = if spread { HOLD_IQR } else { HOLD_Q50 };
+        FeatureId(base + class.index() as u32)
+    }
+
+    /// Free text: the median down-down (or, with `up_down`, up-down) time of a class pair.
+    pub fn key_pair(from: KeyClass, to: KeyClass, up_down: bool) -> Self {
+        let base = if up_down { UD_Q50 } else { DD_Q50 };
+        FeatureId(base + from.index() as u32 * CLASSES + to.index() as u32)
+    }
+
+    /// Free text: typing speed.
+    pub const KEY_SPEED: FeatureId = FeatureId(KEY_SPEED);
+    /// Free text: keys per burst.
+    pub const KEY_BURST: FeatureId = FeatureId(KEY_BURST);
+    /// Free text: correction rate.
+    pub const KEY_CORRECTIONS: FeatureId = FeatureId(KEY_CORRECTIONS);
+
+    fn pointer(kind: PointerKind, offset: u32) -> Self {
+        FeatureId(POINTER + PER_KIND * kind as u32 + offset)
+    }
+
+    /// Pointer: quartile `q` (0-2) of action feature `i` ([`ACTION_FEATURES`]).
+    pub fn pointer_action(kind: PointerKind, i: usize, q: usize) -> Self {
+        Self::pointer(kind, 3 * i as u32 + q as u32)
+    }
+
+    /// Pointer: quartile `q` (0-2) of press timing `m` (button hold, pause before a press,
+    /// pause after a release).
+    pub fn pointer_press(kind: PointerKind, m: usize, q: usize) -> Self {
+        Self::pointer(kind, PRESS + 3 * m as u32 + q as u32)
+    }
+
+    /// Pointer: the share of movements ending in a click.
+    pub fn pointer_click_share(kind: PointerKind) -> Self {
+        Self::pointer(kind, CLICK_SHARE)
+    }
+
+    /// Every feature there is, in increasing order.
+    pub fn all() -> impl Iterator<Item = FeatureId> {
+        let keys = (0..=KEY_CORRECTIONS).map(FeatureId);
+        let pointer = PointerKind::ALL.into_iter().flat_map(|kind| {
+            let actions = (0..ACTION_FEATURES.len())
+                .flat_map(move |i| (0..3).map(move |q| Self::pointer_action(kind, i, q)));
+            let presses = (0..PRESS_TIMINGS.len())
+                .flat_map(move |m| (0..3).map(move |q| Self::pointer_press(kind, m, q)));
+            actions
+                .chain(presses)
+                .chain([Self::pointer_click_share(kind)])
+        });
+        keys.chain(pointer)
+    }
+
+    /// What the number stands for; `None` for a number no feature has.
+    fn decode(self) -> Option<Decoded> {
+        let n = self.0;
+        let class = |i: u32| KeyClass::ALL[i as usize];
+        Some(match n {
+            _ if n < HOLD_IQR => Decoded::Hold(class(n), false),
+            _ if n < DD_Q50 => Decoded::Hold(class(n - HOLD_IQR), true),
+            _ if n < KEY_SPEED => {
+                let (up_down, i) = if n < UD_Q50 {
+                    (false, n - DD_Q50)
+                } else {
+                    (true, n - UD_Q50)
+                };
+                Decoded::Pair(class(i / CLASSES), class(i % CLASSES), up_down)
+            }
+            KEY_SPEED | KEY_BURST | KEY_CORRECTIONS => Decoded::Key(n),
+            _ if n >= POINTER => {
+                let kind = *PointerKind::ALL.get(((n - POINTER) / PER_KIND) as usize)?;
+                let off = (n - POINTER) % PER_KIND;
+                match off {
+                    _ if off < 3 * ACTION_FEATURES.len() as u32 => {
+                        Decoded::Action(kind, (off / 3) as usize, (off % 3) as usize)
+                    }
+                    _ if (PRESS..PRESS + 3 * PRESS_TIMINGS.len() as u32).contains(&off) => {
+                        let m = off - PRESS;
+                        Decoded::Press(kind, (m / 3) as usize, (m % 3) as usize)
+                    }
+                    CLICK_SHARE => Decoded::ClickShare(kind),
+                    _ => return None,
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// The stable name (`key.hold.letter_right.q50`, `ptr.mouse.speed_mean.q25`): the key of a
+    /// profile's statistics. `None` for a number no feature has.
+    pub fn name(self) -> Option<String> {
+        Some(match self.decode()? {
+            Decoded::Hold(c, spread) => {
+                ["key.hold.", c.name(), if spread { ".iqr" } else { ".q50" }].concat()
+            }
+            Decoded::Pair(a, b, up_down) => {
+                let what = if up_down { "key.ud." } else { "key.dd." };
+                [what, a.name(), ".", b.name(), ".q50"].concat()
+            }
+            Decoded::Key(n) => match n {
+                KEY_SPEED => "key.speed",
+                KEY_BURST => "key.burst",
+                _ => "key.corrections",
+            }
+            .into(),
+            Decoded::Action(k, i, q) => {
+                ["ptr.", k.name(), ".", ACTION_FEATURES[i], ".", QUARTILES[q]].concat()
+            }
+            Decoded::Press(k, m, q) => {
+                ["ptr.", k.name(), ".", PRESS_TIMINGS[m], ".", QUARTILES[q]].concat()
+            }
+            Decoded::ClickShare(k) => ["ptr.", k.name(), ".click_share"].concat(),
+        })
+    }
+
+    /// Words for a reviewer ("hold times of right-hand letters", "low pointer speed (mouse)").
+    /// `None` for a number no feature has.
+    pub fn label(self) -> Option<String> {
+        Some(match self.decode()? {
+            Decoded::Hold(c, false) => ["hold times of ", c.describe()].concat(),
+            Decoded::Hold(c, true) => ["spread of hold times of ", c.describe()].concat(),
+            Decoded::Pair(a, b, false) => {
+                ["time from ", a.describe(), " to ", b.describe()].concat()
+            }
+            Decoded::Pair(a, b, true) => [
+                "gap between releasing ",
+                a.describe(),
+                " and pressing ",
+                b.describe(),
+            ]
+            .concat(),
+            Decoded::Key(n) => match n {
+                KEY_SPEED => "typing speed",
+                KEY_BURST => "keys per burst",
+                _ => "correction rate",
+            }
+            .into(),
+            Decoded::Action(k, i, q) => {
+                let w = ["low", "typical", "high"][q];
+                [w, " ", ACTION_LABELS[i], " (", k.name(), ")"].concat()
+            }
+            Decoded::Press(k, m, q) => {
+                let w = ["short", "typical", "long"][q];
+                [w, " ", PRESS_LABELS[m], " (", k.name(), ")"].concat()
+            }
+            Decoded::ClickShare(k) => {
+                ["share of movements ending in a click (", k.name(), ")"].concat()
+            }
+        })
+    }
+}
+
+/// A [`FeatureId`] taken apart.
+enum Decoded {
+    Hold(KeyClass, bool),
+    Pair(KeyClass, KeyClass, bool),
+    Key(u32),
+    Action(PointerKind, usize, usize),
+    Press(PointerKind, usize, usize),
+    ClickShare(PointerKind),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_number_has_one_name_and_words() {
+        let all: Vec<FeatureId> = FeatureId::all().collect();
+        assert!(
+            all.windows(2).all(|w| w[0] < w[1]),
+            "increasing, so distinct"
+        );
+        let names: Vec<String> = all.iter().map(|f| f.name().unwrap()).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        sorted.dedup();
+        assert_eq!(sorted.len(), names.len(), "every name once");
+        assert!(all.iter().all(|f| f.label().is_some()));
+        // 9 classes: 2·9 holds + 2·81 pairs + 3; per pointer kind 14·3 + 3·3 + 1.
+        assert_eq!(all.len(), 183 + 3 * 52);
+        // Numbers between the blocks have no feature.
+        for n in [183, 999, 1000 + 42, 1000 + 69, 1000 + 91, 1300] {
+            assert_eq!(FeatureId(n).name(), None, "{n}");
+        }
+    }
+
+    #[test]
+    fn names_are_the_stored_profiles_keys() {
+        let right = KeyClass::LetterRight;
+        assert_eq!(
+            FeatureId::key_hold(right, false).name().unwrap(),
+            "key.hold.letter_right.q50"
+        );
+        assert_eq!(
+            FeatureId::key_hold(right, false).label().unwrap(),
+            "hold times of right-hand letters"
+        );
+        assert_eq!(
+            FeatureId::key_pair(KeyClass::Space, right, true)
+                .name()
+                .unwrap(),
+            "key.ud.space.letter_right.q50"
+        );
+        assert_eq!(
+            FeatureId::KEY_CORRECTIONS.name().unwrap(),
+            "key.corrections"
+        );
+        let speed = ACTION_FEATURES
+            .iter()
+            .position(|n| *n == "speed_mean")
+            .unwrap();
+        let f = FeatureId::pointer_action(PointerKind::Pen, speed, 0);
+        assert_eq!(f.name().unwrap(), "ptr.pen.speed_mean.q25");
+        assert_eq!(f.label().unwrap(), "low pointer speed (pen)");
+        assert_eq!(
+            FeatureId::pointer_press(PointerKind::Mouse, 0, 2)
+                .label()
+                .unwrap(),
+            "long button hold times (mouse)"
+        );
+        assert_eq!(
+            FeatureId::pointer_click_share(PointerKind::Touch)
+                .name()
+                .unwrap(),
+            "ptr.touch.click_share"
+        );
+    }
+}
