@@ -102,7 +102,8 @@ pub struct Scorer {
 }
 
 impl Default for Scorer {
-    /// The scorer of an empty profile: every summary scores `enrolling`.
+    /// The scorer of an empty profile: no part of a summary gets a similarity, so the band is
+    /// `enrolling` unless the automation evidence alone decides (`step_up`).
     fn default() -> Self {
         Scorer {
             model_version: MODEL_VERSION.to_owned(),
@@ -133,7 +134,7 @@ impl FixedScorer {
             .collect()
     }
 
-    /// The verdict on an entry of field `field` (`None` for an edited entry or one of another
+    /// The verdict on an entry of this field (`None` for an edited entry, or one of another
     /// length: the field's text changed).
     pub fn verdict(&self, s: &FixedSample) -> Option<Verdict> {
         if s.edited || s.timings.len() != self.timings.len() {
