@@ -78,6 +78,12 @@ extern "C" {
     #[wasm_bindgen(method, js_name = typingTarget)]
     fn typing_target(this: &KeyReader, el: &Element) -> bool;
 
+    /// Whether `el` is (or was: remembered in `seen`) a password field: `type=password`, or an
+    /// `autocomplete` naming a password. The one implementation of that rule: `read` applies
+    /// it to every key event, this to pointer, wheel and `input` events and new key targets.
+    #[wasm_bindgen(method, js_name = password)]
+    fn is_password(this: &KeyReader, el: &Element, seen: &WeakSet) -> bool;
+
     /// `src/read.js`: reads pointer events straight into a buffer of the boundary's.
     #[derive(Debug, Clone)]
     pub type PointerReader;
@@ -222,16 +228,6 @@ fn closest(el: &Element, sel: &str) -> Option<Element> {
     }
 }
 
-/// Whether an `autocomplete` value names a password (`current-password`, `new-password`, in
-/// any case: HTML's autofill tokens are ASCII case-insensitive). A byte scan: `str::contains`
-/// brings a substring searcher and its panic formatting, about 5 KB of WebAssembly.
-fn mentions_password(autocomplete: &str) -> bool {
-    autocomplete
-        .as_bytes()
-        .windows(8)
-        .any(|w| w.eq_ignore_ascii_case(b"password"))
-}
-
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
@@ -270,20 +266,9 @@ impl Boundary {
     /// Whether `el` is (or was) a password field: checked on every event, so a field that
     /// becomes a password field is never captured, cached verdict or not.
     fn password(&self, el: &Element) -> Option<Uncaptured> {
-        if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
-            let password = input.type_().eq_ignore_ascii_case("password")
-                || el
-                    .get_attribute("autocomplete")
-                    .is_some_and(|a| mentions_password(&a));
-            if password {
-                self.passwords.add(el);
-                return Some(Uncaptured::Password);
-            }
-            if self.passwords.has(el) {
-                return Some(Uncaptured::Password);
-            }
-        }
-        None
+        self.keys
+            .is_password(el, &self.passwords)
+            .then_some(Uncaptured::Password)
     }
 
     /// The key event's target and what the DOM says about it, from the cache when the event
@@ -543,25 +528,5 @@ impl Boundary {
         };
         let why = real_target(e).and_then(|t| self.privacy(&t));
         Some(Captured::Count(why.unwrap_or(kind)))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::mentions_password;
-
-    #[test]
-    fn autocomplete_tokens_naming_a_password_in_any_case() {
-        for yes in [
-            "current-password",
-            "new-password",
-            "section-a NEW-PASSWORD",
-            "Password",
-        ] {
-            assert!(mentions_password(yes), "{yes}");
-        }
-        for no in ["", "username", "one-time-code", "passwor", "pass word"] {
-            assert!(!mentions_password(no), "{no}");
-        }
     }
 }

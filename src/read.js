@@ -2,9 +2,11 @@
 // per property, each of which crosses from WebAssembly into JavaScript (the crossings, not the
 // features, were most of the per-event cost measured by `npm run bench:collector`). Only numbers
 // and flags come back, into the boundary's own memory; nothing of an event is kept here. Every
-// decision stays in Rust (src/boundary.rs): an event on a new target is not read until the
-// boundary has checked that target, and key identity (`code`, `key`) is read by the boundary
-// itself, which drops it after classing and pairing.
+// decision but one stays in Rust (src/boundary.rs): an event on a new target is not read until
+// the boundary has checked that target, and key identity (`code`, `key`) is read by the boundary
+// itself, which drops it after classing and pairing. The one rule written here is what a
+// password field is (`password`): the per-key flags need it, and the boundary asks it for every
+// other event, so that the rule exists once.
 
 // Numbers before the samples: DOM events buffered, samples buffered.
 const HEAD = 2;
@@ -142,12 +144,14 @@ const TRUSTED = 16;
 // `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
 const IME_KEY_CODE = 229;
 
-// Whether `el` is (or was) a password field; remembered in `seen` (a WeakSet) so that a
-// show-password toggle does not make it capturable.
+// Whether `el` is (or was) a password field: `type=password`, or an `autocomplete` naming a
+// password (`current-password`, `new-password`); remembered in `seen` (a WeakSet) so that a
+// show-password toggle does not make it capturable. The one implementation of the rule: the
+// boundary asks it through `KeyReader.password`.
 function password(el, seen) {
   if (!(el instanceof HTMLInputElement)) return false;
   // `type` reads back as its lowercase keyword; autofill tokens are ASCII case-insensitive
-  // (HTML), as in the boundary's own check.
+  // (HTML): lowercased, any case matches.
   const autocomplete = el.getAttribute('autocomplete');
   if (el.type === 'password' || (autocomplete !== null && autocomplete.toLowerCase().includes('password'))) {
     seen.add(el);
@@ -186,6 +190,12 @@ export class KeyReader {
   // See `typingTarget` (a method, so that it is imported through the glue like the rest).
   typingTarget(el) {
     return typingTarget(el);
+  }
+
+  // See `password`: the boundary's check for pointer, wheel and `input` events and new key
+  // targets (the one implementation of the rule).
+  password(el, seen) {
+    return password(el, seen);
   }
 
   // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict

@@ -226,6 +226,25 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
         through(&b, &ignored, &down),
         Some(Captured::Count(Uncaptured::Ignored))
     );
+    // Autofill tokens naming a password, in any case (HTML: ASCII case-insensitive), are
+    // password fields; other tokens are not.
+    for (token, password) in [
+        ("section-a NEW-PASSWORD", true),
+        ("Current-Password", true),
+        ("one-time-code", false),
+        ("username", false),
+        ("pass word", false),
+    ] {
+        let f = element(&format!(r#"<input autocomplete="{token}">"#));
+        let field = find(&f, "input");
+        let got = through(&b, &field, &down);
+        assert_eq!(
+            got == Some(Captured::Count(Uncaptured::Password)),
+            password,
+            "{token}: {got:?}"
+        );
+        f.remove();
+    }
     // A show-password toggle turns the field into text: it stays private.
     pw.set_attribute("type", "text").unwrap();
     assert_eq!(
