@@ -8,12 +8,13 @@
 //! fixed-text field a ladder of seven ageing statistics per timing, the prequential record that
 //! picks one, parameters, modalities still enrolling), and scoring reads a fraction of it: per
 //! timing or feature of each *enrolled and calibrated* modality a mean and a spread, and the
-//! calibration's mean and spread. Compiling first means the browser downloads and holds only that
-//! (about a seventh of a fixed-text field's numbers), reads a flatter record with less code (the
-//! collector's profile reader and its parameter checks were 3.7 KB of its gzipped WebAssembly;
-//! see the README's size figures), and computes nothing it would throw away. A modality with no
-//! similarity yet decides nothing in a [`Score`] (it is left out of the worst-of), so it is not
-//! in the scorer at all.
+//! calibration's mean and spread, and for window features the words reasons use. Compiling first
+//! means the browser downloads and holds only that (two numbers per timing of a fixed-text field
+//! where the profile has 28: seven rungs of four), reads a flatter record with less code (the
+//! collector's profile reader and its parameter checks were 3.7 KB of its gzipped WebAssembly,
+//! the scorer's is 2.8 KB; see the README's size figures), and computes nothing it would throw
+//! away. A modality with no similarity yet decides nothing in a [`Score`] (it is left out of the
+//! worst-of), so it is not in the scorer at all.
 
 use crate::prelude::*;
 
