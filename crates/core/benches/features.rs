@@ -177,6 +177,11 @@ fn scoring(c: &mut Criterion) {
     c.bench_function("score/window", |b| {
         b.iter(|| black_box(scorer.score(black_box(&window))))
     });
+    // What `Profile::score` costs (compiling the scorer first, as a server that keeps no
+    // compiled scorer per user does).
+    c.bench_function("score/window_compiling", |b| {
+        b.iter(|| black_box(profile.score(black_box(&window))))
+    });
 }
 
 fn summary_only_fixed(s: &Summary) -> Summary {

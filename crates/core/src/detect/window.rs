@@ -163,12 +163,14 @@ impl WindowModel {
         })
     }
 
-    /// Every known feature's reference ([`WindowModel::norm`]) with its words.
+    /// Every known feature's reference ([`WindowModel::norm`]) with its words (a name this
+    /// build does not know is left out).
     pub fn norms(&self) -> SortedMap<FeatureId, (FeatureNorm, String)> {
-        FeatureId::all()
-            .filter_map(|id| {
-                let norm = self.norm(&id.name()?)?;
-                Some((id, (norm, id.label()?)))
+        self.features
+            .iter()
+            .filter_map(|(name, _)| {
+                let id = FeatureId::from_name(name)?;
+                Some((id, (self.norm(name)?, id.label()?)))
             })
             .collect()
     }

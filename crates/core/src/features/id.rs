@@ -169,6 +169,52 @@ impl FeatureId {
         })
     }
 
+    /// The feature a stable name ([`FeatureId::name`]) names; `None` for any other string.
+    pub fn from_name(name: &str) -> Option<Self> {
+        let class = |n: &str| KeyClass::ALL.into_iter().find(|c| c.name() == n);
+        let mut parts = name.split('.');
+        let id = match (parts.next()?, parts.next()?) {
+            ("key", "hold") => {
+                let c = class(parts.next()?)?;
+                match parts.next()? {
+                    "q50" => Self::key_hold(c, false),
+                    "iqr" => Self::key_hold(c, true),
+                    _ => return None,
+                }
+            }
+            ("key", pair @ ("dd" | "ud")) => {
+                let (a, b) = (class(parts.next()?)?, class(parts.next()?)?);
+                if parts.next()? != "q50" {
+                    return None;
+                }
+                Self::key_pair(a, b, pair == "ud")
+            }
+            ("key", "speed") => Self::KEY_SPEED,
+            ("key", "burst") => Self::KEY_BURST,
+            ("key", "corrections") => Self::KEY_CORRECTIONS,
+            ("ptr", kind) => {
+                let kind = PointerKind::ALL.into_iter().find(|k| k.name() == kind)?;
+                let metric = parts.next()?;
+                if metric == "click_share" {
+                    Self::pointer_click_share(kind)
+                } else {
+                    let q = parts.next()?;
+                    let q = QUARTILES.iter().position(|x| *x == q)?;
+                    match ACTION_FEATURES.iter().position(|m| *m == metric) {
+                        Some(i) => Self::pointer_action(kind, i, q),
+                        None => {
+                            let m = PRESS_TIMINGS.iter().position(|m| *m == metric)?;
+                            Self::pointer_press(kind, m, q)
+                        }
+                    }
+                }
+            }
+            _ => return None,
+        };
+        // Nothing may follow.
+        parts.next().is_none().then_some(id)
+    }
+
     /// Words for a reviewer ("hold times of right-hand letters", "low pointer speed (mouse)").
     /// `None` for a number no feature has.
     pub fn label(self) -> Option<String> {
@@ -238,6 +284,35 @@ mod tests {
         // Numbers between the blocks have no feature.
         for n in [183, 999, 1000 + 42, 1000 + 69, 1000 + 91, 1300] {
             assert_eq!(FeatureId(n).name(), None, "{n}");
+        }
+    }
+
+    #[test]
+    fn names_read_back() {
+        for id in FeatureId::all() {
+            assert_eq!(
+                FeatureId::from_name(&id.name().unwrap()),
+                Some(id),
+                "{id:?}"
+            );
+        }
+        for bad in [
+            "",
+            "key",
+            "key.hold",
+            "key.hold.letter_left",
+            "key.hold.letter_left.q25",
+            "key.hold.thumb.q50",
+            "key.dd.space.q50",
+            "key.speed.q50",
+            "ptr.mouse",
+            "ptr.mouse.speed_mean",
+            "ptr.mouse.speed_mean.q99",
+            "ptr.finger.speed_mean.q50",
+            "ptr.mouse.click_share.q50",
+            "ptr.mouse.press_hold.q50.x",
+        ] {
+            assert_eq!(FeatureId::from_name(bad), None, "{bad}");
         }
     }
 
