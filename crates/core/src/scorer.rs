@@ -18,7 +18,7 @@
 
 use crate::prelude::*;
 
-use crate::detect::{deviations, mean_capped, transform, Deviation};
+use crate::detect::{deviations, mean_capped, z_scores, Deviation};
 use crate::event::PointerKind;
 use crate::features::{stats::order_by_magnitude, Feature, FeatureId, FixedSample};
 use crate::map::SortedMap;
@@ -129,10 +129,7 @@ pub struct Verdict {
 impl FixedScorer {
     /// Per-timing z-scores of `x` (transformed space), as the detector computes them.
     pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
-        x.iter()
-            .zip(&self.timings)
-            .map(|(v, n)| (transform(*v, self.tau_ms) - n.mean) / n.sd)
-            .collect()
+        z_scores(x, self.tau_ms, self.timings.iter().copied())
     }
 
     /// The verdict on an entry of this field (`None` for an edited entry, or one of another

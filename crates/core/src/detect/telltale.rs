@@ -176,21 +176,12 @@ impl TelltaleFixedModel {
 
     /// The reference of each timing in the rung in use (its spread floored): what scoring reads.
     pub fn norms(&self) -> Vec<Norm> {
-        self.stats()
-            .iter()
-            .map(|s| Norm {
-                mean: s.mean,
-                sd: s.sd().max(MIN_SD),
-            })
-            .collect()
+        self.stats().iter().map(norm_of).collect()
     }
 
     /// Per-feature z-scores of `x` (transformed space).
     pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
-        x.iter()
-            .zip(self.stats())
-            .map(|(v, s)| (transform(*v, self.params.tau_ms) - s.mean) / s.sd().max(MIN_SD))
-            .collect()
+        z_scores(x, self.params.tau_ms, self.stats().iter().map(norm_of))
     }
 
     /// Learns one entry (clipped once past warm-up).
@@ -229,6 +220,23 @@ impl TelltaleFixedModel {
 /// The log-like timing scale of choice 1: `sign(t)·ln(1 + |t|/τ)`.
 pub fn transform(t: f64, tau_ms: f64) -> f64 {
     t.signum() * math::ln_1p(t.abs() / tau_ms)
+}
+
+/// A timing's reference: its ageing mean and floored spread.
+fn norm_of(s: &Running) -> Norm {
+    Norm {
+        mean: s.mean,
+        sd: s.sd().max(MIN_SD),
+    }
+}
+
+/// Per-timing z-scores of `x` against `norms`, in transformed space (the profile's and the
+/// scorer's: one computation).
+pub fn z_scores(x: &[f64], tau_ms: f64, norms: impl IntoIterator<Item = Norm>) -> Vec<f64> {
+    x.iter()
+        .zip(norms)
+        .map(|(v, n)| (transform(*v, tau_ms) - n.mean) / n.sd)
+        .collect()
 }
 
 /// The score of choice 4: the mean of per-feature |z|, each capped at `cap`.
