@@ -113,12 +113,6 @@ impl Calibration {
             sd: self.log_scores.sd().max(1e-3),
         })
     }
-
-    /// Similarity 0-100 of an anomaly score ([`Norm::similarity`]), or `None` before
-    /// [`MIN_CALIBRATION`] scores.
-    pub fn similarity(&self, score: f64) -> Option<f64> {
-        self.norm()?.similarity(score)
-    }
 }
 
 /// Upper tail of the standard normal, `P(Z > z)`, from the complementary error function of
