@@ -26,6 +26,9 @@ step "browser tests of the boundary (wasm-bindgen-test, headless Chromium)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked --target wasm32-unknown-unknown -p telltale --test web
 
+step "JavaScript unit tests (src/*.js)"
+node --test tests/js/
+
 step "collector package (wasm-bindgen + wasm-opt)"
 bash scripts/build-collector.sh
 

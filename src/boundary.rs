@@ -1,6 +1,7 @@
 //! The boundary: the one place where a DOM event becomes an [`InputEvent`]. Key identity (`code`,
-//! `key`) is read here only to pick a coarse class and to pair a keydown with its keyup (through a
-//! hash held while the key is down), then dropped. Password fields, `[data-telltale-ignore]`
+//! `key`) is read only to pick a coarse class and to pair a keydown with its keyup (through a
+//! hash held while the key is down), in `src/read.js`'s `KeyReader.identify`, and dropped there:
+//! it never enters WebAssembly. Password fields, `[data-telltale-ignore]`
 //! subtrees, IME composition and auto-repeat are never captured, only counted; nor are key events
 //! on elements that are not text fields (they may hide a password field in a closed shadow root).
 
@@ -8,12 +9,10 @@ use crate::prelude::*;
 use js_sys::{Object, WeakSet};
 use telltale_core::event::{PointerEvent as CorePointer, PointerKind, PointerPhase, WheelEvent};
 use telltale_core::summary::valid_field_name;
-use telltale_core::{InputEvent, KeyEvent};
+use telltale_core::{InputEvent, KeyClass, KeyEvent};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Event, KeyboardEvent, ShadowRoot};
-
-use crate::keyclass::classify;
+use web_sys::{Element, Event, ShadowRoot};
 
 /// What the boundary made of a DOM event.
 #[derive(Debug, Clone, PartialEq)]
@@ -68,6 +67,11 @@ extern "C" {
     /// -1 for no KeyboardEvent, else the `KEY_*` flags; the event's time goes to the buffer.
     #[wasm_bindgen(method)]
     fn read(this: &KeyReader, ev: &Event, last: &JsValue, el: &JsValue, seen: &WeakSet) -> i32;
+
+    /// A key event `read` accepted: its class (an index into `KeyClass::ALL`); its pairing hash
+    /// goes to the buffer.
+    #[wasm_bindgen(method)]
+    fn identify(this: &KeyReader, ev: &Event) -> u32;
 
     /// The buffer is being freed: the reader never writes again.
     #[wasm_bindgen(method, js_name = release)]
@@ -173,7 +177,8 @@ pub struct Boundary {
     reader: PointerReader,
     /// Why the reader's refused target was refused.
     blocked_why: Uncaptured,
-    /// Where [`KeyReader`] writes a key event's time (fixed address, like `pointer_buf`).
+    /// Where [`KeyReader`] writes a key event's time and pairing hash (fixed address, like
+    /// `pointer_buf`).
     key_buf: Box<[f64]>,
     keys: KeyReader,
 }
@@ -201,12 +206,6 @@ impl Default for Boundary {
     }
 }
 
-/// FNV-1a: the pairing table holds this hash of the key, never the key itself.
-fn hash(s: &str) -> u32 {
-    s.bytes()
-        .fold(0x811c_9dc5, |h, b| (h ^ b as u32).wrapping_mul(0x0100_0193))
-}
-
 /// The element an event really happened on, also inside open shadow roots.
 fn real_target(e: &Event) -> Option<Element> {
     let path = e.composed_path();
@@ -231,7 +230,7 @@ fn closest(el: &Element, sel: &str) -> Option<Element> {
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
-        let key_buf = vec![0.0; 1].into_boxed_slice();
+        let key_buf = vec![0.0; 2].into_boxed_slice();
         let keys = KeyReader::new(&wasm_bindgen::memory(), key_buf.as_ptr() as usize);
         let pointer_buf = vec![0.0; HEAD + PER * BUFFERED].into_boxed_slice();
         let reader = PointerReader::new(
@@ -317,8 +316,9 @@ impl Boundary {
     }
 
     /// Converts a keydown (`down`) or keyup: flags and time in one call into `src/read.js`, the
-    /// target's verdict from the cache while typing stays in one field, and key identity read
-    /// here, used for the class and the pairing hash, and dropped.
+    /// target's verdict from the cache while typing stays in one field, and for a key that is
+    /// captured, its class and pairing hash in a second call (key identity itself never enters
+    /// WebAssembly).
     pub fn key(&mut self, e: &Event, down: bool) -> Option<Captured> {
         let null = JsValue::NULL;
         let last = self.key_target.as_ref().unwrap_or(&null);
@@ -355,23 +355,10 @@ impl Boundary {
         if down && flags & KEY_REPEAT != 0 {
             return Some(Captured::Count(Uncaptured::Repeat));
         }
-        // `read` checked that this is a KeyboardEvent.
-        let e: &KeyboardEvent = e.unchecked_ref();
-        // `key` is read only when there is no `code` (some virtual keyboards).
-        let code = e.code();
-        let key = if code.is_empty() {
-            e.key()
-        } else {
-            String::new()
-        };
-        let class = classify(&code, &key);
-        // Pair by the physical key where there is one: `key` changes between keydown and keyup
-        // when Shift is released first ("A" down, "a" up).
-        let h = if code.is_empty() {
-            hash(&key)
-        } else {
-            hash(&code)
-        };
+        // Key identity is read in JavaScript and dropped there: only the class and the pairing
+        // hash come back (`KeyReader.identify`).
+        let class = KeyClass::ALL[self.keys.identify(e) as usize % KeyClass::COUNT];
+        let h = self.key_buf[1] as u32;
         let press = if down {
             self.held.retain(|(k, _)| *k != h);
             if self.held.len() >= MAX_HELD {
@@ -392,7 +379,7 @@ impl Boundary {
             trusted: flags & KEY_TRUSTED != 0,
         };
         Some(match fixed {
-            Some(_) if down && class == telltale_core::KeyClass::Enter => Captured::FixedEnd,
+            Some(_) if down && class == KeyClass::Enter => Captured::FixedEnd,
             Some(field) => Captured::Fixed { field, ev },
             None => Captured::Event(InputEvent::Key(ev)),
         })

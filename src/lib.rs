@@ -14,7 +14,7 @@
 //!
 //! ## How it is built
 //! - [`boundary`]: the one function per event kind that turns a DOM event into an
-//!   `InputEvent`, dropping key identity (see [`keyclass`]).
+//!   `InputEvent`, dropping key identity (read and classed in `src/read.js`).
 //! - [`collector`]: state, listeners and timers (RAII handles from [`dom`]; no
 //!   `Closure::forget` anywhere), windows, scores, callbacks, sending.
 //! - [`transport`]: the bounded queue, batches and beacon chunks, backoff.
@@ -52,7 +52,6 @@ pub mod boundary;
 pub mod collector;
 pub mod dom;
 pub mod js;
-pub mod keyclass;
 pub mod options;
 pub mod transport;
 

@@ -2,11 +2,12 @@
 // per property, each of which crosses from WebAssembly into JavaScript (the crossings, not the
 // features, were most of the per-event cost measured by `npm run bench:collector`). Only numbers
 // and flags come back, into the boundary's own memory; nothing of an event is kept here. Every
-// decision but one stays in Rust (src/boundary.rs): an event on a new target is not read until
-// the boundary has checked that target, and key identity (`code`, `key`) is read by the boundary
-// itself, which drops it after classing and pairing. The one rule written here is what a
-// password field is (`password`): the per-key flags need it, and the boundary asks it for every
-// other event, so that the rule exists once.
+// decision but two stays in Rust (src/boundary.rs): an event on a new target is not read until
+// the boundary has checked that target. The two rules written here are what a password field is
+// (`password`: the per-key flags need it, and the boundary asks it for every other event, so
+// that the rule exists once) and a key's class (`keyClass`): key identity (`code`, `key`) is
+// read only in `KeyReader.identify`, which the boundary calls for a key event it captures, and
+// is dropped there: only the class and a hash for pairing reach WebAssembly.
 
 // Numbers before the samples: DOM events buffered, samples buffered.
 const HEAD = 2;
@@ -174,7 +175,60 @@ function typingTarget(el) {
     || (el instanceof HTMLInputElement && TEXT_TYPES.has(el.type));
 }
 
-// Reads a key event's flags, and its timeStamp into `out[0]` (a view like PointerReader's).
+// Key classes, numbered as telltale-core's `KeyClass::ALL`.
+const LETTER_LEFT = 0;
+const LETTER_RIGHT = 1;
+const SPACE = 2;
+const ENTER = 3;
+const DELETE = 4;
+const DIGIT = 5;
+const PUNCTUATION = 6;
+const MODIFIER = 7;
+const OTHER = 8;
+
+// The classes of `KeyboardEvent.code` values (UI Events KeyboardEvent code values), first
+// match wins. Letters go by the hand that types them on a QWERTY layout (DESIGN.md's classes).
+const CODE_CLASSES = [
+  [LETTER_LEFT, /^Key[QWERTASDFGZXCVB]$/],
+  [LETTER_RIGHT, /^Key[YUIOPHJKLNM]$/],
+  [SPACE, /^Space$/],
+  [ENTER, /^(Numpad)?Enter$/],
+  [DELETE, /^(Backspace|Delete)$/],
+  [MODIFIER, /^((Shift|Control|Alt|Meta|OS)(Left|Right)|CapsLock)$/],
+  [PUNCTUATION, /^(Minus|Equal|Bracket(Left|Right)|Backslash|Semicolon|Quote|Backquote|Comma|Period|Slash|Intl(Backslash|Ro|Yen)|Numpad(Add|Subtract|Multiply|Divide|Decimal|Comma|Equal))$/],
+  [DIGIT, /^(Digit|Numpad.$)/],
+];
+// The classes of `KeyboardEvent.key` values, for events without a `code`: one character (ASCII
+// punctuation as Rust's `is_ascii_punctuation`), or a key's name.
+const KEY_CLASSES = [
+  [LETTER_LEFT, /^[qwertasdfgzxcvb]$/i],
+  [LETTER_RIGHT, /^[yuiophjklnm]$/i],
+  [DIGIT, /^[0-9]$/],
+  [SPACE, /^ $/],
+  [PUNCTUATION, /^[!-\/:-@[-`{-~]$/],
+  [ENTER, /^Enter$/],
+  [DELETE, /^(Backspace|Delete)$/],
+  [MODIFIER, /^(Shift|Control|Alt|Meta|CapsLock|AltGraph)$/],
+];
+
+// The class of a key from `code` (the physical key), falling back to `key` where `code` is empty
+// (some virtual keyboards). Exported for its unit test (tests/read.test.mjs).
+export function keyClass(code, key) {
+  const value = code === '' ? key : code;
+  for (const [c, pattern] of code === '' ? KEY_CLASSES : CODE_CLASSES) if (pattern.test(value)) return c;
+  return OTHER;
+}
+
+// FNV-1a (32 bits) of `s`'s UTF-16 code units: the boundary pairs presses by this hash of the
+// key, never the key itself.
+function hash(s) {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h >>> 0;
+}
+
+// Reads a key event's flags, and its timeStamp into `out[0]` (a view like PointerReader's); on
+// request, its class and pairing hash (`out[1]`).
 export class KeyReader {
   constructor(memory, ptr) {
     this.memory = memory;
@@ -185,6 +239,15 @@ export class KeyReader {
   // The boundary is gone and its buffer freed: never write there again.
   release() {
     this.memory = null;
+  }
+
+  // The view on the boundary's two numbers (see PointerReader.buffer).
+  buffer() {
+    let out = this.view;
+    if (out === null || out.length === 0) {
+      out = this.view = new Float64Array(this.memory.buffer, this.ptr, 2);
+    }
+    return out;
   }
 
   // See `typingTarget` (a method, so that it is imported through the glue like the rest).
@@ -198,16 +261,22 @@ export class KeyReader {
     return password(el, seen);
   }
 
+  // A captured key event's class (the return value) and pairing hash (`out[1]`), from `code`, or from `key` where there is no `code`. Pairing goes by the
+  // physical key where there is one: `key` changes between keydown and keyup when Shift is
+  // released first ("A" down, "a" up). Nothing of either is kept.
+  identify(ev) {
+    const code = ev.code;
+    const key = code === '' ? ev.key : '';
+    if (this.memory !== null) this.buffer()[1] = hash(code === '' ? key : code);
+    return keyClass(code, key);
+  }
+
   // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict
   // the boundary holds; `el`: the element the password check looks at (the real target, inside
   // open shadow roots); `seen`: the boundary's WeakSet of password fields.
   read(ev, last, el, seen) {
     if (!(ev instanceof KeyboardEvent) || this.memory === null) return -1;
-    let out = this.view;
-    if (out === null || out.length === 0) { // see PointerReader.buffer
-      out = this.view = new Float64Array(this.memory.buffer, this.ptr, 1);
-    }
-    out[0] = ev.timeStamp;
+    this.buffer()[0] = ev.timeStamp;
     return (ev.target === last ? SAME_TARGET : 0)
       | (password(el, seen) ? PASSWORD : 0)
       | (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0)

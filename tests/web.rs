@@ -189,14 +189,26 @@ fn key_classes_and_pairing_with_rollover() {
         (",", "Comma", KeyClass::Punctuation),
         ("Shift", "ShiftLeft", KeyClass::Modifier),
         ("ArrowUp", "ArrowUp", KeyClass::Other),
+        // No `code` (some virtual keyboards): the key decides, and pairs.
+        ("k", "", KeyClass::LetterRight),
+        ("Q", "", KeyClass::LetterLeft),
+        ("7", "", KeyClass::Digit),
+        ("?", "", KeyClass::Punctuation),
+        ("Backspace", "", KeyClass::Delete),
+        ("é", "", KeyClass::Other),
     ] {
         let k = key_of(through(
             &b,
             &ta,
             &key_event("keydown", key, code, false, false),
         ));
-        assert_eq!(k.class, class, "{code}");
-        through(&b, &ta, &key_event("keyup", key, code, false, false));
+        assert_eq!(k.class, class, "{code} {key}");
+        let up = key_of(through(
+            &b,
+            &ta,
+            &key_event("keyup", key, code, false, false),
+        ));
+        assert_eq!(up.press, k.press, "{code} {key} pairs");
     }
     // A keyup whose keydown was never seen is dropped.
     assert!(through(&b, &ta, &key_event("keyup", "x", "KeyX", false, false)).is_none());
