@@ -229,8 +229,12 @@ impl Collector {
         &mut self,
         #[wasm_bindgen(unchecked_param_type = "PackedProfile")] profile: JsValue,
     ) -> Result<(), JsValue> {
-        let not_a_profile =
-            |why: &str| js_sys::TypeError::new(&["telltale: not a profile: ", why].concat());
+        let not_a_profile = |why: &str| {
+            js_sys::TypeError::new(&telltale_core::text::cat(&[
+                "telltale: not a profile: ",
+                why,
+            ]))
+        };
         let (names, nums) = js::packed(&profile).map_err(not_a_profile)?;
         let p = telltale_core::Scorer::unpack(&names, &nums)
             .map_err(|e| not_a_profile(&e.message()))?;

@@ -7,7 +7,7 @@ use telltale_core::WindowConfig;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::prelude::*;
-use telltale_core::text::uint;
+use telltale_core::text::{cat, uint};
 
 /// Summaries waiting to be sent, at most. 64 windows of 30 s are half an hour offline; the
 /// oldest are dropped first (and counted) beyond that, keeping memory fixed.
@@ -45,11 +45,11 @@ const KNOWN_LIST: &str =
     "endpoint, sessionToken, windowMs, maxKeyEvents, maxQueue, onSummary, onScore";
 
 fn err(msg: &str) -> JsValue {
-    js_sys::TypeError::new(&["telltale: ", msg].concat()).into()
+    js_sys::TypeError::new(&cat(&["telltale: ", msg])).into()
 }
 
 fn option_err(name: &str, must: &str) -> JsValue {
-    err(&["option `", name, "` must be ", must].concat())
+    err(&cat(&["option `", name, "` must be ", must]))
 }
 
 /// Whether `n` has no fractional part (`f64::fract` needs std).
@@ -100,14 +100,13 @@ impl Options {
         for key in Object::keys(obj.unchecked_ref::<Object>()).iter() {
             let key = key.as_string().unwrap_or_default();
             if !KNOWN.contains(&key.as_str()) {
-                return Err(err(&[
+                return Err(err(&cat(&[
                     "unknown option `",
                     &key,
                     "` (known: ",
                     KNOWN_LIST,
                     ")",
-                ]
-                .concat()));
+                ])));
             }
         }
         let endpoint = string(&obj, "endpoint")?;
@@ -121,12 +120,11 @@ impl Options {
             ));
         }
         if session_token.len() > MAX_TOKEN_LEN {
-            return Err(err(&[
+            return Err(err(&cat(&[
                 "option `sessionToken` is longer than ",
                 &uint(MAX_TOKEN_LEN as u64),
                 " bytes",
-            ]
-            .concat()));
+            ])));
         }
         let mut window = WindowConfig::default();
         if let Some(ms) = number(&obj, "windowMs")? {
@@ -140,7 +138,7 @@ impl Options {
         }
         let window = window
             .check()
-            .map_err(|e| err(&["option ", &e.message()].concat()))?;
+            .map_err(|e| err(&cat(&["option ", &e.message()])))?;
         let max_queue = match number(&obj, "maxQueue")? {
             None => DEFAULT_MAX_QUEUE,
             Some(n) if whole(n) && (1.0..=10_000.0).contains(&n) => n as u32,

@@ -2,6 +2,7 @@
 //! dropped first (and counted); batches and beacon chunks are packed under their size limits.
 
 use crate::prelude::*;
+use telltale_core::text::cat;
 
 /// Largest beacon body: DESIGN.md's 16 KiB, well inside the 64 KiB that browsers allow for all
 /// beacons and keepalive requests in flight together.
@@ -106,7 +107,7 @@ impl Queue {
                 }
                 _ => out.push(Packed {
                     ids: vec![item.id],
-                    body: ["[", &item.json, "]"].concat(),
+                    body: cat(&["[", &item.json, "]"]),
                 }),
             }
         }

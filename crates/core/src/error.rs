@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::prelude::*;
-use crate::text::{fixed_point, uint};
+use crate::text::{cat, fixed_point, uint};
 
 /// Everything that can go wrong in the core: bad input or bad parameters. Each variant says what
 /// was wrong in words a developer embedding Telltale can act on.
@@ -55,38 +55,33 @@ impl Error {
     /// browser's WebAssembly carries no formatting machinery.
     pub fn message(&self) -> String {
         match self {
-            Error::NotFinite { what } => [what, " must be a finite number"].concat(),
+            Error::NotFinite { what } => cat(&[what, " must be a finite number"]),
             Error::OutOfRange {
                 what,
                 value,
                 allowed,
-            } => [
+            } => cat(&[
                 what,
                 " = ",
                 &fixed_point(*value, 3),
                 " is out of range (",
                 allowed,
                 ")",
-            ]
-            .concat(),
-            Error::DimensionMismatch { expected, got } => [
+            ]),
+            Error::DimensionMismatch { expected, got } => cat(&[
                 "expected a vector of ",
                 &uint(*expected as u64),
                 " values, got ",
                 &uint(*got as u64),
-            ]
-            .concat(),
-            Error::TooFewSamples { needed, got } => [
+            ]),
+            Error::TooFewSamples { needed, got } => cat(&[
                 "need at least ",
                 &uint(*needed as u64),
                 " samples to fit, got ",
                 &uint(*got as u64),
-            ]
-            .concat(),
-            Error::InvalidParameter { name, reason } => {
-                ["parameter `", name, "`: ", reason].concat()
-            }
-            Error::InvalidSummary(why) => ["invalid summary: ", why].concat(),
+            ]),
+            Error::InvalidParameter { name, reason } => cat(&["parameter `", name, "`: ", reason]),
+            Error::InvalidSummary(why) => cat(&["invalid summary: ", why]),
             Error::InvalidRecord(why) => why.clone(),
         }
     }

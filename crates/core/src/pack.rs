@@ -27,7 +27,7 @@ use crate::features::FeatureId;
 use crate::map::SortedMap;
 use crate::score::MODEL_VERSION;
 use crate::scorer::{FeatureNorm, FixedScorer, Norm, Scorer, WindowScorer};
-use crate::text::uint;
+use crate::text::{cat, uint};
 
 /// A profile as two flat lists (see the module docs).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -224,7 +224,7 @@ struct Reader<'a> {
 impl Reader<'_> {
     fn fail(&mut self, list: &str, at: usize, why: &str) {
         if self.err.is_none() {
-            self.err = Some([list, "[", &uint(at as u64), "]: ", why].concat());
+            self.err = Some(cat(&[list, "[", &uint(at as u64), "]: ", why]));
         }
     }
 
@@ -265,7 +265,7 @@ impl Codec for Reader<'_> {
         *x = match self.next_num() {
             Some(n) if math::fract(n) == 0.0 && n >= 0.0 && n <= max as f64 => n as u64,
             Some(_) => {
-                let why = ["expected a whole number from 0 to ", &uint(max)].concat();
+                let why = cat(&["expected a whole number from 0 to ", &uint(max)]);
                 self.fail("nums", at, &why);
                 0
             }
@@ -325,13 +325,12 @@ impl Scorer {
             r.fail("names", r.at_name, "left over after the profile");
         }
         if p.model_version != MODEL_VERSION {
-            let why = [
+            let why = cat(&[
                 "made by scoring model ",
                 &p.model_version,
                 ", not ",
                 MODEL_VERSION,
-            ]
-            .concat();
+            ]);
             r.fail("names", 0, &why);
         }
         match r.err {

@@ -8,6 +8,7 @@
 
 use crate::math;
 use crate::prelude::*;
+use crate::text::cat;
 
 use serde::{Deserialize, Serialize};
 
@@ -162,7 +163,7 @@ impl Profile {
             .fixed
             .iter()
             .map(|(name, p)| Enrollment {
-                modality: ["fixed:", name].concat(),
+                modality: cat(&["fixed:", name]),
                 samples: p.model.samples(),
                 needed: self.params.enroll_fixed as u64,
             })
@@ -176,7 +177,7 @@ impl Profile {
         }
         for (kind, p) in &self.pointer {
             v.push(Enrollment {
-                modality: ["pointer:", kind.name()].concat(),
+                modality: cat(&["pointer:", kind.name()]),
                 samples: p.model.windows,
                 needed: self.params.enroll_windows as u64,
             });

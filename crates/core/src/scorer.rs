@@ -25,7 +25,7 @@ use crate::map::SortedMap;
 use crate::math;
 use crate::score::{normal_sf, Band, Score, MODEL_VERSION, SCORE_FLOOR};
 use crate::summary::Summary;
-use crate::text::{fixed_point, uint};
+use crate::text::{cat, fixed_point, uint};
 
 /// Reasons listed per score: enough to explain, few enough to read.
 const MAX_REASONS: usize = 3;
@@ -150,7 +150,7 @@ impl FixedScorer {
                     _ => "release-to-press gap after key",
                 };
                 let dir = if z[i] >= 0.0 { "longer" } else { "shorter" };
-                [
+                cat(&[
                     &s.field,
                     ": ",
                     kind,
@@ -161,8 +161,7 @@ impl FixedScorer {
                     " standard deviations ",
                     dir,
                     " than usual",
-                ]
-                .concat()
+                ])
             })
             .collect();
         Some(Verdict {
@@ -238,14 +237,13 @@ impl Scorer {
                 .signals
                 .iter()
                 .map(|s| {
-                    [
+                    cat(&[
                         "automation signal: ",
                         s.kind.name(),
                         " (",
                         &fixed_point(s.strength, 2),
                         ")",
-                    ]
-                    .concat()
+                    ])
                 })
                 .collect()
         } else {

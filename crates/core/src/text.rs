@@ -63,6 +63,17 @@ pub fn fixed_point(x: f64, decimals: u32) -> String {
     s
 }
 
+/// The pieces joined into one string. `[..].concat()` does the same through std's generic
+/// `join`, whose overflow check and copy specialisations cost 0.3 KB gzipped in the collector's
+/// WebAssembly (measured); every message and name the page builds goes through here.
+pub fn cat(parts: &[&str]) -> String {
+    let mut s = String::new();
+    for p in parts {
+        s.push_str(p);
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +115,14 @@ mod tests {
             (f64::NEG_INFINITY, 0, "-inf"),
         ] {
             assert_eq!(fixed_point(x, d), want);
+        }
+    }
+
+    proptest! {
+        #[test]
+        fn cat_is_concat(parts in proptest::collection::vec(".{0,8}", 0..6)) {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            prop_assert_eq!(cat(&parts), parts.concat());
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::features::stats::{order_by_magnitude, Running};
 use crate::features::{Feature, FeatureId};
 use crate::map::SortedMap;
 use crate::scorer::FeatureNorm;
-use crate::text::fixed_point;
+use crate::text::{cat, fixed_point};
 
 /// Parameters of [`WindowModel`], checked once by [`WindowParams::check`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -96,17 +96,16 @@ impl Deviation {
         let dir = if self.diff >= 0.0 { "above" } else { "below" };
         if self.log {
             let pct = (math::exp(self.diff.abs()) - 1.0) * 100.0;
-            [label, " ", &fixed_point(pct, 0), "% ", dir, " usual"].concat()
+            cat(&[label, " ", &fixed_point(pct, 0), "% ", dir, " usual"])
         } else {
-            [
+            cat(&[
                 label,
                 " ",
                 &fixed_point(self.diff.abs(), 2),
                 " ",
                 dir,
                 " usual",
-            ]
-            .concat()
+            ])
         }
     }
 }

@@ -18,6 +18,7 @@
 //!   movements ending in a click at 90.
 
 use crate::prelude::*;
+use crate::text::cat;
 
 use crate::event::{KeyClass, PointerKind};
 use crate::features::pointer::{ACTION_FEATURES, ACTION_LABELS};
@@ -147,11 +148,11 @@ impl FeatureId {
     pub fn name(self) -> Option<String> {
         Some(match self.decode()? {
             Decoded::Hold(c, spread) => {
-                ["key.hold.", c.name(), if spread { ".iqr" } else { ".q50" }].concat()
+                cat(&["key.hold.", c.name(), if spread { ".iqr" } else { ".q50" }])
             }
             Decoded::Pair(a, b, up_down) => {
                 let what = if up_down { "key.ud." } else { "key.dd." };
-                [what, a.name(), ".", b.name(), ".q50"].concat()
+                cat(&[what, a.name(), ".", b.name(), ".q50"])
             }
             Decoded::Key(n) => match n {
                 KEY_SPEED => "key.speed",
@@ -160,12 +161,12 @@ impl FeatureId {
             }
             .into(),
             Decoded::Action(k, i, q) => {
-                ["ptr.", k.name(), ".", ACTION_FEATURES[i], ".", QUARTILES[q]].concat()
+                cat(&["ptr.", k.name(), ".", ACTION_FEATURES[i], ".", QUARTILES[q]])
             }
             Decoded::Press(k, m, q) => {
-                ["ptr.", k.name(), ".", PRESS_TIMINGS[m], ".", QUARTILES[q]].concat()
+                cat(&["ptr.", k.name(), ".", PRESS_TIMINGS[m], ".", QUARTILES[q]])
             }
-            Decoded::ClickShare(k) => ["ptr.", k.name(), ".click_share"].concat(),
+            Decoded::ClickShare(k) => cat(&["ptr.", k.name(), ".click_share"]),
         })
     }
 
@@ -219,18 +220,15 @@ impl FeatureId {
     /// `None` for a number no feature has.
     pub fn label(self) -> Option<String> {
         Some(match self.decode()? {
-            Decoded::Hold(c, false) => ["hold times of ", c.describe()].concat(),
-            Decoded::Hold(c, true) => ["spread of hold times of ", c.describe()].concat(),
-            Decoded::Pair(a, b, false) => {
-                ["time from ", a.describe(), " to ", b.describe()].concat()
-            }
-            Decoded::Pair(a, b, true) => [
+            Decoded::Hold(c, false) => cat(&["hold times of ", c.describe()]),
+            Decoded::Hold(c, true) => cat(&["spread of hold times of ", c.describe()]),
+            Decoded::Pair(a, b, false) => cat(&["time from ", a.describe(), " to ", b.describe()]),
+            Decoded::Pair(a, b, true) => cat(&[
                 "gap between releasing ",
                 a.describe(),
                 " and pressing ",
                 b.describe(),
-            ]
-            .concat(),
+            ]),
             Decoded::Key(n) => match n {
                 KEY_SPEED => "typing speed",
                 KEY_BURST => "keys per burst",
@@ -239,14 +237,14 @@ impl FeatureId {
             .into(),
             Decoded::Action(k, i, q) => {
                 let w = ["low", "typical", "high"][q];
-                [w, " ", ACTION_LABELS[i], " (", k.name(), ")"].concat()
+                cat(&[w, " ", ACTION_LABELS[i], " (", k.name(), ")"])
             }
             Decoded::Press(k, m, q) => {
                 let w = ["short", "typical", "long"][q];
-                [w, " ", PRESS_LABELS[m], " (", k.name(), ")"].concat()
+                cat(&[w, " ", PRESS_LABELS[m], " (", k.name(), ")"])
             }
             Decoded::ClickShare(k) => {
-                ["share of movements ending in a click (", k.name(), ")"].concat()
+                cat(&["share of movements ending in a click (", k.name(), ")"])
             }
         })
     }
