@@ -2,7 +2,7 @@
 // per property, each of which crosses from WebAssembly into JavaScript (the crossings, not the
 // features, were most of the per-event cost measured by `npm run bench:collector`). Only numbers
 // and flags come back, into the boundary's own memory; nothing of an event is kept here. Every
-// decision but two stays in Rust (src/boundary.rs): an event on a new target is not read until
+// decision but two is made in Rust (src/boundary.rs): an event on a new target is not read until
 // the boundary has checked that target. The two rules written here are what a password field is
 // (`password`: the per-key flags need it, and the boundary asks it for every other event, so
 // that the rule exists once) and a key's class (`keyClass`): key identity (`code`, `key`) is
@@ -212,7 +212,7 @@ const KEY_CLASSES = [
 ];
 
 // The class of a key from `code` (the physical key), falling back to `key` where `code` is empty
-// (some virtual keyboards). Exported for its unit test (tests/read.test.mjs).
+// (some virtual keyboards). Exported for its unit test (tests/js/read.test.mjs).
 export function keyClass(code, key) {
   const value = code === '' ? key : code;
   for (const [c, pattern] of code === '' ? KEY_CLASSES : CODE_CLASSES) if (pattern.test(value)) return c;
