@@ -16,6 +16,9 @@ fi
 cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale --no-default-features "${features[@]}"
 # A clean output directory: a snippet left from an older build would be served and counted.
 rm -rf "$out"
-wasm-bindgen target/wasm32-unknown-unknown/wasm/telltale.wasm --out-dir "$out" --target web
+# `--encode-into always`: strings go into WebAssembly memory with `TextEncoder.encodeInto`, which
+# every browser that runs this module has (Chrome 74, Firefox 66, Safari 14.1; the module's
+# bulk-memory and sign-ext need newer ones), so the glue's fallback for engines without it goes.
+wasm-bindgen target/wasm32-unknown-unknown/wasm/telltale.wasm --out-dir "$out" --target web --encode-into always
 # wasm-opt -Oz with short import/export names, the glue rewritten to match, JS minified.
 node scripts/pack-collector.mjs "$out"
