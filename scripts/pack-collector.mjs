@@ -22,7 +22,8 @@ const dir = process.argv[2] ?? 'pkg';
 const wasmFile = at(`${dir}/telltale_bg.wasm`);
 const glueFile = at(`${dir}/telltale.js`);
 
-// Features current wasm-bindgen output uses; binaryen must be told it may keep them.
+// Features wasm-bindgen's output may use; binaryen must be told it may keep them. (reference-types:
+// only a build whose RUSTFLAGS replaced .cargo/config.toml's flags, the externref ABI, uses it.)
 const features = ['bulk-memory', 'nontrapping-float-to-int', 'reference-types', 'sign-ext', 'mutable-globals']
   .map((f) => `--enable-${f}`);
 const wasmOpt = (...args) => execFileSync(at('node_modules/.bin/wasm-opt'),
