@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::event::{InputEvent, PointerKind, PointerPhase};
 use crate::features::keys::PAUSE_MS;
+use crate::features::stats::rounded;
 use crate::features::PointerWindow;
 
 /// Automation score at which a window counts as automated.
@@ -198,7 +199,7 @@ impl AutomationTracker {
             if strength > 0.0 {
                 signals.push(Signal {
                     kind,
-                    strength: strength.min(1.0),
+                    strength: rounded(strength.min(1.0)),
                 });
             }
         };
@@ -250,7 +251,7 @@ impl AutomationTracker {
             ..Default::default()
         };
         AutomationReport {
-            score: combine(&signals),
+            score: rounded(combine(&signals)),
             signals,
         }
     }

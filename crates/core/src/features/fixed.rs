@@ -9,6 +9,7 @@ use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
+use super::stats::rounded;
 use crate::event::{KeyClass, KeyEvent};
 
 /// Most presses one entry may have; longer entries are not fixed text (a login id is short) and
@@ -27,16 +28,17 @@ pub struct FixedSample {
     pub timings: Vec<f64>,
 }
 
-/// Builds the CMU-layout vector from presses `(down, up)` in keydown order.
+/// Builds the CMU-layout vector from presses `(down, up)` in keydown order, each timing
+/// [`rounded`] as every reported statistic is.
 pub fn timing_vector(presses: &[(f64, f64)]) -> Vec<f64> {
     let mut v = Vec::with_capacity((3 * presses.len()).saturating_sub(2));
     for (i, &(down, up)) in presses.iter().enumerate() {
         if i > 0 {
             let (pd, pu) = presses[i - 1];
-            v.push(down - pd);
-            v.push(down - pu);
+            v.push(rounded(down - pd));
+            v.push(rounded(down - pu));
         }
-        v.push(up - down);
+        v.push(rounded(up - down));
     }
     v
 }

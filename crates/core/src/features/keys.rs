@@ -6,7 +6,7 @@ use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
-use super::stats::{Dist, MIN_BUCKET};
+use super::stats::{rounded, Dist, MIN_BUCKET};
 use super::{Feature, FeatureId};
 use crate::event::{KeyClass, KeyEvent};
 
@@ -23,6 +23,12 @@ pub const STUCK_MS: f64 = 10_000.0;
 /// (DESIGN.md), so this bound only matters for misconfigured windows; it keeps memory fixed.
 const MAX_PER_BUCKET: usize = 512;
 const PAIRS: usize = KeyClass::COUNT * KeyClass::COUNT;
+/// Class pairs a window reports at most: those with the most timings. A window of the default
+/// 200 key events has at most 100 presses, so at most 19 pairs with five timings or more: none
+/// is ever left out at the default. With `maxKeyEvents` raised, all 81 pairs can qualify, and
+/// the key window alone would be 17 KB of JSON; 24 pairs keep the largest summary under the
+/// 16 KiB a beacon may carry (`tests/sizes.rs`).
+pub const MAX_PAIRS: usize = 24;
 
 /// Hold-time distribution of one key class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -58,7 +64,8 @@ pub struct KeyWindow {
     pub speed_kpm: f64,
     /// Hold times per key class.
     pub holds: Vec<ClassHold>,
-    /// Down-down and up-down times per class pair.
+    /// Down-down and up-down times per class pair (at most [`MAX_PAIRS`], those with the most
+    /// timings).
     pub pairs: Vec<PairTiming>,
     /// Pauses (gaps >= 2 s between keydowns).
     pub pauses: u32,
@@ -238,6 +245,17 @@ impl KeyWindowBuilder {
                 });
             }
         }
+        while pairs.len() > MAX_PAIRS {
+            // The pair with the fewest timings goes (of equals, the last in class order).
+            let timings = |p: &PairTiming| p.dd.map_or(0, |d| d.n) + p.ud.map_or(0, |d| d.n);
+            let mut fewest = 0;
+            for (i, p) in pairs.iter().enumerate() {
+                if timings(p) <= timings(&pairs[fewest]) {
+                    fewest = i;
+                }
+            }
+            pairs.remove(fewest);
+        }
         if (keys as usize) < MIN_BUCKET {
             return None;
         }
@@ -246,7 +264,7 @@ impl KeyWindowBuilder {
         Some(KeyWindow {
             keys,
             speed_kpm: if active_ms > 0.0 {
-                intervals * 60_000.0 / active_ms
+                rounded(intervals * 60_000.0 / active_ms)
             } else {
                 0.0
             },
@@ -254,8 +272,8 @@ impl KeyWindowBuilder {
             pairs,
             pauses: pauses.len() as u32,
             pause_median_ms,
-            burst_mean_keys: keys as f64 / bursts.max(1) as f64,
-            correction_rate: deletes as f64 / keys as f64,
+            burst_mean_keys: rounded(keys as f64 / bursts.max(1) as f64),
+            correction_rate: rounded(deletes as f64 / keys as f64),
         })
     }
 }
@@ -340,7 +358,47 @@ mod tests {
             .unwrap();
         assert_eq!(space.hold.n, 6);
         assert_eq!(space.hold.q75, 50.0);
-        assert!((space.hold.mean - (120.0 + 5.0 * 50.0) / 6.0).abs() < 1e-9);
+        assert_eq!(
+            space.hold.mean, 61.6667,
+            "(120 + 5 * 50) / 6, to six digits"
+        );
+    }
+
+    #[test]
+    fn at_most_max_pairs_are_reported_those_with_most_timings() {
+        let mut b = KeyWindowBuilder::new();
+        let (mut t, mut press) = (0.0, 0u32);
+        let mut key = |b: &mut KeyWindowBuilder, class| {
+            b.push(&ev(t, true, press, class));
+            b.push(&ev(t + 60.0, false, press, class));
+            press += 1;
+            t += 150.0;
+        };
+        // Letter-left to letter-right 40 times, then every pair of classes five times.
+        for _ in 0..40 {
+            key(&mut b, KeyClass::LetterLeft);
+            key(&mut b, KeyClass::LetterRight);
+        }
+        for _ in 0..5 {
+            for a in KeyClass::ALL {
+                for c in KeyClass::ALL {
+                    key(&mut b, a);
+                    key(&mut b, c);
+                }
+            }
+        }
+        let w = b.finish().unwrap();
+        assert_eq!(w.pairs.len(), MAX_PAIRS);
+        let timings = |p: &PairTiming| p.dd.map_or(0, |d| d.n) + p.ud.map_or(0, |d| d.n);
+        assert!(w.pairs.iter().any(|p| (p.from, p.to)
+            == (KeyClass::LetterLeft, KeyClass::LetterRight)
+            && timings(p) >= 2 * 40));
+        let order: Vec<usize> = w
+            .pairs
+            .iter()
+            .map(|p| p.from.index() * KeyClass::COUNT + p.to.index())
+            .collect();
+        assert!(order.windows(2).all(|o| o[0] < o[1]), "kept in class order");
     }
 
     #[test]
