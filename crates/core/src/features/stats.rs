@@ -11,9 +11,10 @@ use serde::{Deserialize, Serialize};
 pub const MIN_BUCKET: usize = 5;
 
 /// `x` rounded to six significant decimal digits, as every statistic a summary reports is.
-/// Six digits are a relative step of at most 5 in a million: 0.001 ms on a 100 ms hold, far
-/// below any browser's clock (`event.timeStamp` is coarsened to 5 µs even in a cross-origin
-/// isolated page), and below any detector's spread. Unrounded, a statistic is printed with
+/// Six digits are a relative step of at most 5 in a million: 0.001 ms on a 100 ms hold, below
+/// the finest clock a page has (High Resolution Time coarsens `event.timeStamp` to 5 µs in a
+/// cross-origin isolated page, 100 µs otherwise), 0.01 ms on a 1 s gap; either is far below any
+/// detector's spread (people vary by milliseconds). Unrounded, a statistic is printed with
 /// 17 digits of arithmetic noise (`162.10698068824544`), which made the largest summary 39.7 KB
 /// of JSON (`tests/sizes.rs`) against the 16 KiB a beacon may carry; rounded, it is printed
 /// as the six-digit decimal (`162.107`).
