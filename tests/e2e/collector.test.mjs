@@ -113,6 +113,18 @@ test('summaries arrive with contiguous sequence numbers, the token and the schem
   };
   walk(got);
   for (const k of keys) assert.match(types, new RegExp(`\\b${k}\\??: `), `field ${k} has no type in telltale.d.ts`);
+  // Every statistic arrives rounded to six significant digits (the window times are not), so
+  // that the largest summary fits one beacon (crates/core/tests/sizes.rs).
+  const digits = (x) => String(Math.abs(x)).replace(/e.*$/, '').replace('.', '')
+    .replace(/^0+/, '').replace(/0+$/, '').length;
+  const stats = [];
+  const collect = (v) => {
+    if (typeof v === 'number') stats.push(v);
+    else if (v && typeof v === 'object') Object.values(v).forEach(collect);
+  };
+  for (const s of got) [s.keys, s.pointer, s.fixed, s.automation].forEach(collect);
+  assert.ok(stats.filter((x) => !Number.isInteger(x)).length > 20, 'fractional statistics arrived');
+  for (const x of stats) assert.ok(digits(x) <= 6, `${x} has more than six significant digits`);
   const r = server.state.requests[0];
   assert.match(r.contentType, /application\/json/);
   assert.equal(r.authorization, 'Bearer tok-e2e');
