@@ -11,7 +11,7 @@
 //! methods for these functions in this crate, and `tests/e2e/` compares the scores of the shipped
 //! collector with the host's.
 //!
-//! `sqrt`, `floor`, `round` and `fract` are exact in every library (IEEE 754 requires a correctly
+//! `sqrt`, `round` and `fract` are exact in every library (IEEE 754 requires a correctly
 //! rounded square root); they are here because a `no_std` `f64` has no methods of its own.
 
 /// `e^x`.
@@ -53,11 +53,6 @@ pub(crate) fn atan2(y: f64, x: f64) -> f64 {
 /// The square root.
 pub(crate) fn sqrt(x: f64) -> f64 {
     libm::sqrt(x)
-}
-
-/// The largest whole number not above `x`.
-pub(crate) fn floor(x: f64) -> f64 {
-    libm::floor(x)
 }
 
 /// The nearest whole number, halves away from zero (as std's `f64::round`).

@@ -188,9 +188,8 @@ pub fn action_features(kind: ActionType, raw: &[Point]) -> Option<ActionFeatures
     let (_, a_sd) = mean_sd(&accels);
     let (j_mean, _) = mean_sd(&jerks);
     let nt = n_turn.max(1) as f64;
-    let dir =
-        math::floor((math::atan2(cy, cx) + core::f64::consts::PI) / core::f64::consts::FRAC_PI_4)
-            as i64;
+    // Not negative (`atan2` is at least -π), so the cast's truncation is the floor.
+    let dir = ((math::atan2(cy, cx) + core::f64::consts::PI) / core::f64::consts::FRAC_PI_4) as i64;
     Some(ActionFeatures {
         kind,
         direction: dir.rem_euclid(8) as u8,

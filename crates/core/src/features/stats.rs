@@ -136,7 +136,8 @@ pub fn quantile_sorted(values: &[f64], q: f64) -> f64 {
         1 => values[0],
         n => {
             let h = q.clamp(0.0, 1.0) * (n - 1) as f64;
-            let lo = math::floor(h) as usize;
+            // `h` is not negative, so the cast's truncation is its floor.
+            let lo = h as usize;
             let hi = (lo + 1).min(n - 1);
             values[lo] + (h - lo as f64) * (values[hi] - values[lo])
         }
