@@ -16,6 +16,9 @@ use crate::score::Score;
 pub const SCHEMA_VERSION: u32 = 1;
 /// Largest summary in bytes of JSON: one `sendBeacon` payload must stay under the 64 KiB that
 /// browsers allow for all beacons in flight, with room for several; DESIGN.md sets 16 KiB.
+/// `tests/sizes.rs` builds the largest summary the collector can make (statistics
+/// [`rounded`](crate::features::stats::rounded), at most
+/// [`MAX_PAIRS`](crate::features::keys::MAX_PAIRS) class pairs) and checks it fits.
 pub const MAX_SUMMARY_BYTES: usize = 16 * 1024;
 /// Longest session token accepted (a signed token of 128 random bits plus claims is ~150 bytes).
 pub const MAX_TOKEN_LEN: usize = 512;
