@@ -9,18 +9,6 @@ use telltale_core::features::FixedSample;
 use telltale_core::summary::{MAX_SUMMARY_BYTES, MAX_TOKEN_LEN};
 use telltale_core::{Band, InputEvent, Score, Summary, WindowConfig, Windower, MODEL_VERSION};
 
-const CLASSES: [KeyClass; 9] = [
-    KeyClass::LetterLeft,
-    KeyClass::LetterRight,
-    KeyClass::Space,
-    KeyClass::Enter,
-    KeyClass::Delete,
-    KeyClass::Digit,
-    KeyClass::Punctuation,
-    KeyClass::Modifier,
-    KeyClass::Other,
-];
-
 /// Times with every digit of an `f64` in use, as differences of `event.timeStamp` values are.
 fn noisy(i: u32) -> f64 {
     1.0 + (i as f64 * 0.618_033_988_749_894_8).fract() / 3.0
@@ -38,8 +26,8 @@ fn largest() -> Summary {
     let (mut t, mut press) = (1_000.123_456_789, 0u32);
     // Every ordered pair of classes six times over: every hold and pair bucket is reported.
     for round in 0..6 {
-        for a in CLASSES {
-            for b in CLASSES {
+        for a in KeyClass::ALL {
+            for b in KeyClass::ALL {
                 for class in [a, b] {
                     let hold = 80.0 * noisy(press);
                     for (at, down) in [(t, true), (t + hold, false)] {
@@ -155,7 +143,11 @@ fn the_largest_summary_fits_one_beacon() {
     let s = largest();
     s.validate().unwrap();
     let keys = s.keys.as_ref().expect("a key window");
-    assert_eq!(keys.holds.len(), CLASSES.len(), "every class reported");
+    assert_eq!(
+        keys.holds.len(),
+        KeyClass::ALL.len(),
+        "every class reported"
+    );
     assert_eq!(keys.pairs.len(), telltale_core::features::keys::MAX_PAIRS);
     assert_eq!(s.pointer.len(), 3, "every pointer kind reported");
     for p in &s.pointer {
