@@ -69,6 +69,8 @@ pub struct Inner {
     retry: Option<Timer>,
     retry_due: bool,
     scratch: Vec<Captured>,
+    /// The listeners and timer while started (`Collector::start`).
+    pub(crate) armed: Option<Armed>,
 }
 
 /// Every listener and timer of a started collector; dropping it removes them all.
@@ -153,6 +155,7 @@ impl Inner {
             retry: None,
             retry_due: false,
             scratch: Vec::new(),
+            armed: None,
         }
     }
 
@@ -432,7 +435,9 @@ pub fn invoke(state: &Rc<RefCell<Inner>>, calls: Vec<Call>) {
 }
 
 /// Runs `f` on the state and delivers what it produced: summaries to the queue and callbacks,
-/// then sending. Re-entrant calls (a host callback dispatching an event) are counted as faults.
+/// then sending. Host callbacks run once the state is released, so they may call the collector
+/// back (`stats()`, `stop()`, `flush()`), and an event they dispatch is handled like any other;
+/// a call that still finds the state borrowed (from a panic, which traps) does nothing.
 pub fn with_state(weak: &Weak<RefCell<Inner>>, f: impl FnOnce(&mut Inner) -> Vec<Summary>) {
     let Some(state) = weak.upgrade() else { return };
     let calls = match state.try_borrow_mut() {
@@ -611,7 +616,7 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     }));
     // Windows close on time even when the user is idle: check four times per window, so a
     // window ends at most a quarter of its length late.
-    let period = (state.borrow().opts.window.window_ms / 4.0) as u32;
+    let period = (state.try_borrow().ok()?.opts.window.window_ms / 4.0) as u32;
     let weak = Rc::downgrade(state);
     let tick = Timer::every(period, move || with_state(&weak, Inner::tick));
     // Pointer events: listened for and read in JavaScript, handed over as numbers.

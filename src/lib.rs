@@ -69,7 +69,7 @@ pub use telltale_core;
 use alloc::rc::Rc;
 use core::cell::RefCell;
 
-use collector::{Armed, Inner};
+use collector::Inner;
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen(typescript_custom_section)]
@@ -188,10 +188,15 @@ export interface Summary {
 "#;
 
 /// The collector. See the crate docs and the README for the full API.
+///
+/// Every method takes `&self`: wasm-bindgen lends the object to each call, and a method that
+/// took `&mut self` would be refused ("recursive use of an object") when a host callback calls
+/// it while another method is running, as `onSummary` calling `stop()` during `flush()` or
+/// `stats()` during `stop()`. The listeners are part of the state, which no host callback
+/// runs under.
 #[wasm_bindgen]
 pub struct Collector {
     state: Rc<RefCell<Inner>>,
-    armed: Option<Armed>,
 }
 
 #[wasm_bindgen]
@@ -204,21 +209,23 @@ impl Collector {
         let opts = options::Options::from_js(&options)?;
         Ok(Collector {
             state: Rc::new(RefCell::new(Inner::new(opts))),
-            armed: None,
         })
     }
 
     /// Starts listening. Idempotent.
-    pub fn start(&mut self) {
-        if self.armed.is_none() {
-            self.armed = collector::arm(&self.state);
+    pub fn start(&self) {
+        if !self.running() {
+            let armed = collector::arm(&self.state);
+            if let Ok(mut s) = self.state.try_borrow_mut() {
+                s.armed = armed;
+            }
         }
     }
 
     /// Whether the collector is listening.
     #[wasm_bindgen(getter)]
     pub fn running(&self) -> bool {
-        self.armed.is_some()
+        self.state.try_borrow().is_ok_and(|s| s.armed.is_some())
     }
 
     /// Loads the user's profile for in-page scoring: the packed profile the server hands out
@@ -226,7 +233,7 @@ impl Collector {
     /// `TypeError` if it is not one, or was made by another scoring model.
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(
-        &mut self,
+        &self,
         #[wasm_bindgen(unchecked_param_type = "PackedProfile")] profile: JsValue,
     ) -> Result<(), JsValue> {
         let not_a_profile = |why: &str| {
@@ -292,8 +299,15 @@ impl Collector {
     }
 
     /// Removes every listener and timer, then flushes. Idempotent.
-    pub fn stop(&mut self) {
-        if self.armed.take().is_some() {
+    pub fn stop(&self) {
+        // Taken out, and dropped, before the windows close (which may call the host).
+        let armed = self
+            .state
+            .try_borrow_mut()
+            .ok()
+            .and_then(|mut s| s.armed.take());
+        if armed.is_some() {
+            drop(armed);
             collector::with_state(&Rc::downgrade(&self.state), Inner::close_windows);
         }
     }

@@ -515,7 +515,7 @@ fn collecting() -> (Collector, Delivered, Closure<dyn FnMut(JsValue)>) {
     let cb = Closure::<dyn FnMut(JsValue)>::new(move |v| s.borrow_mut().push(v));
     let opts = js_sys::Object::new();
     js_sys::Reflect::set(&opts, &"onSummary".into(), cb.as_ref()).unwrap();
-    let mut c = Collector::new(opts.into()).unwrap();
+    let c = Collector::new(opts.into()).unwrap();
     c.start();
     (c, summaries, cb)
 }
@@ -524,7 +524,7 @@ fn collecting() -> (Collector, Delivered, Closure<dyn FnMut(JsValue)>) {
 fn untrusted_events_are_counted_not_featured() {
     let root = element("<textarea></textarea>");
     let ta = root.first_element_child().unwrap();
-    let (mut c, summaries, _cb) = collecting();
+    let (c, summaries, _cb) = collecting();
     for i in 0..20 {
         let code = if i % 2 == 0 { "KeyA" } else { "KeyL" };
         ta.dispatch_event(&key_event("keydown", "a", code, false, false))
@@ -551,7 +551,7 @@ fn untrusted_events_are_counted_not_featured() {
 fn a_hundred_start_stop_cycles_leave_no_listener_or_timer_and_free_the_state() {
     let before = live_listeners();
     let intervals = live_intervals();
-    let mut c = Collector::new(JsValue::UNDEFINED).unwrap();
+    let c = Collector::new(JsValue::UNDEFINED).unwrap();
     for _ in 0..100 {
         c.start();
         c.start(); // idempotent
@@ -608,11 +608,11 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
     let want = profile.scorer();
     assert_eq!(want.fixed.len(), 1, "the field is enrolled");
     let json = serde_json::to_string(&want.pack()).unwrap();
-    let mut c = Collector::new(JsValue::UNDEFINED).unwrap();
+    let c = Collector::new(JsValue::UNDEFINED).unwrap();
     c.set_profile(js_sys::JSON::parse(&json).unwrap()).unwrap();
     assert_eq!(c.profile(), Some(want.clone()));
 
-    let mut message = |v: JsValue| -> String {
+    let message = |v: JsValue| -> String {
         let e = c.set_profile(v).unwrap_err();
         assert!(e.is_instance_of::<js_sys::TypeError>());
         js_sys::Reflect::get(&e, &"message".into())
@@ -672,7 +672,7 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
 fn buffered_pointer_samples_are_all_taken_and_counted() {
     let root = element("<div style='width:50px;height:50px'></div>");
     let target = root.first_element_child().unwrap();
-    let (mut c, summaries, _cb) = collecting();
+    let (c, summaries, _cb) = collecting();
     // More moves than the JavaScript buffer holds: it is drained when full, without loss.
     for x in 0..300 {
         let i = PointerEventInit::new();

@@ -450,6 +450,53 @@ test('works under a strict Content-Security-Policy, throws nothing into the page
   await server.close();
 });
 
+test('host callbacks may call the collector back while it is calling them', async () => {
+  // A host that stops collecting on a summary or score (a step-up, a logout) calls `stop()` from
+  // `onSummary`, which may be running inside the host's own `flush()` or `stop()`; or it reads
+  // `stats()` there. Each call must work, not be refused as a second use of the object.
+  const { server, context, page, errors } = await open({ endpoint: null });
+  await page.evaluate(() => {
+    window.__collector.stop();
+    window.__calls = [];
+    const c = new window.__collector.constructor({
+      onSummary: () => {
+        for (const [what, call] of [['stats', () => c.stats()], ['stop', () => c.stop()],
+          ['running', () => c.running]]) {
+          try {
+            window.__calls.push([what, JSON.stringify(call() ?? null)]);
+          } catch (e) {
+            window.__calls.push([what, `threw ${e}`]);
+          }
+        }
+      },
+    });
+    window.__c3 = c;
+    c.start();
+  });
+  await typeInto(page, '#notes', 'called back');
+  // In `flush()`: the callback stops the collector.
+  await page.evaluate(() => window.__c3.flush());
+  let calls = await page.evaluate(() => window.__calls.splice(0));
+  assert.ok(calls.length >= 3, JSON.stringify(calls));
+  assert.ok(calls.every(([, r]) => !r.startsWith('threw')), JSON.stringify(calls));
+  assert.ok(calls.filter(([w]) => w === 'running').every(([, r]) => r === 'false'), JSON.stringify(calls));
+  assert.equal(await page.evaluate(() => window.__c3.running), false);
+  // Started again, and stopped by the host: the callback, called from inside `stop()`, reads
+  // `stats()` and calls `stop()` again.
+  await page.evaluate(() => window.__c3.start());
+  await typeInto(page, '#notes', ' and again');
+  await page.evaluate(() => window.__c3.stop());
+  calls = await page.evaluate(() => window.__calls.splice(0));
+  assert.ok(calls.length >= 3, JSON.stringify(calls));
+  assert.ok(calls.every(([, r]) => !r.startsWith('threw')), JSON.stringify(calls));
+  const s = JSON.parse(calls.find(([w]) => w === 'stats')[1]);
+  assert.ok(s.summaries >= 2 && s.faults === 0, JSON.stringify(s));
+  assert.deepEqual(await page.evaluate(() => [window.__c3.running, window.__c3.stats().faults]), [false, 0]);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('invalid options are a clear error naming the option', async () => {
   const { server, context, page } = await open({ endpoint: null });
   const msgs = await page.evaluate(() => {
