@@ -497,6 +497,24 @@ test('host callbacks may call the collector back while it is calling them', asyn
   await server.close();
 });
 
+test('a collector freed without stop() first sends what it collected, then listens no more', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  await typeInto(page, '#notes', 'freed while running');
+  assert.equal(server.summaries().length, 0, 'the window is still open');
+  await page.evaluate(() => window.__collector.free());
+  await waitFor(() => server.summaries().length >= 1, 'the summary of the freed collector');
+  const n = server.summaries().length;
+  const local = await page.evaluate(() => window.__summaries.length);
+  assert.equal(local, n, 'onSummary had it too');
+  await typeInto(page, '#notes', ' after');
+  await page.waitForTimeout(500);
+  assert.equal(server.summaries().length, n);
+  assert.equal(await page.evaluate(() => window.__summaries.length), local);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('invalid options are a clear error naming the option', async () => {
   const { server, context, page } = await open({ endpoint: null });
   const msgs = await page.evaluate(() => {
