@@ -2,7 +2,7 @@
 //! (linfa's `check()`): an invalid option is a clear error naming it, at construction.
 
 use js_sys::{Function, Object, Reflect};
-use telltale_core::summary::MAX_TOKEN_LEN;
+use telltale_core::summary::{valid_token, MAX_TOKEN_LEN};
 use telltale_core::WindowConfig;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -119,11 +119,11 @@ impl Options {
                 "option `sessionToken` is required with `endpoint` (the server issues it at login)",
             ));
         }
-        if session_token.len() > MAX_TOKEN_LEN {
+        if !session_token.is_empty() && !valid_token(&session_token) {
             return Err(err(&cat(&[
-                "option `sessionToken` is longer than ",
+                "option `sessionToken` must be at most ",
                 &uint(MAX_TOKEN_LEN as u64),
-                " bytes",
+                " visible ASCII characters (it is sent in an HTTP header)",
             ])));
         }
         let mut window = WindowConfig::default();

@@ -519,7 +519,10 @@ test('invalid options are a clear error naming the option', async () => {
   const { server, context, page } = await open({ endpoint: null });
   const msgs = await page.evaluate(() => {
     const C = window.__collector.constructor;
-    return [{ windowMs: 5 }, { endpoint: '/x' }, { onScore: 3 }, { widowMs: 1000 }].map((o) => {
+    return [{ windowMs: 5 }, { endpoint: '/x' }, { onScore: 3 }, { widowMs: 1000 },
+      // A token fetch could not put in its Authorization header (every send would fail).
+      { endpoint: '/x', sessionToken: 'tok\u00e9\u4e2d' }, { endpoint: '/x', sessionToken: 'a\nb' },
+      { endpoint: '/x', sessionToken: 'eyJ0eXAi.x-_~+/=' }].map((o) => {
       try { new C(o); return 'accepted'; } catch (e) { return e.message; }
     });
   });
@@ -527,6 +530,9 @@ test('invalid options are a clear error naming the option', async () => {
   assert.match(msgs[1], /sessionToken/);
   assert.match(msgs[2], /onScore/);
   assert.match(msgs[3], /unknown option `widowMs`/);
+  assert.match(msgs[4], /option `sessionToken` must be at most 512 visible ASCII characters/);
+  assert.match(msgs[5], /option `sessionToken` must be/);
+  assert.equal(msgs[6], 'accepted');
   // The shipped package has exactly the documented API: no bench hook a page script could use
   // to feed made-up input (those exist only in the bench's own build, pkg-bench/).
   const api = await page.evaluate(() => {

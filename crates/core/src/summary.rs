@@ -114,6 +114,14 @@ fn check_finite(what: &str, v: f64) -> Result<(), Error> {
     }
 }
 
+/// Session tokens: 1 to [`MAX_TOKEN_LEN`] visible ASCII characters (`!` to `~`). The collector
+/// sends the token in an `Authorization: Bearer` header, which carries these unchanged (RFC
+/// 9110 field values); a browser refuses a header with a character beyond Latin-1 or a line
+/// break, so such a token could never be sent.
+pub fn valid_token(token: &str) -> bool {
+    (1..=MAX_TOKEN_LEN).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
+}
+
 /// Field names of fixed-text samples: the portal's own identifiers, 1-64 characters of
 /// `[A-Za-z0-9_-]`, so that no user content can be smuggled through them.
 pub fn valid_field_name(name: &str) -> bool {
@@ -133,8 +141,10 @@ impl Summary {
                 self.schema
             )));
         }
-        if self.session.is_empty() || self.session.len() > MAX_TOKEN_LEN {
-            return Err(bad("session token missing or too long"));
+        if !valid_token(&self.session) {
+            return Err(bad(format!(
+                "session token must be 1-{MAX_TOKEN_LEN} visible ASCII characters"
+            )));
         }
         check_finite("start_ms", self.start_ms)?;
         check_finite("end_ms", self.end_ms)?;

@@ -2,6 +2,7 @@
 
 use telltale_core::event::{KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase};
 use telltale_core::features::FixedSample;
+use telltale_core::summary::MAX_TOKEN_LEN;
 use telltale_core::{Band, InputEvent, Profile, Summary, WindowConfig, Windower};
 
 fn key(t: f64, down: bool, press: u32) -> InputEvent {
@@ -109,6 +110,28 @@ fn summaries_reject_unknown_fields_and_bad_values() {
     let mut bad = s.clone();
     bad.end_ms = f64::INFINITY;
     assert!(bad.validate().is_err());
+    // Tokens go in an HTTP header: visible ASCII only, at most MAX_TOKEN_LEN.
+    for token in [
+        "",
+        "tok en",
+        "tok\u{e9}",
+        "tok\n",
+        &"t".repeat(MAX_TOKEN_LEN + 1),
+    ] {
+        let mut bad = s.clone();
+        bad.session = token.to_owned();
+        assert!(
+            bad.validate()
+                .unwrap_err()
+                .to_string()
+                .contains("session token"),
+            "{token:?} accepted"
+        );
+    }
+    let mut ok = s.clone();
+    ok.session = "eyJhbGciOi.J9-_~+/=".to_owned() + &"t".repeat(MAX_TOKEN_LEN - 19);
+    assert_eq!(ok.session.len(), MAX_TOKEN_LEN);
+    ok.validate().unwrap();
     let mut bad = s;
     bad.fixed.push(FixedSample {
         field: "name with spaces".into(),
