@@ -144,13 +144,15 @@ export function startPlain(windowMs = 30000) {
       if (mouse) { auto.presses++; if (!auto.lastMove || e.timeStamp - auto.lastMove.t > 1000) auto.unapproached++; }
       k.path.push({ t: e.timeStamp, x: e.clientX, y: e.clientY }); emit(k, k.path);
       k.path = [{ t: e.timeStamp, x: e.clientX, y: e.clientY }]; k.pressedAt = e.timeStamp;
-    } else {
+    } else if (e.type === 'pointerup') {
       if (k.pressedAt !== null) { k.path.push({ t: e.timeStamp, x: e.clientX, y: e.clientY }); emit(k, k.path); }
+      k.path = []; k.pressedAt = null;
+    } else { // pointercancel: the press ends, unseen (no action)
       k.path = []; k.pressedAt = null;
     }
   };
   const opts = { capture: true, passive: true };
-  const types = [['keydown', key], ['keyup', key], ['pointerdown', pointer], ['pointermove', pointer], ['pointerup', pointer]];
+  const types = [['keydown', key], ['keyup', key], ['pointerdown', pointer], ['pointermove', pointer], ['pointerup', pointer], ['pointercancel', pointer]];
   for (const [t, f] of types) document.addEventListener(t, f, opts);
   return { stop: () => { for (const [t, f] of types) document.removeEventListener(t, f, opts); }, summaries };
 }

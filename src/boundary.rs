@@ -129,6 +129,7 @@ pub fn phase_of(code: u32) -> PointerPhase {
     match code {
         0 => PointerPhase::Down,
         2 => PointerPhase::Up,
+        3 => PointerPhase::Cancel,
         _ => PointerPhase::Move,
     }
 }
@@ -138,6 +139,7 @@ fn phase_code(phase: PointerPhase) -> u32 {
         PointerPhase::Down => 0,
         PointerPhase::Move => 1,
         PointerPhase::Up => 2,
+        PointerPhase::Cancel => 3,
     }
 }
 
@@ -410,7 +412,7 @@ impl Boundary {
         &self.reader
     }
 
-    /// Converts a pointer event (`pointerdown`, `pointermove`, `pointerup`), expanding
+    /// Converts a pointer event (`pointerdown`, `pointermove`, `pointerup`, `pointercancel`), expanding
     /// `getCoalescedEvents()` on moves: read by `src/read.js` into the buffer, and only once the
     /// event's target is known to be capturable. Returns the DOM events it accounts for.
     pub fn pointer(

@@ -18,8 +18,11 @@ const PER = 9;
 const DOWN = 0;
 const MOVE = 1;
 const UP = 2;
+// The browser took the gesture over (a native drag, a touch pan): the press ends without a
+// `pointerup` (telltale-core's `PointerPhase::Cancel`).
+const CANCEL = 3;
 
-const PHASES = [['pointerdown', DOWN], ['pointermove', MOVE], ['pointerup', UP]];
+const PHASES = [['pointerdown', DOWN], ['pointermove', MOVE], ['pointerup', UP], ['pointercancel', CANCEL]];
 const OPTIONS = { capture: true, passive: true };
 
 // Buffers pointer samples in a collector's buffer (`len` doubles at byte `ptr` of the module's
@@ -89,7 +92,7 @@ export class PointerReader {
     // hovering moves skip the read; the boundary sees the same presses and releases per kind.
     if (phase === DOWN) this.pressed[kind] = true;
     const pressed = this.pressed[kind];
-    if (phase === UP) this.pressed[kind] = false;
+    if (phase === UP || phase === CANCEL) this.pressed[kind] = false;
     let n = out[1];
     const m = Math.min(k, this.cap - n);
     for (let i = 0; i < m; i++) {
@@ -111,7 +114,7 @@ export class PointerReader {
     return phase !== MOVE || n >= this.cap ? 1 : 0;
   }
 
-  // Listens for pointerdown/move/up on `target` (capture, passive) and calls
+  // Listens for pointerdown/move/up/cancel on `target` (capture, passive) and calls
   // `deliver(code, phase, event)` when the boundary has something to do: drain the buffer
   // (code >= 0), or look at an event it could not read (code < 0; the event object itself only
   // for a new target). Most moves return without entering WebAssembly.

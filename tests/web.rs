@@ -714,8 +714,8 @@ fn a_dropped_boundary_leaves_its_reader_inert() {
     let deliver = Closure::<dyn FnMut(i32, u32, JsValue)>::new(move |_, _, _| c.set(c.get() + 1));
     let root = element("<div></div>");
     reader.attach(&root, deliver.as_ref().unchecked_ref());
-    assert_eq!(live_listeners(), before + 3);
-    // The boundary's buffer is freed with it: the reader stops listening and never writes.
+    assert_eq!(live_listeners(), before + 4); // pointerdown, move, up, cancel
+                                              // The boundary's buffer is freed with it: the reader stops listening and never writes.
     drop(b);
     assert_eq!(live_listeners(), before);
     let init = PointerEventInit::new();
@@ -736,6 +736,7 @@ fn buttons_are_read_while_a_press_lasts() {
         ("pointerdown", PointerPhase::Down),
         ("pointermove", PointerPhase::Move),
         ("pointerup", PointerPhase::Up),
+        ("pointercancel", PointerPhase::Cancel),
     ] {
         let (o, b) = (out.clone(), boundary.clone());
         listeners.push(gloo_events::EventListener::new(&root, ty, move |e| {
@@ -749,12 +750,17 @@ fn buttons_are_read_while_a_press_lasts() {
         i.set_bubbles(true);
         PointerEvent::new_with_event_init_dict(ty, &i).unwrap()
     };
-    // A hover, a press, a drag, a release, a hover with a (stale) button flag.
+    // A hover, a press, a drag, a release, a hover with a (stale) button flag; then a press the
+    // browser cancels (a native drag) and a hover after it.
     for (ty, buttons) in [
         ("pointermove", 0),
         ("pointerdown", 1),
         ("pointermove", 1),
         ("pointerup", 0),
+        ("pointermove", 1),
+        ("pointerdown", 1),
+        ("pointermove", 1),
+        ("pointercancel", 0),
         ("pointermove", 1),
     ] {
         root.dispatch_event(&ev(ty, buttons)).unwrap();
@@ -768,7 +774,20 @@ fn buttons_are_read_while_a_press_lasts() {
             other => panic!("{other:?}"),
         })
         .collect();
-    use PointerPhase::{Down, Move, Up};
-    assert_eq!(got, [(Move, 0), (Down, 1), (Move, 1), (Up, 0), (Move, 0)]);
+    use PointerPhase::{Cancel, Down, Move, Up};
+    assert_eq!(
+        got,
+        [
+            (Move, 0),
+            (Down, 1),
+            (Move, 1),
+            (Up, 0),
+            (Move, 0),
+            (Down, 1),
+            (Move, 1),
+            (Cancel, 0),
+            (Move, 0)
+        ]
+    );
     root.remove();
 }

@@ -450,6 +450,35 @@ test('works under a strict Content-Security-Policy, throws nothing into the page
   await server.close();
 });
 
+test('a native drag (pointercancel, no pointerup) ends the press: pauses end movements again', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  // Drag the card: Chromium starts a native drag and-drop, sends `pointercancel` (at 0, 0) and no
+  // more pointer events, and after the drop no `pointerup`.
+  await page.evaluate(() => {
+    window.__cancels = 0;
+    document.addEventListener('pointercancel', () => { window.__cancels += 1; }, true);
+  });
+  const box = await page.locator('#card').boundingBox();
+  await page.mouse.move(box.x + 20, box.y + 20, { steps: 5 });
+  await page.mouse.down();
+  await page.mouse.move(box.x + 200, box.y + 300, { steps: 12 });
+  await page.mouse.up();
+  assert.equal(await page.evaluate(() => window.__cancels), 1, 'the browser cancelled the press');
+  // Then six hover movements, each ended by a pause, no press.
+  for (let i = 0; i < 6; i++) {
+    await page.mouse.move(300 + 150 * i, 400 + 60 * (i % 3), { steps: 10 + i });
+    await page.waitForTimeout(650);
+  }
+  await flush(page);
+  await waitFor(() => server.summaries().some((s) => s.pointer.length > 0), 'a pointer window');
+  const mouse = server.summaries().flatMap((s) => s.pointer).find((w) => w.kind === 'mouse');
+  assert.ok(mouse.mouse_moves >= 5, JSON.stringify(mouse));
+  assert.equal(mouse.drag_drops, 0, 'the cancelled press is no drag-and-drop action');
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('host callbacks may call the collector back while it is calling them', async () => {
   // A host that stops collecting on a summary or score (a step-up, a logout) calls `stop()` from
   // `onSummary`, which may be running inside the host's own `flush()` or `stop()`; or it reads

@@ -175,7 +175,7 @@ impl AutomationTracker {
                         self.presses_without_approach += 1;
                     }
                 }
-                PointerPhase::Up => {}
+                PointerPhase::Up | PointerPhase::Cancel => {}
             },
             _ => {}
         }

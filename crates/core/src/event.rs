@@ -118,7 +118,7 @@ impl PointerKind {
     }
 }
 
-/// Pointer phase: `pointerdown`, `pointermove`, `pointerup`.
+/// Pointer phase: `pointerdown`, `pointermove`, `pointerup`, `pointercancel`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum PointerPhase {
@@ -128,6 +128,10 @@ pub enum PointerPhase {
     Move,
     /// A button came up (or a touch ended).
     Up,
+    /// The browser took the gesture over (`pointercancel`: a native drag and drop, a touch pan
+    /// or zoom): the press ends, but not by a release, and nothing more of it is seen (Chromium
+    /// sends no move until the drop, and the cancel's own position reads 0, 0).
+    Cancel,
 }
 
 /// A key going down or up.
@@ -151,7 +155,7 @@ pub struct KeyEvent {
 pub struct PointerEvent {
     /// Time in ms.
     pub t: f64,
-    /// Down, move or up.
+    /// Down, move, up or cancel.
     pub phase: PointerPhase,
     /// Mouse, pen or touch.
     pub kind: PointerKind,
@@ -183,7 +187,7 @@ pub struct WheelEvent {
 pub enum InputEvent {
     /// keydown / keyup.
     Key(KeyEvent),
-    /// pointerdown / pointermove / pointerup.
+    /// pointerdown / pointermove / pointerup / pointercancel.
     Pointer(PointerEvent),
     /// wheel.
     Wheel(WheelEvent),

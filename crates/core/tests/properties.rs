@@ -220,10 +220,14 @@ proptest! {
                 let phase = match i % 17 {
                     16 => PointerPhase::Down,
                     0 if i > 0 => PointerPhase::Up,
+                    // Every other press the browser takes over (a native drag): Chromium's
+                    // `pointercancel` reads 0, 0 wherever the pointer is.
+                    8 if i / 17 % 2 == 1 => PointerPhase::Cancel,
                     _ => PointerPhase::Move,
                 };
                 let buttons = u16::from(phase == PointerPhase::Down);
-                w.push(InputEvent::Pointer(PointerEvent { t, phase, kind: PointerKind::Mouse, x, y, buttons, movement: None, trusted: true }));
+                let (px, py) = if phase == PointerPhase::Cancel { (0.0, 0.0) } else { (x, y) };
+                w.push(InputEvent::Pointer(PointerEvent { t, phase, kind: PointerKind::Mouse, x: px, y: py, buttons, movement: None, trusted: true }));
                 if i % 29 == 28 {
                     t += 800.0; // pauses end actions
                 }

@@ -314,6 +314,14 @@ impl Segmenter {
                 }
                 self.path.clear();
             }
+            PointerPhase::Cancel => {
+                // The press is over, so pauses end hover movements again; what it was (a drag
+                // whose end the page never sees) is neither an action nor a hold time, and the
+                // cancel's position is no point of a path.
+                self.pressed = None;
+                self.released = None;
+                self.path.clear();
+            }
         }
     }
 
@@ -641,5 +649,51 @@ mod tests {
                 (PressTiming::PostRelease, 30.0)
             ]
         );
+    }
+
+    #[test]
+    fn a_cancelled_press_ends_without_an_action_or_hold() {
+        // A native drag: down, a few moves, then `pointercancel` (at 0, 0 in Chromium) and no
+        // up; then hovering with a pause, which must end a movement as before any press.
+        let mut s = Segmenter::default();
+        let mut got = Vec::new();
+        let ev = |t: f64, x: f64, phase, buttons| PointerEvent {
+            t,
+            phase,
+            kind: PointerKind::Mouse,
+            x,
+            y: 0.0,
+            buttons,
+            movement: None,
+            trusted: true,
+        };
+        let mut events = vec![ev(0.0, 50.0, PointerPhase::Down, 1)];
+        events.extend((1..4).map(|i| ev(i as f64 * 16.0, 50.0 + i as f64, PointerPhase::Move, 1)));
+        events.push(ev(60.0, 0.0, PointerPhase::Cancel, 0));
+        events.extend((0..6).map(|i| {
+            ev(
+                900.0 + i as f64 * 16.0,
+                300.0 + i as f64,
+                PointerPhase::Move,
+                0,
+            )
+        }));
+        events.extend((0..6).map(|i| {
+            ev(
+                2000.0 + i as f64 * 16.0,
+                400.0 + i as f64,
+                PointerPhase::Move,
+                0,
+            )
+        }));
+        for e in &events {
+            s.push(e, &mut |seg| match seg {
+                Segment::Action(k, p) => got.push(alloc::format!("{k:?} {}", p.len())),
+                Segment::Timing(k, ms) => got.push(alloc::format!("{k:?} {ms}")),
+            });
+        }
+        // The press's click (emitted at the down), then the hover movement the pause ended; no
+        // drag, no hold, no point at 0, 0.
+        assert_eq!(got, ["PointClick 1", "MouseMove 6"]);
     }
 }
