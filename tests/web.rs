@@ -455,6 +455,61 @@ fn coalesced_pointer_events_are_expanded() {
 }
 
 #[wasm_bindgen_test]
+fn a_release_over_an_ignored_region_still_ends_the_press() {
+    let root = element("<div id='a'></div><div data-telltale-ignore><span id='b'></span></div>");
+    let a = root.query_selector("#a").unwrap().unwrap();
+    let b = root.query_selector("#b").unwrap().unwrap();
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let boundary = Rc::new(RefCell::new(Boundary::new()));
+    let mut listeners = Vec::new();
+    for (ty, phase) in [
+        ("pointerdown", PointerPhase::Down),
+        ("pointermove", PointerPhase::Move),
+        ("pointerup", PointerPhase::Up),
+    ] {
+        let (o, bb) = (out.clone(), boundary.clone());
+        listeners.push(gloo_events::EventListener::new(&root, ty, move |e| {
+            bb.borrow_mut()
+                .pointer(e, phase, &mut |c| o.borrow_mut().push(c));
+        }));
+    }
+    let ev = |ty: &str, x: i32, buttons: u16| {
+        let i = PointerEventInit::new();
+        i.set_client_x(x);
+        i.set_buttons(buttons);
+        i.set_bubbles(true);
+        PointerEvent::new_with_event_init_dict(ty, &i).unwrap()
+    };
+    // Pressed over `a`, released over the ignored `b`; then a second release there with no press.
+    a.dispatch_event(&ev("pointerdown", 3, 1)).unwrap();
+    let drag = ev("pointermove", 9, 1);
+    a.dispatch_event(&drag).unwrap();
+    b.dispatch_event(&ev("pointerup", 40, 0)).unwrap();
+    b.dispatch_event(&ev("pointerup", 41, 0)).unwrap();
+    drop(listeners);
+    let got: Vec<String> = out
+        .borrow()
+        .iter()
+        .map(|c| match c {
+            Captured::Event(InputEvent::Pointer(p)) => {
+                // The press ends at its last captured time: nothing of the refused event.
+                if p.phase == PointerPhase::Cancel {
+                    assert_eq!(p.t, drag.time_stamp());
+                }
+                format!("{:?} x{}", p.phase, p.x)
+            }
+            Captured::Count(why) => format!("{why:?}"),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        got,
+        ["Down x3", "Move x9", "Ignored", "Cancel x0", "Ignored"]
+    );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn pointer_events_over_ignored_regions_are_only_counted() {
     let root = element("<div id='a'></div><div data-telltale-ignore><span id='b'></span></div>");
     let a = root.query_selector("#a").unwrap().unwrap();
