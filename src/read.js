@@ -148,20 +148,31 @@ const TRUSTED = 16;
 // `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
 const IME_KEY_CODE = 229;
 
-// Whether `el` is (or was) a password field: `type=password`, or an `autocomplete` naming a
-// password (`current-password`, `new-password`); remembered in `seen` (a WeakSet) so that a
-// show-password toggle does not make it capturable. The one implementation of the rule: the
-// boundary asks it through `KeyReader.password`.
-function password(el, seen) {
+// Whether `el` is (or was) a password field: `type=password`, an `autocomplete` naming a
+// password (`current-password`, `new-password`), or, looked at when `el` is a new target
+// (`fresh`), a text field masked by CSS like one (`-webkit-text-security` other than `none`:
+// how pages hide a PIN or password typed into a plain text field, so that the browser offers
+// no password saving). Remembered in `seen` (a WeakSet), so that a show-password toggle does
+// not make it capturable. The one implementation of the rule: the boundary asks it through
+// `KeyReader.password` for a new target, and `KeyReader.read` for every key event.
+function password(el, seen, fresh) {
   if (!(el instanceof HTMLInputElement)) return false;
   // `type` reads back as its lowercase keyword; autofill tokens are ASCII case-insensitive
   // (HTML): lowercased, any case matches.
   const autocomplete = el.getAttribute('autocomplete');
-  if (el.type === 'password' || (autocomplete !== null && autocomplete.toLowerCase().includes('password'))) {
+  if (el.type === 'password' || (autocomplete !== null && autocomplete.toLowerCase().includes('password'))
+    || (fresh && masked(el))) {
     seen.add(el);
     return true;
   }
   return seen.has(el);
+}
+
+// Whether `el`'s characters are drawn as discs, circles or squares. The computed style is read
+// once per new target, never per keystroke. Browsers without the property read '' (not masked).
+function masked(el) {
+  const security = getComputedStyle(el).getPropertyValue('-webkit-text-security');
+  return security !== '' && security !== 'none';
 }
 
 // Input types whose keystrokes are typing: HTML's text-entry controls (a password input is
@@ -261,7 +272,7 @@ export class KeyReader {
   // See `password`: the boundary's check for pointer, wheel and `input` events and new key
   // targets (the one implementation of the rule).
   password(el, seen) {
-    return password(el, seen);
+    return password(el, seen, true);
   }
 
   // A captured key event's class (the return value) and pairing hash (`out[1]`), from `code`, or from `key` where there is no `code`. Pairing goes by the
@@ -281,7 +292,7 @@ export class KeyReader {
     if (!(ev instanceof KeyboardEvent) || this.memory === null) return -1;
     this.buffer()[0] = ev.timeStamp;
     return (ev.target === last ? SAME_TARGET : 0)
-      | (password(el, seen) ? PASSWORD : 0)
+      | (password(el, seen, false) ? PASSWORD : 0)
       | (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0)
       | (ev.repeat ? REPEAT : 0)
       | (ev.isTrusted ? TRUSTED : 0);

@@ -257,6 +257,24 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
         );
         f.remove();
     }
+    // A text field masked by CSS like a password field (a PIN typed where the browser offers
+    // no password saving) is one; the same field unmasked is not.
+    for (style, password) in [
+        ("-webkit-text-security: disc", true),
+        ("-webkit-text-security: square", true),
+        ("-webkit-text-security: none", false),
+        ("color: red", false),
+    ] {
+        let f = element(&format!(r#"<input type="text" style="{style}">"#));
+        let field = find(&f, "input");
+        let got = through(&b, &field, &down);
+        assert_eq!(
+            got == Some(Captured::Count(Uncaptured::Password)),
+            password,
+            "{style}: {got:?}"
+        );
+        f.remove();
+    }
     // A show-password toggle turns the field into text: it stays private.
     pw.set_attribute("type", "text").unwrap();
     assert_eq!(

@@ -377,8 +377,10 @@ test('one scorer: the page scores every summary exactly as the host re-scores it
 test('privacy audit: no canary, key name or coordinate leaves; passwords change nothing', async () => {
   const canary = 'Zq7#pX9!mK';
   const { server, context, page } = await open({ windowMs: 60000 });
-  // Only the password field first: this must produce no summary at all.
+  // Only the password fields first (a real one, and a text field masked like one by CSS): this
+  // must produce no summary at all.
   await typeInto(page, '#password', canary + canary);
+  await typeInto(page, '#pin', canary);
   await flush(page);
   await page.waitForTimeout(300);
   assert.equal(server.summaries(false).length, 0, 'typing a password made a summary');
