@@ -5,7 +5,8 @@
 //    import `__wbg_<name>_<16 hex digits>`; over ~100 imports those hashes are kilobytes that
 //    gzip cannot shrink, written twice (in the .wasm and in the glue).
 // 2. The glue (pkg/telltale.js) is rewritten with the map binaryen prints, so both sides agree,
-//    and every old name is checked to be gone; the types of the exports follow.
+//    and every old name is checked to be gone; the types of the exports follow. Its `free()`
+//    stops a running collector first (see below).
 // 3. The glue and its snippets (pkg/snippets/**.js) are minified with terser. The readable
 //    sources are src/*.rs and src/read.js; the generated glue is wasm-bindgen's.
 // 4. The package manifest (pkg/package.json), as `wasm-pack build --target web` writes it, from the
@@ -61,6 +62,12 @@ const exported = new Set(map.exports.map(([, short]) => short));
 for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exported.has(used)) throw new Error(`the glue uses wasm.${used}, which the module does not export`);
 }
+// `free()` (and `[Symbol.dispose]`, the same function) stops a running collector first. A started
+// collector holds itself (src/collector.rs `Armed`), so that the page dropping its last reference
+// to it does not stop it; freeing it on purpose does, and sends what it had collected.
+const frees = glue.match(/^\s*free\(\) \{$/gm) ?? [];
+if (frees.length !== 1) throw new Error(`expected one free() in the glue, found ${frees.length}`);
+glue = glue.replace(/^(\s*)free\(\) \{$/m, '$1free() {\n$1    if (this.__wbg_ptr !== 0) this.stop();');
 writeFileSync(glueFile, glue);
 
 // The types of the module's exports (`InitOutput`, what `init()` resolves to, and

@@ -74,10 +74,18 @@ pub struct Inner {
 }
 
 /// Every listener and timer of a started collector; dropping it removes them all.
+///
+/// It also holds the state: a started collector runs until `stop()` whether or not the page
+/// keeps a reference to it, as a DOM listener runs whether or not the page keeps its function.
+/// (The page's `Collector` object is a handle that the garbage collector frees once nothing
+/// references it; a module's top-level `const collector` that no function uses is such an
+/// object. Without this, the collector would stop at the next garbage collection.) The cycle
+/// (state, armed, state) is broken by `stop()`, which takes this out of the state.
 pub struct Armed {
     _listeners: Vec<Listener>,
     _pointer: PointerTap,
     _tick: Option<Timer>,
+    _owner: Rc<RefCell<Inner>>,
 }
 
 /// The pointer listeners, which live in `src/read.js` (they buffer each event's samples there
@@ -633,5 +641,6 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
             _deliver: deliver,
         },
         _tick: tick,
+        _owner: state.clone(),
     })
 }

@@ -313,15 +313,6 @@ impl Collector {
     }
 }
 
-impl Drop for Collector {
-    /// A collector freed while running (`free()`, or the end of a `using` block, without
-    /// `stop()` first) stops as `stop()` does: its listeners go, and what it collected is
-    /// summarised and sent (or handed to `onSummary`), not lost with it.
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
 impl Collector {
     /// Strong and weak references to the collector's state (Rust-only, for lifecycle tests):
     /// `(1, 0)` when nothing but the collector itself holds it.

@@ -634,6 +634,11 @@ fn a_hundred_start_stop_cycles_leave_no_listener_or_timer_and_free_the_state() {
         assert!(!c.running());
     }
     c.start();
+    assert_eq!(
+        c.state_refs().0,
+        2,
+        "a running collector holds its own state (the page may drop its handle)"
+    );
     assert!(
         live_listeners() > before,
         "the instrumentation sees the collector's listeners"

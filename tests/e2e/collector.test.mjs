@@ -553,6 +553,43 @@ test('a collector freed without stop() first sends what it collected, then liste
   await server.close();
 });
 
+test('a started collector runs on when the page keeps no reference to it', async () => {
+  // A module's top-level `const collector` that no function uses is garbage once the module has
+  // run: the collector must not stop when the garbage collector frees the page's handle.
+  const gcBrowser = await launch({ args: [...ARGS, '--js-flags=--expose-gc'] });
+  opened.push(() => gcBrowser.close());
+  const { server, context, page, errors } = await open({ endpoint: null }, { on: gcBrowser });
+  await page.evaluate(() => {
+    window.__collector.stop();
+    window.__got = [];
+    window.__handleFreed = false;
+    window.__registry = new FinalizationRegistry(() => { window.__handleFreed = true; });
+    (() => {
+      const c = new window.__collector.constructor({
+        windowMs: 1000,
+        onSummary: (s) => window.__got.push(s),
+      });
+      c.start();
+      window.__registry.register(c, 'handle');
+    })();
+  });
+  await typeInto(page, '#notes', 'before');
+  await waitFor(async () => {
+    await page.evaluate(() => gc());
+    return page.evaluate(() => window.__handleFreed);
+  }, 'the handle garbage-collected', 20000);
+  const freedAt = await page.evaluate(() => performance.now());
+  await typeInto(page, '#notes', 'after the handle is gone');
+  const later = await waitFor(() => page.evaluate(
+    (t) => window.__got.filter((s) => s.start_ms > t && s.keys !== null).length,
+    freedAt,
+  ), 'a summary of typing after the garbage collection');
+  assert.ok(later >= 1);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('invalid options are a clear error naming the option', async () => {
   const { server, context, page } = await open({ endpoint: null });
   const msgs = await page.evaluate(() => {
