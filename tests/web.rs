@@ -472,38 +472,55 @@ fn coalesced_pointer_events_are_expanded() {
     root.remove();
 }
 
+/// A boundary fed by pointerdown/move/up/cancel listeners on `root` (read through
+/// `Boundary::pointer`), and what it captured; the listeners go when the vector is dropped.
+fn pointer_listeners(
+    root: &Element,
+) -> (Rc<RefCell<Vec<Captured>>>, Vec<gloo_events::EventListener>) {
+    let out = Rc::new(RefCell::new(Vec::new()));
+    let boundary = Rc::new(RefCell::new(Boundary::new()));
+    let listeners = [
+        ("pointerdown", PointerPhase::Down),
+        ("pointermove", PointerPhase::Move),
+        ("pointerup", PointerPhase::Up),
+        ("pointercancel", PointerPhase::Cancel),
+    ]
+    .into_iter()
+    .map(|(ty, phase)| {
+        let (o, b) = (out.clone(), boundary.clone());
+        gloo_events::EventListener::new(root, ty, move |e| {
+            b.borrow_mut()
+                .pointer(e, phase, &mut |c| o.borrow_mut().push(c));
+        })
+    })
+    .collect();
+    (out, listeners)
+}
+
+/// A bubbling pointer event of type `ty` at `clientX` `x` with `buttons`.
+fn pointer_event(ty: &str, x: i32, buttons: u16) -> PointerEvent {
+    let i = PointerEventInit::new();
+    i.set_client_x(x);
+    i.set_buttons(buttons);
+    i.set_bubbles(true);
+    PointerEvent::new_with_event_init_dict(ty, &i).unwrap()
+}
+
 #[wasm_bindgen_test]
 fn a_release_over_an_ignored_region_still_ends_the_press() {
     let root = element("<div id='a'></div><div data-telltale-ignore><span id='b'></span></div>");
     let a = root.query_selector("#a").unwrap().unwrap();
     let b = root.query_selector("#b").unwrap().unwrap();
-    let out = Rc::new(RefCell::new(Vec::new()));
-    let boundary = Rc::new(RefCell::new(Boundary::new()));
-    let mut listeners = Vec::new();
-    for (ty, phase) in [
-        ("pointerdown", PointerPhase::Down),
-        ("pointermove", PointerPhase::Move),
-        ("pointerup", PointerPhase::Up),
-    ] {
-        let (o, bb) = (out.clone(), boundary.clone());
-        listeners.push(gloo_events::EventListener::new(&root, ty, move |e| {
-            bb.borrow_mut()
-                .pointer(e, phase, &mut |c| o.borrow_mut().push(c));
-        }));
-    }
-    let ev = |ty: &str, x: i32, buttons: u16| {
-        let i = PointerEventInit::new();
-        i.set_client_x(x);
-        i.set_buttons(buttons);
-        i.set_bubbles(true);
-        PointerEvent::new_with_event_init_dict(ty, &i).unwrap()
-    };
+    let (out, listeners) = pointer_listeners(&root);
     // Pressed over `a`, released over the ignored `b`; then a second release there with no press.
-    a.dispatch_event(&ev("pointerdown", 3, 1)).unwrap();
-    let drag = ev("pointermove", 9, 1);
+    a.dispatch_event(&pointer_event("pointerdown", 3, 1))
+        .unwrap();
+    let drag = pointer_event("pointermove", 9, 1);
     a.dispatch_event(&drag).unwrap();
-    b.dispatch_event(&ev("pointerup", 40, 0)).unwrap();
-    b.dispatch_event(&ev("pointerup", 41, 0)).unwrap();
+    b.dispatch_event(&pointer_event("pointerup", 40, 0))
+        .unwrap();
+    b.dispatch_event(&pointer_event("pointerup", 41, 0))
+        .unwrap();
     drop(listeners);
     let got: Vec<String> = out
         .borrow()
@@ -807,27 +824,8 @@ fn a_dropped_boundary_leaves_its_reader_inert() {
 #[wasm_bindgen_test]
 fn buttons_are_read_while_a_press_lasts() {
     let root = element("<div></div>");
-    let out = Rc::new(RefCell::new(Vec::new()));
-    let boundary = Rc::new(RefCell::new(Boundary::new()));
-    let mut listeners = Vec::new();
-    for (ty, phase) in [
-        ("pointerdown", PointerPhase::Down),
-        ("pointermove", PointerPhase::Move),
-        ("pointerup", PointerPhase::Up),
-        ("pointercancel", PointerPhase::Cancel),
-    ] {
-        let (o, b) = (out.clone(), boundary.clone());
-        listeners.push(gloo_events::EventListener::new(&root, ty, move |e| {
-            b.borrow_mut()
-                .pointer(e, phase, &mut |c| o.borrow_mut().push(c));
-        }));
-    }
-    let ev = |ty: &str, buttons: u16| {
-        let i = PointerEventInit::new();
-        i.set_buttons(buttons);
-        i.set_bubbles(true);
-        PointerEvent::new_with_event_init_dict(ty, &i).unwrap()
-    };
+    let (out, listeners) = pointer_listeners(&root);
+    let ev = |ty: &str, buttons: u16| pointer_event(ty, 0, buttons);
     // A hover, a press, a drag, a release, a hover with a (stale) button flag; then a press the
     // browser cancels (a native drag) and a hover after it.
     for (ty, buttons) in [

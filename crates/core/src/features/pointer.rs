@@ -597,12 +597,9 @@ mod tests {
         assert!(action_features(ActionType::MouseMove, &line(10, 0.0, 3.0)).is_none());
     }
 
-    #[test]
-    fn segmenter_splits_on_pause_and_click() {
-        let mut s = Segmenter::default();
-        let mut actions = Vec::new();
-        let mut timings = Vec::new();
-        let mv = |t: f64, x: f64, phase, buttons| PointerEvent {
+    /// A trusted mouse event at time `t` and `(x, 0)`.
+    fn mouse_at(t: f64, x: f64, phase: PointerPhase, buttons: u16) -> PointerEvent {
+        PointerEvent {
             t,
             phase,
             kind: PointerKind::Mouse,
@@ -611,22 +608,30 @@ mod tests {
             buttons,
             movement: None,
             trusted: true,
-        };
+        }
+    }
+
+    #[test]
+    fn segmenter_splits_on_pause_and_click() {
+        let mut s = Segmenter::default();
+        let mut actions = Vec::new();
+        let mut timings = Vec::new();
         let mut events = Vec::new();
-        events.extend((0..6).map(|i| mv(i as f64 * 16.0, i as f64, PointerPhase::Move, 0)));
-        events
-            .extend((0..6).map(|i| mv(1000.0 + i as f64 * 16.0, i as f64, PointerPhase::Move, 0)));
-        events.push(mv(1100.0, 9.0, PointerPhase::Down, 1));
+        events.extend((0..6).map(|i| mouse_at(i as f64 * 16.0, i as f64, PointerPhase::Move, 0)));
+        events.extend(
+            (0..6).map(|i| mouse_at(1000.0 + i as f64 * 16.0, i as f64, PointerPhase::Move, 0)),
+        );
+        events.push(mouse_at(1100.0, 9.0, PointerPhase::Down, 1));
         events.extend((0..5).map(|i| {
-            mv(
+            mouse_at(
                 1110.0 + i as f64 * 16.0,
                 10.0 + i as f64,
                 PointerPhase::Move,
                 1,
             )
         }));
-        events.push(mv(1200.0, 20.0, PointerPhase::Up, 0));
-        events.push(mv(1230.0, 21.0, PointerPhase::Move, 0));
+        events.push(mouse_at(1200.0, 20.0, PointerPhase::Up, 0));
+        events.push(mouse_at(1230.0, 21.0, PointerPhase::Move, 0));
         for ev in &events {
             s.push(ev, &mut |seg| match seg {
                 Segment::Action(k, p) => actions.push((k, p.len())),
@@ -657,21 +662,13 @@ mod tests {
         // up; then hovering with a pause, which must end a movement as before any press.
         let mut s = Segmenter::default();
         let mut got = Vec::new();
-        let ev = |t: f64, x: f64, phase, buttons| PointerEvent {
-            t,
-            phase,
-            kind: PointerKind::Mouse,
-            x,
-            y: 0.0,
-            buttons,
-            movement: None,
-            trusted: true,
-        };
-        let mut events = vec![ev(0.0, 50.0, PointerPhase::Down, 1)];
-        events.extend((1..4).map(|i| ev(i as f64 * 16.0, 50.0 + i as f64, PointerPhase::Move, 1)));
-        events.push(ev(60.0, 0.0, PointerPhase::Cancel, 0));
+        let mut events = vec![mouse_at(0.0, 50.0, PointerPhase::Down, 1)];
+        events.extend(
+            (1..4).map(|i| mouse_at(i as f64 * 16.0, 50.0 + i as f64, PointerPhase::Move, 1)),
+        );
+        events.push(mouse_at(60.0, 0.0, PointerPhase::Cancel, 0));
         events.extend((0..6).map(|i| {
-            ev(
+            mouse_at(
                 900.0 + i as f64 * 16.0,
                 300.0 + i as f64,
                 PointerPhase::Move,
@@ -679,7 +676,7 @@ mod tests {
             )
         }));
         events.extend((0..6).map(|i| {
-            ev(
+            mouse_at(
                 2000.0 + i as f64 * 16.0,
                 400.0 + i as f64,
                 PointerPhase::Move,
