@@ -76,6 +76,14 @@ export class PointerReader {
     if (!(ev instanceof PointerEvent) || this.cap === 0) return -1;
     const target = ev.target;
     if (target !== this.last) return target === this.blocked ? -3 : -2;
+    // One pointer per kind: a second finger (or pen) down at once is not the primary pointer, and
+    // its points would be woven into the primary's path. Counted as an event, not read. (Only a
+    // trusted event says so reliably: a script's `new PointerEvent()` is not primary unless it
+    // asks to be, and is read for the automation evidence.)
+    if (ev.isPrimary === false && ev.isTrusted) {
+      this.buffer()[0] += 1;
+      return 0;
+    }
     const list = phase === MOVE && ev.getCoalescedEvents ? ev.getCoalescedEvents() : null;
     const many = list !== null && list.length > 1;
     const k = many ? list.length : 1;

@@ -488,6 +488,41 @@ test('a press ended unseen (a native drag, a release over an ignored field) lets
   await server.close();
 });
 
+test('two fingers at once: only the primary pointer\'s path is measured', async () => {
+  const { server, context, page } = await open({ endpoint: null, windowMs: 60000 });
+  // A touch context of its own (trusted touches through the DevTools protocol, as a screen
+  // sends them), and a pad that the page pans and zooms itself (so the browser cancels nothing).
+  const touchContext = await browser.newContext({ viewport: { width: 1600, height: 1200 }, hasTouch: true });
+  opened.push(() => touchContext.close());
+  const touchPage = await touchContext.newPage();
+  await touchPage.goto(page.url());
+  await touchPage.waitForFunction(() => window.__ready === true);
+  await touchPage.evaluate(() => { document.getElementById('pad').style.touchAction = 'none'; });
+  const cdp = await touchContext.newCDPSession(touchPage);
+  const touch = (type, touchPoints) => cdp.send('Input.dispatchTouchEvent', { type, touchPoints });
+  // Six two-finger strokes: the first finger moves 100 px one way while the second, 600 px
+  // away, moves the other way; woven together, their points made a path five times as long.
+  for (let g = 0; g < 6; g++) {
+    const y = 400 + g * 50;
+    await touch('touchStart', [{ x: 300, y, id: 1 }, { x: 900, y, id: 2 }]);
+    for (let i = 1; i <= 10; i++) {
+      await touch('touchMove', [{ x: 300 + i * 10, y: y + i * 3, id: 1 }, { x: 900 - i * 10, y: y - i * 3, id: 2 }]);
+      await touchPage.waitForTimeout(16);
+    }
+    await touch('touchEnd', []);
+    await touchPage.waitForTimeout(600);
+  }
+  await touchPage.evaluate(() => window.__collector.flush());
+  const windows = await touchPage.evaluate(() => window.__summaries.flatMap((s) => s.pointer));
+  const strokes = windows.find((w) => w.kind === 'touch');
+  assert.ok(strokes && strokes.actions >= 5, JSON.stringify(windows));
+  const path = strokes.features.find((f) => f.name === 'path_px').dist;
+  // The first finger's stroke: ten steps of (10, 3) px.
+  assert.ok(Math.abs(path.q50 - 10 * Math.hypot(10, 3)) < 1, JSON.stringify(path));
+  await context.close();
+  await server.close();
+});
+
 test('host callbacks may call the collector back while it is calling them', async () => {
   // A host that stops collecting on a summary or score (a step-up, a logout) calls `stop()` from
   // `onSummary`, which may be running inside the host's own `flush()` or `stop()`; or it reads
