@@ -183,11 +183,6 @@ pub struct Boundary {
     /// `pointer_buf`).
     key_buf: Box<[f64]>,
     keys: KeyReader,
-    /// Per pointer kind (mouse, pen, touch), the time of its last captured sample while a press
-    /// it captured is under way: a release the boundary may not read (over an ignored region or
-    /// a password field) still has to end the press.
-    /// (The time, and whether the press was trusted.)
-    pressed_at: [Option<(f64, bool)>; 3],
 }
 
 /// What the DOM says about a key event's target, cached while typing stays in one field
@@ -258,7 +253,6 @@ impl Boundary {
             blocked_why: Uncaptured::Ignored,
             key_buf,
             keys,
-            pressed_at: [None; 3],
         }
     }
 
@@ -443,7 +437,7 @@ impl Boundary {
     ) -> u32 {
         let events = self.drain_pointer(out);
         match code {
-            -3 => self.refused(phase, self.blocked_why, out),
+            -3 => out(Captured::Count(self.blocked_why)),
             -2 => {
                 // A new target: decide about it before anything of the event is read.
                 let Some(e) = e.dyn_ref::<Event>() else {
@@ -455,7 +449,7 @@ impl Boundary {
                 if let Some(why) = self.last_privacy {
                     self.blocked_why = why;
                     self.reader.block(&target);
-                    self.refused(phase, why, out);
+                    out(Captured::Count(why));
                 } else {
                     self.reader.approve(&target);
                     self.reader.read(e, phase_code(phase));
@@ -469,30 +463,6 @@ impl Boundary {
         events + 1
     }
 
-    /// Counts a pointer event the boundary may not read. A release there still ends the presses
-    /// under way, as a [`PointerPhase::Cancel`] at each one's last captured time: the press is
-    /// over, and nothing of the refused event (its time, its position) is taken.
-    fn refused(&mut self, phase: PointerPhase, why: Uncaptured, out: &mut impl FnMut(Captured)) {
-        out(Captured::Count(why));
-        if phase != PointerPhase::Up {
-            return;
-        }
-        for (kind, at) in PointerKind::ALL.into_iter().zip(&mut self.pressed_at) {
-            if let Some((t, trusted)) = at.take() {
-                out(Captured::Event(InputEvent::Pointer(CorePointer {
-                    phase: PointerPhase::Cancel,
-                    kind,
-                    trusted,
-                    t,
-                    x: 0.0,
-                    y: 0.0,
-                    buttons: 0,
-                    movement: None,
-                })));
-            }
-        }
-    }
-
     /// Turns every buffered sample into an event, oldest first, and empties the buffer.
     /// Returns the DOM events the samples came from.
     pub fn drain_pointer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
@@ -501,23 +471,14 @@ impl Boundary {
         self.pointer_buf[0] = 0.0;
         self.pointer_buf[1] = 0.0;
         for s in self.pointer_buf[HEAD..HEAD + PER * n].chunks_exact(PER) {
-            // Kind codes of `src/read.js`, in `PointerKind::ALL`'s order; anything else is a mouse.
-            let k = match s[1] as u8 {
-                1 => 1,
-                2 => 2,
-                _ => 0,
-            };
-            let phase = phase_of(s[0] as u32);
-            let trusted = s[2] != 0.0;
-            self.pressed_at[k] = match (phase, self.pressed_at[k]) {
-                (PointerPhase::Down, _) => Some((s[3], trusted)),
-                (PointerPhase::Move, Some((_, down_trusted))) => Some((s[3], down_trusted)),
-                _ => None,
-            };
             out(Captured::Event(InputEvent::Pointer(CorePointer {
-                phase,
-                kind: PointerKind::ALL[k],
-                trusted,
+                phase: phase_of(s[0] as u32),
+                kind: match s[1] as u8 {
+                    1 => PointerKind::Pen,
+                    2 => PointerKind::Touch,
+                    _ => PointerKind::Mouse,
+                },
+                trusted: s[2] != 0.0,
                 t: s[3],
                 x: s[4],
                 y: s[5],

@@ -270,6 +270,12 @@ impl Segmenter {
         };
         match ev.phase {
             PointerPhase::Move => {
+                if ev.buttons == 0 && self.pressed.is_some() {
+                    // No button is down, yet the press never ended: its release was not seen
+                    // (over an iframe, a native context menu, outside the window). It ends
+                    // here as a cancel does.
+                    self.cancel();
+                }
                 if let Some(r) = self.released.take() {
                     timing(out, PressTiming::PostRelease, ev.t - r);
                 }
@@ -314,15 +320,17 @@ impl Segmenter {
                 }
                 self.path.clear();
             }
-            PointerPhase::Cancel => {
-                // The press is over, so pauses end hover movements again; what it was (a drag
-                // whose end the page never sees) is neither an action nor a hold time, and the
-                // cancel's position is no point of a path.
-                self.pressed = None;
-                self.released = None;
-                self.path.clear();
-            }
+            PointerPhase::Cancel => self.cancel(),
         }
+    }
+
+    /// Ends a press that the browser took over: the press is over, so pauses end hover
+    /// movements again; what it was (a drag whose end the page never sees) is neither an action
+    /// nor a hold time, and the cancel's position is no point of a path.
+    fn cancel(&mut self) {
+        self.pressed = None;
+        self.released = None;
+        self.path.clear();
     }
 
     /// Ends a hover movement if the pointer has rested for [`ACTION_PAUSE_MS`] by time `now`.
@@ -657,40 +665,44 @@ mod tests {
     }
 
     #[test]
-    fn a_cancelled_press_ends_without_an_action_or_hold() {
+    fn a_press_ended_unseen_ends_without_an_action_or_hold() {
         // A native drag: down, a few moves, then `pointercancel` (at 0, 0 in Chromium) and no
-        // up; then hovering with a pause, which must end a movement as before any press.
-        let mut s = Segmenter::default();
-        let mut got = Vec::new();
-        let mut events = vec![mouse_at(0.0, 50.0, PointerPhase::Down, 1)];
-        events.extend(
-            (1..4).map(|i| mouse_at(i as f64 * 16.0, 50.0 + i as f64, PointerPhase::Move, 1)),
-        );
-        events.push(mouse_at(60.0, 0.0, PointerPhase::Cancel, 0));
-        events.extend((0..6).map(|i| {
-            mouse_at(
-                900.0 + i as f64 * 16.0,
-                300.0 + i as f64,
-                PointerPhase::Move,
-                0,
-            )
-        }));
-        events.extend((0..6).map(|i| {
-            mouse_at(
-                2000.0 + i as f64 * 16.0,
-                400.0 + i as f64,
-                PointerPhase::Move,
-                0,
-            )
-        }));
-        for e in &events {
-            s.push(e, &mut |seg| match seg {
-                Segment::Action(k, p) => got.push(alloc::format!("{k:?} {}", p.len())),
-                Segment::Timing(k, ms) => got.push(alloc::format!("{k:?} {ms}")),
-            });
+        // up; or a release the page never saw (over an iframe, a native context menu), which
+        // only the next move's empty `buttons` tells. Then hovering with a pause, which must
+        // end a movement as before any press.
+        for cancel in [true, false] {
+            let mut s = Segmenter::default();
+            let mut got = Vec::new();
+            let mut events = vec![mouse_at(0.0, 50.0, PointerPhase::Down, 1)];
+            events.extend(
+                (1..4).map(|i| mouse_at(i as f64 * 16.0, 50.0 + i as f64, PointerPhase::Move, 1)),
+            );
+            if cancel {
+                events.push(mouse_at(60.0, 0.0, PointerPhase::Cancel, 0));
+            }
+            for t0 in [900.0, 2000.0] {
+                events.extend((0..6).map(|i| {
+                    mouse_at(
+                        t0 + i as f64 * 16.0,
+                        t0 / 3.0 + i as f64,
+                        PointerPhase::Move,
+                        0,
+                    )
+                }));
+            }
+            for e in &events {
+                s.push(e, &mut |seg| match seg {
+                    Segment::Action(k, p) => got.push(alloc::format!("{k:?} {}", p.len())),
+                    Segment::Timing(k, ms) => got.push(alloc::format!("{k:?} {ms}")),
+                });
+            }
+            // The press's click (emitted at the down), then the hover movement the pause
+            // ended; no drag, no hold, no point at 0, 0.
+            assert_eq!(
+                got,
+                ["PointClick 1", "MouseMove 6"],
+                "cancel sent: {cancel}"
+            );
         }
-        // The press's click (emitted at the down), then the hover movement the pause ended; no
-        // drag, no hold, no point at 0, 0.
-        assert_eq!(got, ["PointClick 1", "MouseMove 6"]);
     }
 }
