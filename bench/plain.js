@@ -127,6 +127,8 @@ export function startPlain(windowMs = 30000) {
     const mouse = e.pointerType !== 'pen' && e.pointerType !== 'touch';
     const k = kindOf(mouse ? 'mouse' : e.pointerType);
     if (e.type === 'pointermove') {
+      // No button down, yet a press under way: its release was not seen (the collector's rule).
+      if (k.pressedAt !== null && e.buttons === 0) { k.path = []; k.pressedAt = null; }
       const list = e.getCoalescedEvents ? e.getCoalescedEvents() : [];
       for (const c of list.length > 1 ? list : [e]) {
         const p = { t: c.timeStamp, x: c.clientX, y: c.clientY };
