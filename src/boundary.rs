@@ -412,9 +412,9 @@ impl Boundary {
         &self.reader
     }
 
-    /// Converts a pointer event (`pointerdown`, `pointermove`, `pointerup`, `pointercancel`), expanding
-    /// `getCoalescedEvents()` on moves: read by `src/read.js` into the buffer, and only once the
-    /// event's target is known to be capturable. Returns the DOM events it accounts for.
+    /// Converts a pointer event (`pointerdown`, `pointermove`, `pointerup`, `pointercancel`),
+    /// expanding `getCoalescedEvents()` on moves: read by `src/read.js` into the buffer, and only
+    /// once the event's target is known to be capturable. Returns the DOM events it accounts for.
     pub fn pointer(
         &mut self,
         e: &Event,
