@@ -239,39 +239,26 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
         Some(Captured::Count(Uncaptured::Ignored))
     );
     // Autofill tokens naming a password, in any case (HTML: ASCII case-insensitive), are
-    // password fields; other tokens are not.
-    for (token, password) in [
-        ("section-a NEW-PASSWORD", true),
-        ("Current-Password", true),
-        ("one-time-code", false),
-        ("username", false),
-        ("pass word", false),
+    // password fields; other tokens are not. A text field masked by CSS like a password field
+    // (a PIN typed where the browser offers no password saving) is one; unmasked, it is not.
+    for (attributes, password) in [
+        (r#"autocomplete="section-a NEW-PASSWORD""#, true),
+        (r#"autocomplete="Current-Password""#, true),
+        (r#"autocomplete="one-time-code""#, false),
+        (r#"autocomplete="username""#, false),
+        (r#"autocomplete="pass word""#, false),
+        (r#"style="-webkit-text-security: disc""#, true),
+        (r#"style="-webkit-text-security: square""#, true),
+        (r#"style="-webkit-text-security: none""#, false),
+        (r#"style="color: red""#, false),
     ] {
-        let f = element(&format!(r#"<input autocomplete="{token}">"#));
+        let f = element(&format!("<input type=\"text\" {attributes}>"));
         let field = find(&f, "input");
         let got = through(&b, &field, &down);
         assert_eq!(
             got == Some(Captured::Count(Uncaptured::Password)),
             password,
-            "{token}: {got:?}"
-        );
-        f.remove();
-    }
-    // A text field masked by CSS like a password field (a PIN typed where the browser offers
-    // no password saving) is one; the same field unmasked is not.
-    for (style, password) in [
-        ("-webkit-text-security: disc", true),
-        ("-webkit-text-security: square", true),
-        ("-webkit-text-security: none", false),
-        ("color: red", false),
-    ] {
-        let f = element(&format!(r#"<input type="text" style="{style}">"#));
-        let field = find(&f, "input");
-        let got = through(&b, &field, &down);
-        assert_eq!(
-            got == Some(Captured::Count(Uncaptured::Password)),
-            password,
-            "{style}: {got:?}"
+            "{attributes}: {got:?}"
         );
         f.remove();
     }
