@@ -416,7 +416,7 @@ impl Inner {
             return;
         };
         let nav = w.navigator();
-        for p in self.queue.pack(BEACON_LIMIT) {
+        for p in self.queue.pack(BEACON_LIMIT, usize::MAX) {
             match nav.send_beacon_with_opt_str(&url, Some(&p.body)) {
                 Ok(true) => {
                     self.stats.sent += p.ids.len() as u32;
@@ -473,7 +473,7 @@ pub fn pump(state: &Rc<RefCell<Inner>>) {
         s.beacon_all();
         return;
     }
-    let Some(batch) = s.queue.pack(FETCH_LIMIT).into_iter().next() else {
+    let Some(batch) = s.queue.pack(FETCH_LIMIT, 1).pop() else {
         return;
     };
     if s.sent.is_none() {

@@ -89,22 +89,23 @@ impl Queue {
         self.items.retain(|i| !ids.contains(&i.id));
     }
 
-    /// Packs every queued summary into bodies of at most `limit` bytes each, oldest first. A
-    /// single summary larger than `limit` gets a body of its own.
-    pub fn pack(&self, limit: usize) -> Vec<Packed> {
+    /// Packs queued summaries, oldest first, into at most `bodies` bodies of at most `limit`
+    /// bytes each (a single summary larger than `limit` gets a body of its own). A `fetch` takes
+    /// one body: packing only that keeps each send's work to one batch, however long the queue
+    /// (up to 10,000 summaries waiting after a long time offline).
+    pub fn pack(&self, limit: usize, bodies: usize) -> Vec<Packed> {
         let mut out: Vec<Packed> = Vec::new();
         for item in &self.items {
-            let fits = out
-                .last()
-                .is_some_and(|p| p.body.len() + 1 + item.json.len() <= limit);
+            let full = out.len() >= bodies;
             match out.last_mut() {
-                Some(p) if fits => {
+                Some(p) if p.body.len() + 1 + item.json.len() <= limit => {
                     p.body.pop();
                     p.body.push(',');
                     p.body.push_str(&item.json);
                     p.body.push(']');
                     p.ids.push(item.id);
                 }
+                _ if full => break,
                 _ => out.push(Packed {
                     ids: vec![item.id],
                     body: cat(&["[", &item.json, "]"]),
@@ -126,7 +127,7 @@ mod tests {
             q.push(format!("{{\"seq\":{i}}}"));
         }
         assert_eq!((q.len(), q.dropped), (3, 2));
-        let p = q.pack(1000);
+        let p = q.pack(1000, usize::MAX);
         assert_eq!(p.len(), 1);
         assert_eq!(p[0].body, r#"[{"seq":2},{"seq":3},{"seq":4}]"#);
         q.remove(&p[0].ids);
@@ -139,10 +140,13 @@ mod tests {
         for _ in 0..10 {
             q.push("x".repeat(100));
         }
-        let p = q.pack(350);
+        let p = q.pack(350, usize::MAX);
         assert!(p.iter().all(|p| p.body.len() <= 350));
         assert_eq!(p.iter().map(|p| p.ids.len()).sum::<usize>(), 10);
         assert_eq!(p.len(), 4);
+        // Only the first body, when only one is wanted.
+        assert_eq!(q.pack(350, 1), p[..1]);
+        assert_eq!(q.pack(350, 2), p[..2]);
     }
 
     #[test]
