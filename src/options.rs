@@ -4,6 +4,7 @@
 use js_sys::{Function, Object, Reflect};
 use telltale_core::summary::{valid_token, MAX_TOKEN_LEN};
 use telltale_core::WindowConfig;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::prelude::*;
@@ -43,6 +44,13 @@ const KNOWN: [&str; 7] = [
 /// the two equal.
 const KNOWN_LIST: &str =
     "endpoint, sessionToken, windowMs, maxKeyEvents, maxQueue, onSummary, onScore";
+
+#[wasm_bindgen(module = "/src/send.js")]
+extern "C" {
+    /// `src/send.js`: whether the URL is http(s), absolute or relative to the page.
+    #[wasm_bindgen(js_name = endpointOk)]
+    fn endpoint_ok(url: &str) -> bool;
+}
 
 fn err(msg: &str) -> JsValue {
     js_sys::TypeError::new(&cat(&["telltale: ", msg])).into()
@@ -110,8 +118,14 @@ impl Options {
             }
         }
         let endpoint = string(&obj, "endpoint")?;
-        if endpoint.as_deref() == Some("") {
-            return Err(err("option `endpoint` must not be empty"));
+        if endpoint
+            .as_deref()
+            .is_some_and(|e| e.is_empty() || !endpoint_ok(e))
+        {
+            return Err(option_err(
+                "endpoint",
+                "an http(s) URL, absolute or relative to the page",
+            ));
         }
         let session_token = string(&obj, "sessionToken")?.unwrap_or_default();
         if endpoint.is_some() && session_token.is_empty() {

@@ -32,6 +32,18 @@ export class Requests {
   }
 }
 
+// Whether `url` can be the collector's endpoint: an http(s) URL, absolute or relative to the page
+// (resolved as `fetch` resolves it). Anything else could never be sent to, and every attempt
+// would be retried: the option is refused at construction instead.
+export function endpointOk(url) {
+  try {
+    const { protocol } = new URL(url, globalThis.document?.baseURI);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
 // `done(outcome, tag, scores)`: `tag` names the request, `scores` is the server's `scores` array
 // when a 2xx answer carries one (`{"scores": [...]}`), otherwise undefined.
 export function post(url, token, body, tag, done) {

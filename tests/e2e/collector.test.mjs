@@ -632,7 +632,10 @@ test('invalid options are a clear error naming the option', async () => {
     return [{ windowMs: 5 }, { endpoint: '/x' }, { onScore: 3 }, { widowMs: 1000 },
       // A token fetch could not put in its Authorization header (every send would fail).
       { endpoint: '/x', sessionToken: 'tok\u00e9\u4e2d' }, { endpoint: '/x', sessionToken: 'a\nb' },
-      { endpoint: '/x', sessionToken: 'eyJ0eXAi.x-_~+/=' }].map((o) => {
+      { endpoint: '/x', sessionToken: 'eyJ0eXAi.x-_~+/=' },
+      // Endpoints fetch could never send to.
+      { endpoint: 'ftp://example.com/x', sessionToken: 't' }, { endpoint: 'http://[::1', sessionToken: 't' },
+      { endpoint: '', sessionToken: 't' }, { endpoint: 'https://telltale.example/v1/summaries', sessionToken: 't' }].map((o) => {
       try { new C(o); return 'accepted'; } catch (e) { return e.message; }
     });
   });
@@ -643,6 +646,8 @@ test('invalid options are a clear error naming the option', async () => {
   assert.match(msgs[4], /option `sessionToken` must be at most 512 visible ASCII characters/);
   assert.match(msgs[5], /option `sessionToken` must be/);
   assert.equal(msgs[6], 'accepted');
+  for (const m of msgs.slice(7, 10)) assert.match(m, /option `endpoint` must be an http\(s\) URL/);
+  assert.equal(msgs[10], 'accepted');
   // The shipped package has exactly the documented API: no bench hook a page script could use
   // to feed made-up input (those exist only in the bench's own build, pkg-bench/).
   const api = await page.evaluate(() => {
