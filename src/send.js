@@ -1,5 +1,6 @@
-// What leaves Rust for JavaScript, in one module: the collector's one network request, and the
-// records handed to the host's callbacks.
+// What leaves Rust for JavaScript, in one module: the collector's one network request (and the
+// check that its endpoint is a URL it can be sent to), and the records handed to the host's
+// callbacks.
 //
 // The request: a batch POSTed with `fetch` (keepalive, so it may outlive the page), and its
 // outcome handed back to Rust (src/collector.rs `pump`) as numbers through the one callback the
