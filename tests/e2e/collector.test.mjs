@@ -425,6 +425,7 @@ test('works under a strict Content-Security-Policy, throws nothing into the page
   await waitFor(() => server.summaries().length >= 1, 'a summary');
   const headers = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
   assert.match(headers, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.match(headers, /require-trusted-types-for 'script'; trusted-types 'none'/);
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
   // A host callback that throws is a fault, never an exception in the page; it is counted and
   // reported in the next summary.

@@ -14,8 +14,10 @@ const types = {
   '.wasm': 'application/wasm',
   '.json': 'application/json',
 };
-// The policy a careful portal sets: scripts only from itself, WebAssembly allowed to compile.
-export const CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'";
+// The policy a careful portal sets: scripts only from itself, WebAssembly allowed to compile, and
+// Trusted Types enforced (no string may reach a script sink: the collector has none).
+export const CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; "
+  + "require-trusted-types-for 'script'; trusted-types 'none'";
 
 /** `cacheable`: no `Cache-Control: no-store`, which keeps a page out of the back/forward cache. */
 export async function start({ cacheable = false } = {}) {
