@@ -308,6 +308,12 @@ impl Boundary {
         verdict
     }
 
+    /// Whether key events on the target of `e` (a `focusin`) would be captured: typing (see
+    /// `typing_target`) outside password fields and ignored regions.
+    pub fn captures_keys_at(&self, e: &Event) -> bool {
+        real_target(e).is_some_and(|el| self.keys.typing_target(&el) && self.privacy(&el).is_none())
+    }
+
     /// Forgets cached verdicts (focus moved: a field may have changed since).
     pub fn forget_targets(&mut self) {
         self.key_target = None;

@@ -267,7 +267,16 @@ impl Inner {
                 }
             }
             "focusout" | "submit" => self.end_fixed(&mut out),
-            "focusin" => self.boundary.forget_targets(),
+            "focusin" => {
+                self.boundary.forget_targets();
+                // Focus moved where keys are not captured (a password field, an ignored
+                // region, a button): the run of typing ends here, so that no timing of the
+                // captured typing spans what may be typed there (how long a password took),
+                // and whether anything was typed there changes no summary.
+                if !self.boundary.captures_keys_at(e) {
+                    self.windower.break_key_run();
+                }
+            }
             _ => {}
         }
         out

@@ -282,6 +282,32 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
 }
 
 #[wasm_bindgen_test]
+fn focus_on_a_field_whose_keys_are_not_captured_is_told_apart() {
+    // The collector ends the run of typing when focus moves where keys are not captured.
+    let root = element(
+        r#"<textarea></textarea><input id="name"><input type="password"><input id="pin" style="-webkit-text-security: disc"><div data-telltale-ignore><input id="private"></div><button>Go</button>"#,
+    );
+    let b = Boundary::new();
+    let focus_on = |selector: &str| {
+        let ev = web_sys::Event::new_with_event_init_dict("focusin", &{
+            let i = web_sys::EventInit::new();
+            i.set_bubbles(true);
+            i
+        })
+        .unwrap();
+        find(&root, selector).dispatch_event(&ev).unwrap();
+        b.captures_keys_at(&ev)
+    };
+    assert!(focus_on("textarea"));
+    assert!(focus_on("#name"));
+    assert!(!focus_on("input[type=password]"));
+    assert!(!focus_on("#pin"));
+    assert!(!focus_on("#private"));
+    assert!(!focus_on("button"));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn pastes_drops_and_autofills_are_counted_and_typing_is_not() {
     let root = element(
         r#"<textarea></textarea><input type="password"><div data-telltale-ignore><input></div>"#,

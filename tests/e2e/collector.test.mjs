@@ -418,6 +418,25 @@ test('privacy audit: no canary, key name or coordinate leaves; passwords change 
   await server.close();
 });
 
+test('no timing of the captured typing spans a password entry', async () => {
+  // Notes, then a password typed over more than the 2 s that make a pause, then notes again:
+  // the run of typing ends when focus enters the password field, so neither a pause nor a
+  // down-down time measures how long the password took.
+  const { server, context, page } = await open({ windowMs: 60000 });
+  await typeInto(page, '#notes', 'before the');
+  const start = Date.now();
+  await typeInto(page, '#password', 'Zq7#pX9!mK');
+  if (Date.now() - start < 2500) await page.waitForTimeout(2500 - (Date.now() - start));
+  await typeInto(page, '#notes', ' and after');
+  await flush(page);
+  await waitFor(() => server.summaries().some((s) => s.keys !== null), 'a key window');
+  const keys = server.summaries().find((s) => s.keys !== null).keys;
+  assert.equal(keys.pauses, 0, JSON.stringify(keys));
+  for (const p of keys.pairs) assert.ok(!p.dd || p.dd.q75 < 1000, JSON.stringify(p));
+  await context.close();
+  await server.close();
+});
+
 test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   await typeInto(page, '#notes', 'content security policy');

@@ -129,6 +129,12 @@ impl AutomationTracker {
         Self::default()
     }
 
+    /// Ends the run of typing: no key-to-key gap spans the break (see
+    /// [`crate::features::KeyWindowBuilder::break_run`]).
+    pub fn break_key_run(&mut self) {
+        self.last_down = None;
+    }
+
     /// Adds one event (trusted or not).
     pub fn push(&mut self, ev: &InputEvent) {
         self.events += 1;

@@ -137,6 +137,13 @@ impl Windower {
         out
     }
 
+    /// Ends the run of typing: no timing of the window's features or of the automation
+    /// evidence spans the break ([`KeyWindowBuilder::break_run`]).
+    pub fn break_key_run(&mut self) {
+        self.keys.break_run();
+        self.automation.break_key_run();
+    }
+
     /// Adds a finished fixed-text entry to the current window.
     pub fn push_fixed(&mut self, sample: FixedSample) {
         if self.fixed.len() < crate::summary::MAX_FIXED {

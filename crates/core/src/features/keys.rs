@@ -146,6 +146,14 @@ impl KeyWindowBuilder {
         self.keys
     }
 
+    /// Ends the run of typing: the next keydown is paired with nothing before it (no down-down,
+    /// up-down or pause time spans the break). The collector breaks the run when focus moves to
+    /// where keys are not captured (a password field, an ignored region), so that no timing
+    /// spans what was typed there, and whether anything was typed there changes nothing.
+    pub fn break_run(&mut self) {
+        self.prev = None;
+    }
+
     /// Adds one (validated, trusted) key event.
     pub fn push(&mut self, ev: &KeyEvent) {
         if ev.down {
@@ -431,6 +439,32 @@ mod tests {
             .unwrap();
         assert_eq!(lr.ud.unwrap().q50, -40.0);
         assert_eq!(lr.dd.unwrap().q50, 60.0);
+    }
+
+    #[test]
+    fn no_timing_spans_a_broken_run() {
+        // Five letters, focus elsewhere (a password field) for 2.5 s or 1 s, five more letters:
+        // with the run broken, neither the pause nor a down-down time spans the gap, as if
+        // nothing had been typed there.
+        for gap in [2500.0, 1000.0] {
+            let mut b = KeyWindowBuilder::new();
+            let mut t = 0.0;
+            for i in 0..10u32 {
+                if i == 5 {
+                    b.break_run();
+                    t += gap;
+                }
+                b.push(&ev(t, true, i, KeyClass::LetterLeft));
+                b.push(&ev(t + 80.0, false, i, KeyClass::LetterLeft));
+                t += 150.0;
+            }
+            let w = b.finish().unwrap();
+            assert_eq!(w.pauses, 0, "gap {gap}");
+            let pair = &w.pairs[0];
+            let dd = pair.dd.as_ref().unwrap();
+            assert_eq!((dd.n, dd.q75), (8, 150.0), "gap {gap}: {pair:?}");
+            assert_eq!(w.burst_mean_keys, 5.0, "two bursts of five");
+        }
     }
 
     #[test]
