@@ -279,7 +279,8 @@ impl Segmenter {
                 if let Some(r) = self.released.take() {
                     timing(out, PressTiming::PostRelease, ev.t - r);
                 }
-                let pressed = ev.buttons != 0 && self.pressed.is_some();
+                // A button is down (a buttonless move has just ended any press).
+                let pressed = self.pressed.is_some();
                 if !pressed {
                     self.end_pause(ev.t, out);
                 }
