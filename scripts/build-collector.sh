@@ -4,16 +4,20 @@
 # from npm's binaryen, short names, terser).
 # `--bench`: the bench's own package instead, in pkg-bench/, with the bench hooks
 # (`--features bench-hooks`, never shipped).
+# `--lite`: the lite package, in pkg-lite/: no scoring in the page (without the `page-scoring`
+# feature; see Cargo.toml and the README's size section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=pkg
-features=()
-if [[ "${1:-}" == "--bench" ]]; then
-  out=pkg-bench
-  features=(--features bench-hooks)
-fi
+features=page-scoring
+case "${1:-}" in
+  --bench) out=pkg-bench; features=page-scoring,bench-hooks ;;
+  --lite) out=pkg-lite; features= ;;
+  "") ;;
+  *) echo "usage: $0 [--bench | --lite]" >&2; exit 2 ;;
+esac
 # Without std: the shipped build traps on panic instead of linking std's panic machinery.
-cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale --no-default-features "${features[@]}"
+cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale --no-default-features --features "$features"
 # A clean output directory: a snippet left from an older build would be served and counted.
 rm -rf "$out"
 # `--encode-into always`: strings go into WebAssembly memory with `TextEncoder.encodeInto`, which

@@ -7,7 +7,9 @@ use core::cell::RefCell;
 
 use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
-use telltale_core::{FixedEntry, Json, Scorer, Summary, ToJson, Windower};
+#[cfg(feature = "page-scoring")]
+use telltale_core::Scorer;
+use telltale_core::{FixedEntry, Json, Summary, ToJson, Windower};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -56,6 +58,7 @@ pub struct Inner {
     windower: Windower,
     boundary: Boundary,
     fixed: Option<(String, FixedEntry)>,
+    #[cfg(feature = "page-scoring")]
     pub(crate) profile: Option<Scorer>,
     queue: Queue,
     stats: Stats,
@@ -152,6 +155,7 @@ impl Inner {
             windower,
             boundary: Boundary::new(),
             fixed: None,
+            #[cfg(feature = "page-scoring")]
             profile: None,
             queue,
             stats: Stats::default(),
@@ -380,18 +384,26 @@ impl Inner {
         out
     }
 
-    /// Scores, queues and prepares host callbacks for summaries.
+    /// With a profile loaded: `s` with its score, and the `onScore` call.
+    #[cfg(feature = "page-scoring")]
+    fn score(&self, mut s: Summary, calls: &mut Vec<Call>) -> Summary {
+        if let Some(p) = &self.profile {
+            let score = p.score(&s);
+            if let Some(f) = &self.opts.on_score {
+                calls.push((f.clone(), to_js(&score)));
+            }
+            s.score = Some(score);
+        }
+        s
+    }
+
+    /// Scores (with `page-scoring`), queues and prepares host callbacks for summaries.
     pub fn emit(&mut self, summaries: Vec<Summary>) -> Vec<Call> {
         let mut calls = Vec::new();
-        for mut s in summaries {
+        for s in summaries {
             self.stats.summaries += 1;
-            if let Some(p) = &self.profile {
-                let score = p.score(&s);
-                if let Some(f) = &self.opts.on_score {
-                    calls.push((f.clone(), to_js(&score)));
-                }
-                s.score = Some(score);
-            }
+            #[cfg(feature = "page-scoring")]
+            let s = self.score(s, &mut calls);
             let obj = to_js(&s);
             if self.opts.endpoint.is_some() {
                 match js_sys::JSON::stringify(&obj)

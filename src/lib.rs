@@ -230,12 +230,30 @@ impl Collector {
 
     /// Loads the user's profile for in-page scoring: the packed profile the server hands out
     /// (`{names, nums}`: the profile's scorer, `telltale_core::Scorer::pack`). Throws a
-    /// `TypeError` if it is not one, or was made by another scoring model.
+    /// `TypeError` if it is not one, or was made by another scoring model. The lite package
+    /// (built without the `page-scoring` feature) does not score in the page: there it throws an
+    /// `Error` saying so.
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PackedProfile")] profile: JsValue,
     ) -> Result<(), JsValue> {
+        #[cfg(not(feature = "page-scoring"))]
+        {
+            let _ = profile;
+            Err(js_sys::Error::new(
+                "telltale: this build does not score in the page (the lite package, built without \
+                 `page-scoring`); scores reach onScore from the server's answers",
+            )
+            .into())
+        }
+        #[cfg(feature = "page-scoring")]
+        self.load_profile(profile)
+    }
+
+    /// `setProfile` of a build with `page-scoring`.
+    #[cfg(feature = "page-scoring")]
+    fn load_profile(&self, profile: JsValue) -> Result<(), JsValue> {
         let not_a_profile = |why: &str| {
             js_sys::TypeError::new(&telltale_core::text::cat(&[
                 "telltale: not a profile: ",
@@ -321,6 +339,7 @@ impl Collector {
     }
 
     /// The loaded profile (Rust-only, for tests of `setProfile`).
+    #[cfg(feature = "page-scoring")]
     pub fn profile(&self) -> Option<telltale_core::Scorer> {
         self.state.try_borrow().ok()?.profile.clone()
     }

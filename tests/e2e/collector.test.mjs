@@ -37,8 +37,8 @@ after(async () => {
 });
 
 /** A fresh server and page with a collector built from `opts` (in browser `on`; `cacheable`:
- * pages the back/forward cache may keep). */
-async function open(opts = {}, { on = browser, cacheable = false } = {}) {
+ * pages the back/forward cache may keep; `lite`: the lite package, pkg-lite/). */
+async function open(opts = {}, { on = browser, cacheable = false, lite = false } = {}) {
   const server = await start({ cacheable });
   const context = await on.newContext({ viewport: { width: 1600, height: 1200 } });
   opened.push(() => context.close(), () => server.close());
@@ -47,7 +47,8 @@ async function open(opts = {}, { on = browser, cacheable = false } = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   const full = { endpoint: '/v1/summaries', sessionToken: 'tok-e2e', ...opts };
   if (full.endpoint === null) delete full.endpoint;
-  await page.goto(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}`);
+  const pkg = lite ? '&pkg=lite' : '';
+  await page.goto(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}${pkg}`);
   await page.waitForFunction(() => window.__ready === true);
   return { server, context, page, errors };
 }
@@ -314,6 +315,29 @@ test('a profile set on the collector yields onScore callbacks, also from the ser
     try { window.__collector.setProfile({ nope: 1 }); return 'accepted'; } catch (e) { return e.message; }
   });
   assert.match(bad, /not a profile/);
+  await context.close();
+  await server.close();
+});
+
+test('the lite package does not score in the page: setProfile says so, onScore hears the server', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 }, { lite: true });
+  const profile = JSON.parse(readFileSync(new URL('../fixtures/empty-profile.packed.json', import.meta.url)));
+  const refused = await page.evaluate((p) => {
+    try { window.__collector.setProfile(p); return 'accepted'; } catch (e) { return `${e.name}: ${e.message}`; }
+  }, profile);
+  assert.match(refused, /^Error: telltale: this build does not score in the page/);
+  server.state.scores = [{ similarity: 41, band: 'review', automation: 0, reasons: ['from server'], model_version: 'telltale-1' }];
+  await typeInto(page, '#notes', 'the lite package collects as the full one');
+  await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800]]);
+  await flush(page);
+  const got = await waitFor(() => server.summaries().length >= 1 && server.summaries(), 'a summary');
+  assert.ok(got.some((s) => s.keys && s.keys.holds.length > 0), JSON.stringify(got));
+  assert.ok(got.some((s) => s.pointer.length > 0), JSON.stringify(got));
+  // No score of its own: neither in the summary nor through onScore; the server's answer is.
+  assert.ok(got.every((s) => s.score === null), JSON.stringify(got));
+  const scores = await waitFor(() => page.evaluate(() => window.__scores.length >= 1 && window.__scores), 'the server\'s score');
+  assert.deepEqual(scores, server.state.scores);
+  assert.deepEqual(errors, []);
   await context.close();
   await server.close();
 });
