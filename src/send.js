@@ -62,17 +62,23 @@ export function post(url, token, body, tag, done) {
   } catch {
     request = Promise.reject();
   }
+  // Every path ends in the last step, which tells the collector and counts the request as
+  // settled: a step that threw instead (a page that patched `Response.prototype.json` to throw
+  // did) would leave the collector waiting on this request for good and `flush()` hanging.
   request
     .then((response) => {
       if (response.ok) {
-        return response.json().then(
+        // The answer's body is read through a promise, so that a read that throws at once is
+        // an unreadable answer like any other: the batch is still accepted.
+        return new Promise((resolve) => resolve(response.json())).then(
           (answer) => [ACCEPTED, Array.isArray(answer?.scores) ? answer.scores : undefined],
           () => [ACCEPTED, undefined],
         );
       }
       const s = response.status;
       return [s >= 400 && s < 500 && s !== 408 && s !== 429 ? REJECTED : FAILED, undefined];
-    }, () => [FAILED, undefined])
+    })
+    .catch(() => [FAILED, undefined])
     .then(([outcome, scores]) => {
       try {
         done(outcome, tag, scores);

@@ -268,6 +268,30 @@ test('await flush() returns once the request has settled: delivered, failed, or 
   await server.close();
 });
 
+test('a request settles whatever the page did to fetch and Response: flush() returns, nothing thrown', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  const settles = () => page.evaluate(() => Promise.race([
+    window.__collector.flush().then(() => 'settled'),
+    new Promise((resolve) => setTimeout(() => resolve('still waiting after 10 s'), 10_000)),
+  ]));
+  // A page's own code broke reading answers: the server took the batch, so it counts as sent.
+  await page.evaluate(() => { Response.prototype.json = () => { throw new Error('patched by the page'); }; });
+  await typeInto(page, '#notes', 'patched answers');
+  assert.equal(await settles(), 'settled');
+  assert.equal(server.summaries().length, 1);
+  let s = await stats(page);
+  assert.deepEqual([s.sent, s.failed, s.queued], [1, 0, 0], JSON.stringify(s));
+  // A page that broke fetch itself: the attempt fails and the summary waits in the queue.
+  await page.evaluate(() => { window.fetch = () => { throw new Error('patched by the page'); }; });
+  await typeInto(page, '#notes', ' and fetch');
+  assert.equal(await settles(), 'settled');
+  s = await stats(page);
+  assert.deepEqual([s.sent, s.failed, s.queued], [1, 1, 1], JSON.stringify(s));
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('a batch the server refuses (4xx) is dropped, not retried; a 429 is retried', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
   server.state.mode = 'reject';
