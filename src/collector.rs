@@ -431,11 +431,15 @@ impl Inner {
     }
 
     /// Sends everything queued with `sendBeacon`, in bodies under 16 KiB. What the browser
-    /// refuses stays queued for a later `fetch`.
+    /// refuses stays queued for a later `fetch`, and so does everything while the browser is
+    /// offline: Chromium then accepts a beacon (`sendBeacon` returns true) and drops it.
     pub fn beacon_all(&mut self) {
         let (Some(url), Some(w)) = (self.opts.endpoint.clone(), crate::dom::window()) else {
             return;
         };
+        if !online() {
+            return;
+        }
         let nav = w.navigator();
         for p in self.queue.pack(BEACON_LIMIT, usize::MAX) {
             match nav.send_beacon_with_opt_str(&url, Some(&p.body)) {
