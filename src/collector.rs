@@ -421,6 +421,23 @@ impl Inner {
         calls
     }
 
+    /// `stop()`'s first step: takes out the listeners and timers (dropping them removes them),
+    /// the retry timer too, so the flush that follows sends at once and a stopped collector
+    /// sets no timer again (what fails then stays queued until `start()`).
+    pub fn disarm(&mut self) -> Option<Armed> {
+        let armed = self.armed.take();
+        self.retry = None;
+        self.retry_due = false;
+        armed
+    }
+
+    /// `start()`'s last step: the listeners and timers in place, and sending no longer waits
+    /// (a stopped collector has no retry timer to end a wait).
+    pub fn arm_with(&mut self, armed: Option<Armed>) {
+        self.armed = armed;
+        self.retry_due = false;
+    }
+
     /// Re-arms after a back/forward-cache restore: the frozen time is no window.
     pub fn rearm(&mut self) -> Vec<Summary> {
         let out = self.close_windows();
@@ -574,6 +591,12 @@ fn sent(weak: &Weak<RefCell<Inner>>, outcome: i32, tag: u32, scores: JsValue) {
 }
 
 fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {
+    // Stopped: no timer (`stop()` removes them all); the batch waits in the queue, and sending
+    // waits for `start()` (without the wait, each failure would send again at once).
+    if s.armed.is_none() {
+        s.retry_due = true;
+        return;
+    }
     let delay = backoff_ms(s.attempt, js_sys::Math::random());
     s.attempt += 1;
     s.retry_due = true;

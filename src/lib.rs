@@ -217,7 +217,7 @@ impl Collector {
         if !self.running() {
             let armed = collector::arm(&self.state);
             if let Ok(mut s) = self.state.try_borrow_mut() {
-                s.armed = armed;
+                s.arm_with(armed);
             }
         }
     }
@@ -323,7 +323,7 @@ impl Collector {
             .state
             .try_borrow_mut()
             .ok()
-            .and_then(|mut s| s.armed.take());
+            .and_then(|mut s| s.disarm());
         if armed.is_some() {
             drop(armed);
             collector::with_state(&Rc::downgrade(&self.state), Inner::close_windows);

@@ -248,6 +248,29 @@ test('a failing endpoint is retried with backoff and the queue stays bounded', a
   await server.close();
 });
 
+test('a stopped collector sets no retry timer; what failed waits for start()', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  server.state.mode = 'fail';
+  await typeInto(page, '#notes', 'typed before logging out');
+  await flush(page);
+  await waitFor(async () => (await stats(page)).failed >= 1, 'the failed attempt');
+  // stop() flushes (one attempt now, backoff or not), then no timer is left to retry with.
+  await page.evaluate(() => window.__collector.stop());
+  await waitFor(() => server.state.requests.length >= 2, 'the flush of stop()');
+  const before = server.state.requests.length;
+  await page.waitForTimeout(4000); // the backoff's first two waits: about 1 s, then 2 s
+  assert.equal(server.state.requests.length, before, 'a stopped collector retried on a timer');
+  assert.equal((await stats(page)).queued, 1);
+  // Nothing lost: started again, the queue goes with the next send.
+  server.state.mode = 'ok';
+  await page.evaluate(() => window.__collector.start());
+  await typeInto(page, '#notes', ' and after');
+  await flush(page);
+  await waitFor(() => server.summaries().length >= 2, 'both summaries');
+  await context.close();
+  await server.close();
+});
+
 test('await flush() returns once the request has settled: delivered, failed, or timed out', async () => {
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   // Flushes and reads the counters in one go, as a host would right after `await flush()`.
