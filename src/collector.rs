@@ -423,12 +423,18 @@ impl Inner {
 
     /// `stop()`'s first step: takes out the listeners and timers (dropping them removes them),
     /// the retry timer too, so the flush that follows sends at once and a stopped collector
-    /// sets no timer again (what fails then stays queued until `start()`).
+    /// sets no timer again (what fails then stays queued until `start()` or `flush()`).
     pub fn disarm(&mut self) -> Option<Armed> {
-        let armed = self.armed.take();
+        self.end_wait();
+        self.armed.take()
+    }
+
+    /// Ends a backoff wait, for a host asking to send now (`flush()`, `stop()`): the retry
+    /// timer goes and the next pump sends. The attempt count stays, so the collector's own
+    /// retries after another failure go on doubling their waits.
+    pub fn end_wait(&mut self) {
         self.retry = None;
         self.retry_due = false;
-        armed
     }
 
     /// `start()`'s last step: the listeners and timers in place, and sending no longer waits
@@ -592,7 +598,7 @@ fn sent(weak: &Weak<RefCell<Inner>>, outcome: i32, tag: u32, scores: JsValue) {
 
 fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {
     // Stopped: no timer (`stop()` removes them all); the batch waits in the queue, and sending
-    // waits for `start()` (without the wait, each failure would send again at once).
+    // waits for `start()` or `flush()` (without the wait, each failure would send again at once).
     if s.armed.is_none() {
         s.retry_due = true;
         return;

@@ -270,12 +270,16 @@ impl Collector {
         Ok(())
     }
 
-    /// Closes the open windows and sends now. Resolves (never rejects) once no request is out:
-    /// the summaries delivered or refused by the server, or kept in the queue for later (a
-    /// failed attempt, offline, no endpoint), as `stats()` then tells.
+    /// Closes the open windows and sends now, also during a backoff wait after a failure.
+    /// Resolves (never rejects) once no request is out: the summaries delivered or refused by
+    /// the server, or kept in the queue for later (a failed attempt, offline, no endpoint), as
+    /// `stats()` then tells.
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn flush(&self) -> js_sys::Promise {
-        collector::with_state(&Rc::downgrade(&self.state), Inner::close_windows);
+        collector::with_state(&Rc::downgrade(&self.state), |s| {
+            s.end_wait();
+            s.close_windows()
+        });
         collector::Requests::settled()
     }
 

@@ -271,6 +271,21 @@ test('a stopped collector sets no retry timer; what failed waits for start()', a
   await server.close();
 });
 
+test('flush() sends now, also while the collector waits to retry after failures', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  server.state.mode = 'fail';
+  await typeInto(page, '#notes', 'typed while the server was down');
+  await flush(page);
+  // Two failures: the collector's next retry is 2 to 4 s away.
+  await waitFor(async () => (await stats(page)).failed >= 2, 'two failed attempts');
+  server.state.mode = 'ok';
+  await flush(page);
+  assert.equal(server.summaries().length, 1, 'flush() waited for the retry timer');
+  assert.equal((await stats(page)).queued, 0);
+  await context.close();
+  await server.close();
+});
+
 test('await flush() returns once the request has settled: delivered, failed, or timed out', async () => {
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   // Flushes and reads the counters in one go, as a host would right after `await flush()`.
