@@ -447,8 +447,7 @@ impl Inner {
     /// Re-arms after a back/forward-cache restore: the frozen time is no window.
     pub fn rearm(&mut self) -> Vec<Summary> {
         let out = self.close_windows();
-        self.retry_due = false;
-        self.retry = None;
+        self.end_wait();
         self.in_flight = false;
         out
     }

@@ -257,8 +257,9 @@ test('a stopped collector sets no retry timer; what failed waits for start()', a
   // stop() flushes (one attempt now, backoff or not), then no timer is left to retry with.
   await page.evaluate(() => window.__collector.stop());
   await waitFor(() => server.state.requests.length >= 2, 'the flush of stop()');
+  await page.waitForTimeout(500); // what was out settles (the server answers at once)
   const before = server.state.requests.length;
-  await page.waitForTimeout(4000); // the backoff's first two waits: about 1 s, then 2 s
+  await page.waitForTimeout(4000); // longer than the backoff's first two waits (0.5-1 s, 1-2 s)
   assert.equal(server.state.requests.length, before, 'a stopped collector retried on a timer');
   assert.equal((await stats(page)).queued, 1);
   // Nothing lost: started again, the queue goes with the next send.
@@ -276,7 +277,7 @@ test('flush() sends now, also while the collector waits to retry after failures'
   server.state.mode = 'fail';
   await typeInto(page, '#notes', 'typed while the server was down');
   await flush(page);
-  // Two failures: the collector's next retry is 2 to 4 s away.
+  // Two failures: the collector's next retry is 1 to 2 s away (backoff_ms).
   await waitFor(async () => (await stats(page)).failed >= 2, 'two failed attempts');
   server.state.mode = 'ok';
   await flush(page);
