@@ -248,12 +248,18 @@ test('a failing endpoint is retried with backoff and the queue stays bounded', a
   await server.close();
 });
 
+/** A page whose server is down, after typing `text` and `failures` failed attempts to send it. */
+async function failing(text, failures) {
+  const it = await open({ windowMs: 60000 });
+  it.server.state.mode = 'fail';
+  await typeInto(it.page, '#notes', text);
+  await flush(it.page);
+  await waitFor(async () => (await stats(it.page)).failed >= failures, `${failures} failed attempts`);
+  return it;
+}
+
 test('a stopped collector sets no retry timer; what failed waits for start()', async () => {
-  const { server, context, page } = await open({ windowMs: 60000 });
-  server.state.mode = 'fail';
-  await typeInto(page, '#notes', 'typed before logging out');
-  await flush(page);
-  await waitFor(async () => (await stats(page)).failed >= 1, 'the failed attempt');
+  const { server, context, page } = await failing('typed before logging out', 1);
   // stop() flushes (one attempt now, backoff or not), then no timer is left to retry with.
   await page.evaluate(() => window.__collector.stop());
   await waitFor(() => server.state.requests.length >= 2, 'the flush of stop()');
@@ -273,12 +279,8 @@ test('a stopped collector sets no retry timer; what failed waits for start()', a
 });
 
 test('flush() sends now, also while the collector waits to retry after failures', async () => {
-  const { server, context, page } = await open({ windowMs: 60000 });
-  server.state.mode = 'fail';
-  await typeInto(page, '#notes', 'typed while the server was down');
-  await flush(page);
   // Two failures: the collector's next retry is 1 to 2 s away (backoff_ms).
-  await waitFor(async () => (await stats(page)).failed >= 2, 'two failed attempts');
+  const { server, context, page } = await failing('typed while the server was down', 2);
   server.state.mode = 'ok';
   await flush(page);
   assert.equal(server.summaries().length, 1, 'flush() waited for the retry timer');
