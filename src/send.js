@@ -56,6 +56,10 @@ export function post(url, token, body, tag, done) {
       body,
       keepalive: true,
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      // A redirect is not followed but fails the attempt (an opaque answer, status 0): a 301,
+      // 302 or 303 would be followed with a GET, without the batch, and its page's 200 taken
+      // for a delivery (a single-sign-on proxy whose session ran out answers so).
+      redirect: 'manual',
       // Where AbortSignal.timeout is missing (before Safari 16), the browser's own limit applies.
       signal: AbortSignal.timeout?.(TIMEOUT_MS),
     });

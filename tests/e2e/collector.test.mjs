@@ -344,6 +344,23 @@ test('a request settles whatever the page did to fetch and Response: flush() ret
   await server.close();
 });
 
+test('a redirected request is a failure, not a delivery (a 302 turns the POST into a GET)', async () => {
+  const { server, context, page } = await open({ windowMs: 60000 });
+  server.state.mode = 'redirect';
+  await typeInto(page, '#notes', 'typed behind a proxy');
+  await flush(page);
+  let s = await stats(page);
+  assert.deepEqual([s.sent, s.failed, s.queued], [0, 1, 1], JSON.stringify(s));
+  // The proxy lets requests through again: the summary is still there to send.
+  server.state.mode = 'ok';
+  await flush(page);
+  s = await stats(page);
+  assert.deepEqual([s.sent, s.queued], [1, 0], JSON.stringify(s));
+  assert.equal(server.summaries().length, 1);
+  await context.close();
+  await server.close();
+});
+
 test('a batch the server refuses (4xx) is dropped, not retried; a 429 is retried', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
   server.state.mode = 'reject';

@@ -37,6 +37,12 @@ export async function start({ cacheable = false } = {}) {
       });
       // 'hang': the server never answers; otherwise it answers after `delayMs`.
       if (state.mode === 'hang') return;
+      // 'redirect': a single-sign-on proxy in front of the server, whose session ran out, sends
+      // the request to its login page (a 302: browsers follow it with a GET, without the body).
+      if (state.mode === 'redirect') {
+        res.writeHead(302, { location: '/tests/e2e/page.html' }).end();
+        return;
+      }
       if (state.delayMs > 0) await new Promise((ok) => setTimeout(ok, state.delayMs));
       // 'fail': the server is down (retried); 'reject': it refuses the data (a 4xx: dropped);
       // 'busy': too many requests (429: retried).
