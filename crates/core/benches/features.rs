@@ -104,7 +104,7 @@ fn enrolled() -> (Profile, Summary) {
             window_ms: 600_000.0,
             max_key_events: 10_000,
         };
-        let mut w = Windower::new(config, "bench");
+        let mut w = Windower::new(config, "bench", "0123456789abcdef");
         w.push_fixed(fixed(k));
         for ev in key_events(400).into_iter().chain(pointer_events(20_000)) {
             let shifted = match ev {
@@ -138,6 +138,7 @@ fn per_event(c: &mut Criterion) {
                     max_key_events: 10_000,
                 },
                 "b",
+                "0123456789abcdef",
             );
             for ev in &keys {
                 black_box(w.push(*ev));
@@ -147,7 +148,7 @@ fn per_event(c: &mut Criterion) {
     g.throughput(Throughput::Elements(ptr.len() as u64));
     g.bench_function("pointer", |b| {
         b.iter(|| {
-            let mut w = Windower::new(WindowConfig::default(), "b");
+            let mut w = Windower::new(WindowConfig::default(), "b", "0123456789abcdef");
             for ev in &ptr {
                 black_box(w.push(*ev));
             }
@@ -198,7 +199,7 @@ fn pointer_core_share() {
     let ptr = pointer_events(100_000);
     let mut per_event_ns: Vec<f64> = (0..11)
         .map(|_| {
-            let mut w = Windower::new(WindowConfig::default(), "b");
+            let mut w = Windower::new(WindowConfig::default(), "b", "0123456789abcdef");
             let start = Instant::now();
             for ev in &ptr {
                 black_box(w.push(*ev));

@@ -309,6 +309,7 @@ impl ToJson for Summary {
         obj!(out;
             "schema" => self.schema,
             "session" => self.session,
+            "page" => self.page,
             "seq" => self.seq,
             "start_ms" => self.start_ms,
             "end_ms" => self.end_ms,

@@ -19,7 +19,7 @@
 //! ```
 //! use telltale_core::{InputEvent, KeyClass, KeyEvent, Profile, WindowConfig, Windower};
 //!
-//! let mut w = Windower::new(WindowConfig::default(), "session-token");
+//! let mut w = Windower::new(WindowConfig::default(), "session-token", "page-id-0123456789");
 //! let mut profile = Profile::default();
 //! // A person types: hold times and gaps vary.
 //! let mut t = 0.0;
@@ -54,6 +54,7 @@
 extern crate alloc;
 
 pub mod automation;
+pub mod decision;
 pub mod detect;
 pub mod error;
 pub mod event;
@@ -82,6 +83,7 @@ mod prelude {
 }
 
 pub use automation::{AutomationReport, Signal, SignalKind};
+pub use decision::{decide, Decision, SessionTrust};
 #[cfg(feature = "std")]
 pub use detect::FixedDetector;
 pub use detect::{Detector, Model};

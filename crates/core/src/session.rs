@@ -56,6 +56,7 @@ impl WindowConfig {
 pub struct Windower {
     config: WindowConfig,
     session: String,
+    page: String,
     seq: u64,
     start: Option<f64>,
     last_t: f64,
@@ -73,11 +74,12 @@ pub struct Windower {
 }
 
 impl Windower {
-    /// A windower for one session.
-    pub fn new(config: WindowConfig, session: impl Into<String>) -> Self {
+    /// A windower for one collector instance (`page`, see [`Summary::page`]) of one session.
+    pub fn new(config: WindowConfig, session: impl Into<String>, page: impl Into<String>) -> Self {
         Windower {
             config,
             session: session.into(),
+            page: page.into(),
             seq: 0,
             start: None,
             last_t: 0.0,
@@ -184,6 +186,7 @@ impl Windower {
         Some(Summary {
             schema: SCHEMA_VERSION,
             session: self.session.clone(),
+            page: self.page.clone(),
             seq,
             start_ms: start,
             end_ms: now.max(start),

@@ -13,7 +13,11 @@ use crate::features::{Dist, FixedSample, KeyWindow, PointerWindow};
 use crate::score::Score;
 
 /// Version of the summary schema; a server rejects versions it does not know.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
+/// Shortest page id: 64 random bits as 16 hex digits (the collector draws 128, 32 digits).
+pub const MIN_PAGE_LEN: usize = 16;
+/// Longest page id.
+pub const MAX_PAGE_LEN: usize = 64;
 /// Largest summary in bytes of JSON: one `sendBeacon` payload must stay under the 64 KiB that
 /// browsers allow for all beacons in flight, with room for several; DESIGN.md sets 16 KiB.
 /// `tests/sizes.rs` builds the largest summary the collector can make (statistics
@@ -61,7 +65,11 @@ pub struct Summary {
     pub schema: u32,
     /// The session token the server issued after login.
     pub session: String,
-    /// Sequence number within the session, from 0, contiguous.
+    /// The collector instance that made it: a random id drawn once per collector
+    /// (`crypto.getRandomValues`), so that a reload or a second tab under one session token
+    /// does not repeat (session, page, seq), the identity the server dedupes by. Schema 2.
+    pub page: String,
+    /// Sequence number within the page, from 0, contiguous.
     pub seq: u64,
     /// Window start, ms since the page loaded (`performance.now()` scale).
     pub start_ms: f64,
@@ -122,6 +130,15 @@ pub fn valid_token(token: &str) -> bool {
     (1..=MAX_TOKEN_LEN).contains(&token.len()) && token.bytes().all(|b| b.is_ascii_graphic())
 }
 
+/// Page ids: [`MIN_PAGE_LEN`] to [`MAX_PAGE_LEN`] characters of `[A-Za-z0-9_-]` (hex or
+/// base64url of at least 64 random bits).
+pub fn valid_page_id(page: &str) -> bool {
+    (MIN_PAGE_LEN..=MAX_PAGE_LEN).contains(&page.len())
+        && page
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
 /// Field names of fixed-text samples: the portal's own identifiers, 1-64 characters of
 /// `[A-Za-z0-9_-]`, so that no user content can be smuggled through them.
 pub fn valid_field_name(name: &str) -> bool {
@@ -144,6 +161,11 @@ impl Summary {
         if !valid_token(&self.session) {
             return Err(bad(format!(
                 "session token must be 1-{MAX_TOKEN_LEN} visible ASCII characters"
+            )));
+        }
+        if !valid_page_id(&self.page) {
+            return Err(bad(format!(
+                "page id must be {MIN_PAGE_LEN}-{MAX_PAGE_LEN} of [A-Za-z0-9_-]"
             )));
         }
         check_finite("start_ms", self.start_ms)?;

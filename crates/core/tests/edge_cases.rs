@@ -17,7 +17,7 @@ fn key(t: f64, down: bool, press: u32) -> InputEvent {
 
 #[test]
 fn nan_and_infinite_inputs_are_rejected_and_counted() {
-    let mut w = Windower::new(WindowConfig::default(), "tok");
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
     assert!(w.push(key(f64::NAN, true, 1)).is_none());
     w.push(InputEvent::Pointer(PointerEvent {
         t: 5.0,
@@ -39,7 +39,7 @@ fn nan_and_infinite_inputs_are_rejected_and_counted() {
 
 #[test]
 fn untrusted_events_are_counted_not_featured() {
-    let mut w = Windower::new(WindowConfig::default(), "tok");
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
     for i in 0..20u32 {
         let t = i as f64 * 100.0;
         for down in [true, false] {
@@ -64,7 +64,7 @@ fn windows_close_on_time_and_on_key_count() {
         window_ms: 1000.0,
         max_key_events: 20,
     };
-    let mut w = Windower::new(cfg, "tok");
+    let mut w = Windower::new(cfg, "tok", "0123456789abcdef");
     let mut out = Vec::new();
     for i in 0..30u32 {
         let t = i as f64 * 20.0;
@@ -77,7 +77,7 @@ fn windows_close_on_time_and_on_key_count() {
         vec![0, 1, 2],
         "sequence numbers are contiguous"
     );
-    let mut w = Windower::new(cfg, "tok");
+    let mut w = Windower::new(cfg, "tok", "0123456789abcdef");
     assert!(w.push(key(0.0, true, 1)).is_none());
     assert!(w.push(key(50.0, false, 1)).is_none());
     let s = w
@@ -88,7 +88,7 @@ fn windows_close_on_time_and_on_key_count() {
 
 #[test]
 fn summaries_reject_unknown_fields_and_bad_values() {
-    let mut w = Windower::new(WindowConfig::default(), "tok");
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
     for i in 0..10u32 {
         w.push(key(i as f64 * 150.0, true, i));
         w.push(key(i as f64 * 150.0 + 70.0, false, i));
@@ -159,7 +159,7 @@ fn entry(field: &str, hold: f64, gap: f64, k: u32) -> FixedSample {
 }
 
 fn summary_with(fixed: FixedSample) -> Summary {
-    let mut w = Windower::new(WindowConfig::default(), "tok");
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
     w.push_fixed(fixed);
     w.flush(1.0).unwrap()
 }

@@ -211,7 +211,7 @@ proptest! {
     ) {
         use telltale_core::{InputEvent, WindowConfig, Windower};
         let run = |x0: f64, y0: f64| {
-            let mut w = Windower::new(WindowConfig::default(), "tok");
+            let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
             let (mut t, mut x, mut y) = (0.0, x0, y0);
             for (i, (dt, dx, dy)) in steps.iter().enumerate() {
                 t += dt;

@@ -264,6 +264,7 @@ fn summary() -> impl Strategy<Value = Summary> {
                 Summary {
                     schema,
                     session,
+                    page: "page-0123456789abcdef".into(),
                     seq: u64::from(seq),
                     start_ms: start,
                     end_ms: end,

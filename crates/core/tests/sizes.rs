@@ -21,6 +21,7 @@ fn largest() -> Summary {
             max_key_events: 10_000,
         },
         "t".repeat(MAX_TOKEN_LEN),
+        "p".repeat(telltale_core::summary::MAX_PAGE_LEN),
     );
     w.webdriver = true;
     let (mut t, mut press) = (1_000.123_456_789, 0u32);

@@ -1,0 +1,192 @@
+//! The session decision: a session's scores, in order, decide whether the session is flagged.
+//!
+//! This is the one rule the server applies to a whole session (DESIGN.md: decisions are the
+//! core's, never the server's own), and the one `telltale-eval` measures, so the false alarms per
+//! genuine hour it reports are the ones reviewers will see.
+//!
+//! ## The rule: a CUSUM over the scores' p-values
+//! A [`Score`]'s similarity is calibrated: for the user's own samples it is (close to) uniform on
+//! 0-100, so `p = similarity / 100` is a p-value and `-ln p` has mean 1 for genuine samples,
+//! while an impostor's similarities sit near 0 (`-ln p` of 4.6 at similarity 1). The session's
+//! *evidence* is Page's cumulative sum (Biometrika 1954):
+//!
+//! ```text
+//! evidence = max(0, evidence + (-ln max(p, P_FLOOR)) - DRIFT)
+//! ```
+//!
+//! A deviating window raises it, typical windows let it fall back (by `DRIFT - 1` per window on
+//! average for the genuine user): trust falls on deviating windows and recovers on typical ones.
+//! The session is flagged for review once the evidence reaches [`REVIEW_EVIDENCE`], for a
+//! step-up at [`STEP_UP_EVIDENCE`]; a flag stays raised for the rest of the session. Automation
+//! is separate: any window whose automation score reaches the verdict flags the session.
+
+use crate::math;
+use crate::prelude::*;
+
+use serde::{Deserialize, Serialize};
+
+use crate::automation::AUTOMATION_VERDICT;
+use crate::score::{Band, Score};
+
+/// Smallest p-value one window counts with (similarity 0.01): one wildly unusual window adds at
+/// most `-ln 1e-4 - DRIFT` = 7.2, under [`REVIEW_EVIDENCE`], so no single window flags a session.
+const P_FLOOR: f64 = 1e-4;
+/// Subtracted per window: twice the genuine mean of `-ln p` (1), so a genuine session's evidence
+/// drifts back to 0 by one unit per window on average.
+const DRIFT: f64 = 2.0;
+/// Evidence that puts the session in front of a reviewer. Two windows at least (see
+/// [`P_FLOOR`]); for a genuine user with uniform p-values, two adjacent windows reach it with
+/// probability about 1e-4 (their p-values' product under e^-12, `x (1 - ln x)`), about one
+/// false review in 80 hours of 30 s windows. An impostor whose windows score similarity 1 adds
+/// 2.6 per window and is flagged after four (two minutes); one at similarity 0.1 after two.
+pub const REVIEW_EVIDENCE: f64 = 10.0;
+/// Evidence that asks the worker to authenticate again: twice the review level.
+pub const STEP_UP_EVIDENCE: f64 = 20.0;
+
+/// Why a session was flagged, as the core decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    /// `enrolling` while no window was scored, else `allow`, `review` or `step_up`.
+    pub band: Band,
+    /// A window reached the automation verdict.
+    pub automation: bool,
+    /// The evidence now (see the module docs).
+    pub evidence: f64,
+    /// The highest evidence the session reached.
+    pub peak: f64,
+    /// Windows that got a similarity.
+    pub scored: u32,
+    /// Highest automation score seen.
+    pub max_automation: f64,
+}
+
+impl Decision {
+    /// Whether the session goes to the review queue.
+    pub fn flagged(&self) -> bool {
+        self.automation || matches!(self.band, Band::Review | Band::StepUp)
+    }
+}
+
+/// The running state of [`decide`], for a server that folds in one batch at a time.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct SessionTrust {
+    evidence: f64,
+    peak: f64,
+    scored: u32,
+    max_automation: f64,
+}
+
+impl SessionTrust {
+    /// Folds in the next score of the session.
+    pub fn push(&mut self, score: &Score) {
+        if score.automation.is_finite() {
+            self.max_automation = self.max_automation.max(score.automation);
+        }
+        if score.band == Band::Enrolling || !score.similarity.is_finite() {
+            return;
+        }
+        let p = (score.similarity / 100.0).clamp(P_FLOOR, 1.0);
+        self.evidence = (self.evidence - math::ln(p) - DRIFT).max(0.0);
+        self.peak = self.peak.max(self.evidence);
+        self.scored += 1;
+    }
+
+    /// The decision so far.
+    pub fn decision(&self) -> Decision {
+        let band = if self.scored == 0 {
+            Band::Enrolling
+        } else if self.peak >= STEP_UP_EVIDENCE {
+            Band::StepUp
+        } else if self.peak >= REVIEW_EVIDENCE {
+            Band::Review
+        } else {
+            Band::Allow
+        };
+        Decision {
+            band,
+            automation: self.max_automation >= AUTOMATION_VERDICT,
+            evidence: self.evidence,
+            peak: self.peak,
+            scored: self.scored,
+            max_automation: self.max_automation,
+        }
+    }
+}
+
+/// The decision on a session from its scores in order.
+pub fn decide<'a>(scores: impl IntoIterator<Item = &'a Score>) -> Decision {
+    let mut t = SessionTrust::default();
+    for s in scores {
+        t.push(s);
+    }
+    t.decision()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::score::MODEL_VERSION;
+
+    fn score(similarity: f64, automation: f64) -> Score {
+        Score {
+            similarity,
+            band: Score::band_for(Some(similarity), automation),
+            automation,
+            reasons: Vec::new(),
+            model_version: MODEL_VERSION.into(),
+        }
+    }
+
+    #[test]
+    fn nothing_scored_is_enrolling() {
+        let mut s = score(50.0, 0.0);
+        s.band = Band::Enrolling;
+        let d = decide([&s, &s]);
+        assert_eq!(d.band, Band::Enrolling);
+        assert!(!d.flagged());
+    }
+
+    #[test]
+    fn one_bad_window_never_flags() {
+        let d = decide([&score(0.0, 0.0)]);
+        assert_eq!(d.band, Band::Allow);
+        assert!(d.evidence > 7.0 && d.evidence < REVIEW_EVIDENCE);
+    }
+
+    #[test]
+    fn typical_windows_recover() {
+        let bad = score(0.5, 0.0);
+        let good = score(60.0, 0.0);
+        let d = decide([&bad, &good, &good, &good, &good, &good, &good]);
+        assert_eq!(d.evidence, 0.0);
+        assert_eq!(d.band, Band::Allow);
+    }
+
+    #[test]
+    fn impostor_flagged_and_stays_flagged() {
+        let bad = score(1.0, 0.0);
+        let good = score(60.0, 0.0);
+        let seq: Vec<&Score> = [&bad; 4].into_iter().chain([&good; 10]).collect();
+        let d = decide(seq);
+        assert_eq!(d.band, Band::Review);
+        let d = decide([&score(0.01, 0.0); 8]);
+        assert_eq!(d.band, Band::StepUp);
+    }
+
+    #[test]
+    fn automation_flags_alone() {
+        let d = decide([&score(80.0, 0.9)]);
+        assert!(d.automation && d.flagged());
+    }
+
+    #[test]
+    fn genuine_uniform_scores_rarely_flag() {
+        // A deterministic stand-in for uniform p-values: a low-discrepancy sequence.
+        let mut t = SessionTrust::default();
+        for i in 0..10_000u32 {
+            let u = (f64::from(i) * 0.618_033_988_749_895).fract();
+            t.push(&score(100.0 * u, 0.0));
+        }
+        assert_eq!(t.decision().band, Band::Allow);
+    }
+}
