@@ -1,0 +1,1 @@
+//! telltale-server (being built).
