@@ -688,7 +688,7 @@ fn enrolled_profile() -> telltale_core::Profile {
     use telltale_core::{features::timing_vector, FixedSample, WindowConfig, Windower};
     let mut p = telltale_core::Profile::default();
     for k in 0..30u32 {
-        let mut w = Windower::new(WindowConfig::default(), "tok");
+        let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
         let presses: Vec<(f64, f64)> = (0..6u32)
             .map(|i| {
                 let t = f64::from(i * 170 + (k * 7 + i * 13) % 29);

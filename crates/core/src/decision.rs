@@ -21,7 +21,6 @@
 //! is separate: any window whose automation score reaches the verdict flags the session.
 
 use crate::math;
-use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
