@@ -1,1 +1,122 @@
-//! telltale-server (being built).
+//! # telltale-server
+//!
+//! The backend of Telltale: it opens a login session for the portal, takes the collector's
+//! summaries, re-scores every one of them with telltale-core (a browser can lie), learns each
+//! worker's profile from clean summaries only, flags sessions whose rhythm is not the worker's,
+//! and puts them in front of a reviewer.
+//!
+//! ## Parts, one concern each
+//! | module | what |
+//! |---|---|
+//! | [`config`] | flags and environment, checked once into [`config::Settings`] |
+//! | [`db`] | the pool (SQLite or PostgreSQL through one `Any` pool), migrations, optimistic retries |
+//! | [`token`] | signed session tokens |
+//! | [`auth`] | who is calling: portal key, reviewer key, session token |
+//! | [`sessions`] | `POST /v1/sessions`, `DELETE /v1/sessions/{id}`, the session row and its flags |
+//! | [`ingest`] | `POST /v1/summaries`: checks, dedupe, re-score, flags, learning, storage |
+//! | [`profile`] | `GET /v1/profile`: the packed scorer for the page |
+//! | [`review`] | the review queue, one session's timeline and features, verdicts |
+//! | [`users`] | enrollment progress, reset, erasure |
+//! | [`retention`] | the hourly purge |
+//! | [`ops`] | health, metrics, the OpenAPI document |
+//!
+//! [`app`] builds the router from an [`AppState`], so route tests call it with `oneshot`,
+//! without a socket.
+//!
+//! ## Privacy
+//! The server stores summaries (aggregates over at least five events; no key, character or
+//! coordinate can be in one: telltale-core's schema has no field for them), scores, flags and
+//! the pseudonymous user id the portal chose. Logs hold ids, decisions and timings, never a
+//! payload.
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod ingest;
+pub mod json;
+pub mod metrics;
+pub mod ops;
+pub mod profile;
+pub mod retention;
+pub mod review;
+pub mod sessions;
+pub mod state;
+pub mod token;
+pub mod users;
+
+use std::path::Path;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub use error::ApiError;
+pub use state::AppState;
+
+/// The policy every answer carries: scripts only from this origin, WebAssembly allowed to
+/// compile (the collector), nothing framed, no plugins.
+pub const CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+                       object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+
+/// The API routes.
+pub fn api(state: AppState) -> Router {
+    let mut r = Router::new()
+        .route("/v1/sessions", post(sessions::create))
+        .route(
+            "/v1/sessions/{id}",
+            delete(sessions::revoke).get(review::session),
+        )
+        .route("/v1/summaries", post(ingest::post))
+        .route("/v1/profile", get(profile::get))
+        .route("/v1/review", get(review::queue))
+        .route("/v1/review/{id}", post(review::resolve))
+        .route("/v1/users", get(users::list))
+        .route("/v1/users/{user}", get(users::get).delete(users::erase))
+        .route("/v1/users/{user}/reset", post(users::reset))
+        .route("/healthz", get(ops::healthz))
+        .route("/metrics", get(ops::metrics))
+        .route("/openapi.json", get(ops::openapi));
+    if state.settings.demo_password.is_some() {
+        r = r.route("/demo/login", post(demo::login));
+    }
+    r.route_layer(axum::middleware::from_fn_with_state(
+        state.metrics.clone(),
+        metrics::track,
+    ))
+    .with_state(state)
+}
+
+/// The whole application: the API, and the static files (`www` at `/`, the collector package
+/// at `/pkg/`) when given, every answer with [`CSP`] and `nosniff`.
+pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
+    let mut r = api(state).fallback(not_found);
+    if let Some(pkg) = pkg {
+        r = r.nest_service("/pkg", ServeDir::new(pkg));
+    }
+    if let Some(www) = www {
+        r = r.fallback_service(ServeDir::new(www).fallback(axum::routing::any(not_found)));
+    }
+    r.layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    ))
+}
+
+async fn not_found() -> (StatusCode, axum::Json<serde_json::Value>) {
+    (
+        StatusCode::NOT_FOUND,
+        axum::Json(serde_json::json!({"error": "not_found", "message": "no such route"})),
+    )
+}

@@ -1,0 +1,185 @@
+//! The database: one pool through sqlx's `Any` driver, so that one set of queries (with `$1`
+//! placeholders, which SQLite reads too) and one set of migrations serve SQLite and PostgreSQL.
+//!
+//! Nothing lives only in one process's memory: several server processes on one PostgreSQL work
+//! together. Writes that read-modify-write (a profile, a session's trust) are optimistic: each
+//! row carries a version or revision, an update names the one it read, and a transaction that
+//! finds it changed is rolled back and retried ([`Store::retry`]). So concurrent updates of one
+//! user's profile lose nothing, on either database, without engine-specific locking.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, ConnectOptions, Executor};
+
+use crate::token;
+
+/// Which database a pool talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// SQLite: one file, WAL.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+}
+
+/// The pool and what it talks to.
+#[derive(Debug, Clone)]
+pub struct Store {
+    /// The pool.
+    pub pool: AnyPool,
+    /// The database.
+    pub kind: Kind,
+}
+
+/// Attempts of one optimistic transaction before giving up with a 503 (the collector retries):
+/// each conflict means another request committed, so eight in a row means heavy contention.
+const MAX_ATTEMPTS: u32 = 8;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A database URL from what the operator wrote: a `postgres://` URL is kept, a `sqlite:` URL
+/// gets `mode=rwc` (create the file), and a bare path is a SQLite file.
+pub fn url(database: &str) -> (String, Kind) {
+    if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        return (database.to_owned(), Kind::Postgres);
+    }
+    let path = database
+        .strip_prefix("sqlite://")
+        .or_else(|| database.strip_prefix("sqlite:"))
+        .unwrap_or(database);
+    let sep = if path.contains('?') { '&' } else { '?' };
+    (format!("sqlite://{path}{sep}mode=rwc"), Kind::Sqlite)
+}
+
+impl Store {
+    /// Connects and brings the schema up to date.
+    pub async fn connect(database: &str, connections: Option<u32>) -> Result<Store, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let (url, kind) = url(database);
+        // SQLite writes one transaction at a time whatever the pool, and readers never block
+        // in WAL mode: a few connections serve the dashboard's reads beside the writer.
+        // PostgreSQL: 16 per process, well under its default 100 with several replicas.
+        let max = connections.unwrap_or(match kind {
+            Kind::Sqlite => 4,
+            Kind::Postgres => 16,
+        });
+        let options = AnyConnectOptions::from_str(&url)?.disable_statement_logging();
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _| {
+                Box::pin(async move {
+                    if kind == Kind::Sqlite {
+                        // WAL: readers do not block the writer. synchronous=NORMAL: a commit
+                        // survives a crash of the process (the WAL is written before COMMIT
+                        // returns); only a power loss can lose the last commits (SQLite docs,
+                        // "WAL mode"). busy_timeout: a second writer waits instead of failing.
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                             PRAGMA busy_timeout = 5000;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Store { pool, kind })
+    }
+
+    /// The token-signing secret every replica shares: drawn by the first process and kept in
+    /// `settings` (an insert that loses the race keeps the winner's).
+    pub async fn token_secret(&self) -> Result<String, sqlx::Error> {
+        sqlx::query(
+            "INSERT INTO settings (name, value) VALUES ('token_secret', $1) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(token::random_hex(32))
+        .execute(&self.pool)
+        .await?;
+        sqlx::query_scalar("SELECT value FROM settings WHERE name = 'token_secret'")
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Runs `attempt` until it commits: `Ok(Some(v))` is done, `Ok(None)` means it found a row
+    /// changed by another request since it read it (and rolled back), so it runs again.
+    pub async fn retry<T, F, Fut>(&self, mut attempt: F) -> Result<T, crate::ApiError>
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = Result<Option<T>, crate::ApiError>>,
+    {
+        for n in 0..MAX_ATTEMPTS {
+            match attempt().await {
+                Ok(Some(v)) => return Ok(v),
+                Ok(None) => tracing::debug!(attempt = n, "write conflict, retrying"),
+                Err(crate::ApiError::Internal(e)) if self.is_transient(&e) => {
+                    tracing::debug!(attempt = n, "transient database error, retrying")
+                }
+                Err(e) => return Err(e),
+            }
+            // A short pause, longer each time, so that two writers that collided do not
+            // collide again in lockstep.
+            tokio::time::sleep(Duration::from_millis(u64::from(1 + n * n))).await;
+        }
+        Err(crate::ApiError::Unavailable(
+            "too many concurrent writes; retry".into(),
+        ))
+    }
+
+    /// Errors a retry cures: SQLite's busy/locked (a writer that raced another) and
+    /// PostgreSQL's serialization failure and deadlock.
+    fn is_transient(&self, e: &str) -> bool {
+        e.contains("database is locked")
+            || e.contains("database is busy")
+            || e.contains("(code: 5)")
+            || e.contains("40001")
+            || e.contains("40P01")
+    }
+
+    /// Rows in `table` (tests and benchmarks).
+    pub async fn count(&self, table: &str) -> Result<i64, sqlx::Error> {
+        assert!(
+            ["settings", "sessions", "summaries", "profiles", "handed"].contains(&table),
+            "a table of ours"
+        );
+        sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&self.pool)
+            .await
+    }
+
+    /// Closes the pool (waits for connections in use).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
+}
+
+/// RFC 3339 text of a time in ms since the epoch.
+pub fn rfc3339(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+impl Store {
+    /// `sqlite` or `postgres`, for logs.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            Kind::Sqlite => "sqlite",
+            Kind::Postgres => "postgres",
+        }
+    }
+}

@@ -1,0 +1,548 @@
+//! `POST /v1/summaries`: a batch from a collector, checked, deduplicated, re-scored, stored, and
+//! learned from when it is clean — all of the batch or none of it.
+//!
+//! The order of the checks is the order of their answers: content type (415), size (413), the
+//! header token (401), the JSON and every field (400, with the field's path), the tokens in the
+//! batch (401, 403), the session's rate (429), ids already stored with other content (409).
+//! Only then is anything written, in one transaction ([`Store::retry`]).
+//!
+//! What the server decides here, each by telltale-core: the score of every summary against the
+//! user's current profile (the server's score decides; the browser's is only compared), the
+//! session's flag ([`telltale_core::decide`], folded in as [`SessionTrust`]), and whether the
+//! profile learns (only from clean summaries of an unflagged session).
+
+use std::collections::{BTreeSet, HashMap};
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use telltale_core::automation::AUTOMATION_VERDICT;
+use telltale_core::summary::MAX_SUMMARY_BYTES;
+use telltale_core::{Band, Packed, Profile, Score, Scorer, SessionTrust, Summary, MODEL_VERSION};
+
+use crate::auth;
+use crate::db::now_ms;
+use crate::error::ApiError;
+use crate::json::{decode, media_type};
+use crate::sessions::{self, SessionRow};
+use crate::state::AppState;
+use crate::token::digest_hex;
+
+/// Largest body: 64 KiB, the most all of a page's beacons in flight may hold (the Beacon
+/// spec's keepalive quota, which fetch's `keepalive` shares); the collector's batches stay under.
+pub const MAX_BODY: usize = 64 * 1024;
+/// Most summaries in a batch: a 64 KiB body of the smallest valid summaries (about 300 bytes)
+/// holds about 220.
+pub const MAX_BATCH: usize = 256;
+/// Largest integer a JSON number holds exactly: a `seq` beyond it was not made by a collector.
+const MAX_SEQ: u64 = (1 << 53) - 1;
+/// Reasons a score may carry (the core gives three).
+const MAX_REASONS: usize = 8;
+/// Longest reason, in bytes (the core's are under 100).
+const MAX_REASON_LEN: usize = 256;
+/// Browser and server similarities this close are the same score: both run the same code on
+/// the same numbers, so they agree to the last bit; the margin only absorbs a JSON round trip.
+const SAME_SIMILARITY: f64 = 1e-6;
+
+/// `POST /v1/summaries`' answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Ack {
+    /// Summaries stored now.
+    pub accepted: usize,
+    /// Summaries already stored (a resend), not stored again.
+    pub duplicates: usize,
+    /// The server's score of every summary of the batch, in its order.
+    pub scores: Vec<Score>,
+}
+
+/// Decodes and checks a batch: a JSON array of 1 to [`MAX_BATCH`] summaries, each valid by
+/// telltale-core's checks and the server's own. `Err` names the offending field.
+pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Summary>, ApiError> {
+    let batch: Vec<Summary> = decode(bytes)?;
+    if batch.is_empty() || batch.len() > MAX_BATCH {
+        return Err(ApiError::invalid(format!(
+            "a batch holds 1 to {MAX_BATCH} summaries, this one {}",
+            batch.len()
+        )));
+    }
+    for (i, s) in batch.iter().enumerate() {
+        check(s).map_err(|(field, m)| ApiError::field(format!("[{i}]{field}"), m))?;
+    }
+    Ok(batch)
+}
+
+/// The server's checks beyond [`Summary::validate`]: `Err((field suffix, message))`.
+fn check(s: &Summary) -> Result<(), (String, String)> {
+    s.validate().map_err(|e| (String::new(), e.to_string()))?;
+    if s.seq > MAX_SEQ {
+        return Err((".seq".into(), format!("seq must be at most {MAX_SEQ}")));
+    }
+    let c = &s.counts;
+    if c.untrusted > c.events {
+        return Err((
+            ".counts.untrusted".into(),
+            "more untrusted events than events".into(),
+        ));
+    }
+    let mut kinds = BTreeSet::new();
+    for (i, w) in s.pointer.iter().enumerate() {
+        if !kinds.insert(w.kind.name()) {
+            return Err((
+                format!(".pointer[{i}].kind"),
+                "one pointer window per pointer kind".into(),
+            ));
+        }
+    }
+    if let Some(score) = &s.score {
+        if score.model_version != MODEL_VERSION {
+            return Err((
+                ".score.model_version".into(),
+                format!("this server scores with {MODEL_VERSION}"),
+            ));
+        }
+        if score.reasons.len() > MAX_REASONS
+            || score.reasons.iter().any(|r| r.len() > MAX_REASON_LEN)
+        {
+            return Err((
+                ".score.reasons".into(),
+                format!("at most {MAX_REASONS} reasons of {MAX_REASON_LEN} bytes"),
+            ));
+        }
+    }
+    let size = serde_json::to_string(s)
+        .map(|t| t.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_SUMMARY_BYTES {
+        return Err((
+            String::new(),
+            format!("a summary is at most {MAX_SUMMARY_BYTES} bytes of JSON, this one {size}"),
+        ));
+    }
+    Ok(())
+}
+
+/// One summary ready to store.
+struct Item {
+    summary: Summary,
+    body: String,
+    digest: String,
+    content: String,
+}
+
+impl Item {
+    fn new(summary: Summary) -> Item {
+        let body = serde_json::to_string(&summary).expect("a summary serialises");
+        let digest = digest_hex(body.as_bytes());
+        // The behaviour alone: what a replay under another session, page or seq repeats.
+        let bare = Summary {
+            session: String::new(),
+            page: String::new(),
+            seq: 0,
+            score: None,
+            ..summary.clone()
+        };
+        let content = digest_hex(
+            serde_json::to_string(&bare)
+                .expect("a summary serialises")
+                .as_bytes(),
+        );
+        Item {
+            summary,
+            body,
+            digest,
+            content,
+        }
+    }
+
+    /// Whether the summary carries behaviour (an empty window's counts can repeat innocently).
+    fn has_behaviour(&self) -> bool {
+        let s = &self.summary;
+        s.keys.is_some() || !s.pointer.is_empty() || s.fixed.iter().any(|f| !f.edited)
+    }
+}
+
+/// `POST /v1/summaries`.
+pub async fn post(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    body: axum::body::Body,
+) -> Result<(StatusCode, Json<Ack>), ApiError> {
+    match media_type(&headers).as_deref() {
+        Some("application/json" | "text/plain") => {}
+        other => {
+            return Err(ApiError::UnsupportedType(format!(
+                "summaries come as application/json (fetch) or text/plain (sendBeacon), not {}",
+                other.unwrap_or("no content type")
+            )))
+        }
+    }
+    let bytes = axum::body::to_bytes(body, MAX_BODY)
+        .await
+        .map_err(|_| ApiError::TooLarge(MAX_BODY))?;
+    // The header's token first: a page with a bad token learns nothing about its body.
+    let header = match auth::bearer(&headers)? {
+        Some(t) => Some((t.to_owned(), auth::session(&st, t).await?)),
+        None => None,
+    };
+    let batch = decode_batch(&bytes)?;
+    let token = &batch[0].session;
+    if batch.iter().any(|s| &s.session != token) {
+        return Err(ApiError::Forbidden(
+            "a batch holds the summaries of one session",
+        ));
+    }
+    let session = match header {
+        Some((t, row)) if &t == token => row,
+        Some(_) => {
+            return Err(ApiError::Forbidden(
+                "the summaries' session is not the Authorization header's",
+            ))
+        }
+        None => auth::session(&st, token).await?,
+    };
+    rate_limit(&st, &session.id, batch.len()).await?;
+    let items: Vec<Item> = batch.into_iter().map(Item::new).collect();
+    let ack = store(&st, &session, &items).await?;
+    tracing::info!(
+        session = %session.id,
+        user = %session.user_id,
+        accepted = ack.accepted,
+        duplicates = ack.duplicates,
+        "batch stored"
+    );
+    Ok((StatusCode::ACCEPTED, Json(ack)))
+}
+
+/// 429 when the session would pass its summaries per minute. A collector closes a window at
+/// most every few seconds (200 key events, or 30 s), plus a flush when the page is hidden.
+async fn rate_limit(st: &AppState, session: &str, n: usize) -> Result<(), ApiError> {
+    let since = now_ms() - 60_000;
+    let recent: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM summaries WHERE session_id = $1 AND received_ms > $2",
+    )
+    .bind(session)
+    .bind(since)
+    .fetch_one(&st.store.pool)
+    .await?;
+    let max = i64::from(st.settings.max_per_minute);
+    if recent + n as i64 > max {
+        // The window is a minute: after one the count has started again.
+        return Err(ApiError::TooManyRequests(60));
+    }
+    Ok(())
+}
+
+/// A browser score and the server's re-score of the same summary against the same scorer.
+fn same(a: &Score, b: &Score) -> bool {
+    a.band == b.band
+        && a.model_version == b.model_version
+        && (a.similarity - b.similarity).abs() <= SAME_SIMILARITY
+        && (a.automation - b.automation).abs() <= SAME_SIMILARITY
+}
+
+/// Whether the profile may learn from a summary: the server scored it as the user (or the
+/// modality is still enrolling) and not as automated.
+fn clean(score: &Score) -> bool {
+    matches!(score.band, Band::Allow | Band::Enrolling) && score.automation < AUTOMATION_VERDICT
+}
+
+/// The flags of a decision.
+fn decision_flags(t: &SessionTrust, flags: &mut BTreeSet<String>) {
+    let d = t.decision();
+    match d.band {
+        Band::Review => {
+            flags.insert("review".into());
+        }
+        Band::StepUp => {
+            flags.insert("step_up".into());
+        }
+        _ => {}
+    }
+    if d.automation {
+        flags.insert("automation".into());
+    }
+}
+
+/// The stored summary of an id, if any: (digest, score JSON).
+async fn stored(
+    st: &AppState,
+    session: &str,
+    s: &Summary,
+) -> Result<Option<(String, String)>, ApiError> {
+    Ok(sqlx::query_as(
+        "SELECT digest, score FROM summaries WHERE session_id = $1 AND page = $2 AND seq = $3",
+    )
+    .bind(session)
+    .bind(&s.page)
+    .bind(s.seq as i64)
+    .fetch_optional(&st.store.pool)
+    .await?)
+}
+
+/// A user's profile and its revision (`None` before the first).
+pub async fn load_profile(st: &AppState, user: &str) -> Result<(Profile, Option<i64>), ApiError> {
+    let row: Option<(String, i64)> =
+        sqlx::query_as("SELECT body, revision FROM profiles WHERE user_id = $1")
+            .bind(user)
+            .fetch_optional(&st.store.pool)
+            .await?;
+    match row {
+        Some((body, rev)) => {
+            let p: Profile = serde_json::from_str(&body)
+                .map_err(|e| ApiError::Internal(format!("stored profile of {user}: {e}")))?;
+            Ok((p, Some(rev)))
+        }
+        None => Ok((Profile::new(st.settings.params), None)),
+    }
+}
+
+/// Writes a profile that was read at `revision`; `false` when another request changed it since.
+pub async fn save_profile(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    user: &str,
+    profile: &Profile,
+    revision: Option<i64>,
+) -> Result<bool, ApiError> {
+    let body = serde_json::to_string(profile).expect("a profile serialises");
+    let now = now_ms();
+    let done = match revision {
+        Some(r) => {
+            sqlx::query(
+                "UPDATE profiles SET body = $1, revision = revision + 1, updated_ms = $2 \
+                 WHERE user_id = $3 AND revision = $4",
+            )
+            .bind(body)
+            .bind(now)
+            .bind(user)
+            .bind(r)
+            .execute(&mut **tx)
+            .await?
+        }
+        None => sqlx::query(
+            "INSERT INTO profiles (user_id, body, revision, updated_ms) VALUES ($1, $2, 1, $3) \
+                 ON CONFLICT (user_id) DO NOTHING",
+        )
+        .bind(user)
+        .bind(body)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?,
+    };
+    Ok(done.rows_affected() == 1)
+}
+
+/// The scorers handed to a session's pages.
+async fn handed(st: &AppState, session: &str) -> Result<Vec<Scorer>, ApiError> {
+    let rows: Vec<(String,)> = sqlx::query_as("SELECT scorer FROM handed WHERE session_id = $1")
+        .bind(session)
+        .fetch_all(&st.store.pool)
+        .await?;
+    let mut out = vec![Scorer::default()];
+    for (text,) in rows {
+        let p: Packed = serde_json::from_str(&text)
+            .map_err(|e| ApiError::Internal(format!("stored scorer: {e}")))?;
+        out.push(
+            Scorer::unpack(&p.names, &p.nums)
+                .map_err(|e| ApiError::Internal(format!("stored scorer: {e}")))?,
+        );
+    }
+    Ok(out)
+}
+
+/// Stores a checked batch of one session (retrying on write conflicts).
+async fn store(st: &AppState, session: &SessionRow, items: &[Item]) -> Result<Ack, ApiError> {
+    let outcome = st.store.retry(|| attempt(st, &session.id, items)).await?;
+    match outcome {
+        Outcome::Done(ack) => Ok(ack),
+        Outcome::Conflict(msg) => {
+            sessions::raise(st, &session.id, "tampering").await?;
+            Err(ApiError::Conflict(msg))
+        }
+    }
+}
+
+enum Outcome {
+    Done(Ack),
+    Conflict(String),
+}
+
+/// One try at storing a batch: reads, decides, then writes in one transaction that names the
+/// versions it read. `Ok(None)`: another request wrote first; run again.
+async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outcome>, ApiError> {
+    let sess = SessionRow::load(&st.store, id)
+        .await?
+        .ok_or(ApiError::Unauthorized(
+            "the session does not exist (erased?)",
+        ))?;
+    // Resends: an id already stored (or earlier in this batch) with the same content is a
+    // duplicate, stored once; with other content the batch is refused.
+    let mut scores: Vec<Option<Score>> = vec![None; items.len()];
+    let mut fresh = Vec::new();
+    let mut seen: HashMap<(&str, u64), usize> = HashMap::new();
+    let mut duplicates = 0;
+    for (i, it) in items.iter().enumerate() {
+        let key = (it.summary.page.as_str(), it.summary.seq);
+        if let Some(&j) = seen.get(&key) {
+            if items[j].digest != it.digest {
+                return Ok(Some(Outcome::Conflict(format!(
+                    "[{i}]: page {} seq {} appears twice in the batch with different content",
+                    key.0, key.1
+                ))));
+            }
+            duplicates += 1;
+            continue;
+        }
+        seen.insert(key, i);
+        match stored(st, id, &it.summary).await? {
+            Some((digest, _)) if digest != it.digest => {
+                return Ok(Some(Outcome::Conflict(format!(
+                    "[{i}]: page {} seq {} was stored before with different content",
+                    key.0, key.1
+                ))));
+            }
+            Some((_, score)) => {
+                duplicates += 1;
+                scores[i] = serde_json::from_str(&score).ok();
+            }
+            None => fresh.push(i),
+        }
+    }
+
+    let (mut profile, revision) = load_profile(st, &sess.user_id).await?;
+    let given = if fresh.iter().any(|&i| items[i].summary.score.is_some()) {
+        handed(st, id).await?
+    } else {
+        Vec::new()
+    };
+    let mut trust = sess.trust_state();
+    let mut flags = sess.flag_set();
+    let before = flags.clone();
+    let mut worst = (sess.min_similarity, sess.worst.clone());
+    let mut learned_any = false;
+    let mut rows = Vec::with_capacity(fresh.len());
+    let mut contents: BTreeSet<&str> = BTreeSet::new();
+    for &i in &fresh {
+        let it = &items[i];
+        let s = &it.summary;
+        if it.has_behaviour() {
+            let again: Option<i64> = sqlx::query_scalar(
+                "SELECT 1 FROM summaries WHERE user_id = $1 AND content = $2 LIMIT 1",
+            )
+            .bind(&sess.user_id)
+            .bind(&it.content)
+            .fetch_optional(&st.store.pool)
+            .await?;
+            if again.is_some() || !contents.insert(&it.content) {
+                flags.insert("replay".into());
+            }
+        }
+        let score = profile.score(s);
+        let page_match = s
+            .score
+            .as_ref()
+            .map(|b| given.iter().any(|sc| same(&sc.score(s), b)));
+        if page_match == Some(false) {
+            flags.insert("forgery".into());
+        }
+        trust.push(&score);
+        decision_flags(&trust, &mut flags);
+        if score.band != Band::Enrolling && worst.0.is_none_or(|w| score.similarity < w) {
+            worst = (
+                Some(score.similarity),
+                Some(serde_json::to_string(&score).expect("a score serialises")),
+            );
+        }
+        // An unflagged session teaches the profile; so does one a reviewer found genuine.
+        let trusted = flags.is_empty() || sess.verdict.as_deref() == Some("genuine");
+        let learn = trusted && clean(&score);
+        if learn {
+            profile
+                .learn(s)
+                .map_err(|e| ApiError::field(format!("[{i}]"), e.to_string()))?;
+            learned_any = true;
+        }
+        rows.push((i, score.clone(), page_match, learn));
+        scores[i] = Some(score);
+    }
+    // Duplicates within the batch share their first occurrence's score.
+    for (i, it) in items.iter().enumerate() {
+        if scores[i].is_none() {
+            let j = seen[&(it.summary.page.as_str(), it.summary.seq)];
+            scores[i] = scores[j].clone();
+        }
+    }
+
+    let now = now_ms();
+    let raised: Vec<&String> = flags.difference(&before).collect();
+    let (status, flagged_ms) = if raised.is_empty() {
+        (sess.status.clone(), sess.flagged_ms)
+    } else {
+        // A new kind of flag (re)opens the session in the review queue: one entry per session.
+        ("open".to_owned(), Some(sess.flagged_ms.unwrap_or(now)))
+    };
+
+    let mut tx = st.store.pool.begin().await?;
+    if learned_any && !save_profile(&mut tx, &sess.user_id, &profile, revision).await? {
+        return Ok(None);
+    }
+    let done = sqlx::query(
+        "UPDATE sessions SET trust = $1, flags = $2, worst = $3, min_similarity = $4, \
+         status = $5, flagged_ms = $6, version = version + 1 WHERE id = $7 AND version = $8",
+    )
+    .bind(serde_json::to_string(&trust).expect("trust serialises"))
+    .bind(serde_json::to_string(&flags).expect("flags serialise"))
+    .bind(worst.1)
+    .bind(worst.0)
+    .bind(&status)
+    .bind(flagged_ms)
+    .bind(id)
+    .bind(sess.version)
+    .execute(&mut *tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    for (i, score, page_match, learn) in &rows {
+        let it = &items[*i];
+        let done = sqlx::query(
+            "INSERT INTO summaries (session_id, page, seq, user_id, received_ms, body, digest, \
+             content, score, similarity, band, automation, page_match, learned) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             ON CONFLICT (session_id, page, seq) DO NOTHING",
+        )
+        .bind(id)
+        .bind(&it.summary.page)
+        .bind(it.summary.seq as i64)
+        .bind(&sess.user_id)
+        .bind(now)
+        .bind(&it.body)
+        .bind(&it.digest)
+        .bind(&it.content)
+        .bind(serde_json::to_string(score).expect("a score serialises"))
+        .bind((score.band != Band::Enrolling).then_some(score.similarity))
+        .bind(score.band.name())
+        .bind(score.automation)
+        .bind(page_match.map(i64::from))
+        .bind(i64::from(*learn))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 0 {
+            // Stored by a concurrent request since we looked: the next try sees a duplicate.
+            return Ok(None);
+        }
+    }
+    tx.commit().await?;
+
+    st.metrics.stored.inc_by(fresh.len() as u64);
+    st.metrics.duplicates.inc_by(duplicates as u64);
+    for f in &raised {
+        st.metrics.flags.with_label_values(&[f.as_str()]).inc();
+        tracing::info!(session = %id, user = %sess.user_id, flag = %f, "session flagged");
+    }
+    Ok(Some(Outcome::Done(Ack {
+        accepted: fresh.len(),
+        duplicates,
+        scores: scores.into_iter().flatten().collect(),
+    })))
+}

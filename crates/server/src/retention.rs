@@ -1,0 +1,62 @@
+//! Retention: the server itself deletes summaries older than the retention period, and the
+//! sessions (with the scorers handed to them) that expired longer ago than that.
+
+use std::time::Duration;
+
+use crate::db::now_ms;
+use crate::state::AppState;
+
+/// How often the purge runs: hourly keeps the oldest row within an hour of the period.
+pub const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
+/// Rows deleted by one purge.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Purged {
+    /// Summaries.
+    pub summaries: u64,
+    /// Sessions.
+    pub sessions: u64,
+}
+
+/// Deletes what is past retention at `now` (ms since the epoch).
+pub async fn purge(st: &AppState, now: i64) -> Result<Purged, sqlx::Error> {
+    let cutoff = now - st.settings.retention_ms;
+    let mut tx = st.store.pool.begin().await?;
+    let summaries = sqlx::query("DELETE FROM summaries WHERE received_ms < $1")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    sqlx::query(
+        "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE expires_ms < $1)",
+    )
+    .bind(cutoff)
+    .execute(&mut *tx)
+    .await?;
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_ms < $1")
+        .bind(cutoff)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    tx.commit().await?;
+    Ok(Purged {
+        summaries,
+        sessions,
+    })
+}
+
+/// Runs [`purge`] now and every [`PURGE_EVERY`] until the process ends.
+pub async fn run(st: AppState) {
+    let mut tick = tokio::time::interval(PURGE_EVERY);
+    loop {
+        tick.tick().await;
+        match purge(&st, now_ms()).await {
+            Ok(p) => tracing::info!(
+                summaries = p.summaries,
+                sessions = p.sessions,
+                "retention purge"
+            ),
+            Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+        }
+    }
+}

@@ -1,0 +1,381 @@
+//! The review queue (reviewer key): flagged sessions, one session's scores over time and its
+//! features against the profile's normal ranges (what the dashboard plots), and the verdict.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use telltale_core::{Band, Profile, Score, Summary};
+
+use crate::auth::{self, Role};
+use crate::db::{now_ms, rfc3339};
+use crate::error::ApiError;
+use crate::ingest::{load_profile, save_profile};
+use crate::json::parse_body;
+use crate::sessions::SessionRow;
+use crate::state::AppState;
+
+/// Longest reviewer note, in characters.
+const MAX_NOTE: usize = 2000;
+/// Features listed per session: the most deviating ones, as many as a plot shows legibly.
+const MAX_FEATURES: usize = 12;
+/// Sessions listed per page of the queue.
+const QUEUE_LIMIT: i64 = 200;
+
+/// A flagged session as the queue lists it.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct ReviewItem {
+    /// Session id.
+    pub session: String,
+    /// The user.
+    pub user: String,
+    /// When it was first flagged.
+    pub flagged_at: Option<String>,
+    /// `open` or `resolved` (`none`: never flagged).
+    pub status: String,
+    /// The session decision's band.
+    pub band: Band,
+    /// The lowest server similarity of its windows.
+    pub similarity: Option<f64>,
+    /// The highest automation score of its windows.
+    pub automation: f64,
+    /// Every flag raised.
+    pub flags: Vec<String>,
+    /// Why, in words.
+    pub reasons: Vec<String>,
+    /// The reviewer's verdict.
+    pub verdict: Option<String>,
+    /// The reviewer's note.
+    pub note: Option<String>,
+}
+
+impl From<&SessionRow> for ReviewItem {
+    fn from(r: &SessionRow) -> Self {
+        let d = r.trust_state().decision();
+        ReviewItem {
+            session: r.id.clone(),
+            user: r.user_id.clone(),
+            flagged_at: r.flagged_ms.map(rfc3339),
+            status: r.status.clone(),
+            band: d.band,
+            similarity: r.min_similarity,
+            automation: d.max_automation,
+            flags: r.flag_set().into_iter().collect(),
+            reasons: r.reasons(),
+            verdict: r.verdict.clone(),
+            note: r.note.clone(),
+        }
+    }
+}
+
+/// The queue's answer.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Queue {
+    /// Newest first.
+    pub sessions: Vec<ReviewItem>,
+}
+
+/// `?status=`.
+#[derive(Debug, Deserialize)]
+pub struct QueueQuery {
+    status: Option<String>,
+}
+
+/// `GET /v1/review?status=open|resolved`.
+pub async fn queue(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<QueueQuery>,
+) -> Result<Json<Queue>, ApiError> {
+    auth::require(&st, &headers, Role::Reviewer)?;
+    let status = q.status.as_deref().unwrap_or("open");
+    if !["open", "resolved"].contains(&status) {
+        return Err(ApiError::field("status", "status is open or resolved"));
+    }
+    let rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT * FROM sessions WHERE status = $1 ORDER BY flagged_ms DESC, id LIMIT $2",
+    )
+    .bind(status)
+    .bind(QUEUE_LIMIT)
+    .fetch_all(&st.store.pool)
+    .await?;
+    Ok(Json(Queue {
+        sessions: rows.iter().map(ReviewItem::from).collect(),
+    }))
+}
+
+/// One window of a session, for the timeline.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Point {
+    /// The collector instance.
+    pub page: String,
+    /// Its sequence number.
+    pub seq: i64,
+    /// When the server received it.
+    pub received_at: String,
+    /// Window start, ms since the page loaded.
+    pub start_ms: f64,
+    /// Window end.
+    pub end_ms: f64,
+    /// The server's similarity (`null` while enrolling).
+    pub similarity: Option<f64>,
+    /// The server's band.
+    pub band: Band,
+    /// Automation score.
+    pub automation: f64,
+    /// The score's reasons.
+    pub reasons: Vec<String>,
+    /// Whether the browser's own score matched (null: it sent none).
+    pub page_score_matches: Option<bool>,
+}
+
+/// A feature of the session against the profile's normal range.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct FeatureView {
+    /// `keys` or `pointer:KIND`.
+    pub modality: String,
+    /// In words.
+    pub feature: String,
+    /// Whether values are natural logs of a magnitude (the dashboard shows `exp`).
+    pub log: bool,
+    /// The profile's mean.
+    pub mean: f64,
+    /// The profile's spread.
+    pub sd: f64,
+    /// The session's value in each window that had it.
+    pub values: Vec<f64>,
+}
+
+/// `GET /v1/sessions/{id}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SessionView {
+    /// The queue's view of it.
+    #[serde(flatten)]
+    pub item: ReviewItem,
+    /// Created.
+    pub created_at: String,
+    /// Expires.
+    pub expires_at: String,
+    /// Revoked by the portal.
+    pub revoked: bool,
+    /// The core's session decision.
+    pub decision: telltale_core::Decision,
+    /// Every window, in the order received.
+    pub timeline: Vec<Point>,
+    /// The most deviating features.
+    pub features: Vec<FeatureView>,
+}
+
+#[derive(sqlx::FromRow)]
+struct StoredSummary {
+    page: String,
+    seq: i64,
+    received_ms: i64,
+    body: String,
+    score: String,
+    page_match: Option<i64>,
+    learned: i64,
+}
+
+async fn summaries_of(st: &AppState, id: &str) -> Result<Vec<StoredSummary>, ApiError> {
+    Ok(sqlx::query_as(
+        "SELECT page, seq, received_ms, body, score, page_match, learned FROM summaries \
+         WHERE session_id = $1 ORDER BY received_ms, page, seq",
+    )
+    .bind(id)
+    .fetch_all(&st.store.pool)
+    .await?)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, ApiError> {
+    serde_json::from_str(text).map_err(|e| ApiError::Internal(format!("stored {what}: {e}")))
+}
+
+/// The session's window features next to the profile's normal ranges.
+fn features(profile: &Profile, summaries: &[Summary]) -> Vec<FeatureView> {
+    let scorer = profile.scorer();
+    let mut views: BTreeMap<(String, u32), FeatureView> = BTreeMap::new();
+    for s in summaries {
+        let mut windows = Vec::new();
+        if let (Some(k), Some(ws)) = (&s.keys, &scorer.keys) {
+            windows.push(("keys".to_owned(), k.features(), ws));
+        }
+        for w in &s.pointer {
+            if let Some(ws) = scorer.pointer.get(&w.kind) {
+                windows.push((format!("pointer:{}", w.kind.name()), w.features(), ws));
+            }
+        }
+        for (modality, feats, ws) in windows {
+            for f in feats {
+                let Some((norm, label)) = ws.features.get(&f.id) else {
+                    continue;
+                };
+                views
+                    .entry((modality.clone(), f.id.0))
+                    .or_insert_with(|| FeatureView {
+                        modality: modality.clone(),
+                        feature: label.clone(),
+                        log: f.log,
+                        mean: norm.mean,
+                        sd: norm.sd,
+                        values: Vec::new(),
+                    })
+                    .values
+                    .push(f.value);
+            }
+        }
+    }
+    let deviation = |v: &FeatureView| {
+        let m = v.values.iter().sum::<f64>() / v.values.len().max(1) as f64;
+        ((m - v.mean) / v.sd).abs()
+    };
+    let mut out: Vec<FeatureView> = views.into_values().collect();
+    out.sort_by(|a, b| deviation(b).total_cmp(&deviation(a)));
+    out.truncate(MAX_FEATURES);
+    out
+}
+
+async fn session_row(st: &AppState, id: &str) -> Result<SessionRow, ApiError> {
+    SessionRow::load(&st.store, id)
+        .await?
+        .ok_or(ApiError::NotFound("no such session"))
+}
+
+/// `GET /v1/sessions/{id}` (reviewer key).
+pub async fn session(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<SessionView>, ApiError> {
+    auth::require(&st, &headers, Role::Reviewer)?;
+    let row = session_row(&st, &id).await?;
+    let stored = summaries_of(&st, &id).await?;
+    let mut timeline = Vec::with_capacity(stored.len());
+    let mut summaries = Vec::with_capacity(stored.len());
+    for r in &stored {
+        let s: Summary = parse("summary", &r.body)?;
+        let score: Score = parse("score", &r.score)?;
+        timeline.push(Point {
+            page: r.page.clone(),
+            seq: r.seq,
+            received_at: rfc3339(r.received_ms),
+            start_ms: s.start_ms,
+            end_ms: s.end_ms,
+            similarity: (score.band != Band::Enrolling).then_some(score.similarity),
+            band: score.band,
+            automation: score.automation,
+            reasons: score.reasons,
+            page_score_matches: r.page_match.map(|m| m != 0),
+        });
+        summaries.push(s);
+    }
+    let (profile, _) = load_profile(&st, &row.user_id).await?;
+    Ok(Json(SessionView {
+        item: ReviewItem::from(&row),
+        created_at: rfc3339(row.created_ms),
+        expires_at: rfc3339(row.expires_ms),
+        revoked: row.revoked != 0,
+        decision: row.trust_state().decision(),
+        timeline,
+        features: features(&profile, &summaries),
+    }))
+}
+
+/// `POST /v1/review/{id}`'s body.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdict {
+    /// `genuine` (a false alarm: the profile learns from the session), `impostor` or
+    /// `automation`.
+    pub verdict: String,
+    /// The reviewer's note.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// `POST /v1/review/{id}` (reviewer key).
+pub async fn resolve(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Json<ReviewItem>, ApiError> {
+    auth::require(&st, &headers, Role::Reviewer)?;
+    let v: Verdict = parse_body(&headers, &body)?;
+    if !["genuine", "impostor", "automation"].contains(&v.verdict.as_str()) {
+        return Err(ApiError::field(
+            "verdict",
+            "verdict is genuine, impostor or automation",
+        ));
+    }
+    if v.note
+        .as_ref()
+        .is_some_and(|n| n.chars().count() > MAX_NOTE)
+    {
+        return Err(ApiError::field(
+            "note",
+            format!("a note is at most {MAX_NOTE} characters"),
+        ));
+    }
+    let row = session_row(&st, &id).await?;
+    if row.status == "none" {
+        return Err(ApiError::NotFound("this session was never flagged"));
+    }
+    let genuine = v.verdict == "genuine";
+    st.store
+        .retry(|| async {
+            let row = session_row(&st, &id).await?;
+            let (mut profile, revision) = load_profile(&st, &row.user_id).await?;
+            // A false alarm: the profile learns what it did not learn from the session.
+            let mut learned = Vec::new();
+            if genuine {
+                for r in summaries_of(&st, &id).await?.iter().filter(|r| r.learned == 0) {
+                    let s: Summary = parse("summary", &r.body)?;
+                    let score: Score = parse("score", &r.score)?;
+                    if score.automation < telltale_core::automation::AUTOMATION_VERDICT {
+                        profile
+                            .learn(&s)
+                            .map_err(|e| ApiError::Internal(format!("learning: {e}")))?;
+                        learned.push((r.page.clone(), r.seq));
+                    }
+                }
+            }
+            let mut tx = st.store.pool.begin().await?;
+            if !learned.is_empty()
+                && !save_profile(&mut tx, &row.user_id, &profile, revision).await?
+            {
+                return Ok(None);
+            }
+            let done = sqlx::query(
+                "UPDATE sessions SET status = 'resolved', verdict = $1, note = $2, \
+                 resolved_ms = $3, version = version + 1 WHERE id = $4 AND version = $5",
+            )
+            .bind(&v.verdict)
+            .bind(&v.note)
+            .bind(now_ms())
+            .bind(&id)
+            .bind(row.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(None);
+            }
+            for (page, seq) in &learned {
+                sqlx::query(
+                    "UPDATE summaries SET learned = 1 WHERE session_id = $1 AND page = $2 AND seq = $3",
+                )
+                .bind(&id)
+                .bind(page)
+                .bind(seq)
+                .execute(&mut *tx)
+                .await?;
+            }
+            tx.commit().await?;
+            tracing::info!(session = %id, verdict = %v.verdict, learned = learned.len(), "session resolved");
+            Ok(Some(()))
+        })
+        .await?;
+    Ok(Json(ReviewItem::from(&session_row(&st, &id).await?)))
+}

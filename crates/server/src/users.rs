@@ -1,0 +1,191 @@
+//! Users (reviewer key): enrollment progress, reset of a profile, erasure of every row.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use telltale_core::profile::Enrollment;
+use telltale_core::{Band, Profile};
+
+use crate::auth::{self, Role};
+use crate::db::{now_ms, rfc3339};
+use crate::error::ApiError;
+use crate::ingest::load_profile;
+use crate::sessions::{valid_user, SessionRow};
+use crate::state::AppState;
+
+/// Users listed at most.
+const USERS_LIMIT: i64 = 1000;
+/// A user's sessions listed at most (newest first).
+const SESSIONS_LIMIT: i64 = 100;
+
+/// A user in the list.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UserItem {
+    /// The user.
+    pub user: String,
+    /// Sessions kept.
+    pub sessions: i64,
+    /// Of which flagged.
+    pub flagged: i64,
+    /// Whether any modality gives scores.
+    pub enrolled: bool,
+    /// Progress per modality.
+    pub enrollment: Vec<Enrollment>,
+}
+
+/// `GET /v1/users`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Users {
+    /// Users, by id.
+    pub users: Vec<UserItem>,
+}
+
+/// A session in a user's view.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UserSession {
+    /// Session id.
+    pub session: String,
+    /// Created.
+    pub created_at: String,
+    /// `none`, `open` or `resolved`.
+    pub status: String,
+    /// The session decision's band.
+    pub band: Band,
+}
+
+/// `GET /v1/users/{user}`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UserView {
+    /// The user.
+    pub user: String,
+    /// The profile's revision (0: none yet).
+    pub profile_revision: i64,
+    /// Whether any modality gives scores.
+    pub enrolled: bool,
+    /// Progress per modality.
+    pub enrollment: Vec<Enrollment>,
+    /// Newest first.
+    pub sessions: Vec<UserSession>,
+}
+
+fn enrolled(p: &Profile) -> bool {
+    let s = p.scorer();
+    !s.fixed.is_empty() || s.keys.is_some() || !s.pointer.is_empty()
+}
+
+fn checked(user: &str) -> Result<(), ApiError> {
+    if valid_user(user) {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            "user",
+            "a user id is 1-128 characters of [A-Za-z0-9_.@-]",
+        ))
+    }
+}
+
+/// `GET /v1/users`.
+pub async fn list(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Users>, ApiError> {
+    auth::require(&st, &headers, Role::Reviewer)?;
+    let rows: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT user_id, COUNT(*), COUNT(CASE WHEN status <> 'none' THEN 1 END) \
+         FROM sessions GROUP BY user_id ORDER BY user_id LIMIT $1",
+    )
+    .bind(USERS_LIMIT)
+    .fetch_all(&st.store.pool)
+    .await?;
+    let mut users = Vec::with_capacity(rows.len());
+    for (user, sessions, flagged) in rows {
+        let (p, _) = load_profile(&st, &user).await?;
+        users.push(UserItem {
+            user,
+            sessions,
+            flagged,
+            enrolled: enrolled(&p),
+            enrollment: p.enrollment(),
+        });
+    }
+    Ok(Json(Users { users }))
+}
+
+/// `GET /v1/users/{user}`.
+pub async fn get(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<Json<UserView>, ApiError> {
+    auth::require(&st, &headers, Role::Reviewer)?;
+    checked(&user)?;
+    let (p, revision) = load_profile(&st, &user).await?;
+    let rows: Vec<SessionRow> = sqlx::query_as(
+        "SELECT * FROM sessions WHERE user_id = $1 ORDER BY created_ms DESC LIMIT $2",
+    )
+    .bind(&user)
+    .bind(SESSIONS_LIMIT)
+    .fetch_all(&st.store.pool)
+    .await?;
+    if revision.is_none() && rows.is_empty() {
+        return Err(ApiError::NotFound("no such user"));
+    }
+    Ok(Json(UserView {
+        enrolled: enrolled(&p),
+        enrollment: p.enrollment(),
+        profile_revision: revision.unwrap_or(0),
+        sessions: rows
+            .iter()
+            .map(|r| UserSession {
+                session: r.id.clone(),
+                created_at: rfc3339(r.created_ms),
+                status: r.status.clone(),
+                band: r.trust_state().decision().band,
+            })
+            .collect(),
+        user,
+    }))
+}
+
+/// `POST /v1/users/{user}/reset`: the profile starts again (enrollment anew). Its revision
+/// keeps counting, so scorers handed out before stay told apart.
+pub async fn reset(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::require(&st, &headers, Role::Reviewer)?;
+    checked(&user)?;
+    let empty = serde_json::to_string(&Profile::new(st.settings.params)).expect("serialises");
+    sqlx::query(
+        "UPDATE profiles SET body = $1, revision = revision + 1, updated_ms = $2 WHERE user_id = $3",
+    )
+    .bind(empty)
+    .bind(now_ms())
+    .bind(&user)
+    .execute(&st.store.pool)
+    .await?;
+    tracing::info!(%user, "profile reset");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `DELETE /v1/users/{user}`: every row of the user, in one transaction (their tokens stop
+/// working with their sessions).
+pub async fn erase(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(user): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::require(&st, &headers, Role::Reviewer)?;
+    checked(&user)?;
+    let mut tx = st.store.pool.begin().await?;
+    for q in [
+        "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",
+        "DELETE FROM summaries WHERE user_id = $1",
+        "DELETE FROM sessions WHERE user_id = $1",
+        "DELETE FROM profiles WHERE user_id = $1",
+    ] {
+        sqlx::query(q).bind(&user).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    tracing::info!(%user, "user erased");
+    Ok(StatusCode::NO_CONTENT)
+}
