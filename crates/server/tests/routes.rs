@@ -1,0 +1,544 @@
+//! Every route through `app()` (no socket), every status code the API names, and the behaviour
+//! behind them: enrollment, the profile hand-out, re-scoring, flags, review, users, retention.
+
+mod common;
+
+use axum::http::StatusCode;
+use common::*;
+use serde_json::{json, Value};
+use telltale_core::{Band, Packed, Scorer};
+
+#[tokio::test]
+async fn sessions_need_the_portal_key() {
+    let app = app().await;
+    let a = app
+        .call(
+            "POST",
+            "/v1/sessions",
+            "nope-nope-nope-nope",
+            json!({"user": "u"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = app
+        .call("POST", "/v1/sessions", REVIEWER, json!({"user": "u"}))
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    let a = app.request("POST", "/v1/sessions", &[], "{}").await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = app
+        .call("POST", "/v1/sessions", PORTAL, json!({"user": "a b"}))
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.body["field"], "user");
+    let a = app
+        .call("POST", "/v1/sessions", PORTAL, json!({"user": "alice"}))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED);
+    let token = a.body["token"].as_str().unwrap();
+    assert!(telltale_core::summary::valid_token(token));
+    // 128 random bits in the id, hex.
+    assert_eq!(a.body["session"].as_str().unwrap().len(), 32);
+    assert!(a.body["expires_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[tokio::test]
+async fn summaries_are_stored_scored_and_deduplicated() {
+    let app = app().await;
+    let (_, token) = app.login("alice").await;
+    let page = page_id();
+    let batch = ALICE.summaries(&token, &page, 3);
+    let a = app.post(&token, &batch).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    assert_eq!(a.body["accepted"], 3);
+    assert_eq!(a.body["duplicates"], 0);
+    let scores = a.body["scores"].as_array().unwrap();
+    assert_eq!(scores.len(), 3);
+    assert_eq!(scores[0]["band"], "enrolling");
+    // The same batch again (a retry whose answer was lost): stored once.
+    let a = app.post(&token, &batch).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    assert_eq!(a.body["accepted"], 0);
+    assert_eq!(a.body["duplicates"], 3);
+    assert_eq!(app.count("summaries").await, 3);
+    // A beacon: text/plain, no header, the token inside.
+    let more = ALICE.summaries(&token, &page, 4);
+    let a = app
+        .request(
+            "POST",
+            "/v1/summaries",
+            &[("content-type", "text/plain;charset=UTF-8")],
+            serde_json::to_string(&more[3..]).unwrap(),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    assert_eq!(app.count("summaries").await, 4);
+}
+
+#[tokio::test]
+async fn a_reload_under_one_token_is_not_a_replay() {
+    let app = app().await;
+    let (id, token) = app.login("alice").await;
+    // Two page loads: each collector draws its own page id and counts seq from 0.
+    let first = ALICE.summaries(&token, &page_id(), 2);
+    let second = Typist { seed: 9, ..ALICE }.summaries(&token, &page_id(), 2);
+    assert_eq!(first[0].seq, second[0].seq);
+    assert_eq!(app.post(&token, &first).await.status, StatusCode::ACCEPTED);
+    let a = app.post(&token, &second).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    assert_eq!(a.body["accepted"], 2);
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.body["flags"], json!([]));
+}
+
+#[tokio::test]
+async fn tokens_forged_expired_revoked_or_mismatched_are_refused() {
+    let app = app().await;
+    let (id, token) = app.login("alice").await;
+    let (_, other) = app.login("bob").await;
+    let page = page_id();
+    let batch = ALICE.summaries(&token, &page, 1);
+    // Forged: the signature of another secret.
+    let forged = telltale_server::token::Signer::new(&[1u8; 32])
+        .unwrap()
+        .make(&id, i64::MAX / 2);
+    assert_eq!(
+        app.post(&forged, &batch).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    // Expired: signed by this server, but past its time.
+    let expired = app.state.signer.make(&id, 1_000);
+    let a = app.post(&expired, &batch).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.body["message"].as_str().unwrap().contains("expired"));
+    // Another user's token in the header: 403.
+    let a = app.post(&other, &batch).await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{}", a.text);
+    // Revoked.
+    let a = app
+        .call("DELETE", &format!("/v1/sessions/{id}"), PORTAL, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = app.post(&token, &batch).await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert!(a.body["message"].as_str().unwrap().contains("revoked"));
+    let a = app
+        .call(
+            "DELETE",
+            "/v1/sessions/00000000000000000000000000000000",
+            PORTAL,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("summaries").await, 0);
+}
+
+#[tokio::test]
+async fn size_type_and_rate_limits() {
+    let mut settings = telltale_server::config::Settings::for_tests();
+    settings.max_per_minute = 5;
+    let app = app_with(settings).await;
+    let (_, token) = app.login("alice").await;
+    let auth = format!("Bearer {token}");
+    let big = "x".repeat(64 * 1024 + 1);
+    let a = app
+        .request(
+            "POST",
+            "/v1/summaries",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            big,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let a = app
+        .request(
+            "POST",
+            "/v1/summaries",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/xml"),
+            ],
+            "[]",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let batch = ALICE.summaries(&token, &page_id(), 6);
+    assert_eq!(
+        app.post(&token, &batch[..4]).await.status,
+        StatusCode::ACCEPTED
+    );
+    let a = app.post(&token, &batch[4..]).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.text);
+    assert_eq!(a.headers["retry-after"], "60");
+    assert_eq!(app.count("summaries").await, 4);
+}
+
+#[tokio::test]
+async fn other_content_under_a_stored_id_is_a_conflict_and_flags_tampering() {
+    let app = app().await;
+    let (id, token) = app.login("alice").await;
+    let page = page_id();
+    let batch = ALICE.summaries(&token, &page, 2);
+    assert_eq!(app.post(&token, &batch).await.status, StatusCode::ACCEPTED);
+    let mut changed = batch[1].clone();
+    changed.counts.wheels += 1;
+    let a = app.post(&token, &[changed]).await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{}", a.text);
+    assert_eq!(app.count("summaries").await, 2);
+    let q = app
+        .call("GET", "/v1/review?status=open", REVIEWER, Value::Null)
+        .await;
+    let item = &q.body["sessions"][0];
+    assert_eq!(item["session"], id.as_str());
+    assert_eq!(item["flags"], json!(["tampering"]));
+}
+
+#[tokio::test]
+async fn profile_is_handed_out_after_enrollment() {
+    let app = app().await;
+    let (_, token) = app.login("alice").await;
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.body["error"], "enrolling");
+    let (_, token) = enrolled(&app, "alice").await;
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert!(a.headers.contains_key("x-telltale-profile-revision"));
+    let packed: Packed = serde_json::from_value(a.body).unwrap();
+    let scorer = Scorer::unpack(&packed.names, &packed.nums).unwrap();
+    assert!(scorer.keys.is_some());
+    assert_eq!(app.count("handed").await, 1);
+    let u = app
+        .call("GET", "/v1/users/alice", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(u.body["enrolled"], true);
+    assert_eq!(u.body["enrollment"][0]["modality"], "keys");
+}
+
+#[tokio::test]
+async fn an_impostor_is_flagged_and_does_not_teach_the_profile() {
+    let app = app().await;
+    let (_, _) = enrolled(&app, "alice").await;
+    let before = app
+        .call("GET", "/v1/users/alice", REVIEWER, Value::Null)
+        .await;
+    let (id, token) = app.login("alice").await;
+    let batch = MALLORY.summaries(&token, &page_id(), 6);
+    let a = app.post(&token, &batch).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    let bands: Vec<&str> = a.body["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["band"].as_str().unwrap())
+        .collect();
+    assert!(
+        bands.iter().all(|b| *b == "step_up" || *b == "review"),
+        "{bands:?}"
+    );
+    let q = app
+        .call("GET", "/v1/review?status=open", REVIEWER, Value::Null)
+        .await;
+    let item = &q.body["sessions"][0];
+    assert_eq!(item["session"], id.as_str());
+    assert!(item["flags"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f == "review" || f == "step_up"));
+    assert!(!item["reasons"].as_array().unwrap().is_empty());
+    let after = app
+        .call("GET", "/v1/users/alice", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(
+        before.body["enrollment"], after.body["enrollment"],
+        "nothing learned"
+    );
+    // The session view has what a dashboard plots.
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.status, StatusCode::OK);
+    assert_eq!(s.body["timeline"].as_array().unwrap().len(), 6);
+    assert!(!s.body["features"].as_array().unwrap().is_empty());
+    assert!(
+        s.body["decision"]["peak"].as_f64().unwrap() >= telltale_core::decision::REVIEW_EVIDENCE
+    );
+    // A genuine verdict (a false alarm): the profile learns the session.
+    let v = app
+        .call(
+            "POST",
+            &format!("/v1/review/{id}"),
+            REVIEWER,
+            json!({"verdict": "genuine", "note": "it was her"}),
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text);
+    assert_eq!(v.body["status"], "resolved");
+    let learned = app
+        .call("GET", "/v1/users/alice", REVIEWER, Value::Null)
+        .await;
+    let n = |v: &Value| v["enrollment"][0]["samples"].as_u64().unwrap();
+    assert_eq!(n(&learned.body), n(&after.body) + 6);
+    let q = app
+        .call("GET", "/v1/review?status=resolved", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(q.body["sessions"][0]["verdict"], "genuine");
+    let bad = app
+        .call(
+            "POST",
+            &format!("/v1/review/{id}"),
+            REVIEWER,
+            json!({"verdict": "maybe"}),
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_genuine_user_is_not_flagged() {
+    let app = app().await;
+    enrolled(&app, "alice").await;
+    let (id, token) = app.login("alice").await;
+    let batch = Typist { seed: 5, ..ALICE }.summaries(&token, &page_id(), 8);
+    let a = app.post(&token, &batch).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    assert!(a.body["scores"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|s| s["band"] != "enrolling"));
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.body["status"], "none", "{}", s.text);
+    assert_eq!(s.body["decision"]["band"], "allow");
+}
+
+#[tokio::test]
+async fn forgery_is_flagged_but_an_older_profile_revision_is_not() {
+    let app = app().await;
+    enrolled(&app, "alice").await;
+    let (id, token) = app.login("alice").await;
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    let packed: Packed = serde_json::from_value(a.body).unwrap();
+    let handed = Scorer::unpack(&packed.names, &packed.nums).unwrap();
+    let page = page_id();
+    let genuine = Typist { seed: 11, ..ALICE };
+    let batch = genuine.summaries(&token, &page, 4);
+    // The page scores with the profile it was given (as the collector does)...
+    let mut first: Vec<_> = batch[..2].to_vec();
+    for s in &mut first {
+        s.score = Some(handed.score(s));
+    }
+    assert_eq!(app.post(&token, &first).await.status, StatusCode::ACCEPTED);
+    // ...the profile has learned since (a revision the page was not given), and the page goes
+    // on scoring with the old one: no forgery.
+    let mut second: Vec<_> = batch[2..3].to_vec();
+    for s in &mut second {
+        s.score = Some(handed.score(s));
+    }
+    assert_eq!(app.post(&token, &second).await.status, StatusCode::ACCEPTED);
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.body["flags"], json!([]), "{}", s.text);
+    assert!(s.body["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["page_score_matches"] == true));
+    // A page that claims a better score than it got: forgery.
+    let mut lie = batch[3].clone();
+    let mut score = handed.score(&lie);
+    score.similarity = 99.0;
+    score.band = Band::Allow;
+    lie.score = Some(score);
+    assert_eq!(app.post(&token, &[lie]).await.status, StatusCode::ACCEPTED);
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.body["flags"], json!(["forgery"]));
+    assert_eq!(s.body["status"], "open");
+}
+
+#[tokio::test]
+async fn a_replayed_summary_is_flagged() {
+    let app = app().await;
+    let (_, token) = app.login("alice").await;
+    let batch = ALICE.summaries(&token, &page_id(), 2);
+    assert_eq!(app.post(&token, &batch).await.status, StatusCode::ACCEPTED);
+    // Captured and sent again under a new session and page.
+    let (id, token2) = app.login("alice").await;
+    let page = page_id();
+    let replayed: Vec<_> = batch
+        .iter()
+        .map(|s| telltale_core::Summary {
+            session: token2.clone(),
+            page: page.clone(),
+            ..s.clone()
+        })
+        .collect();
+    assert_eq!(
+        app.post(&token2, &replayed).await.status,
+        StatusCode::ACCEPTED
+    );
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.body["flags"], json!(["replay"]));
+}
+
+#[tokio::test]
+async fn users_reset_and_erase() {
+    let app = app().await;
+    let (id, token) = enrolled(&app, "alice").await;
+    enrolled(&app, "bob").await;
+    let a = app.call("GET", "/v1/users", REVIEWER, Value::Null).await;
+    assert_eq!(a.body["users"].as_array().unwrap().len(), 2);
+    let a = app
+        .call("POST", "/v1/users/alice/reset", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "enrolling again");
+    let a = app
+        .call("DELETE", "/v1/users/alice", PORTAL, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app
+        .call("DELETE", "/v1/users/alice", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let a = app
+        .call("GET", "/v1/users/alice", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    // Every row of alice gone; bob's kept.
+    assert_eq!(app.count("sessions").await, 1);
+    assert_eq!(app.count("profiles").await, 1);
+    assert_eq!(app.count("summaries").await, 14);
+    let a = app
+        .post(&token, &ALICE.summaries(&token, &page_id(), 1))
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::UNAUTHORIZED,
+        "an erased user's token stops working"
+    );
+}
+
+#[tokio::test]
+async fn retention_deletes_old_summaries() {
+    let app = app().await;
+    let (_, token) = app.login("alice").await;
+    app.post(&token, &ALICE.summaries(&token, &page_id(), 3))
+        .await;
+    let now = telltale_server::db::now_ms();
+    let p = telltale_server::retention::purge(&app.state, now)
+        .await
+        .unwrap();
+    assert_eq!(p.summaries, 0);
+    let later = now + app.state.settings.retention_ms + 1;
+    let p = telltale_server::retention::purge(&app.state, later)
+        .await
+        .unwrap();
+    assert_eq!(p.summaries, 3);
+    assert_eq!(app.count("summaries").await, 0);
+}
+
+#[tokio::test]
+async fn operations_routes() {
+    let app = app().await;
+    let a = app.request("GET", "/healthz", &[], "").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let (_, token) = app.login("alice").await;
+    app.post(&token, &ALICE.summaries(&token, &page_id(), 2))
+        .await;
+    app.request(
+        "POST",
+        "/v1/summaries",
+        &[("content-type", "application/json")],
+        "[",
+    )
+    .await;
+    let m = app.request("GET", "/metrics", &[], "").await;
+    assert!(
+        m.text.contains("telltale_summaries_stored_total 2"),
+        "{}",
+        m.text
+    );
+    assert!(m
+        .text
+        .contains("telltale_rejections_total{reason=\"invalid\"} 1"));
+    assert!(m.text.contains("route=\"/v1/summaries\",status=\"202\""));
+    assert!(m
+        .text
+        .contains("telltale_http_request_duration_seconds_bucket"));
+    let a = app.request("GET", "/nowhere", &[], "").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.headers["content-security-policy"], telltale_server::CSP);
+    let a = app.request("PUT", "/v1/summaries", &[], "").await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+}
+
+#[tokio::test]
+async fn the_openapi_document_names_every_route() {
+    let app = app().await;
+    let a = app.request("GET", "/openapi.json", &[], "").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let paths = a.body["paths"].as_object().expect("paths");
+    for (path, methods) in [
+        ("/v1/sessions", &["post"][..]),
+        ("/v1/sessions/{id}", &["get", "delete"]),
+        ("/v1/summaries", &["post"]),
+        ("/v1/profile", &["get"]),
+        ("/v1/review", &["get"]),
+        ("/v1/review/{id}", &["post"]),
+        ("/v1/users", &["get"]),
+        ("/v1/users/{user}", &["get", "delete"]),
+        ("/v1/users/{user}/reset", &["post"]),
+        ("/healthz", &["get"]),
+        ("/metrics", &["get"]),
+        ("/openapi.json", &["get"]),
+        ("/demo/login", &["post"]),
+    ] {
+        for m in methods {
+            assert!(paths[path][m].is_object(), "{m} {path} is documented");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_demo_login_opens_a_session() {
+    let app = app().await;
+    let a = app
+        .call(
+            "POST",
+            "/demo/login",
+            "x",
+            json!({"employee_id": "E1001", "password": "wrong"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = app
+        .call(
+            "POST",
+            "/demo/login",
+            "x",
+            json!({"employee_id": "E1001", "password": "telltale-demo"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body["user"], "E1001");
+}
