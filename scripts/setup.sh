@@ -32,7 +32,22 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     chromium chromium-driver >/dev/null
 fi
 
-# 4. npm dev packages, when package-lock.json is newer than what is installed.
+# 4. PostgreSQL's server binaries (Debian's `postgresql`: initdb, pg_ctl, postgres under
+#    /usr/lib/postgresql/NN/bin), for the server's tests and bench on PostgreSQL. scripts/pg.sh runs
+#    a throwaway cluster of its own (temporary directory, loopback, a free port), so the package's
+#    own `main` cluster is not wanted: the createcluster.d setting stops its post-install from making
+#    one (and so from starting one on 5432 where services run; in containers they do not).
+if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  say "installing postgresql (server binaries for scripts/pg.sh)"
+  as_root mkdir -p /etc/postgresql-common/createcluster.d
+  echo 'create_main_cluster = false' |
+    as_root tee /etc/postgresql-common/createcluster.d/telltale-no-main-cluster.conf >/dev/null
+  as_root apt-get -o Acquire::Retries=3 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq \
+    postgresql >/dev/null
+fi
+
+# 5. npm dev packages, when package-lock.json is newer than what is installed.
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
