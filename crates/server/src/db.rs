@@ -33,9 +33,13 @@ pub struct Store {
     pub kind: Kind,
 }
 
-/// Attempts of one optimistic transaction before giving up with a 503 (the collector retries):
-/// each conflict means another request committed, so eight in a row means heavy contention.
-const MAX_ATTEMPTS: u32 = 8;
+/// Attempts of one optimistic transaction before giving up with a 503 (the collector retries).
+/// Each conflict means another request committed; with the backoff below, 30 attempts span
+/// about a second, which six writers hammering one user's profile from two processes (the
+/// replica test) stay well inside.
+const MAX_ATTEMPTS: u32 = 30;
+/// Longest pause between attempts, ms.
+const MAX_BACKOFF_MS: u64 = 50;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -122,9 +126,13 @@ impl Store {
                 }
                 Err(e) => return Err(e),
             }
-            // A short pause, longer each time, so that two writers that collided do not
-            // collide again in lockstep.
-            tokio::time::sleep(Duration::from_millis(u64::from(1 + n * n))).await;
+            // A random pause, longer each time ("full jitter"), so that writers that collided
+            // do not collide again in lockstep.
+            let ceiling = (1u64 << n.min(6)).min(MAX_BACKOFF_MS);
+            let mut b = [0u8; 8];
+            getrandom::fill(&mut b).expect("the operating system's random generator");
+            let ms = 1 + u64::from_le_bytes(b) % ceiling;
+            tokio::time::sleep(Duration::from_millis(ms)).await;
         }
         Err(crate::ApiError::Unavailable(
             "too many concurrent writes; retry".into(),

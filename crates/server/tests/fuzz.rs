@@ -64,7 +64,9 @@ fn mutation() -> impl Strategy<Value = Value> {
         Just(serde_json::json!([])),
         Just(serde_json::json!({})),
         Just(serde_json::json!(true)),
-        any::<f64>().prop_filter("finite", |f| f.is_finite()).prop_map(|f| serde_json::json!(f)),
+        any::<f64>()
+            .prop_filter("finite", |f| f.is_finite())
+            .prop_map(|f| serde_json::json!(f)),
         any::<i64>().prop_map(|i| serde_json::json!(i)),
     ]
 }
@@ -123,7 +125,10 @@ async fn mutated_batches_are_stored_whole_or_refused() {
             .request(
                 "POST",
                 "/v1/summaries",
-                &[("authorization", &format!("Bearer {token}")), ("content-type", "application/json")],
+                &[
+                    ("authorization", &format!("Bearer {token}")),
+                    ("content-type", "application/json"),
+                ],
                 v.to_string(),
             )
             .await;
@@ -139,6 +144,12 @@ async fn mutated_batches_are_stored_whole_or_refused() {
             refused += 1;
         }
     }
-    assert!(stored > 0 && refused > 0, "stored {stored}, refused {refused}");
-    assert_eq!(app.request("GET", "/healthz", &[], "").await.status, StatusCode::OK);
+    assert!(
+        stored > 0 && refused > 0,
+        "stored {stored}, refused {refused}"
+    );
+    assert_eq!(
+        app.request("GET", "/healthz", &[], "").await.status,
+        StatusCode::OK
+    );
 }
