@@ -45,6 +45,13 @@ const MAX_REASON_LEN: usize = 256;
 /// the same numbers, so they agree to the last bit; the margin only absorbs a JSON round trip.
 const SAME_SIMILARITY: f64 = 1e-6;
 
+/// A similarity that is not there, as bound to a query: `NULLIF($n, -1.0)` turns it into NULL.
+/// Why not bind `None`: sqlx 0.8.6's `Any` driver sends a NULL `f64` to PostgreSQL as a `real`
+/// (sqlx-core `any/arguments.rs` swaps `Real` and `Double`), the prepared statement keeps that
+/// type, and the next non-NULL `f64` in the same statement is refused ("incorrect binary data
+/// format"). Similarities are 0-100, so -1 is never a value.
+pub const NO_SIMILARITY: f64 = -1.0;
+
 /// `POST /v1/summaries`' answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Ack {
@@ -487,13 +494,13 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         return Ok(None);
     }
     let done = sqlx::query(
-        "UPDATE sessions SET trust = $1, flags = $2, worst = $3, min_similarity = $4, \
+        "UPDATE sessions SET trust = $1, flags = $2, worst = $3, min_similarity = NULLIF($4, -1.0), \
          status = $5, flagged_ms = $6, version = version + 1 WHERE id = $7 AND version = $8",
     )
     .bind(serde_json::to_string(&trust).expect("trust serialises"))
     .bind(serde_json::to_string(&flags).expect("flags serialise"))
     .bind(worst.1)
-    .bind(worst.0)
+    .bind(worst.0.unwrap_or(NO_SIMILARITY))
     .bind(&status)
     .bind(flagged_ms)
     .bind(id)
@@ -508,7 +515,7 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         let done = sqlx::query(
             "INSERT INTO summaries (session_id, page, seq, user_id, received_ms, body, digest, \
              content, score, similarity, band, automation, page_match, learned) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, -1.0), $11, $12, $13, $14) \
              ON CONFLICT (session_id, page, seq) DO NOTHING",
         )
         .bind(id)
@@ -520,7 +527,11 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         .bind(&it.digest)
         .bind(&it.content)
         .bind(serde_json::to_string(score).expect("a score serialises"))
-        .bind((score.band != Band::Enrolling).then_some(score.similarity))
+        .bind(if score.band == Band::Enrolling {
+            NO_SIMILARITY
+        } else {
+            score.similarity
+        })
         .bind(score.band.name())
         .bind(score.automation)
         .bind(page_match.map(i64::from))
