@@ -319,7 +319,7 @@ async fn every_malformed_request_gets_its_4xx_and_stores_nothing() {
 async fn refusals_name_the_field() {
     let app = app().await;
     let (_, token) = app.login("alice").await;
-    let mut v = serde_json::to_value(&ALICE.summaries(&token, &page_id(), 2)).unwrap();
+    let mut v = serde_json::to_value(ALICE.summaries(&token, &page_id(), 2)).unwrap();
     v[1]["keys"]["holds"][0]["hold"]["mean"] = json!("slow");
     let a = app
         .request(
