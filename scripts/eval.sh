@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# `npm run eval`: the detectors' figures on the public data sets (../shared/data), with the
+# published protocols: the CMU keystroke benchmark at three timer resolutions (DET curves in
+# target/), and SapiMouse at 15, 30 and 60 s blocks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked -p telltale-eval
+eval=target/release/telltale-eval
+echo "== CMU keystroke benchmark (Killourhy and Maxion 2009 protocol) =="
+for r in 0 1 16.7; do
+  "$eval" keystroke --timer-resolution-ms "$r" --plot "target/det-keystroke-${r}ms.svg"
+  echo
+done
+echo "== SapiMouse (data README protocol) =="
+"$eval" pointer --block-seconds 15,30,60
