@@ -1,0 +1,23 @@
+// The reviewer API (docs/api-draft.md, "Reviewers"), called with the reviewer key, which the
+// dashboard keeps in sessionStorage for as long as the tab lives.
+
+import { api } from '../shared/api.js';
+
+const KEY = 'telltale-dashboard.key';
+
+export const key = () => sessionStorage.getItem(KEY);
+export const setKey = (k) => sessionStorage.setItem(KEY, k);
+export const forgetKey = () => sessionStorage.removeItem(KEY);
+
+const call = (path, opts = {}) => api(path, { ...opts, token: key() });
+const seg = encodeURIComponent;
+
+/** `status`: 'open' or 'resolved' -> `{sessions: [ReviewItem]}`, newest first. */
+export const reviewQueue = (status) => call(`/v1/review?status=${seg(status)}`);
+export const session = (id) => call(`/v1/sessions/${seg(id)}`);
+export const resolve = (id, verdict, note) =>
+  call(`/v1/review/${seg(id)}`, { method: 'POST', body: { verdict, note } });
+export const users = () => call('/v1/users');
+export const user = (id) => call(`/v1/users/${seg(id)}`);
+export const resetUser = (id) => call(`/v1/users/${seg(id)}/reset`, { method: 'POST' });
+export const eraseUser = (id) => call(`/v1/users/${seg(id)}`, { method: 'DELETE' });
