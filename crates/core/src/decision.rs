@@ -81,10 +81,11 @@ impl SessionTrust {
         if score.automation.is_finite() {
             self.max_automation = self.max_automation.max(score.automation);
         }
-        if score.band == Band::Enrolling || !score.similarity.is_finite() {
+        // An automated window says nothing about who is typing (automation flags on its own).
+        let Some(similarity) = score.identity_similarity() else {
             return;
-        }
-        let p = (score.similarity / 100.0).clamp(P_FLOOR, 1.0);
+        };
+        let p = (similarity / 100.0).clamp(P_FLOOR, 1.0);
         self.evidence = (self.evidence - math::ln(p) - DRIFT).max(0.0);
         self.peak = self.peak.max(self.evidence);
         self.scored += 1;
@@ -176,6 +177,10 @@ mod tests {
     fn automation_flags_alone() {
         let d = decide([&score(80.0, 0.9)]);
         assert!(d.automation && d.flagged());
+        assert_eq!(
+            d.scored, 0,
+            "an automated window is no evidence of identity"
+        );
     }
 
     #[test]

@@ -64,6 +64,15 @@ pub struct Score {
 }
 
 impl Score {
+    /// The similarity as evidence of who is typing: `None` while enrolling, and for a window
+    /// that reached the automation verdict (its band is `step_up` whatever the profile says,
+    /// and its `similarity` may be the placeholder 100 of a window nothing scored).
+    pub fn identity_similarity(&self) -> Option<f64> {
+        let automated = self.automation >= crate::automation::AUTOMATION_VERDICT;
+        (self.band != Band::Enrolling && !automated && self.similarity.is_finite())
+            .then_some(self.similarity)
+    }
+
     /// The band for a similarity and an automation score.
     pub fn band_for(similarity: Option<f64>, automation: f64) -> Band {
         if automation >= crate::automation::AUTOMATION_VERDICT {

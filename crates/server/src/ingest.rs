@@ -410,7 +410,10 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
             }
             Some((_, score)) => {
                 duplicates += 1;
-                scores[i] = serde_json::from_str(&score).ok();
+                scores[i] = Some(
+                    serde_json::from_str(&score)
+                        .map_err(|e| ApiError::Internal(format!("stored score of {id}: {e}")))?,
+                );
             }
             None => fresh.push(i),
         }
@@ -454,9 +457,12 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         }
         trust.push(&score);
         decision_flags(&trust, &mut flags);
-        if score.band != Band::Enrolling && worst.0.is_none_or(|w| score.similarity < w) {
+        if let Some(sim) = score
+            .identity_similarity()
+            .filter(|&sim| worst.0.is_none_or(|w| sim < w))
+        {
             worst = (
-                Some(score.similarity),
+                Some(sim),
                 Some(serde_json::to_string(&score).expect("a score serialises")),
             );
         }
@@ -527,11 +533,7 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         .bind(&it.digest)
         .bind(&it.content)
         .bind(serde_json::to_string(score).expect("a score serialises"))
-        .bind(if score.band == Band::Enrolling {
-            NO_SIMILARITY
-        } else {
-            score.similarity
-        })
+        .bind(score.identity_similarity().unwrap_or(NO_SIMILARITY))
         .bind(score.band.name())
         .bind(score.automation)
         .bind(page_match.map(i64::from))

@@ -263,7 +263,7 @@ pub async fn session(
             received_at: rfc3339(r.received_ms),
             start_ms: s.start_ms,
             end_ms: s.end_ms,
-            similarity: (score.band != Band::Enrolling).then_some(score.similarity),
+            similarity: score.identity_similarity(),
             band: score.band,
             automation: score.automation,
             reasons: score.reasons,

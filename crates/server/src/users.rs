@@ -155,7 +155,7 @@ pub async fn reset(
     auth::require(&st, &headers, Role::Reviewer)?;
     checked(&user)?;
     let empty = serde_json::to_string(&Profile::new(st.settings.params)).expect("serialises");
-    sqlx::query(
+    let done = sqlx::query(
         "UPDATE profiles SET body = $1, revision = revision + 1, updated_ms = $2 WHERE user_id = $3",
     )
     .bind(empty)
@@ -163,6 +163,9 @@ pub async fn reset(
     .bind(&user)
     .execute(&st.store.pool)
     .await?;
+    if done.rows_affected() == 0 {
+        return Err(ApiError::NotFound("this user has no profile"));
+    }
     tracing::info!(%user, "profile reset");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -177,15 +180,23 @@ pub async fn erase(
     auth::require(&st, &headers, Role::Reviewer)?;
     checked(&user)?;
     let mut tx = st.store.pool.begin().await?;
+    let mut erased = 0;
     for q in [
         "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",
         "DELETE FROM summaries WHERE user_id = $1",
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM profiles WHERE user_id = $1",
     ] {
-        sqlx::query(q).bind(&user).execute(&mut *tx).await?;
+        erased += sqlx::query(q)
+            .bind(&user)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
     }
     tx.commit().await?;
+    if erased == 0 {
+        return Err(ApiError::NotFound("no such user"));
+    }
     tracing::info!(%user, "user erased");
     Ok(StatusCode::NO_CONTENT)
 }

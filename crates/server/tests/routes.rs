@@ -490,6 +490,15 @@ async fn operations_routes() {
     assert_eq!(a.headers["content-security-policy"], telltale_server::CSP);
     let a = app.request("PUT", "/v1/summaries", &[], "").await;
     assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(
+        a.body["error"], "method_not_allowed",
+        "every error in one form"
+    );
+    let a = app
+        .request("GET", "/v1/review?status=open&status=open", &[], "")
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.body["error"], "invalid", "{}", a.text);
 }
 
 #[tokio::test]
