@@ -1,7 +1,7 @@
 // `npm run bench:collector`: the collector's size, per-event cost and memory, printed.
 //
 // - Size: gzip -9 of the .wasm, the JS glue and its snippets as shipped in pkg/ (or the package
-//   `--pkg DIR` names: pkg-lite/, the lite package without scoring in the page).
+//   `--pkg DIR` names).
 // - The browser phases load pkg-bench/ (`scripts/build-collector.sh --bench`): the same code built
 //   with two bench hooks (feed synthetic events, read the memory size) that pkg/ never ships.
 // - Per-event cost: in one headless Chromium page, blocks of trusted input (DevTools protocol
@@ -38,27 +38,22 @@ const median = (v) => {
 const gz = (p) => gzipSync(readFileSync(new URL(p, root)), { level: 9 }).length;
 const raw = (p) => readFileSync(new URL(p, root)).length;
 // Everything the page downloads: the module, its glue and the glue's snippets (pkg/snippets/).
-// Without --pkg: the shipped package and, when built, the lite one (`npm run bench:collector`
-// builds both).
-const pkgs = opt('--pkg') ? [opt('--pkg').replace(/\/$/, '')]
-  : ['pkg', 'pkg-lite'].filter((p) => p === 'pkg' || existsSync(new URL(`${p}/telltale.js`, root)));
+const pkg = (opt('--pkg') || 'pkg').replace(/\/$/, '');
 const budget = opt('--budget-kb');
-for (const pkg of pkgs) {
-  const shipped = [`${pkg}/telltale_bg.wasm`, `${pkg}/telltale.js`,
-    ...readdirSync(new URL(`${pkg}/snippets/`, root), { recursive: true })
-      .filter((f) => f.endsWith('.js')).sort().map((f) => `${pkg}/snippets/${f}`)];
-  let totalGz = 0;
-  console.log(`== size (${pkg}/, after wasm-bindgen and wasm-opt -Oz) ==`);
-  for (const f of shipped) {
-    totalGz += gz(f);
-    console.log(`${f.padEnd(58)} ${(raw(f) / 1024).toFixed(1).padStart(6)} KB raw, ${(gz(f) / 1024).toFixed(1).padStart(5)} KB gzipped`);
-  }
-  const totalKb = totalGz / 1024;
-  console.log(`${'total'.padEnd(58)} ${' '.repeat(14)} ${totalKb.toFixed(1).padStart(5)} KB gzipped`);
-  if (budget !== undefined && totalKb > Number(budget)) {
-    console.error(`size budget exceeded: ${pkg}/ is ${totalKb.toFixed(1)} KB > ${budget} KB`);
-    process.exit(1);
-  }
+const shipped = [`${pkg}/telltale_bg.wasm`, `${pkg}/telltale.js`,
+  ...readdirSync(new URL(`${pkg}/snippets/`, root), { recursive: true })
+    .filter((f) => f.endsWith('.js')).sort().map((f) => `${pkg}/snippets/${f}`)];
+let totalGz = 0;
+console.log(`== size (${pkg}/, after wasm-bindgen and wasm-opt -Oz) ==`);
+for (const f of shipped) {
+  totalGz += gz(f);
+  console.log(`${f.padEnd(58)} ${(raw(f) / 1024).toFixed(1).padStart(6)} KB raw, ${(gz(f) / 1024).toFixed(1).padStart(5)} KB gzipped`);
+}
+const totalKb = totalGz / 1024;
+console.log(`${'total'.padEnd(58)} ${' '.repeat(14)} ${totalKb.toFixed(1).padStart(5)} KB gzipped`);
+if (budget !== undefined && totalKb > Number(budget)) {
+  console.error(`size budget exceeded: ${pkg}/ is ${totalKb.toFixed(1)} KB > ${budget} KB`);
+  process.exit(1);
 }
 if (args.includes('--size-only')) process.exit(0);
 

@@ -4,17 +4,14 @@
 # from npm's binaryen, short names, terser).
 # `--bench`: the bench's own package instead, in pkg-bench/, with the bench hooks
 # (`--features bench-hooks`, never shipped).
-# `--lite`: the lite package, in pkg-lite/: no scoring in the page (without the `page-scoring`
-# feature; see Cargo.toml and the README's size section).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=pkg
-features=page-scoring
+features=
 case "${1:-}" in
-  --bench) out=pkg-bench; features=page-scoring,bench-hooks ;;
-  --lite) out=pkg-lite; features= ;;
+  --bench) out=pkg-bench; features=bench-hooks ;;
   "") ;;
-  *) echo "usage: $0 [--bench | --lite]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--bench]" >&2; exit 2 ;;
 esac
 # Without std: the shipped build traps on panic instead of linking std's panic machinery.
 cargo build --locked --profile wasm --target wasm32-unknown-unknown -p telltale --no-default-features --features "$features"

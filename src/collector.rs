@@ -7,9 +7,7 @@ use core::cell::RefCell;
 
 use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
-#[cfg(feature = "page-scoring")]
-use telltale_core::Scorer;
-use telltale_core::{FixedEntry, Json, Summary, ToJson, Windower};
+use telltale_core::{FixedEntry, Json, Scorer, Summary, ToJson, Windower};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
@@ -58,7 +56,6 @@ pub struct Inner {
     windower: Windower,
     boundary: Boundary,
     fixed: Option<(String, FixedEntry)>,
-    #[cfg(feature = "page-scoring")]
     pub(crate) profile: Option<Scorer>,
     queue: Queue,
     stats: Stats,
@@ -141,10 +138,33 @@ fn online() -> bool {
     crate::dom::window().is_none_or(|w| w.navigator().on_line())
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// The global `crypto` (Web Crypto); `None` where there is none.
+    #[wasm_bindgen(thread_local_v2, js_name = crypto)]
+    static CRYPTO: Option<web_sys::Crypto>;
+}
+
+/// A new page id (`telltale_core::Summary::page`): 128 bits from `crypto.getRandomValues`, as 32
+/// lowercase hex digits. `None` where `crypto.getRandomValues` is missing or fails: there is no
+/// fallback, since an id from a weaker source (`Math.random`) could be guessed or repeat, and
+/// the server tells summaries apart by (session, page, seq).
+pub fn page_id() -> Option<String> {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut bytes = [0u8; 16];
+    CRYPTO.with(|c| c.as_ref()?.get_random_values_with_u8_array(&mut bytes).ok())?;
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        id.push(char::from(HEX[usize::from(b >> 4)]));
+        id.push(char::from(HEX[usize::from(b & 15)]));
+    }
+    Some(id)
+}
+
 impl Inner {
-    /// Fresh state for checked options.
-    pub fn new(opts: Options) -> Self {
-        let mut windower = Windower::new(opts.window, opts.session_token.clone());
+    /// Fresh state for checked options, for the collector instance `page` ([`page_id`]).
+    pub fn new(opts: Options, page: String) -> Self {
+        let mut windower = Windower::new(opts.window, opts.session_token.clone(), page);
         // `navigator.webdriver` (WebDriver spec): read as a property, web-sys gates it as unstable.
         windower.webdriver = crate::dom::window()
             .and_then(|w| Reflect::get(&w.navigator(), &JsValue::from_str("webdriver")).ok())
@@ -155,7 +175,6 @@ impl Inner {
             windower,
             boundary: Boundary::new(),
             fixed: None,
-            #[cfg(feature = "page-scoring")]
             profile: None,
             queue,
             stats: Stats::default(),
@@ -385,7 +404,6 @@ impl Inner {
     }
 
     /// With a profile loaded: `s` with its score, and the `onScore` call.
-    #[cfg(feature = "page-scoring")]
     fn score(&self, mut s: Summary, calls: &mut Vec<Call>) -> Summary {
         if let Some(p) = &self.profile {
             let score = p.score(&s);
@@ -397,12 +415,11 @@ impl Inner {
         s
     }
 
-    /// Scores (with `page-scoring`), queues and prepares host callbacks for summaries.
+    /// Scores (with a profile loaded), queues and prepares host callbacks for summaries.
     pub fn emit(&mut self, summaries: Vec<Summary>) -> Vec<Call> {
         let mut calls = Vec::new();
         for s in summaries {
             self.stats.summaries += 1;
-            #[cfg(feature = "page-scoring")]
             let s = self.score(s, &mut calls);
             let obj = to_js(&s);
             if self.opts.endpoint.is_some() {

@@ -3,13 +3,10 @@
 //! `telltale_core::json` and `telltale_core::pack`). Numbers stay `f64` both ways, so
 //! JavaScript prints them.
 
-#[cfg(feature = "page-scoring")]
 use crate::prelude::*;
-#[cfg(feature = "page-scoring")]
 use js_sys::{Array, Reflect};
 use telltale_core::ToJson;
 use wasm_bindgen::prelude::*;
-#[cfg(feature = "page-scoring")]
 use wasm_bindgen::JsCast;
 
 /// A plain JavaScript object for a record: its JSON text with the numbers in slots
@@ -27,7 +24,6 @@ extern "C" {
 
 /// The two lists of a packed profile (`{names, nums}`, see `telltale_core::pack`), checked to be
 /// an array of strings and an array of numbers.
-#[cfg(feature = "page-scoring")]
 pub fn packed(profile: &JsValue) -> Result<(Vec<String>, Vec<f64>), &'static str> {
     let list = |key: &str| {
         Reflect::get(profile, &JsValue::from_str(key))

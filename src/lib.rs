@@ -176,7 +176,16 @@ export interface AutomationReport {
 
 /** A summary: the only record that leaves the browser (every field is in the README). */
 export interface Summary {
-  schema: number; session: string; seq: number; start_ms: number; end_ms: number;
+  /** Schema version: 2. */
+  schema: number;
+  /** The session token the server issued after login. */
+  session: string;
+  /** The collector instance that made it: 32 lowercase hex digits (128 random bits), drawn once
+   *  per `Collector`. (session, page, seq) identifies a summary. */
+  page: string;
+  /** From 0 for each page id, contiguous; a re-sent summary keeps its number. */
+  seq: number;
+  start_ms: number; end_ms: number;
   fixed: FixedSample[];
   keys: KeyWindow | null;
   pointer: PointerWindow[];
@@ -201,14 +210,21 @@ pub struct Collector {
 
 #[wasm_bindgen]
 impl Collector {
-    /// Checks the options; an invalid option throws a `TypeError` naming it.
+    /// Checks the options (an invalid option throws a `TypeError` naming it) and draws the
+    /// page id with `crypto.getRandomValues` (where there is none, it throws an `Error` saying
+    /// so: a page id must be unguessable, and nothing weaker stands in for it).
     #[wasm_bindgen(constructor)]
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "CollectorOptions")] options: JsValue,
     ) -> Result<Collector, JsValue> {
         let opts = options::Options::from_js(&options)?;
+        let page = collector::page_id().ok_or_else(|| {
+            js_sys::Error::new(
+                "telltale: crypto.getRandomValues is not available, and the page id must be random",
+            )
+        })?;
         Ok(Collector {
-            state: Rc::new(RefCell::new(Inner::new(opts))),
+            state: Rc::new(RefCell::new(Inner::new(opts, page))),
         })
     }
 
@@ -230,30 +246,12 @@ impl Collector {
 
     /// Loads the user's profile for in-page scoring: the packed profile the server hands out
     /// (`{names, nums}`: the profile's scorer, `telltale_core::Scorer::pack`). Throws a
-    /// `TypeError` if it is not one, or was made by another scoring model. The lite package
-    /// (built without the `page-scoring` feature) does not score in the page: there it throws an
-    /// `Error` saying so.
+    /// `TypeError` if it is not one, or was made by another scoring model.
     #[wasm_bindgen(js_name = setProfile)]
     pub fn set_profile(
         &self,
         #[wasm_bindgen(unchecked_param_type = "PackedProfile")] profile: JsValue,
     ) -> Result<(), JsValue> {
-        #[cfg(not(feature = "page-scoring"))]
-        {
-            let _ = profile;
-            Err(js_sys::Error::new(
-                "telltale: this build does not score in the page (the lite package, built without \
-                 `page-scoring`); scores reach onScore from the server's answers",
-            )
-            .into())
-        }
-        #[cfg(feature = "page-scoring")]
-        self.load_profile(profile)
-    }
-
-    /// `setProfile` of a build with `page-scoring`.
-    #[cfg(feature = "page-scoring")]
-    fn load_profile(&self, profile: JsValue) -> Result<(), JsValue> {
         let not_a_profile = |why: &str| {
             js_sys::TypeError::new(&telltale_core::text::cat(&[
                 "telltale: not a profile: ",
@@ -343,7 +341,6 @@ impl Collector {
     }
 
     /// The loaded profile (Rust-only, for tests of `setProfile`).
-    #[cfg(feature = "page-scoring")]
     pub fn profile(&self) -> Option<telltale_core::Scorer> {
         self.state.try_borrow().ok()?.profile.clone()
     }

@@ -645,6 +645,82 @@ fn untrusted_events_are_counted_not_featured() {
     root.remove();
 }
 
+/// A field of a record the collector handed out.
+fn field(record: &JsValue, name: &str) -> JsValue {
+    js_sys::Reflect::get(record, &name.into()).unwrap()
+}
+
+#[wasm_bindgen_test]
+fn each_collector_draws_its_own_page_id_and_numbers_its_summaries_from_0() {
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    // Two collectors on one page under one token (as after a reload, or in a second tab).
+    let (a, from_a, _cb_a) = collecting();
+    let (b, from_b, _cb_b) = collecting();
+    for _ in 0..2 {
+        for _ in 0..10 {
+            ta.dispatch_event(&key_event("keydown", "a", "KeyA", false, false))
+                .unwrap();
+            ta.dispatch_event(&key_event("keyup", "a", "KeyA", false, false))
+                .unwrap();
+        }
+        let _ = a.flush();
+        let _ = b.flush();
+    }
+    a.stop();
+    b.stop();
+    let mut pages = Vec::new();
+    for got in [from_a, from_b] {
+        let got = got.borrow();
+        let seqs: Vec<f64> = got
+            .iter()
+            .map(|s| field(s, "seq").as_f64().unwrap())
+            .collect();
+        assert_eq!(seqs, [0.0, 1.0], "numbered from 0 by each collector");
+        let page = field(&got[0], "page").as_string().unwrap();
+        assert_eq!(page.len(), 32, "{page}");
+        assert!(
+            page.bytes()
+                .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)),
+            "{page}"
+        );
+        for s in got.iter() {
+            assert_eq!(field(s, "page").as_string().as_deref(), Some(page.as_str()));
+            assert_eq!(field(s, "schema").as_f64(), Some(2.0));
+        }
+        pages.push(page);
+    }
+    assert_ne!(pages[0], pages[1], "each collector draws its own page id");
+    root.remove();
+}
+
+#[wasm_bindgen(inline_js = r#"
+export function hide_get_random_values(hide) {
+  if (hide) Object.defineProperty(crypto, 'getRandomValues', { value: undefined, configurable: true });
+  else delete crypto.getRandomValues;
+}
+"#)]
+extern "C" {
+    /// Shadows `crypto.getRandomValues` with `undefined` (`true`), or shows it again (`false`).
+    fn hide_get_random_values(hide: bool);
+}
+
+#[wasm_bindgen_test]
+fn without_crypto_get_random_values_construction_fails_saying_so() {
+    hide_get_random_values(true);
+    let made = Collector::new(JsValue::UNDEFINED);
+    hide_get_random_values(false);
+    // No fallback on a weaker source: a page id must be unguessable.
+    let e = made.err().expect("a collector without a random page id");
+    assert!(e.is_instance_of::<js_sys::Error>());
+    let message = field(&e, "message").as_string().unwrap();
+    assert!(
+        message.contains("crypto.getRandomValues is not available"),
+        "{message}"
+    );
+    assert!(Collector::new(JsValue::UNDEFINED).is_ok());
+}
+
 #[wasm_bindgen_test]
 fn a_hundred_start_stop_cycles_leave_no_listener_or_timer_and_free_the_state() {
     let before = live_listeners();

@@ -37,8 +37,8 @@ after(async () => {
 });
 
 /** A fresh server and page with a collector built from `opts` (in browser `on`; `cacheable`:
- * pages the back/forward cache may keep; `lite`: the lite package, pkg-lite/). */
-async function open(opts = {}, { on = browser, cacheable = false, lite = false } = {}) {
+ * pages the back/forward cache may keep). */
+async function open(opts = {}, { on = browser, cacheable = false } = {}) {
   const server = await start({ cacheable });
   const context = await on.newContext({ viewport: { width: 1600, height: 1200 } });
   opened.push(() => context.close(), () => server.close());
@@ -47,8 +47,7 @@ async function open(opts = {}, { on = browser, cacheable = false, lite = false }
   page.on('pageerror', (e) => errors.push(String(e)));
   const full = { endpoint: '/v1/summaries', sessionToken: 'tok-e2e', ...opts };
   if (full.endpoint === null) delete full.endpoint;
-  const pkg = lite ? '&pkg=lite' : '';
-  await page.goto(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}${pkg}`);
+  await page.goto(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}`);
   await page.waitForFunction(() => window.__ready === true);
   return { server, context, page, errors };
 }
@@ -83,9 +82,19 @@ async function waitFor(fn, what, ms = 8000) {
 }
 
 const stats = (page) => page.evaluate(() => window.__collector.stats());
+/** A page id: 128 random bits as 32 lowercase hex digits, one per collector. */
+const PAGE_ID = /^[0-9a-f]{32}$/;
+
+/** Summaries by page id, each page's in sequence order. */
+function byPage(summaries) {
+  const pages = new Map();
+  for (const s of summaries) pages.set(s.page, [...(pages.get(s.page) || []), s]);
+  for (const list of pages.values()) list.sort((a, b) => a.seq - b.seq);
+  return pages;
+}
 const flush = (page) => page.evaluate(() => window.__collector.flush());
 
-test('summaries arrive with contiguous sequence numbers, the token and the schema version', async () => {
+test('summaries arrive with contiguous sequence numbers, the token, the page id and the schema version', async () => {
   const { server, context, page, errors } = await open({ windowMs: 4000 });
   for (let round = 0; round < 2; round++) {
     await typeInto(page, '#notes', 'the quick brown fox ');
@@ -98,9 +107,11 @@ test('summaries arrive with contiguous sequence numbers, the token and the schem
   }, 'three summaries');
   const seqs = got.map((s) => s.seq).sort((a, b) => a - b);
   assert.deepEqual(seqs, seqs.map((_, i) => i), `contiguous from 0: ${seqs}`);
+  assert.equal(new Set(got.map((s) => s.page)).size, 1, 'one collector, one page id');
   for (const s of got) {
-    assert.equal(s.schema, 1);
+    assert.equal(s.schema, 2);
     assert.equal(s.session, 'tok-e2e');
+    assert.match(s.page, PAGE_ID);
   }
   assert.ok(got.some((s) => s.keys && s.keys.keys >= 5), 'a free-text window');
   assert.ok(got.some((s) => s.pointer.some((p) => p.kind === 'mouse')), 'a mouse window');
@@ -129,6 +140,39 @@ test('summaries arrive with contiguous sequence numbers, the token and the schem
   const r = server.state.requests[0];
   assert.match(r.contentType, /application\/json/);
   assert.equal(r.authorization, 'Bearer tok-e2e');
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
+test('each collector has its own page id and numbers from 0: a second one on the page, a reload', async () => {
+  // (session, page, seq) identifies a summary: two collectors under one token, on one page or
+  // across a reload, must not repeat an identity (each numbers its summaries from 0).
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  await page.evaluate(() => {
+    window.__second = new window.__collector.constructor({ endpoint: '/v1/summaries', sessionToken: 'tok-e2e' });
+    window.__second.start();
+  });
+  const both = () => page.evaluate(() => Promise.all([window.__collector.flush(), window.__second.flush()]));
+  await typeInto(page, '#notes', 'two collectors ');
+  await both();
+  await typeInto(page, '#notes', 'a second window ');
+  await both();
+  await page.reload();
+  await page.waitForFunction(() => window.__ready === true);
+  await typeInto(page, '#notes', 'after the reload ');
+  await flush(page);
+  const got = await waitFor(() => {
+    const g = server.summaries();
+    return g.length >= 5 && g;
+  }, 'five summaries');
+  const pages = byPage(got);
+  assert.deepEqual([...pages.values()].map((l) => l.length).sort(), [1, 2, 2], JSON.stringify([...pages.keys()]));
+  for (const [id, list] of pages) {
+    assert.match(id, PAGE_ID);
+    assert.deepEqual(list.map((s) => s.seq), list.map((_, i) => i), `page ${id}: contiguous from 0`);
+    assert.ok(list.every((s) => s.session === 'tok-e2e' && s.schema === 2));
+  }
   assert.deepEqual(errors, []);
   await context.close();
   await server.close();
@@ -217,6 +261,7 @@ test('after a back/forward-cache restore the collector goes on collecting and se
   }, 'a summary typed after the restore', 15000);
   const seqs = got.map((x) => x.seq).sort((a, b) => a - b);
   assert.deepEqual(seqs, seqs.map((_, i) => i), 'one collector: contiguous sequence numbers');
+  assert.equal(new Set(got.map((x) => x.page)).size, 1, 'the restored collector keeps its page id');
   assert.ok(got.every((x) => x.session === 'tok-e2e'), 'only the restored page sends');
   await context.close();
   await server.close();
@@ -408,29 +453,6 @@ test('a profile set on the collector yields onScore callbacks, also from the ser
     try { window.__collector.setProfile({ nope: 1 }); return 'accepted'; } catch (e) { return e.message; }
   });
   assert.match(bad, /not a profile/);
-  await context.close();
-  await server.close();
-});
-
-test('the lite package does not score in the page: setProfile says so, onScore hears the server', async () => {
-  const { server, context, page, errors } = await open({ windowMs: 60000 }, { lite: true });
-  const profile = JSON.parse(readFileSync(new URL('../fixtures/empty-profile.packed.json', import.meta.url)));
-  const refused = await page.evaluate((p) => {
-    try { window.__collector.setProfile(p); return 'accepted'; } catch (e) { return `${e.name}: ${e.message}`; }
-  }, profile);
-  assert.match(refused, /^Error: telltale: this build does not score in the page/);
-  server.state.scores = [{ similarity: 41, band: 'review', automation: 0, reasons: ['from server'], model_version: 'telltale-1' }];
-  await typeInto(page, '#notes', 'the lite package collects as the full one');
-  await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800]]);
-  await flush(page);
-  const got = await waitFor(() => server.summaries().length >= 1 && server.summaries(), 'a summary');
-  assert.ok(got.some((s) => s.keys && s.keys.holds.length > 0), JSON.stringify(got));
-  assert.ok(got.some((s) => s.pointer.length > 0), JSON.stringify(got));
-  // No score of its own: neither in the summary nor through onScore; the server's answer is.
-  assert.ok(got.every((s) => s.score === null), JSON.stringify(got));
-  const scores = await waitFor(() => page.evaluate(() => window.__scores.length >= 1 && window.__scores), 'the server\'s score');
-  assert.deepEqual(scores, server.state.scores);
-  assert.deepEqual(errors, []);
   await context.close();
   await server.close();
 });
@@ -785,6 +807,21 @@ test('invalid options are a clear error naming the option', async () => {
   assert.equal(msgs[6], 'accepted');
   for (const m of msgs.slice(7, 10)) assert.match(m, /option `endpoint` must be an http\(s\) URL/);
   assert.equal(msgs[10], 'accepted');
+  // Without crypto.getRandomValues there is no unguessable page id: construction fails, saying
+  // so (nothing weaker, such as Math.random, stands in for it).
+  const noRandom = await page.evaluate(() => {
+    const C = window.__collector.constructor;
+    Object.defineProperty(crypto, 'getRandomValues', { value: undefined, configurable: true });
+    try {
+      new C({});
+      return 'accepted';
+    } catch (e) {
+      return `${e.name}: ${e.message}`;
+    } finally {
+      delete crypto.getRandomValues;
+    }
+  });
+  assert.match(noRandom, /^Error: telltale: crypto\.getRandomValues is not available/);
   // The shipped package has exactly the documented API: no bench hook a page script could use
   // to feed made-up input (those exist only in the bench's own build, pkg-bench/).
   const api = await page.evaluate(() => {

@@ -1,8 +1,8 @@
 // The test page's script: builds a collector from the query string and records everything it
-// hands out, for the tests to read. `pkg=lite` loads the lite package (pkg-lite/) instead of pkg/.
+// hands out, for the tests to read.
+import init, { Collector } from '../../pkg/telltale.js';
+
 const q = new URLSearchParams(location.search);
-const { default: init, Collector } = await import(
-  q.get('pkg') === 'lite' ? '../../pkg-lite/telltale.js' : '../../pkg/telltale.js');
 const opts = JSON.parse(q.get('opts') || '{}');
 window.__summaries = [];
 window.__scores = [];
