@@ -209,6 +209,7 @@ pub async fn post(
         None => auth::session(&st, token).await?,
     };
     rate_limit(&st, &session.id, batch.len()).await?;
+    let started = std::time::Instant::now();
     let items: Vec<Item> = batch.into_iter().map(Item::new).collect();
     let ack = store(&st, &session, &items).await?;
     tracing::info!(
@@ -216,6 +217,7 @@ pub async fn post(
         user = %session.user_id,
         accepted = ack.accepted,
         duplicates = ack.duplicates,
+        ms = started.elapsed().as_secs_f64() * 1e3,
         "batch stored"
     );
     Ok((StatusCode::ACCEPTED, Json(ack)))
@@ -271,20 +273,61 @@ fn decision_flags(t: &SessionTrust, flags: &mut BTreeSet<String>) {
     }
 }
 
-/// The stored summary of an id, if any: (digest, score JSON).
+/// The stored summaries among a batch's ids: (page, seq) -> (digest, score JSON). One query
+/// per page in the batch (a collector's batch has one), over the batch's range of seq.
 async fn stored(
     st: &AppState,
     session: &str,
-    s: &Summary,
-) -> Result<Option<(String, String)>, ApiError> {
-    Ok(sqlx::query_as(
-        "SELECT digest, score FROM summaries WHERE session_id = $1 AND page = $2 AND seq = $3",
-    )
-    .bind(session)
-    .bind(&s.page)
-    .bind(s.seq as i64)
-    .fetch_optional(&st.store.pool)
-    .await?)
+    items: &[Item],
+) -> Result<HashMap<(String, i64), (String, String)>, ApiError> {
+    let mut ranges: HashMap<&str, (u64, u64)> = HashMap::new();
+    for it in items {
+        let r = ranges
+            .entry(it.summary.page.as_str())
+            .or_insert((it.summary.seq, it.summary.seq));
+        r.0 = r.0.min(it.summary.seq);
+        r.1 = r.1.max(it.summary.seq);
+    }
+    let mut out = HashMap::new();
+    for (page, (lo, hi)) in ranges {
+        let rows: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT seq, digest, score FROM summaries \
+             WHERE session_id = $1 AND page = $2 AND seq >= $3 AND seq <= $4",
+        )
+        .bind(session)
+        .bind(page)
+        .bind(lo as i64)
+        .bind(hi as i64)
+        .fetch_all(&st.store.pool)
+        .await?;
+        for (seq, digest, score) in rows {
+            out.insert((page.to_owned(), seq), (digest, score));
+        }
+    }
+    Ok(out)
+}
+
+/// The behaviours (content digests) among `contents` already stored for `user`.
+async fn seen_before(
+    st: &AppState,
+    user: &str,
+    contents: &[&str],
+) -> Result<BTreeSet<String>, ApiError> {
+    if contents.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    // `$2, $3, …`: one placeholder per digest (at most MAX_BATCH), bound below.
+    let list: Vec<String> = (0..contents.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT content FROM summaries WHERE user_id = $1 AND content IN ({})",
+        list.join(", ")
+    );
+    let mut q = sqlx::query_scalar(&sql).bind(user);
+    for c in contents {
+        q = q.bind(*c);
+    }
+    let rows: Vec<String> = q.fetch_all(&st.store.pool).await?;
+    Ok(rows.into_iter().collect())
 }
 
 /// A user's profile and its revision (`None` before the first).
@@ -386,6 +429,7 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
     // duplicate, stored once; with other content the batch is refused.
     let mut scores: Vec<Option<Score>> = vec![None; items.len()];
     let mut fresh = Vec::new();
+    let known = stored(st, id, items).await?;
     let mut seen: HashMap<(&str, u64), usize> = HashMap::new();
     let mut duplicates = 0;
     for (i, it) in items.iter().enumerate() {
@@ -401,8 +445,8 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
             continue;
         }
         seen.insert(key, i);
-        match stored(st, id, &it.summary).await? {
-            Some((digest, _)) if digest != it.digest => {
+        match known.get(&(key.0.to_owned(), key.1 as i64)) {
+            Some((digest, _)) if *digest != it.digest => {
                 return Ok(Some(Outcome::Conflict(format!(
                     "[{i}]: page {} seq {} was stored before with different content",
                     key.0, key.1
@@ -411,7 +455,7 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
             Some((_, score)) => {
                 duplicates += 1;
                 scores[i] = Some(
-                    serde_json::from_str(&score)
+                    serde_json::from_str(score)
                         .map_err(|e| ApiError::Internal(format!("stored score of {id}: {e}")))?,
                 );
             }
@@ -431,21 +475,20 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
     let mut worst = (sess.min_similarity, sess.worst.clone());
     let mut learned_any = false;
     let mut rows = Vec::with_capacity(fresh.len());
+    // Replays: a behaviour stored before for the user, or twice in this batch.
+    let behaviours: Vec<&str> = fresh
+        .iter()
+        .map(|&i| &items[i])
+        .filter(|it| it.has_behaviour())
+        .map(|it| it.content.as_str())
+        .collect();
+    let earlier = seen_before(st, &sess.user_id, &behaviours).await?;
     let mut contents: BTreeSet<&str> = BTreeSet::new();
     for &i in &fresh {
         let it = &items[i];
         let s = &it.summary;
-        if it.has_behaviour() {
-            let again: Option<i64> = sqlx::query_scalar(
-                "SELECT 1 FROM summaries WHERE user_id = $1 AND content = $2 LIMIT 1",
-            )
-            .bind(&sess.user_id)
-            .bind(&it.content)
-            .fetch_optional(&st.store.pool)
-            .await?;
-            if again.is_some() || !contents.insert(&it.content) {
-                flags.insert("replay".into());
-            }
+        if it.has_behaviour() && (earlier.contains(&it.content) || !contents.insert(&it.content)) {
+            flags.insert("replay".into());
         }
         let score = profile.score(s);
         let page_match = s
