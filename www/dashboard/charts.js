@@ -172,11 +172,15 @@ export function deviation(f) {
 }
 
 /** One feature: the user's normal range (mean ± 2 sd) as a band, the session's values as a line
- * over its windows, values outside the range in red. */
+ * over its windows, values outside the range in red. A feature the profile keeps as the log of
+ * a magnitude (`log`: a duration, a speed) is shown in its own unit on a log axis, where its
+ * range, exp(mean ± 2 sd), is the same band. */
 export function featureStrip(f) {
-  const lo = f.mean - 2 * f.sd;
-  const hi = f.mean + 2 * f.sd;
-  const values = (f.values ?? []).map((v) => (Number.isFinite(v) ? v : null));
+  const raw = f.log ? Math.exp : (x) => x;
+  const lo = raw(f.mean - 2 * f.sd);
+  const hi = raw(f.mean + 2 * f.sd);
+  const typical = raw(f.mean);
+  const values = (f.values ?? []).map((v) => (Number.isFinite(v) ? raw(v) : null));
   const outside = values.map((v) => (v != null && (v < lo || v > hi) ? v : null));
   const nOut = outside.filter((v) => v != null).length;
   const shown = values.filter((v) => v != null);
@@ -186,7 +190,10 @@ export function featureStrip(f) {
     height: 140,
     scales: {
       x: { time: false, range: [0.5, Math.max(1, values.length) + 0.5] },
-      y: {
+      y: f.log ? {
+        distr: 3,
+        range: (u, min, max) => [Math.min(lo, min ?? lo) / 1.15, Math.max(hi, max ?? hi) * 1.15],
+      } : {
         range: (u, min, max) => {
           const a = Math.min(lo, min ?? lo);
           const b = Math.max(hi, max ?? hi);
@@ -216,7 +223,7 @@ export function featureStrip(f) {
     hooks: {
       drawClear: [(u) => band(u, 'y', lo, hi, GREEN_BAND)],
       draw: [(u) => {
-        const y = u.valToPos(f.mean, 'y', true);
+        const y = u.valToPos(typical, 'y', true);
         const { left, width } = u.bbox;
         u.ctx.save();
         u.ctx.strokeStyle = 'rgba(46, 125, 79, 0.8)';
@@ -233,7 +240,7 @@ export function featureStrip(f) {
   return h('div', { class: 'strip' },
     h('h3', {}, f.feature, h('span', { class: 'muted' }, ` — ${modality(f.modality)}`)),
     h('p', { class: 'range' },
-      `usual ${fmt.num(lo)} to ${fmt.num(hi)} (mean ${fmt.num(f.mean)}); this session `,
+      `usual ${fmt.num(lo)} to ${fmt.num(hi)} (typical ${fmt.num(typical)}); this session `,
       shown.length ? `${fmt.num(Math.min(...shown))} to ${fmt.num(Math.max(...shown))}, ` : 'no values, ',
       h('span', { class: nOut ? 'out' : '' }, `${nOut} of ${shown.length} windows outside`)),
     box);

@@ -10,6 +10,8 @@ import * as fmt from '../shared/format.js';
 /** Features shown before "show all": the most deviating first. */
 const FIRST_FEATURES = 8;
 
+const STATUS_WORDS = { none: 'not flagged', open: 'open', resolved: 'resolved' };
+
 const VERDICTS = [
   { verdict: 'genuine', words: 'Genuine', what: 'A false alarm: it was the worker. The profile learns from this session.' },
   { verdict: 'impostor', words: 'Impostor', what: 'Someone else used the account.' },
@@ -38,7 +40,7 @@ function facts(s) {
   const d = s.decision ?? {};
   const item = (label, ...value) => h('div', {}, h('dt', {}, label), h('dd', {}, ...value));
   return h('dl', { class: 'facts card' },
-    item('Status', h('span', { class: `pill ${s.status === 'open' ? 'review' : ''}` }, s.status),
+    item('Review', h('span', { class: `pill ${s.status === 'open' ? 'review' : ''}` }, STATUS_WORDS[s.status] ?? s.status),
       s.verdict ? [' ', h('span', { class: `pill ${s.verdict}` }, s.verdict)] : null),
     item('Decision', h('span', { class: `pill ${d.band}` }, fmt.band(d.band)),
       d.automation ? [' ', h('span', { class: 'pill automation' }, 'automated')] : null),
@@ -97,7 +99,7 @@ function features(s) {
   const head = [
     h('h2', { id: 'features-h' }, "Features against the user's normal range"),
     h('p', { class: 'small muted' },
-      'The green band is the user\'s normal range (their mean ± 2 standard deviations, from the profile); ',
+      'The green band is the user\'s normal range (their mean ± 2 standard deviations, from the profile; the dashed line their typical value); ',
       'the line is this session, window by window; red points are outside the range. Most unusual first.'),
   ];
   if (list.length === 0) {
@@ -117,6 +119,11 @@ function features(s) {
 }
 
 function verdict(s, rerender) {
+  if (s.status === 'none') {
+    return h('section', { class: 'card', 'aria-labelledby': 'verdict-h' },
+      h('h2', { id: 'verdict-h' }, 'Verdict'),
+      h('p', {}, 'This session was not flagged: there is nothing to decide.'));
+  }
   const note = h('textarea', { id: 'verdict-note', rows: 3, maxlength: 2000 });
   if (s.note) note.value = s.note;
   const message = h('p', { role: 'status' });

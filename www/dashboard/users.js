@@ -80,7 +80,7 @@ export async function userView(id, rerender) {
             h('th', { scope: 'col' }, 'Band'))),
           h('tbody', {}, u.sessions.map((s) => h('tr', {},
             h('td', {}, h('a', { href: `#/session/${encodeURIComponent(s.session)}` }, fmt.when(s.created_at))),
-            h('td', {}, s.status === 'none' ? '—' : s.status),
+            h('td', {}, s.status === 'none' ? 'not flagged' : s.status),
             h('td', {}, h('span', { class: `pill ${s.band}` }, fmt.band(s.band))))))))),
     h('section', { class: 'card', 'aria-labelledby': 'manage-h' },
       h('h2', { id: 'manage-h' }, 'Manage'),

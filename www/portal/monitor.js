@@ -31,19 +31,30 @@ export function load() {
 }
 
 /** `fn(score)` is called with every score whose band is `step_up`: in-page scores, the server's
- * scores of delivered batches, and those of the summaries held before login. */
+ * scores of delivered batches, and those of the summaries held before login (not in the grace
+ * after a passed step-up). */
 export function onStepUp(fn) {
   stepUp = fn;
 }
 
 /** Each collector's scores count only while it is the running one: the answer to a stopped
- * collector's last batch (a passed step-up's old session) must not ask again. */
+ * collector's last batch (after a logout) must not ask anything. */
 let generation = 0;
+
+/** After a passed step-up, `step_up` scores are not acted on for one window length (the
+ * collector's default `windowMs`, 30 s): they are of windows that were open while the worker
+ * was being asked. The server still counts them toward the session's decision. */
+const GRACE_MS = 30000;
+let graceUntil = 0;
+
+export function stepUpPassed() {
+  graceUntil = Date.now() + GRACE_MS;
+}
 
 function hearer() {
   const mine = ++generation;
   return (score) => {
-    if (mine === generation && score?.band === 'step_up') stepUp(score);
+    if (mine === generation && score?.band === 'step_up' && Date.now() >= graceUntil) stepUp(score);
   };
 }
 
@@ -62,6 +73,7 @@ export function watchLogin() {
   token = null;
   held = [];
   profileRevision = null;
+  graceUntil = 0;
   collector = new Collector({
     onSummary: (s) => {
       if (held.length < HELD_MAX) held.push(s);
@@ -76,7 +88,7 @@ export function loginFailed() {
 }
 
 /**
- * A session begins (a login, a page load with a saved login, a passed step-up): the running
+ * A session begins (a login, a page load with a saved login): the running
  * collector is stopped (a login view's one flushed first, and its summaries delivered under
  * the new token), and one sending to `/v1/summaries` under `newToken` starts. Then the profile.
  */

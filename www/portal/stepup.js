@@ -9,6 +9,10 @@ const form = document.getElementById('stepup-form');
 const password = document.getElementById('stepup-password');
 const error = document.getElementById('stepup-error');
 const logoutButton = document.getElementById('stepup-logout');
+// The dialog opens while the worker may be typing a note: focus goes to its title, not to the
+// password field, so the rest of a sentence does not land there (Tab reaches the field).
+const title = document.getElementById('stepup-title');
+title.setAttribute('tabindex', '-1');
 
 let pending = null;
 
@@ -24,7 +28,7 @@ export function confirmIdentity(user) {
   error.textContent = '';
   password.value = '';
   dialog.showModal();
-  password.focus();
+  title.focus();
   return promise;
 }
 
@@ -65,6 +69,6 @@ dialog.addEventListener('cancel', (e) => e.preventDefault());
 dialog.addEventListener('close', () => {
   if (pending) {
     dialog.showModal();
-    password.focus();
+    title.focus();
   }
 });
