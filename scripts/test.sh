@@ -22,6 +22,13 @@ cargo clippy --locked --target wasm32-unknown-unknown -p telltale --lib --no-def
 step "cargo test (release: the evaluation tests run the full benchmarks)"
 cargo test --locked --workspace --release
 
+step "server on PostgreSQL (the same suite as above on SQLite; a throwaway cluster on loopback)"
+bash scripts/pg.sh start --no-fsync >/dev/null
+trap 'bash scripts/pg.sh stop >/dev/null 2>&1 || true' EXIT
+TELLTALE_TEST_POSTGRES=$(sed -n 's/^TELLTALE_TEST_POSTGRES=//p' target/pg/env) \
+  cargo test --locked --release -p telltale-server
+bash scripts/pg.sh stop
+
 step "browser tests of the boundary (wasm-bindgen-test, headless Chromium)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked --target wasm32-unknown-unknown -p telltale --test web
@@ -33,8 +40,11 @@ step "collector package (wasm-bindgen + wasm-opt): pkg/"
 bash scripts/build-collector.sh
 
 step "end-to-end (Playwright, headless Chromium, trusted input)"
-# The host's re-scorer, which the one-scorer test compares the page's scores with.
+# The host's re-scorer, which the one-scorer test compares the page's scores with; the server
+# the product tests run against; the pages' chart library.
 cargo build --locked --release -p telltale-core --example rescore
+cargo build --locked --release -p telltale-server
+bash scripts/build-www.sh
 # Each test has its own limit (3 min, 5 for the one-scorer test); this one bounds the file.
 node --test --test-timeout=900000 tests/e2e/
 
