@@ -98,7 +98,10 @@ export function timelineChart(points) {
       auto: { range: [0, 1] },
     },
     axes: [
-      {},
+      narrow()
+        // A phone: whole minutes only, so that a few short labels fit.
+        ? { space: 55, incrs: [60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400], values: (u, s) => s.map((v) => (v == null ? '' : fmt.clockMinutes(v))) }
+        : { space: 90, values: timeValues },
       {
         scale: 'sim', label: 'similarity', stroke: BLUE, size: 48,
         splits: () => [0, 1, 5, 10, 25, 50, 100],
@@ -165,6 +168,32 @@ export function timelineChart(points) {
   return h('div', {}, box, info);
 }
 
+/** Ticks for a log axis from `min` to `max`: 1, 2 and 5 times powers of ten (or only the
+ * powers, or also 1.5, 3 and 7, so that there are about 3 to 6). */
+function logSplits(min, max) {
+  const pick = (mantissas) => {
+    const out = [];
+    for (let e = Math.floor(Math.log10(min)); 10 ** e <= max; e++) {
+      for (const m of mantissas) {
+        const v = Number((m * 10 ** e).toPrecision(6));
+        if (v >= min && v <= max) out.push(v);
+      }
+    }
+    return out;
+  };
+  for (const mantissas of [[1, 2, 5], [1], [1, 1.5, 2, 3, 5, 7], [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9]]) {
+    const s = pick(mantissas);
+    if (s.length >= 3 && s.length <= 6) return s;
+  }
+  return pick([1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 9]);
+}
+
+/** Time ticks as "14:02" when they fall on whole minutes, else "14:02:10". */
+function timeValues(u, splits) {
+  const whole = splits.every((v) => v == null || v % 60 === 0);
+  return splits.map((v) => (v == null ? '' : whole ? fmt.clockMinutes(v) : fmt.clockTime(v)));
+}
+
 /** How far a feature's session values stray from the normal range, in standard deviations. */
 export function deviation(f) {
   if (!(f.sd > 0)) return 0;
@@ -204,7 +233,11 @@ export function featureStrip(f) {
     },
     axes: [
       { size: 30, incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000], values: (u, s) => s.map((v) => (v == null ? '' : String(v))) },
-      { size: 52, values: (u, s) => s.map((v) => (v == null ? '' : fmt.num(v))) },
+      {
+        size: 52,
+        splits: f.log ? (u, i, min, max) => logSplits(min, max) : undefined,
+        values: (u, s) => s.map((v) => (v == null ? '' : fmt.num(v))),
+      },
     ],
     series: [
       { label: 'window', value: (u, v) => (v == null ? '—' : String(v)) },

@@ -2,6 +2,7 @@
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 const clock = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const minutes = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
 /** An RFC 3339 time as "12 Mar 2026, 14:02"; '—' for none. */
 export function when(rfc3339) {
@@ -13,6 +14,11 @@ export function when(rfc3339) {
 /** Seconds since the epoch as "14:02:11". */
 export function clockTime(secs) {
   return clock.format(new Date(secs * 1000));
+}
+
+/** Seconds since the epoch as "14:02". */
+export function clockMinutes(secs) {
+  return minutes.format(new Date(secs * 1000));
 }
 
 /** A number to `digits` significant digits, without exponent for everyday sizes; '—' for none. */
