@@ -39,13 +39,14 @@ use telltale_core::Summary;
     args_override_self = true
 )]
 struct Args {
-    /// The server's base URL (loopback only: the bench refuses any other host).
+    /// The server's base URL (loopback only: the bench refuses any other host). The default is
+    /// the server's own default address (docs/api-draft.md).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     server: String,
     /// The portal key (opens the sessions).
     #[arg(long, env = "TELLTALE_PORTAL_KEY", hide_env_values = true)]
     portal_key: String,
-    /// Seconds of load.
+    /// Seconds of load (30: the run length).
     #[arg(long, default_value_t = 30)]
     seconds: u64,
     /// Summaries per request. 10: a collector's backlog after a short outage; the collector
@@ -333,6 +334,7 @@ async fn run(args: Args) -> Result<Verdict, String> {
                 let status = resp.status();
                 let text = resp.text().await.map_err(|e| e.to_string())?;
                 if status.as_u16() != 201 {
+                    // 201 Created is the API's only success here (docs/api-draft.md).
                     return Err(format!("POST /v1/sessions: {status}: {text}"));
                 }
                 let c: Created = serde_json::from_str(&text)
@@ -708,6 +710,7 @@ async fn worker(
         };
         let elapsed = t0.elapsed();
         if status == 202 {
+            // 202 Accepted: the API's only success for a batch (docs/api-draft.md).
             match serde_json::from_str::<Ack>(&text) {
                 Ok(ack) => {
                     tally.ok += 1;
@@ -721,6 +724,7 @@ async fn worker(
             // The session's next request would repeat none of this batch's ids with other
             // content, but a refused batch's seqs are skipped: the server sees a gap, as after
             // a page whose batch was lost.
+            // The start of the error's JSON: its code and message fit in 300 characters.
             let snippet: String = text.chars().take(300).collect();
             tally.error(status.to_string(), format!("{status}: {snippet}"));
         }
