@@ -7,7 +7,7 @@
 // portal holds: that is how the employee-id entry (`data-telltale-fixed="employee_id"`) is
 // measured. At login the portal flushes and stops that collector, starts one with the endpoint
 // and the new token, and delivers the held summaries itself (`POST /v1/summaries`, the token in
-// `Authorization` and in each summary's `session`, which was empty). A failed login drops what
+// `Authorization` and as each summary's `session`). A failed login drops what
 // was held: the id typed may not have been the worker's own.
 
 import init, { Collector } from '/pkg/telltale.js';
