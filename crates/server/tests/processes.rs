@@ -248,3 +248,45 @@ fn two_processes_learn_every_summary_of_one_user_once() {
         keys["samples"]
     );
 }
+
+#[test]
+fn sigterm_finishes_requests_in_flight_and_exits_cleanly() {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = rt.block_on(fresh_database());
+    let mut server = Server::start(&db, SECRET, &[]);
+    let base = server.base.clone();
+    let (session, token) = login(&base, "leaving");
+    let page = common::page_id();
+    let batches: Vec<Vec<telltale_core::Summary>> = Typist { seed: 300, ..ALICE }
+        .summaries(&token, &page, 40)
+        .chunks(4)
+        .map(<[_]>::to_vec)
+        .collect();
+    // Batches go out back to back while the server is told to stop.
+    let sender = {
+        let (base, token) = (base.clone(), token.clone());
+        thread::spawn(move || {
+            let mut acked = 0;
+            for b in &batches {
+                match post(&base, &token, b) {
+                    Some(n) => acked += n,
+                    None => break,
+                }
+            }
+            acked
+        })
+    };
+    thread::sleep(Duration::from_millis(30));
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
+    let status = server.child.wait().unwrap();
+    assert!(status.success(), "a clean exit on SIGTERM: {status:?}");
+    let acked = sender.join().unwrap();
+    // Whatever was acknowledged before the stop is stored (the database was closed cleanly).
+    let again = Server::start(&db, SECRET, &[]);
+    assert_eq!(stored(&again.base, &session).len() as i64, acked);
+}
