@@ -11,5 +11,13 @@ for r in 0 1 16.7; do
   "$eval" keystroke --timer-resolution-ms "$r" --plot "target/det-keystroke-${r}ms.svg"
   echo
 done
+echo "== CMU at small enrollments: training rows per subject (development half, held-out half, all) =="
+for u in dev held-out all; do
+  "$eval" keystroke --train 5,10,20,50,100,200 --users "$u"
+  echo
+done
+echo "== the same against practised impostors (each other subject's last 5 repetitions) =="
+"$eval" keystroke --train 5,10,20,50,100,200 --practised-impostors
+echo
 echo "== SapiMouse (data README protocol) =="
 "$eval" pointer --block-seconds 15,30,60

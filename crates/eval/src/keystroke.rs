@@ -103,6 +103,9 @@ pub struct Protocol {
     pub train: usize,
     /// Impostor rows taken from each other subject.
     pub impostor_reps: usize,
+    /// Take each other subject's *last* `impostor_reps` rows instead of its first: an attacker
+    /// who has practised the text.
+    pub practised: bool,
     /// Parameters of Telltale's detector (its defaults unless given).
     pub telltale: TelltaleFixed,
 }
@@ -137,6 +140,10 @@ pub struct KeystrokeResult {
     pub population: bool,
     /// Clock resolution applied, ms (0 = as recorded).
     pub timer_resolution_ms: f64,
+    /// Training rows per subject.
+    pub train: usize,
+    /// Impostors took their last rows (practised) instead of their first.
+    pub practised_impostors: bool,
     /// Per-subject genuine and impostor scores, for DET curves (not printed).
     #[serde(skip)]
     pub scores: crate::metrics::SubjectScores,
@@ -146,6 +153,7 @@ fn finish(
     detector: String,
     population: bool,
     res: f64,
+    p: Protocol,
     scores: crate::metrics::SubjectScores,
 ) -> KeystrokeResult {
     let eers: Vec<f64> = scores.iter().map(|(g, i)| eer(g, i)).collect();
@@ -157,18 +165,21 @@ fn finish(
         subjects: eers.len(),
         population,
         timer_resolution_ms: res,
+        train: p.train,
+        practised_impostors: p.practised,
         scores,
     }
 }
 
 fn check(subjects: &[Subject], p: Protocol) -> Result<(), String> {
     for s in subjects {
-        if s.rows.len() <= p.train {
+        if s.rows.len() <= p.train || s.rows.len() < p.impostor_reps {
             return Err(format!(
-                "subject {} has {} rows: needs more than --train {}",
+                "subject {} has {} rows: needs more than --train {} and at least --impostor-reps {}",
                 s.id,
                 s.rows.len(),
-                p.train
+                p.train,
+                p.impostor_reps
             ));
         }
     }
@@ -176,6 +187,51 @@ fn check(subjects: &[Subject], p: Protocol) -> Result<(), String> {
         return Err("need at least two subjects".into());
     }
     Ok(())
+}
+
+/// The impostor rows of subject `o` under the protocol: its first `impostor_reps` rows, or its
+/// last with `practised`.
+fn impostor_rows(o: &Subject, p: Protocol) -> &[Vec<f64>] {
+    let k = p.impostor_reps.min(o.rows.len());
+    if p.practised {
+        &o.rows[o.rows.len() - k..]
+    } else {
+        &o.rows[..k]
+    }
+}
+
+/// Which users an evaluation takes: every one, the development half (tune on it) or the
+/// held-out half (report it beside). Halves alternate in the data set's order of users, so both
+/// draw from the whole recording period.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Users {
+    /// Every user.
+    All,
+    /// Users at even positions (0, 2, …): constants are tuned on these.
+    Dev,
+    /// Users at odd positions: never looked at while tuning.
+    HeldOut,
+}
+
+impl Users {
+    /// Whether the user at position `i` (in the data set's order) is taken.
+    pub fn takes(self, i: usize) -> bool {
+        match self {
+            Users::All => true,
+            Users::Dev => i % 2 == 0,
+            Users::HeldOut => i % 2 == 1,
+        }
+    }
+
+    /// The users taken, in order.
+    pub fn pick<T>(self, v: Vec<T>) -> Vec<T> {
+        v.into_iter()
+            .enumerate()
+            .filter(|(i, _)| self.takes(*i))
+            .map(|(_, x)| x)
+            .collect()
+    }
 }
 
 /// Runs one one-class detector under the protocol.
@@ -197,14 +253,14 @@ pub fn run(
                 .iter()
                 .enumerate()
                 .filter(|(o, _)| *o != u)
-                .flat_map(|(_, o)| o.rows.iter().take(p.impostor_reps))
+                .flat_map(|(_, o)| impostor_rows(o, p))
                 .map(|x| model.score(x))
                 .collect();
             tick();
             Ok((genuine, impostor))
         })
         .collect::<Result<Vec<_>, String>>()?;
-    Ok(finish(det.name().to_owned(), false, res, scores))
+    Ok(finish(det.name().to_owned(), false, res, p, scores))
 }
 
 /// Runs Telltale's population detector: for each user the other subjects are split into two
@@ -248,10 +304,8 @@ pub fn run_population(
                 }
                 for &o in &halves[1 - h] {
                     impostor.extend(
-                        subjects[o]
-                            .rows
+                        impostor_rows(&subjects[o], p)
                             .iter()
-                            .take(p.impostor_reps)
                             .map(|x| model.score(x)),
                     );
                 }
@@ -260,7 +314,7 @@ pub fn run_population(
             (genuine, impostor)
         })
         .collect();
-    Ok(finish("telltale-population".into(), true, res, scores))
+    Ok(finish("telltale-population".into(), true, res, p, scores))
 }
 
 /// Finds the CMU data set where the README says it is, relative to the project root.

@@ -44,12 +44,20 @@ enum Cmd {
         /// population detector only). `all` also runs the population row.
         #[arg(long, default_value = "all")]
         detector: String,
-        /// Training rows per subject.
-        #[arg(long, default_value_t = 200)]
-        train: usize,
+        /// Training rows per subject; a list (`5,10,20,50,100,200`) prints one row per size.
+        #[arg(long, value_delimiter = ',', default_value = "200")]
+        train: Vec<usize>,
         /// Impostor rows taken from each other subject.
         #[arg(long, default_value_t = 5)]
         impostor_reps: usize,
+        /// Take each other subject's last `--impostor-reps` rows instead of its first: an
+        /// attacker who has practised the text.
+        #[arg(long)]
+        practised_impostors: bool,
+        /// Users evaluated (impostors and backgrounds come from the same users): all, the
+        /// development half (even positions) or the held-out half (odd positions).
+        #[arg(long, value_enum, default_value_t = keystroke::Users::All)]
+        users: keystroke::Users,
         /// Re-time the data as a browser clock of this resolution (ms) would see it.
         #[arg(long, default_value_t = 0.0)]
         timer_resolution_ms: f64,
@@ -122,6 +130,8 @@ fn run(cli: Cli) -> Result<(), String> {
             detector,
             train,
             impostor_reps,
+            practised_impostors,
+            users,
             timer_resolution_ms,
             format,
             plot,
@@ -139,16 +149,11 @@ fn run(cli: Cli) -> Result<(), String> {
             if !(timer_resolution_ms.is_finite() && timer_resolution_ms >= 0.0) {
                 return Err("--timer-resolution-ms must be a number >= 0".into());
             }
-            if train < 2 || impostor_reps < 1 {
+            if train.iter().any(|&t| t < 2) || impostor_reps < 1 {
                 return Err("--train must be at least 2 and --impostor-reps at least 1".into());
             }
-            let mut subjects = keystroke::load(&data)?;
+            let mut subjects = users.pick(keystroke::load(&data)?);
             keystroke::coarsen(&mut subjects, timer_resolution_ms);
-            let p = keystroke::Protocol {
-                train,
-                impostor_reps,
-                telltale,
-            };
             let (dets, population): (Vec<FixedDetector>, bool) = match detector.as_str() {
                 "all" => (FixedDetector::ALL.to_vec(), true),
                 "population" => (Vec::new(), true),
@@ -164,30 +169,78 @@ fn run(cli: Cli) -> Result<(), String> {
                     false,
                 ),
             };
-            let runs = dets.len() + usize::from(population);
+            let runs = (dets.len() + usize::from(population)) * train.len();
             let pb = progress(runs * subjects.len(), "subjects x detectors");
             let tick = || pb.inc(1);
             let mut results = Vec::new();
-            for d in dets {
-                results.push(keystroke::run(&subjects, p, d, timer_resolution_ms, &tick)?);
-            }
-            if population {
-                results.push(keystroke::run_population(
-                    &subjects,
-                    p,
-                    timer_resolution_ms,
-                    &tick,
-                )?);
+            for &t in &train {
+                let p = keystroke::Protocol {
+                    train: t,
+                    impostor_reps,
+                    practised: practised_impostors,
+                    telltale,
+                };
+                for &d in &dets {
+                    results.push(keystroke::run(&subjects, p, d, timer_resolution_ms, &tick)?);
+                }
+                if population {
+                    results.push(keystroke::run_population(
+                        &subjects,
+                        p,
+                        timer_resolution_ms,
+                        &tick,
+                    )?);
+                }
             }
             pb.finish_and_clear();
+            let header = format!(
+                "CMU protocol: {} subjects ({}), impostor reps {impostor_reps} ({}), clock {} ms",
+                subjects.len(),
+                match users {
+                    keystroke::Users::All => "all",
+                    keystroke::Users::Dev => "development half",
+                    keystroke::Users::HeldOut => "held-out half",
+                },
+                if practised_impostors {
+                    "their last: practised"
+                } else {
+                    "their first"
+                },
+                if timer_resolution_ms > 0.0 {
+                    format!("{timer_resolution_ms}")
+                } else {
+                    "as recorded".into()
+                }
+            );
             match format {
                 Format::Json => print_json(&results)?,
+                Format::Table if train.len() > 1 => {
+                    println!("{header}; mean EER by training rows per subject");
+                    let names: Vec<&str> = results
+                        .iter()
+                        .filter(|r| r.train == train[0])
+                        .map(|r| r.detector.as_str())
+                        .collect();
+                    print!("{:>6}", "train");
+                    for n in &names {
+                        print!(" {:>w$}", n, w = n.len().max(8));
+                    }
+                    println!();
+                    for &t in &train {
+                        print!("{t:>6}");
+                        for n in &names {
+                            let r = results.iter().find(|r| r.train == t && r.detector == *n);
+                            print!(
+                                " {:>w$.4}",
+                                r.map_or(f64::NAN, |r| r.eer_mean),
+                                w = n.len().max(8)
+                            );
+                        }
+                        println!();
+                    }
+                }
                 Format::Table => {
-                    println!(
-                        "CMU protocol: {} subjects, train {train}, impostor reps {impostor_reps}, clock {} ms",
-                        subjects.len(),
-                        if timer_resolution_ms > 0.0 { format!("{timer_resolution_ms}") } else { "as recorded".into() }
-                    );
+                    println!("{header}, train {}", train[0]);
                     println!(
                         "{:<24} {:>10} {:>10}  kind",
                         "detector", "EER mean", "EER sd"
@@ -212,7 +265,14 @@ fn run(cli: Cli) -> Result<(), String> {
             if let Some(path) = plot {
                 let curves: Vec<(String, metrics::SubjectScores)> = results
                     .iter()
-                    .map(|r| (r.detector.clone(), r.scores.clone()))
+                    .map(|r| {
+                        let name = if train.len() > 1 {
+                            format!("{} (train {})", r.detector, r.train)
+                        } else {
+                            r.detector.clone()
+                        };
+                        (name, r.scores.clone())
+                    })
                     .collect();
                 plot::det(&path, "DET curves, CMU keystroke benchmark", &curves)?;
                 eprintln!("DET curves written to {}", path.display());

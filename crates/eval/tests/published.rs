@@ -100,6 +100,76 @@ fn telltale_beats_every_published_one_class_result_at_every_clock() {
     }
 }
 
+/// The small-enrollment table (README, "Small enrollments"): one run, one row per size. The
+/// figures are deterministic; the tolerance (0.005) only absorbs a change of floating-point
+/// order, not a change of the detector.
+#[test]
+fn small_enrollments_in_one_run() {
+    let sizes = [5usize, 10, 20, 50, 100, 200];
+    let rows = cmu(&["--train", "5,10,20,50,100,200"]);
+    let at = |name: &str, train: usize| {
+        rows.iter()
+            .find(|r| r["detector"] == name && r["train"] == train)
+            .unwrap_or_else(|| panic!("no row for {name} at {train}"))["eer_mean"]
+            .as_f64()
+            .unwrap()
+    };
+    // (train, telltale, telltale-population) as the README prints them.
+    for (train, one, pop) in [
+        (5, 0.2805, 0.2164),
+        (10, 0.2292, 0.1794),
+        (20, 0.1653, 0.1287),
+        (50, 0.1148, 0.1011),
+        (100, 0.0704, 0.0649),
+        (200, 0.0486, 0.0432),
+    ] {
+        let (o, p) = (at("telltale", train), at("telltale-population", train));
+        assert!(
+            (o - one).abs() <= 0.005,
+            "train {train}: telltale {o:.4}, README {one}"
+        );
+        assert!(
+            (p - pop).abs() <= 0.005,
+            "train {train}: population {p:.4}, README {pop}"
+        );
+        // The population row is better than the one-class one at every size.
+        assert!(p < o, "train {train}: population {p:.4} not below {o:.4}");
+    }
+    // From 20 entries on (the server's enrollment), Telltale's detector is the best one-class
+    // row; at 5 and 10 scaled Manhattan and the outlier count are still ahead (README).
+    for &train in sizes.iter().filter(|&&t| t >= 20) {
+        let ours = at("telltale", train);
+        for r in rows.iter().filter(|r| {
+            r["train"] == train && r["population"] == false && r["detector"] != "telltale"
+        }) {
+            assert!(
+                ours < r["eer_mean"].as_f64().unwrap(),
+                "train {train}: telltale {ours:.4} not below {}",
+                r["detector"]
+            );
+        }
+    }
+    // Against practised impostors (their last repetitions), the best one-class row at every size.
+    let practised = cmu(&["--train", "5,10,20,50,100,200", "--practised-impostors"]);
+    for &train in &sizes {
+        let of = |name: &str| {
+            practised
+                .iter()
+                .find(|r| r["detector"] == name && r["train"] == train)
+                .unwrap()["eer_mean"]
+                .as_f64()
+                .unwrap()
+        };
+        let ours = of("telltale");
+        for name in ["manhattan-scaled", "outlier-count", "nn-mahalanobis"] {
+            assert!(
+                ours < of(name),
+                "practised, train {train}: {ours:.4} vs {name}"
+            );
+        }
+    }
+}
+
 #[test]
 fn sapimouse_meets_the_required_auc() {
     let dir = data("../shared/data/mouse/sapimouse");
