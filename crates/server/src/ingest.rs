@@ -65,7 +65,7 @@ pub struct Ack {
 
 /// Decodes and checks a batch: a JSON array of 1 to [`MAX_BATCH`] summaries, each valid by
 /// telltale-core's checks and the server's own. `Err` names the offending field.
-pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Summary>, ApiError> {
+pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
     let batch: Vec<Summary> = decode(bytes)?;
     if batch.is_empty() || batch.len() > MAX_BATCH {
         return Err(ApiError::invalid(format!(
@@ -73,10 +73,22 @@ pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Summary>, ApiError> {
             batch.len()
         )));
     }
-    for (i, s) in batch.iter().enumerate() {
-        check(s).map_err(|(field, m)| ApiError::field(format!("[{i}]{field}"), m))?;
+    let mut items = Vec::with_capacity(batch.len());
+    for (i, s) in batch.into_iter().enumerate() {
+        check(&s).map_err(|(field, m)| ApiError::field(format!("[{i}]{field}"), m))?;
+        let it = Item::new(s);
+        if it.body.len() > MAX_SUMMARY_BYTES {
+            return Err(ApiError::field(
+                format!("[{i}]"),
+                format!(
+                    "a summary is at most {MAX_SUMMARY_BYTES} bytes of JSON, this one {}",
+                    it.body.len()
+                ),
+            ));
+        }
+        items.push(it);
     }
-    Ok(batch)
+    Ok(items)
 }
 
 /// The server's checks beyond [`Summary::validate`]: `Err((field suffix, message))`.
@@ -117,20 +129,12 @@ fn check(s: &Summary) -> Result<(), (String, String)> {
             ));
         }
     }
-    let size = serde_json::to_string(s)
-        .map(|t| t.len())
-        .unwrap_or(usize::MAX);
-    if size > MAX_SUMMARY_BYTES {
-        return Err((
-            String::new(),
-            format!("a summary is at most {MAX_SUMMARY_BYTES} bytes of JSON, this one {size}"),
-        ));
-    }
     Ok(())
 }
 
-/// One summary ready to store.
-struct Item {
+/// One checked summary, ready to store: its JSON and digests computed once.
+#[derive(Debug)]
+pub struct Item {
     summary: Summary,
     body: String,
     digest: String,
@@ -192,9 +196,9 @@ pub async fn post(
         Some(t) => Some((t.to_owned(), auth::session(&st, t).await?)),
         None => None,
     };
-    let batch = decode_batch(&bytes)?;
-    let token = &batch[0].session;
-    if batch.iter().any(|s| &s.session != token) {
+    let items = decode_batch(&bytes)?;
+    let token = &items[0].summary.session;
+    if items.iter().any(|it| &it.summary.session != token) {
         return Err(ApiError::Forbidden(
             "a batch holds the summaries of one session",
         ));
@@ -208,9 +212,8 @@ pub async fn post(
         }
         None => auth::session(&st, token).await?,
     };
-    rate_limit(&st, &session.id, batch.len()).await?;
+    rate_limit(&st, &session.id, items.len()).await?;
     let started = std::time::Instant::now();
-    let items: Vec<Item> = batch.into_iter().map(Item::new).collect();
     let ack = store(&st, &session, &items).await?;
     tracing::info!(
         session = %session.id,
@@ -417,6 +420,16 @@ enum Outcome {
     Conflict(String),
 }
 
+/// Duplicates within a batch share their first occurrence's score.
+fn share_scores(items: &[Item], seen: &HashMap<(&str, u64), usize>, scores: &mut [Option<Score>]) {
+    for (i, it) in items.iter().enumerate() {
+        if scores[i].is_none() {
+            let j = seen[&(it.summary.page.as_str(), it.summary.seq)];
+            scores[i] = scores[j].clone();
+        }
+    }
+}
+
 /// One try at storing a batch: reads, decides, then writes in one transaction that names the
 /// versions it read. `Ok(None)`: another request wrote first; run again.
 async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outcome>, ApiError> {
@@ -463,12 +476,25 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         }
     }
 
+    if fresh.is_empty() {
+        // A resend of stored summaries: nothing to write.
+        share_scores(items, &seen, &mut scores);
+        return Ok(Some(Outcome::Done(Ack {
+            accepted: 0,
+            duplicates,
+            scores: scores.into_iter().flatten().collect(),
+        })));
+    }
+
     let (mut profile, revision) = load_profile(st, &sess.user_id).await?;
     let given = if fresh.iter().any(|&i| items[i].summary.score.is_some()) {
         handed(st, id).await?
     } else {
         Vec::new()
     };
+    // `Profile::score` compiles the scorer each time; once per batch (and after each learning)
+    // is enough.
+    let mut scorer = profile.scorer();
     let mut trust = sess.trust_state();
     let mut flags = sess.flag_set();
     let before = flags.clone();
@@ -490,7 +516,7 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         if it.has_behaviour() && (earlier.contains(&it.content) || !contents.insert(&it.content)) {
             flags.insert("replay".into());
         }
-        let score = profile.score(s);
+        let score = scorer.score(s);
         let page_match = s
             .score
             .as_ref()
@@ -517,17 +543,13 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
                 .learn(s)
                 .map_err(|e| ApiError::field(format!("[{i}]"), e.to_string()))?;
             learned_any = true;
+            // What scoring reads changed: compile it again for the next summary.
+            scorer = profile.scorer();
         }
         rows.push((i, score.clone(), page_match, learn));
         scores[i] = Some(score);
     }
-    // Duplicates within the batch share their first occurrence's score.
-    for (i, it) in items.iter().enumerate() {
-        if scores[i].is_none() {
-            let j = seen[&(it.summary.page.as_str(), it.summary.seq)];
-            scores[i] = scores[j].clone();
-        }
-    }
+    share_scores(items, &seen, &mut scores);
 
     let now = now_ms();
     let raised: Vec<&String> = flags.difference(&before).collect();
@@ -559,34 +581,49 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
     if done.rows_affected() == 0 {
         return Ok(None);
     }
+    // One statement for the batch's rows: each statement is a round trip to the database's
+    // worker, and the write lock is held until COMMIT.
+    const COLUMNS: usize = 14;
+    let values: Vec<String> = (0..rows.len())
+        .map(|r| {
+            let p: Vec<String> = (1..=COLUMNS)
+                .map(|c| match c {
+                    // The similarity column: see NO_SIMILARITY.
+                    10 => format!("NULLIF(${}, -1.0)", r * COLUMNS + c),
+                    c => format!("${}", r * COLUMNS + c),
+                })
+                .collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    let sql = format!(
+        "INSERT INTO summaries (session_id, page, seq, user_id, received_ms, body, digest, \
+         content, score, similarity, band, automation, page_match, learned) VALUES {} \
+         ON CONFLICT (session_id, page, seq) DO NOTHING",
+        values.join(", ")
+    );
+    let mut insert = sqlx::query(&sql);
     for (i, score, page_match, learn) in &rows {
         let it = &items[*i];
-        let done = sqlx::query(
-            "INSERT INTO summaries (session_id, page, seq, user_id, received_ms, body, digest, \
-             content, score, similarity, band, automation, page_match, learned) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULLIF($10, -1.0), $11, $12, $13, $14) \
-             ON CONFLICT (session_id, page, seq) DO NOTHING",
-        )
-        .bind(id)
-        .bind(&it.summary.page)
-        .bind(it.summary.seq as i64)
-        .bind(&sess.user_id)
-        .bind(now)
-        .bind(&it.body)
-        .bind(&it.digest)
-        .bind(&it.content)
-        .bind(serde_json::to_string(score).expect("a score serialises"))
-        .bind(score.identity_similarity().unwrap_or(NO_SIMILARITY))
-        .bind(score.band.name())
-        .bind(score.automation)
-        .bind(page_match.map(i64::from))
-        .bind(i64::from(*learn))
-        .execute(&mut *tx)
-        .await?;
-        if done.rows_affected() == 0 {
-            // Stored by a concurrent request since we looked: the next try sees a duplicate.
-            return Ok(None);
-        }
+        insert = insert
+            .bind(id)
+            .bind(&it.summary.page)
+            .bind(it.summary.seq as i64)
+            .bind(&sess.user_id)
+            .bind(now)
+            .bind(&it.body)
+            .bind(&it.digest)
+            .bind(&it.content)
+            .bind(serde_json::to_string(score).expect("a score serialises"))
+            .bind(score.identity_similarity().unwrap_or(NO_SIMILARITY))
+            .bind(score.band.name())
+            .bind(score.automation)
+            .bind(page_match.map(i64::from))
+            .bind(i64::from(*learn));
+    }
+    if !rows.is_empty() && insert.execute(&mut *tx).await?.rows_affected() != rows.len() as u64 {
+        // Stored by a concurrent request since we looked: the next try sees duplicates.
+        return Ok(None);
     }
     tx.commit().await?;
 

@@ -61,6 +61,11 @@ async fn summaries_are_stored_scored_and_deduplicated() {
     assert_eq!(a.body["accepted"], 0);
     assert_eq!(a.body["duplicates"], 3);
     assert_eq!(app.count("summaries").await, 3);
+    // A stored one twice in one batch: a score for each, in order.
+    let twice = [batch[1].clone(), batch[1].clone()];
+    let a = app.post(&token, &twice).await;
+    assert_eq!(a.body["duplicates"], 2, "{}", a.text);
+    assert_eq!(a.body["scores"].as_array().unwrap().len(), 2);
     // A beacon: text/plain, no header, the token inside.
     let more = ALICE.summaries(&token, &page, 4);
     let a = app
