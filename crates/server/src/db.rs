@@ -31,6 +31,26 @@ pub struct Store {
     pub pool: AnyPool,
     /// The database.
     pub kind: Kind,
+    /// SQLite takes one writer at a time: a second one waits in SQLite's busy handler, which
+    /// sleeps 1, 2, 5, 10 … 100 ms between tries, so under load a few writes waited 100 ms or
+    /// more. Within a process the writers queue here instead and go on the moment the lock is
+    /// free (other processes on the same file still meet the busy handler). `None` for
+    /// PostgreSQL, whose row locks let writers of different rows proceed together.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
+}
+
+/// A write transaction, holding the process's SQLite writer turn (if any) until it ends.
+pub struct Write<'a> {
+    /// The transaction.
+    pub tx: sqlx::Transaction<'a, sqlx::Any>,
+    _turn: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Write<'_> {
+    /// Commits.
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
 }
 
 /// Attempts of one optimistic transaction before giving up with a 503 (the collector retries).
@@ -92,7 +112,8 @@ impl Store {
             .connect_with(options)
             .await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Store { pool, kind })
+        let writer = (kind == Kind::Sqlite).then(Default::default);
+        Ok(Store { pool, kind, writer })
     }
 
     /// The token-signing secret every replica shares: drawn by the first process and kept in
@@ -147,6 +168,18 @@ impl Store {
             || e.contains("(code: 5)")
             || e.contains("40001")
             || e.contains("40P01")
+    }
+
+    /// Begins a write transaction (on SQLite, after this process's other writers).
+    pub async fn write(&self) -> Result<Write<'static>, sqlx::Error> {
+        let turn = match &self.writer {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        Ok(Write {
+            tx: self.pool.begin().await?,
+            _turn: turn,
+        })
     }
 
     /// Rows in `table` (tests and benchmarks).

@@ -405,7 +405,12 @@ async fn handed(st: &AppState, session: &str) -> Result<Vec<Scorer>, ApiError> {
 
 /// Stores a checked batch of one session (retrying on write conflicts).
 async fn store(st: &AppState, session: &SessionRow, items: &[Item]) -> Result<Ack, ApiError> {
-    let outcome = st.store.retry(|| attempt(st, &session.id, items)).await?;
+    // The first try uses the row the token check just read; a retry reads it again.
+    let mut first = Some(session.clone());
+    let outcome = st
+        .store
+        .retry(|| attempt(st, &session.id, items, first.take()))
+        .await?;
     match outcome {
         Outcome::Done(ack) => Ok(ack),
         Outcome::Conflict(msg) => {
@@ -432,12 +437,20 @@ fn share_scores(items: &[Item], seen: &HashMap<(&str, u64), usize>, scores: &mut
 
 /// One try at storing a batch: reads, decides, then writes in one transaction that names the
 /// versions it read. `Ok(None)`: another request wrote first; run again.
-async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outcome>, ApiError> {
-    let sess = SessionRow::load(&st.store, id)
-        .await?
-        .ok_or(ApiError::Unauthorized(
-            "the session does not exist (erased?)",
-        ))?;
+async fn attempt(
+    st: &AppState,
+    id: &str,
+    items: &[Item],
+    read: Option<SessionRow>,
+) -> Result<Option<Outcome>, ApiError> {
+    let sess = match read {
+        Some(row) => row,
+        None => SessionRow::load(&st.store, id)
+            .await?
+            .ok_or(ApiError::Unauthorized(
+                "the session does not exist (erased?)",
+            ))?,
+    };
     // Resends: an id already stored (or earlier in this batch) with the same content is a
     // duplicate, stored once; with other content the batch is refused.
     let mut scores: Vec<Option<Score>> = vec![None; items.len()];
@@ -560,8 +573,8 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
         ("open".to_owned(), Some(sess.flagged_ms.unwrap_or(now)))
     };
 
-    let mut tx = st.store.pool.begin().await?;
-    if learned_any && !save_profile(&mut tx, &sess.user_id, &profile, revision).await? {
+    let mut w = st.store.write().await?;
+    if learned_any && !save_profile(&mut w.tx, &sess.user_id, &profile, revision).await? {
         return Ok(None);
     }
     let done = sqlx::query(
@@ -576,7 +589,7 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
     .bind(flagged_ms)
     .bind(id)
     .bind(sess.version)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
     if done.rows_affected() == 0 {
         return Ok(None);
@@ -621,11 +634,11 @@ async fn attempt(st: &AppState, id: &str, items: &[Item]) -> Result<Option<Outco
             .bind(page_match.map(i64::from))
             .bind(i64::from(*learn));
     }
-    if !rows.is_empty() && insert.execute(&mut *tx).await?.rows_affected() != rows.len() as u64 {
+    if !rows.is_empty() && insert.execute(&mut *w.tx).await?.rows_affected() != rows.len() as u64 {
         // Stored by a concurrent request since we looked: the next try sees duplicates.
         return Ok(None);
     }
-    tx.commit().await?;
+    w.commit().await?;
 
     st.metrics.stored.inc_by(fresh.len() as u64);
     st.metrics.duplicates.inc_by(duplicates as u64);

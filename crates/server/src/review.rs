@@ -342,9 +342,9 @@ pub async fn resolve(
                     }
                 }
             }
-            let mut tx = st.store.pool.begin().await?;
+            let mut w = st.store.write().await?;
             if !learned.is_empty()
-                && !save_profile(&mut tx, &row.user_id, &profile, revision).await?
+                && !save_profile(&mut w.tx, &row.user_id, &profile, revision).await?
             {
                 return Ok(None);
             }
@@ -357,7 +357,7 @@ pub async fn resolve(
             .bind(now_ms())
             .bind(&id)
             .bind(row.version)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?;
             if done.rows_affected() == 0 {
                 return Ok(None);
@@ -369,10 +369,10 @@ pub async fn resolve(
                 .bind(&id)
                 .bind(page)
                 .bind(seq)
-                .execute(&mut *tx)
+                .execute(&mut *w.tx)
                 .await?;
             }
-            tx.commit().await?;
+            w.commit().await?;
             tracing::info!(session = %id, verdict = %v.verdict, learned = learned.len(), "session resolved");
             Ok(Some(()))
         })
