@@ -56,20 +56,26 @@ pub fn require(st: &AppState, headers: &HeaderMap, role: Role) -> Result<(), Api
     }
 }
 
-/// The live session of a token: signed, unexpired, known and not revoked; 401 otherwise.
-pub async fn session(st: &AppState, token: &str) -> Result<SessionRow, ApiError> {
-    let now = now_ms();
-    let id = st
-        .signer
-        .verify(token, now)
-        .map_err(|e| ApiError::Unauthorized(e.message()))?;
-    let row = SessionRow::load(&st.store, &id)
-        .await?
-        .ok_or(ApiError::Unauthorized(
-            "the session does not exist (erased?)",
-        ))?;
+/// The session id of a token that is signed and unexpired (no database read); 401 otherwise.
+pub fn session_id(st: &AppState, token: &str) -> Result<String, ApiError> {
+    st.signer
+        .verify(token, now_ms())
+        .map_err(|e| ApiError::Unauthorized(e.message()))
+}
+
+/// A session row that exists and is not revoked; 401 otherwise.
+pub fn live(row: Option<SessionRow>) -> Result<SessionRow, ApiError> {
+    let row = row.ok_or(ApiError::Unauthorized(
+        "the session does not exist (erased?)",
+    ))?;
     if row.revoked != 0 {
         return Err(ApiError::Unauthorized("the session was revoked"));
     }
     Ok(row)
+}
+
+/// The live session of a token: signed, unexpired, known and not revoked; 401 otherwise.
+pub async fn session(st: &AppState, token: &str) -> Result<SessionRow, ApiError> {
+    let id = session_id(st, token)?;
+    live(SessionRow::load(&st.store, &id).await?)
 }

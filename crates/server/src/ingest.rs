@@ -193,7 +193,11 @@ pub async fn post(
         .map_err(|_| ApiError::TooLarge(MAX_BODY))?;
     // The header's token first: a page with a bad token learns nothing about its body.
     let header = match auth::bearer(&headers)? {
-        Some(t) => Some((t.to_owned(), auth::session(&st, t).await?)),
+        Some(t) => {
+            let ctx = Context::load(&st, &auth::session_id(&st, t)?).await?;
+            auth::live(Some(ctx.session.clone()))?;
+            Some((t.to_owned(), ctx))
+        }
         None => None,
     };
     let items = decode_batch(&bytes)?;
@@ -203,18 +207,28 @@ pub async fn post(
             "a batch holds the summaries of one session",
         ));
     }
-    let session = match header {
-        Some((t, row)) if &t == token => row,
+    let ctx = match header {
+        Some((t, ctx)) if &t == token => ctx,
         Some(_) => {
             return Err(ApiError::Forbidden(
                 "the summaries' session is not the Authorization header's",
             ))
         }
-        None => auth::session(&st, token).await?,
+        None => {
+            let ctx = Context::load(&st, &auth::session_id(&st, token)?).await?;
+            auth::live(Some(ctx.session.clone()))?;
+            ctx
+        }
     };
-    rate_limit(&st, &session.id, items.len()).await?;
+    // 429 when the session would pass its summaries per minute. A collector closes a window at
+    // most every few seconds (200 key events, or 30 s), plus a flush when the page is hidden.
+    if ctx.recent + items.len() as i64 > i64::from(st.settings.max_per_minute) {
+        // The window is a minute: after one the count has started again.
+        return Err(ApiError::TooManyRequests(60));
+    }
+    let session = ctx.session.clone();
     let started = std::time::Instant::now();
-    let ack = store(&st, &session, &items).await?;
+    let ack = store(&st, ctx, &items).await?;
     tracing::info!(
         session = %session.id,
         user = %session.user_id,
@@ -226,23 +240,44 @@ pub async fn post(
     Ok((StatusCode::ACCEPTED, Json(ack)))
 }
 
-/// 429 when the session would pass its summaries per minute. A collector closes a window at
-/// most every few seconds (200 key events, or 30 s), plus a flush when the page is hidden.
-async fn rate_limit(st: &AppState, session: &str, n: usize) -> Result<(), ApiError> {
-    let since = now_ms() - 60_000;
-    let recent: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM summaries WHERE session_id = $1 AND received_ms > $2",
-    )
-    .bind(session)
-    .bind(since)
-    .fetch_one(&st.store.pool)
-    .await?;
-    let max = i64::from(st.settings.max_per_minute);
-    if recent + n as i64 > max {
-        // The window is a minute: after one the count has started again.
-        return Err(ApiError::TooManyRequests(60));
+/// What a batch reads before it is stored, in one query (each statement is a round trip to the
+/// database's worker thread; on SQLite those hops were the largest cost of a batch, measured
+/// with `perf`): the session, its summaries of the last minute (the rate limit), and the
+/// user's profile with its revision.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Context {
+    #[sqlx(flatten)]
+    session: SessionRow,
+    recent: i64,
+    profile_body: Option<String>,
+    profile_revision: Option<i64>,
+}
+
+impl Context {
+    async fn load(st: &AppState, id: &str) -> Result<Context, ApiError> {
+        let row: Option<Context> = sqlx::query_as(
+            "SELECT s.*, \
+             (SELECT COUNT(*) FROM summaries m WHERE m.session_id = s.id AND m.received_ms > $2) \
+             AS recent, p.body AS profile_body, p.revision AS profile_revision \
+             FROM sessions s LEFT JOIN profiles p ON p.user_id = s.user_id WHERE s.id = $1",
+        )
+        .bind(id)
+        .bind(now_ms() - 60_000)
+        .fetch_optional(&st.store.pool)
+        .await?;
+        row.ok_or(ApiError::Unauthorized(
+            "the session does not exist (erased?)",
+        ))
     }
-    Ok(())
+
+    fn profile(&self, st: &AppState) -> Result<(Profile, Option<i64>), ApiError> {
+        parse_profile(
+            st,
+            &self.session.user_id,
+            self.profile_body.as_deref(),
+            self.profile_revision,
+        )
+    }
 }
 
 /// A browser score and the server's re-score of the same summary against the same scorer.
@@ -340,13 +375,24 @@ pub async fn load_profile(st: &AppState, user: &str) -> Result<(Profile, Option<
             .bind(user)
             .fetch_optional(&st.store.pool)
             .await?;
-    match row {
-        Some((body, rev)) => {
-            let p: Profile = serde_json::from_str(&body)
+    let (body, rev) = row.unzip();
+    parse_profile(st, user, body.as_deref(), rev)
+}
+
+/// A stored profile read, or a new one when there is none.
+fn parse_profile(
+    st: &AppState,
+    user: &str,
+    body: Option<&str>,
+    revision: Option<i64>,
+) -> Result<(Profile, Option<i64>), ApiError> {
+    match (body, revision) {
+        (Some(body), Some(rev)) => {
+            let p: Profile = serde_json::from_str(body)
                 .map_err(|e| ApiError::Internal(format!("stored profile of {user}: {e}")))?;
             Ok((p, Some(rev)))
         }
-        None => Ok((Profile::new(st.settings.params), None)),
+        _ => Ok((Profile::new(st.settings.params), None)),
     }
 }
 
@@ -404,9 +450,10 @@ async fn handed(st: &AppState, session: &str) -> Result<Vec<Scorer>, ApiError> {
 }
 
 /// Stores a checked batch of one session (retrying on write conflicts).
-async fn store(st: &AppState, session: &SessionRow, items: &[Item]) -> Result<Ack, ApiError> {
-    // The first try uses the row the token check just read; a retry reads it again.
-    let mut first = Some(session.clone());
+async fn store(st: &AppState, ctx: Context, items: &[Item]) -> Result<Ack, ApiError> {
+    let session = ctx.session.clone();
+    // The first try uses what the token check just read; a retry reads it again.
+    let mut first = Some(ctx);
     let outcome = st
         .store
         .retry(|| attempt(st, &session.id, items, first.take()))
@@ -441,16 +488,13 @@ async fn attempt(
     st: &AppState,
     id: &str,
     items: &[Item],
-    read: Option<SessionRow>,
+    read: Option<Context>,
 ) -> Result<Option<Outcome>, ApiError> {
-    let sess = match read {
-        Some(row) => row,
-        None => SessionRow::load(&st.store, id)
-            .await?
-            .ok_or(ApiError::Unauthorized(
-                "the session does not exist (erased?)",
-            ))?,
+    let ctx = match read {
+        Some(ctx) => ctx,
+        None => Context::load(st, id).await?,
     };
+    let sess = &ctx.session;
     // Resends: an id already stored (or earlier in this batch) with the same content is a
     // duplicate, stored once; with other content the batch is refused.
     let mut scores: Vec<Option<Score>> = vec![None; items.len()];
@@ -499,7 +543,7 @@ async fn attempt(
         })));
     }
 
-    let (mut profile, revision) = load_profile(st, &sess.user_id).await?;
+    let (mut profile, revision) = ctx.profile(st)?;
     let given = if fresh.iter().any(|&i| items[i].summary.score.is_some()) {
         handed(st, id).await?
     } else {
