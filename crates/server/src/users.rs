@@ -179,7 +179,7 @@ pub async fn erase(
 ) -> Result<StatusCode, ApiError> {
     auth::require(&st, &headers, Role::Reviewer)?;
     checked(&user)?;
-    let mut tx = st.store.pool.begin().await?;
+    let mut w = st.store.write().await?;
     let mut erased = 0;
     for q in [
         "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",
@@ -189,11 +189,11 @@ pub async fn erase(
     ] {
         erased += sqlx::query(q)
             .bind(&user)
-            .execute(&mut *tx)
+            .execute(&mut *w.tx)
             .await?
             .rows_affected();
     }
-    tx.commit().await?;
+    w.commit().await?;
     if erased == 0 {
         return Err(ApiError::NotFound("no such user"));
     }

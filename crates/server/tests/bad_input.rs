@@ -321,17 +321,7 @@ async fn refusals_name_the_field() {
     let (_, token) = app.login("alice").await;
     let mut v = serde_json::to_value(ALICE.summaries(&token, &page_id(), 2)).unwrap();
     v[1]["keys"]["holds"][0]["hold"]["mean"] = json!("slow");
-    let a = app
-        .request(
-            "POST",
-            "/v1/summaries",
-            &[
-                ("authorization", &format!("Bearer {token}")),
-                ("content-type", "application/json"),
-            ],
-            v.to_string(),
-        )
-        .await;
+    let a = app.post_text(&token, v.to_string()).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert_eq!(a.body["field"], "[1].keys.holds[0].hold.mean", "{}", a.text);
     assert_eq!(

@@ -121,17 +121,7 @@ async fn mutated_batches_are_stored_whole_or_refused() {
         let path: &Vec<Step> = pick.get(&paths);
         *at(&mut v, path) = value;
         let before = app.count("summaries").await;
-        let a = app
-            .request(
-                "POST",
-                "/v1/summaries",
-                &[
-                    ("authorization", &format!("Bearer {token}")),
-                    ("content-type", "application/json"),
-                ],
-                v.to_string(),
-            )
-            .await;
+        let a = app.post_text(&token, v.to_string()).await;
         let after = app.count("summaries").await;
         if a.status == StatusCode::ACCEPTED {
             let n = a.body["accepted"].as_i64().unwrap() + a.body["duplicates"].as_i64().unwrap();

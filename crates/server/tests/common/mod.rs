@@ -151,7 +151,12 @@ impl TestApp {
 
     /// Posts summaries as `fetch` does.
     pub async fn post(&self, token: &str, batch: &[Summary]) -> Answer {
-        let body = serde_json::to_string(batch).unwrap();
+        self.post_text(token, serde_json::to_string(batch).unwrap())
+            .await
+    }
+
+    /// Posts a body of summaries as `fetch` does, whatever it holds.
+    pub async fn post_text(&self, token: &str, body: String) -> Answer {
         self.request(
             "POST",
             "/v1/summaries",
