@@ -21,24 +21,24 @@ pub struct Purged {
 /// Deletes what is past retention at `now` (ms since the epoch).
 pub async fn purge(st: &AppState, now: i64) -> Result<Purged, sqlx::Error> {
     let cutoff = now - st.settings.retention_ms;
-    let mut tx = st.store.pool.begin().await?;
+    let mut w = st.store.write().await?;
     let summaries = sqlx::query("DELETE FROM summaries WHERE received_ms < $1")
         .bind(cutoff)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?
         .rows_affected();
     sqlx::query(
         "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE expires_ms < $1)",
     )
     .bind(cutoff)
-    .execute(&mut *tx)
+    .execute(&mut *w.tx)
     .await?;
     let sessions = sqlx::query("DELETE FROM sessions WHERE expires_ms < $1")
         .bind(cutoff)
-        .execute(&mut *tx)
+        .execute(&mut *w.tx)
         .await?
         .rows_affected();
-    tx.commit().await?;
+    w.commit().await?;
     Ok(Purged {
         summaries,
         sessions,
