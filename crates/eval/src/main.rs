@@ -7,10 +7,12 @@
 //!     [--format table|json]
 //! ```
 
+mod freetext;
 mod keystroke;
 mod metrics;
 mod plot;
 mod pointer;
+mod session;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -72,6 +74,48 @@ enum Cmd {
         #[arg(long)]
         params: Option<String>,
     },
+    /// Free-text windows on keystroke logs in the Aalto layout (`user,sentence,press_ms,
+    /// release_ms,keycode`): key classes only, windowed by telltale-core's windower.
+    Freetext {
+        /// The CSV.
+        #[arg(long, default_value_os_t = freetext::default_data())]
+        data: PathBuf,
+        /// Keystrokes per window.
+        #[arg(long, value_delimiter = ',', default_value = "50,100,200")]
+        window_keys: Vec<usize>,
+        /// Keystrokes of each user's enrollment (its first ones); the rest is its test data.
+        #[arg(long, default_value_t = FREETEXT_ENROLL_KEYS)]
+        enroll_keys: usize,
+        /// Users evaluated (impostors and backgrounds come from the same users).
+        #[arg(long, value_enum, default_value_t = keystroke::Users::All)]
+        users: keystroke::Users,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
+    /// Whole sessions: false flags per genuine hour and time from a takeover to the flag, with
+    /// the server's session decision, on free text (Aalto layout) and pointer (SapiMouse).
+    Session {
+        /// Free-text CSV (Aalto layout).
+        #[arg(long, default_value_os_t = freetext::default_data())]
+        freetext: PathBuf,
+        /// SapiMouse folder.
+        #[arg(long, default_value_os_t = session::default_sapimouse())]
+        sapimouse: PathBuf,
+        /// Keystrokes of each user's free-text enrollment.
+        #[arg(long, default_value_t = FREETEXT_ENROLL_KEYS)]
+        enroll_keys: usize,
+        /// Users evaluated.
+        #[arg(long, value_enum, default_value_t = keystroke::Users::All)]
+        users: keystroke::Users,
+        /// Also measure these (drift, review evidence) pairs beside the core's rule, e.g.
+        /// `2:10,2.5:10`: the sensitivity study behind the core's constants.
+        #[arg(long, value_delimiter = ',')]
+        rules: Vec<String>,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+    },
     /// Pointer windows on sessions in the SapiMouse format.
     Pointer {
         /// Manifest CSV with columns `user,path,role` (role: enroll, genuine, impostor).
@@ -88,6 +132,9 @@ enum Cmd {
         format: Format,
     },
 }
+
+/// Default enrollment of `telltale-eval freetext`, in keystrokes: see the README ("Free text").
+const FREETEXT_ENROLL_KEYS: usize = 400;
 
 /// The workspace root (where Cargo.toml of the collector is), for default data paths.
 pub(crate) fn project_root() -> PathBuf {
@@ -276,6 +323,145 @@ fn run(cli: Cli) -> Result<(), String> {
                     .collect();
                 plot::det(&path, "DET curves, CMU keystroke benchmark", &curves)?;
                 eprintln!("DET curves written to {}", path.display());
+            }
+            Ok(())
+        }
+        Cmd::Freetext {
+            data,
+            window_keys,
+            enroll_keys,
+            users,
+            format,
+        } => {
+            if window_keys.iter().any(|&k| !(5..=5000).contains(&k)) {
+                return Err("--window-keys must be 5 to 5000 keystrokes".into());
+            }
+            if enroll_keys < 10 {
+                return Err("--enroll-keys must be at least 10".into());
+            }
+            let all = users.pick(freetext::load(&data)?);
+            let pb = progress(all.len() * window_keys.len(), "users x window lengths");
+            let tick = || pb.inc(1);
+            let mut results = Vec::new();
+            for &k in &window_keys {
+                let p = freetext::Protocol {
+                    enroll_keys,
+                    window_keys: k,
+                };
+                results.extend(freetext::run(&all, p, &tick));
+            }
+            pb.finish_and_clear();
+            match format {
+                Format::Json => print_json(&results)?,
+                Format::Table => {
+                    println!(
+                        "{} users in the file's half taken; enrollment: first {enroll_keys} keystrokes",
+                        all.len()
+                    );
+                    println!(
+                        "{:<32} {:>6} {:>6} {:>9} {:>8}  kind",
+                        "detector", "keys", "users", "EER mean", "EER sd"
+                    );
+                    for r in &results {
+                        println!(
+                            "{:<32} {:>6} {:>6} {:>9.4} {:>8.4}  {}",
+                            r.detector,
+                            r.window_keys,
+                            r.users,
+                            r.eer_mean,
+                            r.eer_sd,
+                            if r.key_identity {
+                                "reference: key identity"
+                            } else if r.population {
+                                "population"
+                            } else {
+                                "one-class"
+                            }
+                        );
+                    }
+                }
+            }
+            Ok(())
+        }
+        Cmd::Session {
+            freetext,
+            sapimouse,
+            enroll_keys,
+            users,
+            rules,
+            format,
+        } => {
+            let mut all = vec![session::Rule::CORE];
+            for r in &rules {
+                let parts: Vec<&str> = r.split(':').collect();
+                let (d, e, f) = match parts[..] {
+                    [d, e] => (d, e, None),
+                    [d, e, f] => (d, e, Some(f)),
+                    _ => return Err(format!("--rules: `{r}` is not DRIFT:EVIDENCE[:P_FLOOR]")),
+                };
+                let parse = |v: &str| {
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|x| x.is_finite() && *x > 0.0)
+                        .ok_or_else(|| format!("--rules: `{r}`: positive numbers"))
+                };
+                all.push(session::Rule {
+                    drift: parse(d)?,
+                    review: parse(e)?,
+                    p_floor: f
+                        .map(parse)
+                        .transpose()?
+                        .unwrap_or(session::Rule::CORE.p_floor),
+                });
+            }
+            let results = session::run(&freetext, &sapimouse, users, enroll_keys, &all)?;
+            match format {
+                Format::Json => print_json(&results)?,
+                Format::Table => {
+                    let opt = |v: Option<f64>| v.map_or("never".to_owned(), |x| format!("{x:.0}"));
+                    let keys_opt = |r: &session::SessionResult, v| {
+                        if r.modality == "keys" {
+                            opt(v)
+                        } else {
+                            "-".to_owned()
+                        }
+                    };
+                    println!(
+                        "{:<8} {:>5} {:>6} {:>6} {:>5} {:>7} {:>8} {:>7} {:>8} {:>6} {:>7} {:>7} {:>7} {:>7}",
+                        "modality", "drift", "review", "users", "hours", "flags", "per 8 h", "chained", "per 8 h",
+                        "takeov", "flagged", "keys50", "keys90", "s50/s90"
+                    );
+                    eprintln!("(genuine windows under similarity 5 / 1, impostor windows under 5 / 1 / 0.01, per row below)");
+                    for r in &results {
+                        println!(
+                            "{:<8} {:>5} {:>6} {:>6} {:>5.1} {:>7} {:>8.2} {:>7} {:>8.2} {:>6} {:>6.1}% {:>7} {:>7} {:>3}/{}",
+                            r.modality,
+                            r.rule.drift,
+                            r.rule.review,
+                            r.users,
+                            r.genuine_hours,
+                            r.false_flags,
+                            8.0 * r.false_flags_per_hour,
+                            r.chained_false_flags,
+                            8.0 * r.chained_false_flags as f64 / r.genuine_hours.max(1e-9),
+                            r.takeovers,
+                            100.0 * r.takeovers_flagged,
+                            keys_opt(r, r.keys_to_flag_median),
+                            keys_opt(r, r.keys_to_flag_p90),
+                            opt(r.seconds_to_flag_median),
+                            opt(r.seconds_to_flag_p90),
+                        );
+                        eprintln!(
+                            "    genuine {:.3} {:.3}; impostor {:.3} {:.3} {:.3}; p floor {}",
+                            r.genuine_below[0],
+                            r.genuine_below[1],
+                            r.impostor_below[0],
+                            r.impostor_below[1],
+                            r.impostor_below[2],
+                            r.rule.p_floor
+                        );
+                    }
+                }
             }
             Ok(())
         }

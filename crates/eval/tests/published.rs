@@ -263,3 +263,70 @@ fn det_curves_are_drawn() {
     let text = std::fs::read_to_string(&svg).unwrap();
     assert!(text.starts_with("<svg") && text.contains("euclidean") && text.contains("<polyline"));
 }
+
+/// Free text on the Aalto subset (README, "Free text"): the held-out half of the users, each
+/// enrolled on its first 400 keystrokes. Deterministic figures; the tolerance (0.005) absorbs a
+/// change of floating-point order only.
+#[test]
+fn free_text_windows() {
+    let csv = data("../shared/data/freetext/aalto-keystrokes.csv");
+    let rows = eval(&[
+        "freetext",
+        "--data",
+        csv.to_str().unwrap(),
+        "--users",
+        "held-out",
+    ]);
+    let at = |name: &str, keys: u64| {
+        rows.iter()
+            .find(|r| r["detector"] == name && r["window_keys"] == keys)
+            .unwrap_or_else(|| panic!("no row for {name} at {keys}"))["eer_mean"]
+            .as_f64()
+            .unwrap()
+    };
+    for (keys, one, pop, gp) in [
+        (50, 0.1187, 0.0920, 0.1794),
+        (100, 0.0679, 0.0577, 0.0894),
+        (200, 0.0471, 0.0410, 0.0331),
+    ] {
+        let close = |got: f64, want: f64, what: &str| {
+            assert!(
+                (got - want).abs() <= 0.005,
+                "{what} at {keys}: {got:.4}, README {want}"
+            )
+        };
+        close(at("telltale-window", keys), one, "one-class");
+        close(at("telltale-window-population", keys), pop, "population");
+        close(
+            at("gunetti-picardi (key identity)", keys),
+            gp,
+            "Gunetti-Picardi",
+        );
+    }
+    // The aims at 200 keystrokes.
+    assert!(at("telltale-window", 200) <= 0.10);
+    assert!(at("telltale-window-population", 200) <= 0.07);
+}
+
+/// Whole sessions (README, "Whole sessions"): the core's session decision on both halves. The
+/// counts are deterministic; they are checked exactly where they are counts and within a second
+/// or a keystroke where they are quantiles.
+#[test]
+fn whole_sessions() {
+    for (users, keys_flags, pointer_flags, keys_median_s, pointer_median_s) in
+        [("dev", 3, 2, 64.0, 60.0), ("held-out", 12, 1, 64.0, 60.0)]
+    {
+        let rows = eval(&["session", "--users", users]);
+        let row = |m: &str| rows.iter().find(|r| r["modality"] == m).unwrap();
+        let (k, p) = (row("keys"), row("pointer"));
+        assert_eq!(k["false_flags"], keys_flags, "{users}: {k}");
+        assert_eq!(p["false_flags"], pointer_flags, "{users}: {p}");
+        let s = |r: &Value| r["seconds_to_flag_median"].as_f64().unwrap();
+        assert!((s(k) - keys_median_s).abs() <= 1.0, "{users}: {k}");
+        assert!((s(p) - pointer_median_s).abs() <= 1.0, "{users}: {p}");
+        assert!(
+            k["takeovers_flagged"].as_f64().unwrap() > 0.8,
+            "{users}: {k}"
+        );
+    }
+}

@@ -1,0 +1,428 @@
+//! Whole sessions: what the server's session decision ([`telltale_core::SessionTrust`], the one
+//! rule it applies) does over long genuine sessions and over takeovers, on free text (Aalto) and
+//! pointer (SapiMouse) data. Every window goes through the page's windower with its default
+//! settings (30 s or 200 key events), is scored by the user's [`Profile`] as the server scores
+//! it, and the scores are folded in order.
+//!
+//! - **False flags per genuine hour**: each user's held-out windows, in order, form a genuine
+//!   session; a flag counts once and the decision starts again (a reviewer cleared it), so a
+//!   long session can be flagged more than once. Hours are the windows' own durations.
+//! - **Time to flag a takeover** (Mondal and Bours' ANIA and its time form): the user's held-out
+//!   windows, then another user's, scored against the user's profile; keystrokes and seconds
+//!   from the takeover to the end of the window that raised the flag. A takeover not flagged
+//!   before the impostor's data runs out counts as never flagged (above every quantile it
+//!   decides).
+
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use telltale_core::decision::REVIEW_EVIDENCE;
+use telltale_core::event::{InputEvent, PointerEvent, PointerKind, PointerPhase};
+use telltale_core::{Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower};
+
+use crate::freetext::{self, Stroke};
+
+/// Windows an eval profile needs before it scores: the fewest [`ProfileParams::check`] allows.
+/// The server's default is 20 (10 minutes of input); the public data sets hold a few minutes per
+/// person, so each enrollment is cut into overlapping windows (a window every quarter window)
+/// and the profile enrolls after 10 of them.
+const ENROLL_WINDOWS: u32 = 10;
+/// Enrollment windows start every quarter window (keystrokes or seconds).
+const ENROLL_PHASES: usize = 4;
+/// Impostors per user in the takeover sessions: the next ones in the data set's order.
+const IMPOSTORS: usize = 10;
+
+/// One scored window.
+#[derive(Debug, Clone)]
+pub struct Window {
+    /// The score the server gives it.
+    pub score: Score,
+    /// Its length, s.
+    pub seconds: f64,
+    /// Keystrokes in it.
+    pub keys: u32,
+}
+
+/// A user's data, prepared: the profile, the held-out windows scored against it, and the
+/// summaries other users' profiles score as an impostor's.
+struct Prepared {
+    profile: Profile,
+    held_out: Vec<Summary>,
+    as_impostor: Vec<Summary>,
+}
+
+fn profile_of(enroll: &[Summary]) -> Option<Profile> {
+    let params = ProfileParams {
+        enroll_windows: ENROLL_WINDOWS,
+        ..ProfileParams::default()
+    }
+    .check()
+    .ok()?;
+    let mut p = Profile::new(params);
+    for s in enroll {
+        p.learn(s).ok()?;
+    }
+    // Enrolled and calibrated for the modality at hand.
+    p.scorer()
+        .keys
+        .is_some()
+        .then_some(())
+        .or_else(|| (!p.scorer().pointer.is_empty()).then_some(()))?;
+    Some(p)
+}
+
+fn scored(profile: &Profile, s: &Summary) -> Window {
+    Window {
+        score: profile.score(s),
+        seconds: (s.end_ms - s.start_ms) / 1000.0,
+        keys: s.keys.as_ref().map_or(0, |k| k.keys),
+    }
+}
+
+/// The decision's parameters, for the sensitivity table: the core's constants by default.
+#[derive(Debug, Clone, Copy, serde::Serialize)]
+pub struct Rule {
+    /// Subtracted per window.
+    pub drift: f64,
+    /// Evidence that flags.
+    pub review: f64,
+    /// Smallest p-value counted.
+    pub p_floor: f64,
+}
+
+impl Rule {
+    /// The core's rule ([`telltale_core::decision`]): checked against [`SessionTrust`] on every
+    /// window the evaluation folds in.
+    pub const CORE: Rule = Rule {
+        drift: telltale_core::decision::DRIFT,
+        review: REVIEW_EVIDENCE,
+        p_floor: telltale_core::decision::P_FLOOR,
+    };
+}
+
+/// Folds windows in order, flag by flag: the indices of the windows that raised a flag (the
+/// decision starts again after each).
+pub fn flags(windows: &[Window], rule: Rule) -> Vec<usize> {
+    let core = rule.drift == Rule::CORE.drift
+        && rule.review == Rule::CORE.review
+        && rule.p_floor == Rule::CORE.p_floor;
+    let mut out = Vec::new();
+    let mut evidence: f64 = 0.0;
+    let mut trust = SessionTrust::default();
+    for (i, w) in windows.iter().enumerate() {
+        let Some(similarity) = w.score.identity_similarity() else {
+            continue;
+        };
+        let p = (similarity / 100.0).clamp(rule.p_floor, 1.0);
+        evidence = (evidence - p.ln() - rule.drift).max(0.0);
+        let flagged = evidence >= rule.review;
+        if core {
+            trust.push(&w.score);
+            // The replica is the core's rule exactly (the sensitivity rows rely on it).
+            assert_eq!(
+                trust.decision().flagged(),
+                flagged,
+                "the evaluation's fold disagrees with SessionTrust"
+            );
+        }
+        if flagged {
+            out.push(i);
+            evidence = 0.0;
+            trust = SessionTrust::default();
+        }
+    }
+    out
+}
+
+/// Result of one modality.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct SessionResult {
+    /// `keys` or `pointer`.
+    pub modality: String,
+    /// The rule measured.
+    pub rule: Rule,
+    /// Users with an enrolled profile.
+    pub users: usize,
+    /// Hours of genuine windows.
+    pub genuine_hours: f64,
+    /// False flags over them.
+    pub false_flags: usize,
+    /// False flags per genuine hour.
+    pub false_flags_per_hour: f64,
+    /// False flags when every user's genuine windows are chained into one long session (in the
+    /// data set's order, each window scored against its own user's profile): the decision then
+    /// carries evidence from one user's last windows into the next one's, as a shift-long session
+    /// would from one hour into the next.
+    pub chained_false_flags: usize,
+    /// Takeover sessions.
+    pub takeovers: usize,
+    /// Share of them flagged before the impostor's data ran out.
+    pub takeovers_flagged: f64,
+    /// Keystrokes from takeover to flag: median and 90th percentile (`null` = not flagged).
+    pub keys_to_flag_median: Option<f64>,
+    /// 90th percentile.
+    pub keys_to_flag_p90: Option<f64>,
+    /// Seconds from takeover to flag: median.
+    pub seconds_to_flag_median: Option<f64>,
+    /// 90th percentile.
+    pub seconds_to_flag_p90: Option<f64>,
+    /// Share of genuine windows under similarity 5 and 1 (a calibrated profile: 5% and 1%).
+    pub genuine_below: [f64; 2],
+    /// Share of the impostors' windows under similarity 5, 1 and 0.01.
+    pub impostor_below: [f64; 3],
+}
+
+/// Quantile `q` of values where `None` is "never" (above every number); `None` when the
+/// quantile falls among those.
+fn quantile(v: &[Option<f64>], q: f64) -> Option<f64> {
+    let mut s: Vec<f64> = v.iter().map(|x| x.unwrap_or(f64::INFINITY)).collect();
+    s.sort_by(|a, b| a.total_cmp(b));
+    if s.is_empty() {
+        return None;
+    }
+    // The nearest-rank quantile: a value that was observed (or "never").
+    let i = ((q * s.len() as f64).ceil() as usize).clamp(1, s.len()) - 1;
+    s[i].is_finite().then_some(s[i])
+}
+
+fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
+    let n = users.len();
+    type PerUser = (
+        f64,
+        usize,
+        Vec<(Option<f64>, Option<f64>)>,
+        Vec<f64>,
+        Vec<f64>,
+    );
+    let per_user: Vec<PerUser> = (0..n)
+        .into_par_iter()
+        .map(|u| {
+            let me = &users[u];
+            let genuine: Vec<Window> = me.held_out.iter().map(|s| scored(&me.profile, s)).collect();
+            let hours = genuine.iter().map(|w| w.seconds).sum::<f64>() / 3600.0;
+            let false_flags = flags(&genuine, rule).len();
+            let sims = |w: &[Window]| -> Vec<f64> {
+                w.iter()
+                    .filter_map(|w| w.score.identity_similarity())
+                    .collect()
+            };
+            let mut impostor_sims = Vec::new();
+            let takeovers = (1..n)
+                .map(|k| (u + k) % n)
+                .take(IMPOSTORS)
+                .map(|v| {
+                    let mut session = genuine.clone();
+                    let at = session.len();
+                    session.extend(users[v].as_impostor.iter().map(|s| scored(&me.profile, s)));
+                    impostor_sims.extend(sims(&session[at..]));
+                    let first = flags(&session, rule).into_iter().find(|&i| i >= at);
+                    match first {
+                        None => (None, None),
+                        Some(i) => {
+                            let w = &session[at..=i];
+                            (
+                                Some(w.iter().map(|w| f64::from(w.keys)).sum::<f64>()),
+                                Some(w.iter().map(|w| w.seconds).sum::<f64>()),
+                            )
+                        }
+                    }
+                })
+                .collect();
+            (hours, false_flags, takeovers, sims(&genuine), impostor_sims)
+        })
+        .collect();
+    let share = |v: &[f64], below: f64| {
+        v.iter().filter(|&&s| s < below).count() as f64 / v.len().max(1) as f64
+    };
+    let g: Vec<f64> = per_user.iter().flat_map(|r| r.3.iter().copied()).collect();
+    let i: Vec<f64> = per_user.iter().flat_map(|r| r.4.iter().copied()).collect();
+    let genuine_below = [share(&g, 5.0), share(&g, 1.0)];
+    let impostor_below = [share(&i, 5.0), share(&i, 1.0), share(&i, 0.01)];
+    let chained: Vec<Window> = users
+        .par_iter()
+        .flat_map_iter(|me| {
+            me.held_out
+                .iter()
+                .map(|s| scored(&me.profile, s))
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    let chained_false_flags = flags(&chained, rule).len();
+    let hours: f64 = per_user.iter().map(|r| r.0).sum();
+    let false_flags: usize = per_user.iter().map(|r| r.1).sum();
+    let t: Vec<(Option<f64>, Option<f64>)> = per_user.into_iter().flat_map(|r| r.2).collect();
+    let keys: Vec<Option<f64>> = t.iter().map(|x| x.0).collect();
+    let secs: Vec<Option<f64>> = t.iter().map(|x| x.1).collect();
+    let is_keys = modality == "keys";
+    SessionResult {
+        modality: modality.into(),
+        rule,
+        users: n,
+        genuine_hours: hours,
+        false_flags,
+        false_flags_per_hour: false_flags as f64 / hours.max(1e-9),
+        chained_false_flags,
+        takeovers: t.len(),
+        takeovers_flagged: secs.iter().filter(|s| s.is_some()).count() as f64
+            / t.len().max(1) as f64,
+        keys_to_flag_median: if is_keys { quantile(&keys, 0.5) } else { None },
+        keys_to_flag_p90: if is_keys { quantile(&keys, 0.9) } else { None },
+        seconds_to_flag_median: quantile(&secs, 0.5),
+        seconds_to_flag_p90: quantile(&secs, 0.9),
+        genuine_below,
+        impostor_below,
+    }
+}
+
+/// The page's summaries of a run of keystrokes, with the default windows.
+fn key_summaries(strokes: &[Stroke]) -> Vec<Summary> {
+    freetext::summaries(strokes, WindowConfig::default())
+}
+
+/// Free-text sessions: each user enrolled on its first `enroll_keys` keystrokes (windows
+/// starting every quarter of 100 keystrokes), held out the rest.
+fn prepare_keys(users: &[freetext::User], enroll_keys: usize) -> Vec<Prepared> {
+    // A default window closes at 200 key events: 100 keystrokes.
+    let window_keys = WindowConfig::default().max_key_events as usize / 2;
+    users
+        .par_iter()
+        .filter(|u| u.strokes.len() > enroll_keys)
+        .filter_map(|u| {
+            let (enroll, rest) = u.strokes.split_at(enroll_keys);
+            let mut windows: Vec<Summary> = (0..ENROLL_PHASES)
+                .flat_map(|k| key_summaries(&enroll[k * window_keys / ENROLL_PHASES..]))
+                .collect();
+            windows.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+            Some(Prepared {
+                profile: profile_of(&windows)?,
+                held_out: key_summaries(rest),
+                as_impostor: key_summaries(&u.strokes),
+            })
+        })
+        .collect()
+}
+
+/// Reads a SapiMouse session as the events the boundary would hand the windower.
+pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    let mut last = f64::NEG_INFINITY;
+    for (line, rec) in rdr.records().enumerate() {
+        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
+        let bad = || format!("{} row {}: bad value", path.display(), line + 2);
+        let num = |i: usize| -> Result<f64, String> {
+            rec.get(i)
+                .and_then(|v| v.parse::<f64>().ok())
+                .filter(|v| v.is_finite())
+                .ok_or_else(bad)
+        };
+        let (t, x, y) = (num(0)?, num(3)?, num(4)?);
+        let (phase, buttons) = match rec.get(2).unwrap_or_default() {
+            "Move" => (PointerPhase::Move, 0),
+            "Drag" => (PointerPhase::Move, 1),
+            "Pressed" => (PointerPhase::Down, 1),
+            "Released" => (PointerPhase::Up, 0),
+            _ => return Err(bad()),
+        };
+        if t < last {
+            continue; // out-of-order rows (a clock step): skipped, as the pointer evaluation does
+        }
+        last = t;
+        out.push(InputEvent::Pointer(PointerEvent {
+            t,
+            phase,
+            kind: PointerKind::Mouse,
+            x,
+            y,
+            buttons,
+            movement: None,
+            trusted: true,
+        }));
+    }
+    Ok(out)
+}
+
+fn pointer_summaries(events: &[InputEvent]) -> Vec<Summary> {
+    let mut w = Windower::new(WindowConfig::default(), "eval", "eval-page-000000");
+    let mut out: Vec<Summary> = Vec::new();
+    for e in events {
+        out.extend(w.push(*e));
+    }
+    if let Some(last) = events.last() {
+        out.extend(w.flush(last.time()));
+    }
+    out.retain(|s| !s.pointer.is_empty());
+    out
+}
+
+/// Pointer sessions on a SapiMouse folder: each user enrolled on its 3-minute session (windows
+/// starting every quarter window), held out its 1-minute session; as an impostor, its 1-minute
+/// then its 3-minute session.
+fn prepare_pointer(dir: &Path, users: crate::keystroke::Users) -> Result<Vec<Prepared>, String> {
+    let plan = crate::pointer::sapimouse_plan(dir)?;
+    let window_ms = WindowConfig::default().window_ms;
+    users
+        .pick(plan.users.values().collect::<Vec<_>>())
+        .par_iter()
+        .map(|sets| {
+            let three = pointer_events(&sets[0][0])?;
+            let one = pointer_events(&sets[1][0])?;
+            let t0 = three.first().map_or(0.0, |e| e.time());
+            let mut windows: Vec<Summary> = (0..ENROLL_PHASES)
+                .flat_map(|k| {
+                    let from = t0 + k as f64 * window_ms / ENROLL_PHASES as f64;
+                    let start = three.partition_point(|e| e.time() < from);
+                    pointer_summaries(&three[start..])
+                })
+                .collect();
+            windows.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+            let mut as_impostor = pointer_summaries(&one);
+            as_impostor.extend(pointer_summaries(&three));
+            Ok(profile_of(&windows).map(|profile| Prepared {
+                profile,
+                held_out: pointer_summaries(&one),
+                as_impostor,
+            }))
+        })
+        .collect::<Result<Vec<_>, String>>()
+        .map(|v| v.into_iter().flatten().collect())
+}
+
+/// Runs both modalities with `rules` (the core's first).
+pub fn run(
+    freetext_data: &Path,
+    sapimouse: &Path,
+    users: crate::keystroke::Users,
+    enroll_keys: usize,
+    rules: &[Rule],
+) -> Result<Vec<SessionResult>, String> {
+    let keys = prepare_keys(&users.pick(freetext::load(freetext_data)?), enroll_keys);
+    let pointer = prepare_pointer(sapimouse, users)?;
+    let mut out = Vec::new();
+    for &r in rules {
+        out.push(evaluate("keys", &keys, r));
+        out.push(evaluate("pointer", &pointer, r));
+    }
+    Ok(out)
+}
+
+/// Where the data README puts SapiMouse.
+pub fn default_sapimouse() -> PathBuf {
+    crate::pointer::default_sapimouse()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quantiles_with_never() {
+        let v = [Some(1.0), Some(2.0), None, Some(3.0)];
+        assert_eq!(quantile(&v, 0.5), Some(2.0));
+        assert_eq!(quantile(&v, 0.9), None);
+        assert_eq!(quantile(&[], 0.5), None);
+    }
+}
