@@ -45,8 +45,8 @@ pub const DRIFT: f64 = 2.0;
 /// calibrated after a short enrollment, and genuine windows fall under similarity 1 four to five
 /// times as often as 1 in 100; free-text sessions of the Aalto development half were flagged 1.6
 /// times per 8 hours of typing (held-out half: 5.6), a takeover in a median 64 s (two windows).
-/// On the development half, drift 2.5 or 3, or evidence 12, took the false flags to 1.6 per 8 h
-/// when chained across users (3.2 here) but the median time to flag to 76-91 s; evidence 8 or
+/// On the development half, drift 2.5 or 3, or evidence 12, took the false flags to 1.6-2.1 per
+/// 8 h when chained across users (3.2 here) but the median time to flag to 76-91 s; evidence 8 or
 /// drift 1.5 flagged in 60 s at 3.2-3.7 per 8 h. No pair met both aims (under one per 8 h, 60 s),
 /// so the constants stay.
 pub const REVIEW_EVIDENCE: f64 = 10.0;
