@@ -165,6 +165,14 @@ export class PortalDriver {
     this.page.on('requestfinished', done);
     this.page.on('requestfailed', done);
     await this.onPage?.(this.page);
+    // A recorded press-and-drag that starts on a link or on selected text would start the
+    // browser's own drag-and-drop, during which the page gets no pointer events until the
+    // release: what the collector saw would then depend on what happened to lie under the
+    // pointer when the view re-rendered, and differ run to run. The driver cancels it (an
+    // init script, outside the page's CSP), so every recorded pointer event reaches the page.
+    await this.page.addInitScript(() => {
+      document.addEventListener('dragstart', (e) => e.preventDefault(), true);
+    });
     this.cdp = await this.context.newCDPSession(this.page);
     await this.page.goto(`${this.url}/portal/`);
     await this.page.waitForSelector('#login-view:not([hidden])');
@@ -226,6 +234,11 @@ export class PortalDriver {
       } else if (r.state === 'Released') {
         buttons &= ~bit;
         sends.push(this.cdp.send('Input.dispatchMouseEvent', { ...base, type: 'mouseReleased', button, buttons, clickCount: 1 }));
+        // A click may navigate (a link: the hash changes, the view re-renders in a task): the
+        // next events must meet the new view every run, not whichever the race gave.
+        await Promise.all(sends);
+        sends = [];
+        await this.settlePage();
       } else {
         const b = r.state === 'Drag' ? (buttons || 1) : buttons;
         sends.push(this.cdp.send('Input.dispatchMouseEvent', {
@@ -234,9 +247,18 @@ export class PortalDriver {
       }
     }
     await Promise.all(sends);
+    await this.settlePage();
     const d = rows.length ? rows[rows.length - 1].t - t0 : 0;
     this.vt = Math.max(this.vt, at + d);
     return d;
+  }
+
+  /** Lets the page run what the input before queued: moves wait for the next frame
+   * (Chromium aligns them with animation frames), a click's navigation for a task. */
+  async settlePage() {
+    await this.page.evaluate(() => new Promise((r) => {
+      requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)));
+    }));
   }
 
   /** Types `text` into the focused field with the password's plain timing (the collector never
@@ -312,17 +334,28 @@ export class PortalDriver {
     await this.page.focus('#notes');
   }
 
-  /** One block of work, one collector window: pointing (SapiMouse rows), then typing a note
-   * (one Aalto sentence). The next block starts when the window has run out. */
+  /** One block of work, two collector windows: pointing (SapiMouse rows) in one, typing a note
+   * (one Aalto sentence) in the next. Each recorded stretch starts a window of its own: the
+   * replay waits out the window (30 s from its first event) before the next stretch, so the
+   * first event of the next stretch closes it. A stretch is never cut by a window boundary
+   * (a sentence longer than a window excepted), every window holds one modality, and the pauses
+   * the schedule adds fall between windows, never inside a recorded stretch. */
   async block(rows, sentence) {
-    await this.answerStepUp();
-    await this.toNotes();
-    const start = this.advance(1000);
-    const d = rows.length ? await this.mouse(rows, start) : 0;
-    await this.answerStepUp();
-    await this.toNotes();
-    if (sentence) await this.keys(sentenceEvents(sentence), Math.max(this.advance(0), start + d + 800));
-    this.vt = Math.max(this.vt + 1000, start + WINDOW_MS + 200);
+    if (rows?.length) {
+      await this.answerStepUp();
+      await this.toNotes();
+      const start = this.advance(1000);
+      await this.mouse(rows, start);
+      this.vt = Math.max(this.vt + 1000, start + WINDOW_MS + 200);
+    }
+    if (sentence) {
+      await this.answerStepUp();
+      await this.toNotes();
+      const start = this.advance(1000);
+      await this.keys(sentenceEvents(sentence), start);
+      await this.settlePage();
+      this.vt = Math.max(this.vt + 1000, start + WINDOW_MS + 200);
+    }
   }
 
   /** Logs out (the collector sends what it holds) and waits until the portal's summaries are
@@ -363,6 +396,9 @@ export function charKey(ch) {
   return { key: ch, code, vk, text: ch, modifiers: ch === '_' || ch === '@' ? 8 : 0 };
 }
 
+/** What the bot types into the notes. */
+export const BOT_TEXT = 'customer called about the invoice and asked for a refund of the last payment ';
+
 /** The bot: evenly spaced keys (every 110 ms, held 60 ms) and straight moves at constant
  * speed (a step every 16 ms, at fractional positions, as Playwright's `mouse.move` with
  * `steps` makes them), clicking at each target. */
@@ -371,7 +407,7 @@ export async function botSession(d) {
   idKeys.push({ ...charKey('x'), key: 'Enter', code: 'Enter', vk: 13, text: '\r', modifiers: 0, down: idKeys.length * 110, up: idKeys.length * 110 + 60 });
   const login = await d.login(idKeys);
   const targets = [[300, 400], [900, 300], [1200, 700], [500, 800], [1500, 450], [700, 600], [1100, 350], [400, 500]];
-  const text = 'customer called about the invoice and asked for a refund of the last payment ';
+  const text = BOT_TEXT;
   for (let round = 0; round < 3; round++) {
     await d.toNotes();
     const start = d.advance(1000);
@@ -476,6 +512,7 @@ export async function runPair(browser, { url, reviewerKey, pair, password, onReq
       a: `CMU ${a.cmu.id} + Aalto ${a.aalto.id} + SapiMouse ${a.sapi.id}`,
       b: `CMU ${b.cmu.id} + Aalto ${b.aalto.id} + SapiMouse ${b.sapi.id}`,
       enrollment,
+      offsetY: d.offsetY,
       sessions: [genuine, impostor, bot],
     };
   } finally {

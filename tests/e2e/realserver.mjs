@@ -22,14 +22,15 @@ const freePort = () => new Promise((resolve, reject) => {
 });
 
 /** Starts the server with extra `args`; resolves once /healthz answers. `www`: the static root
- * (default the repository; the demo portal needs `www/`, whose pages use absolute paths). */
-export async function startServer(args = [], { www = root } = {}) {
+ * (default the repository; the demo portal needs `www/`, whose pages use absolute paths);
+ * `pkg`: the collector package (default pkg/). */
+export async function startServer(args = [], { www = root, pkg = join(root, 'pkg') } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'telltale-e2e-'));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = spawn(join(root, 'target/release/telltale-server'), [
     '--listen', `127.0.0.1:${port}`, '--db', join(dir, 'telltale.db'),
-    '--www', www, '--pkg', join(root, 'pkg'), ...args,
+    '--www', www, '--pkg', pkg, ...args,
   ], {
     env: { ...process.env, TELLTALE_PORTAL_KEY: PORTAL, TELLTALE_REVIEWER_KEY: REVIEWER, RUST_LOG: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
