@@ -17,15 +17,20 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use telltale_core::decision::REVIEW_EVIDENCE;
+use telltale_core::detect::WindowModel;
 use telltale_core::event::{InputEvent, PointerEvent, PointerKind, PointerPhase};
-use telltale_core::{Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower};
+use telltale_core::score::Calibration;
+use telltale_core::{
+    Feature, Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower,
+};
 
 use crate::freetext::{self, Stroke};
 
 /// Windows an eval profile needs before it scores: the fewest [`ProfileParams::check`] allows.
 /// The server's default is 20 (10 minutes of input); the public data sets hold a few minutes per
-/// person, so each enrollment is cut into overlapping windows (a window every quarter window)
-/// and the profile enrolls after 10 of them.
+/// person, so each enrollment is cut into overlapping windows (a window every quarter window),
+/// the profile enrolls after 10 of them, and its similarity scale is learned from scores that
+/// overlap nothing they are scored against ([`recalibrate`]).
 const ENROLL_WINDOWS: u32 = 10;
 /// Enrollment windows start every quarter window (keystrokes or seconds).
 const ENROLL_PHASES: usize = 4;
@@ -62,13 +67,52 @@ fn profile_of(enroll: &[Summary]) -> Option<Profile> {
     for s in enroll {
         p.learn(s).ok()?;
     }
+    recalibrate(&mut p, enroll);
     // Enrolled and calibrated for the modality at hand.
-    p.scorer()
-        .keys
-        .is_some()
-        .then_some(())
-        .or_else(|| (!p.scorer().pointer.is_empty()).then_some(()))?;
-    Some(p)
+    let scorer = p.scorer();
+    (scorer.keys.is_some() || !scorer.pointer.is_empty()).then_some(p)
+}
+
+/// The features of a summary's window of the modality a profile learns.
+fn features_of(s: &Summary) -> Option<Vec<Feature>> {
+    s.keys
+        .as_ref()
+        .map(|k| k.features())
+        .or_else(|| s.pointer.first().map(|w| w.features()))
+}
+
+/// Learns the profile's similarity scale again as the server would from windows that do not
+/// overlap: the enrollment windows overlap (they start every quarter window), and a window's
+/// score against a model that learned three-quarters of it is no honest score, so each window is
+/// scored against the earlier windows that share no event time with it (the profile's own
+/// `learn` scored it against all earlier ones).
+fn recalibrate(p: &mut Profile, enroll: &[Summary]) {
+    let windows: Vec<(f64, f64, Vec<Feature>)> = enroll
+        .iter()
+        .filter_map(|s| Some((s.start_ms, s.end_ms, features_of(s)?)))
+        .collect();
+    let has_mouse = p.pointer.get(&PointerKind::Mouse).is_some();
+    let part = match p.keys.as_mut() {
+        Some(k) => k,
+        None if has_mouse => p
+            .pointer
+            .get_or_insert_with(PointerKind::Mouse, Default::default),
+        None => return,
+    };
+    let params = part.model.params;
+    let decay = 0.5f64.powf(1.0 / params.half_life);
+    part.calibration = Calibration::default();
+    for (i, (start, end, f)) in windows.iter().enumerate() {
+        let mut m = WindowModel::new(params);
+        for (s2, e2, f2) in &windows[..i] {
+            if *e2 <= *start || *s2 >= *end {
+                m.update(f2);
+            }
+        }
+        if let Some(score) = m.score(f) {
+            part.calibration.push(score, decay);
+        }
+    }
 }
 
 fn scored(profile: &Profile, s: &Summary) -> Window {
