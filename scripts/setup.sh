@@ -52,3 +52,22 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# 6. A second engine: Firefox ESR (Debian's `firefox-esr`) and geckodriver at a pinned version
+#    (crates.io), for the browser and end-to-end tests in Firefox. geckodriver goes under
+#    $CARGO_HOME/telltale-geckodriver, off PATH: wasm-bindgen-test-runner takes a geckodriver found
+#    on PATH before chromedriver, which would turn the Chromium step into a second Firefox run.
+#    scripts/test.sh and tests/e2e/firefox.mjs name it by path (GECKODRIVER).
+if ! command -v firefox-esr >/dev/null 2>&1; then
+  say "installing firefox-esr"
+  as_root apt-get -o Acquire::Retries=3 update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq \
+    firefox-esr >/dev/null
+fi
+geckodriver_version=0.37.1
+geckodriver_root="${CARGO_HOME:-$HOME/.cargo}/telltale-geckodriver"
+have=$( ("$geckodriver_root/bin/geckodriver" --version 2>/dev/null || true) | awk 'NR == 1 {print $2}')
+if [ "$have" != "$geckodriver_version" ]; then
+  say "installing geckodriver $geckodriver_version (found: ${have:-none}); about 3 minutes on 2 cores"
+  cargo install geckodriver --version "$geckodriver_version" --locked --root "$geckodriver_root"
+fi

@@ -33,6 +33,13 @@ step "browser tests of the boundary (wasm-bindgen-test, headless Chromium)"
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
   cargo test --locked --target wasm32-unknown-unknown -p telltale --test web
 
+step "browser tests of the boundary in headless Firefox ESR (wasm-bindgen-test, geckodriver)"
+# The same build as above (nothing recompiles); GECKODRIVER picks the engine (scripts/setup.sh
+# installs it off PATH), and geckodriver finds Debian's `firefox` on PATH.
+GECKODRIVER="${CARGO_HOME:-$HOME/.cargo}/telltale-geckodriver/bin/geckodriver" \
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  cargo test --locked --target wasm32-unknown-unknown -p telltale --test web
+
 step "JavaScript unit tests (src/*.js)"
 node --test tests/js/
 

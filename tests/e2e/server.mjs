@@ -19,8 +19,9 @@ const types = {
 export const CSP = "script-src 'self' 'wasm-unsafe-eval'; object-src 'none'; base-uri 'none'; "
   + "require-trusted-types-for 'script'; trusted-types 'none'";
 
-/** `cacheable`: no `Cache-Control: no-store`, which keeps a page out of the back/forward cache. */
-export async function start({ cacheable = false } = {}) {
+/** `cacheable`: no `Cache-Control: no-store`, which keeps a page out of the back/forward cache.
+ * `isolated: false`: no cross-origin isolation headers (the coarser clock most portals have). */
+export async function start({ cacheable = false, isolated = true } = {}) {
   const state = { requests: [], mode: 'ok', scores: null, delayMs: 0 };
   const server = createServer(async (req, res) => {
     const url = new URL(req.url, 'http://localhost');
@@ -71,8 +72,10 @@ export async function start({ cacheable = false } = {}) {
         'content-security-policy': CSP,
         ...(cacheable ? {} : { 'cache-control': 'no-store' }),
         // Cross-origin isolation: performance.now() at 5 µs instead of 100 µs (for the bench).
-        'cross-origin-opener-policy': 'same-origin',
-        'cross-origin-embedder-policy': 'require-corp',
+        ...(isolated ? {
+          'cross-origin-opener-policy': 'same-origin',
+          'cross-origin-embedder-policy': 'require-corp',
+        } : {}),
       });
       res.end(data);
     } catch {

@@ -1,0 +1,264 @@
+// The end-to-end tests that matter most, in headless Firefox ESR (the second engine a portal's
+// workers use), with trusted input through geckodriver (tests/e2e/firefox.mjs): delivery with
+// contiguous sequence numbers, the beacon on close, the privacy audit and the strict CSP; and a
+// record of what the engine does differently, for the README's compatibility table.
+// The Chromium versions of these tests are in collector.test.mjs. Run: node --test tests/e2e/
+import { test as nodeTest, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { start } from './server.mjs';
+import { typeInto, movePath, waitFor } from './human.mjs';
+import { available, launchFirefox } from './firefox.mjs';
+
+// Without the browser (a machine where scripts/setup.sh has not run) the tests are skipped, except
+// in CI, where a missing install must fail.
+const missing = !available() && !process.env.CI
+  && 'Firefox ESR or geckodriver not installed (bash scripts/setup.sh installs them)';
+const test = (name, fn) => nodeTest(name, { timeout: 120_000, skip: missing }, fn);
+
+let firefox;
+const opened = [];
+before(async () => {
+  if (!missing) firefox = await launchFirefox();
+});
+after(async () => {
+  for (const close of opened.reverse()) await close().catch(() => {});
+  await firefox?.close();
+});
+
+/** A fresh server (`serve`: its options) and tab with a collector on tests/e2e/page.html. The
+ * page also records, for the tests, whether the input arrived trusted and anything thrown. */
+async function open(opts = {}, serve = {}) {
+  const server = await start(serve);
+  opened.push(() => server.close());
+  const full = { endpoint: '/v1/summaries', sessionToken: 'tok-firefox', ...opts };
+  const page = await firefox.newPage(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}`);
+  let closed = false;
+  opened.push(() => (closed ? Promise.resolve() : page.close()));
+  const close = async () => { closed = true; await page.close(); };
+  await page.waitForFunction(() => window.__ready === true);
+  await page.evaluate(() => {
+    window.__input = { trusted: 0, untrusted: 0 };
+    window.__errors = [];
+    for (const type of ['keydown', 'keyup', 'pointerdown', 'pointermove', 'pointerup']) {
+      document.addEventListener(type, (e) => { window.__input[e.isTrusted ? 'trusted' : 'untrusted'] += 1; }, true);
+    }
+    addEventListener('error', (e) => window.__errors.push(String(e.message)));
+    addEventListener('unhandledrejection', (e) => window.__errors.push(String(e.reason)));
+  });
+  return { server, page, close };
+}
+
+const flush = (page) => page.evaluate(() => window.__collector.flush());
+const summaries = (server, n, what) => waitFor(() => {
+  const got = server.summaries();
+  return got.length >= n && got;
+}, what, 10_000);
+
+test('summaries arrive with contiguous sequence numbers, the token, the page id and the schema version', async () => {
+  const { server, page, close } = await open({ windowMs: 4000 });
+  for (let round = 0; round < 2; round++) {
+    await typeInto(page, '#notes', 'the quick brown fox ');
+    await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400], [800, 600]]);
+  }
+  await flush(page);
+  const got = await summaries(server, 3, 'three summaries');
+  assert.deepEqual(got.map((s) => s.seq).sort((a, b) => a - b), got.map((_, i) => i), 'contiguous from 0');
+  assert.equal(new Set(got.map((s) => s.page)).size, 1, 'one collector, one page id');
+  for (const s of got) {
+    assert.equal(s.schema, 2);
+    assert.equal(s.session, 'tok-firefox');
+    assert.match(s.page, /^[0-9a-f]{32}$/);
+  }
+  assert.ok(got.some((s) => s.keys && s.keys.keys >= 5), 'a free-text window');
+  assert.ok(got.some((s) => s.pointer.some((p) => p.kind === 'mouse')), 'a mouse window');
+  // WebDriver's actions arrive trusted in Firefox, as the page itself saw them.
+  const input = await page.evaluate(() => window.__input);
+  assert.ok(input.trusted > 100 && input.untrusted === 0, JSON.stringify(input));
+  assert.equal(got.reduce((n, s) => n + s.counts.untrusted, 0), 0, 'the collector counted no untrusted input');
+  // geckodriver sets `navigator.webdriver`, and the collector reports it, as in Chromium.
+  assert.ok(got.every((s) => s.automation.signals.some((x) => x.kind === 'webdriver' && x.strength === 1)),
+    JSON.stringify(got[0].automation));
+  const r = server.state.requests[0];
+  assert.match(r.contentType, /application\/json/);
+  assert.equal(r.authorization, 'Bearer tok-firefox');
+  assert.deepEqual(await page.evaluate(() => window.__errors), []);
+  await close();
+});
+
+test('nothing is lost when the tab is closed right after typing (beacon)', async () => {
+  const { server, page, close } = await open({ windowMs: 60000 });
+  await typeInto(page, '#notes', 'typed just before closing the tab');
+  await close();
+  const got = await summaries(server, 1, 'the beacon');
+  assert.ok(got.some((s) => s.keys && s.keys.keys >= 20), JSON.stringify(got));
+  assert.ok(server.state.requests.some((r) => r.contentType.startsWith('text/plain')), 'sent by sendBeacon');
+});
+
+/** What of `secret`, of the key names or of the `points` a body gives away: every 3-character
+ * piece of the secret, every key name (quoted or as a `code`), every coordinate as a number. */
+function leaks(body, secret, points) {
+  const found = [];
+  for (let i = 0; i + 3 <= secret.length; i++) {
+    if (body.includes(secret.slice(i, i + 3))) found.push(`secret piece ${secret.slice(i, i + 3)}`);
+  }
+  for (const name of ['KeyZ', 'KeyQ', 'KeyX', 'Digit7', 'Digit9', 'Shift', 'Enter', 'Backspace']) {
+    if (body.includes(name)) found.push(`key name ${name}`);
+  }
+  for (const ch of new Set(secret)) if (body.includes(JSON.stringify(ch))) found.push(`key ${ch}`);
+  const numbers = new Set((body.match(/-?\d+(\.\d+)?/g) || []).map(Number));
+  for (const c of points.flat()) if (numbers.has(c)) found.push(`coordinate ${c}`);
+  return found;
+}
+
+test('privacy audit: no canary, key name or coordinate leaves; passwords change nothing', async () => {
+  const canary = 'Zq7#pX9!mK';
+  const { server, page, close } = await open({ windowMs: 60000 });
+  // A real password field, and a text field masked like one by CSS (`-webkit-text-security`,
+  // which Firefox supports too): no summary at all.
+  await typeInto(page, '#password', canary + canary);
+  await typeInto(page, '#pin', canary);
+  await flush(page);
+  await page.waitForTimeout(300);
+  assert.equal(server.summaries(false).length, 0, 'typing a password made a summary');
+  assert.equal(await page.evaluate(() => window.__summaries.length), 0);
+
+  await typeInto(page, '#notes', `${canary} and ${canary} again ${canary}`);
+  await typeInto(page, '#fixed', canary);
+  await page.keyboard.press('Enter');
+  await typeInto(page, '#ignored', canary);
+  const path = [[1347, 1189], [1523, 1071], [1013, 733], [1291, 1117], [1459, 1033]];
+  await movePath(page, path, false);
+  await page.mouse.down();
+  await page.mouse.move(1381, 1163, { steps: 8 });
+  await page.mouse.up();
+  await flush(page);
+  await summaries(server, 2, 'summaries');
+  const local = await page.evaluate(() => window.__summaries.map((s) => JSON.stringify(s)));
+  for (const body of [...server.state.requests.map((r) => r.body), ...local]) {
+    assert.deepEqual(leaks(body, canary, [...path, [1381, 1163]]), [], body);
+  }
+  const all = server.summaries();
+  assert.ok(all.some((s) => s.fixed.length === 1 && s.fixed[0].field === 'employee-id'), 'fixed-text entry');
+  assert.ok(all.some((s) => s.counts.ignored > 0), 'the ignored field is counted');
+  await close();
+});
+
+test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
+  const { server, page, close } = await open({ windowMs: 60000 });
+  await typeInto(page, '#notes', 'content security policy');
+  await flush(page);
+  await summaries(server, 1, 'a summary');
+  const policy = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
+  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.match(policy, /require-trusted-types-for 'script'; trusted-types 'none'/);
+  assert.deepEqual(await page.evaluate(() => window.__violations), []);
+  // A host callback that throws is counted as a fault, never thrown into the page.
+  await page.evaluate(() => {
+    window.__collector.stop();
+    window.__c2 = new window.__collector.constructor({
+      endpoint: '/v1/summaries',
+      sessionToken: 'tok-faults',
+      onSummary: () => { throw new Error('host bug'); },
+    });
+    window.__c2.start();
+  });
+  await typeInto(page, '#notes', ' more typing');
+  await page.evaluate(() => window.__c2.flush());
+  assert.ok((await page.evaluate(() => window.__c2.stats())).faults >= 1);
+  assert.deepEqual(await page.evaluate(() => window.__errors), []);
+  await close();
+});
+
+test('what Firefox does differently, recorded for the README (and what the collector relies on)', async (t) => {
+  const { server, page, close } = await open({ windowMs: 60000 });
+  await page.evaluate(() => {
+    window.__stamps = { key: [], move: [], coalesced: 0, moves: 0 };
+    document.addEventListener('keydown', (e) => window.__stamps.key.push(e.timeStamp), true);
+    document.addEventListener('pointermove', (e) => {
+      window.__stamps.move.push(e.timeStamp);
+      window.__stamps.moves += 1;
+      window.__stamps.coalesced += e.getCoalescedEvents ? e.getCoalescedEvents().length : 0;
+    }, true);
+  });
+  await typeInto(page, '#notes', 'timing resolution ');
+  await movePath(page, [[300, 700], [900, 500], [500, 900]], false);
+  const facts = await page.evaluate(() => {
+    const s = window.__stamps;
+    // The finest step between any two stamps (0 when equal stamps are all there is).
+    const step = (list) => {
+      let best = Infinity;
+      for (const a of list) for (const b of list) if (a !== b) best = Math.min(best, Math.abs(a - b) % 1 || Math.abs(a - b));
+      return best;
+    };
+    const frac = (list) => list.filter((x) => !Number.isInteger(x)).length;
+    return {
+      userAgent: navigator.userAgent,
+      crossOriginIsolated,
+      getCoalescedEvents: typeof PointerEvent.prototype.getCoalescedEvents === 'function',
+      coalescedPerMove: s.coalesced / Math.max(1, s.moves),
+      textSecurity: CSS.supports('-webkit-text-security', 'disc'),
+      pinComputed: getComputedStyle(document.getElementById('pin')).getPropertyValue('-webkit-text-security'),
+      keyStampsFractional: `${frac(s.key)}/${s.key.length}`,
+      keyStep: step(s.key.slice(0, 40)),
+      moveStampsFractional: `${frac(s.move)}/${s.move.length}`,
+      sendBeacon: typeof navigator.sendBeacon === 'function',
+      webdriver: navigator.webdriver,
+    };
+  });
+  t.diagnostic(`Firefox ${firefox.version}, geckodriver ${firefox.driverVersion}: ${JSON.stringify(facts)}`);
+  // What the collector relies on holds in this engine: the CSS mask is seen (the PIN field is a
+  // password field), pointer moves expand their coalesced events, and a summary comes out.
+  assert.equal(facts.pinComputed, 'disc');
+  assert.ok(facts.getCoalescedEvents && facts.coalescedPerMove >= 1, JSON.stringify(facts));
+  await flush(page);
+  await summaries(server, 1, 'a summary');
+  await close();
+});
+
+test('after a back/forward-cache restore the collector goes on collecting and sending', async () => {
+  const { server, page, close } = await open({ windowMs: 2000 }, { cacheable: true });
+  await typeInto(page, '#notes', 'before leaving ');
+  // Leaving sends what was typed by beacon; the page is frozen in the cache, not unloaded.
+  await page.goto(`${server.url}/tests/e2e/page.html`);
+  await waitFor(() => server.summaries().some((x) => x.keys), 'the beacon on leaving');
+  await page.goBack();
+  await page.waitForFunction(() => window.__restores === 1);
+  const restoredAt = await page.evaluate(() => performance.now());
+  await typeInto(page, '#notes', 'after coming back');
+  // No flush: the window closes on the collector's own timer, which must have survived.
+  const got = await waitFor(() => {
+    const g = server.summaries();
+    return g.some((x) => x.keys && x.start_ms >= restoredAt) && g;
+  }, 'a summary typed after the restore', 15000);
+  assert.deepEqual(got.map((x) => x.seq).sort((a, b) => a - b), got.map((_, i) => i), 'contiguous');
+  assert.equal(new Set(got.map((x) => x.page)).size, 1, 'the restored collector keeps its page id');
+  await close();
+});
+
+test('on a page that is not cross-origin isolated (a 1 ms clock) the timings are whole and finite', async () => {
+  // Firefox gives such a page event times in whole milliseconds (Chromium: 0.1 ms); two pointer
+  // samples can share a time. Every statistic must still be a finite number.
+  const { server, page, close } = await open({ windowMs: 60000 }, { isolated: false });
+  await page.evaluate(() => {
+    window.__times = [];
+    document.addEventListener('keydown', (e) => window.__times.push(e.timeStamp), true);
+  });
+  await typeInto(page, '#notes', 'a coarse clock ');
+  // Seven actions: a pointer window needs five.
+  await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400], [800, 600]]);
+  const { isolated, times } = await page.evaluate(() => ({ isolated: crossOriginIsolated, times: window.__times }));
+  assert.equal(isolated, false);
+  assert.ok(times.length > 10 && times.every(Number.isInteger), JSON.stringify(times));
+  await flush(page);
+  const [s] = await summaries(server, 1, 'a summary');
+  assert.ok(s.keys && s.keys.keys >= 10 && s.pointer.some((p) => p.kind === 'mouse'), JSON.stringify(s));
+  const bad = [];
+  const walk = (v, at) => {
+    if (typeof v === 'number' && !Number.isFinite(v)) bad.push(at);
+    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
+  };
+  walk([s.keys, s.pointer], 'summary');
+  assert.deepEqual(bad, []);
+  assert.ok(!/\bnull\b/.test(JSON.stringify(s.pointer)), JSON.stringify(s.pointer));
+  await close();
+});
