@@ -6,6 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { start } from './server.mjs';
+// The scenarios firefox.test.mjs runs in Firefox too.
+import { afterRestore, privacyAudit, strictCsp } from './scenarios.mjs';
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -245,24 +247,7 @@ test('after a back/forward-cache restore the collector goes on collecting and se
   const withCache = await launch({ ignoreDefaultArgs: ['--disable-back-forward-cache'] });
   opened.push(() => withCache.close());
   const { server, context, page } = await open({ windowMs: 2000 }, { on: withCache, cacheable: true });
-  await typeInto(page, '#notes', 'before leaving ');
-  // Leaving sends what was typed by beacon; the page is frozen in the cache, not unloaded.
-  await page.goto(`${server.url}/tests/e2e/page.html`);
-  await waitFor(() => server.summaries().some((x) => x.keys), 'the beacon on leaving');
-  // A restore fires `pageshow` (persisted), not `load`.
-  await page.goBack({ waitUntil: 'commit' });
-  await page.waitForFunction(() => window.__restores === 1);
-  const restoredAt = await page.evaluate(() => performance.now());
-  await typeInto(page, '#notes', 'after coming back');
-  // No flush: the window closes on the collector's own timer, which must have survived.
-  const got = await waitFor(() => {
-    const g = server.summaries();
-    return g.some((x) => x.keys && x.start_ms >= restoredAt) && g;
-  }, 'a summary typed after the restore', 15000);
-  const seqs = got.map((x) => x.seq).sort((a, b) => a - b);
-  assert.deepEqual(seqs, seqs.map((_, i) => i), 'one collector: contiguous sequence numbers');
-  assert.equal(new Set(got.map((x) => x.page)).size, 1, 'the restored collector keeps its page id');
-  assert.ok(got.every((x) => x.session === 'tok-e2e'), 'only the restored page sends');
+  await afterRestore(page, server, 'tok-e2e');
   await context.close();
   await server.close();
   await withCache.close();
@@ -514,45 +499,8 @@ test('one scorer: the page scores every summary exactly as the host re-scores it
 });
 
 test('privacy audit: no canary, key name or coordinate leaves; passwords change nothing', async () => {
-  const canary = 'Zq7#pX9!mK';
   const { server, context, page } = await open({ windowMs: 60000 });
-  // Only the password fields first (a real one, and a text field masked like one by CSS): this
-  // must produce no summary at all.
-  await typeInto(page, '#password', canary + canary);
-  await typeInto(page, '#pin', canary);
-  await flush(page);
-  await page.waitForTimeout(300);
-  assert.equal(server.summaries(false).length, 0, 'typing a password made a summary');
-  assert.equal(await page.evaluate(() => window.__summaries.length), 0);
-
-  await typeInto(page, '#notes', `${canary} and ${canary} again ${canary}`);
-  await typeInto(page, '#fixed', canary);
-  await page.keyboard.press('Enter');
-  await typeInto(page, '#ignored', canary);
-  const path = [[1347, 1189], [1523, 1071], [1013, 733], [1291, 1117], [1459, 1033]];
-  await movePath(page, path, false);
-  await page.mouse.down();
-  await page.mouse.move(1381, 1163, { steps: 8 });
-  await page.mouse.up();
-  await flush(page);
-  await waitFor(() => server.summaries().length >= 2, 'summaries');
-  const local = await page.evaluate(() => window.__summaries.map((s) => JSON.stringify(s)));
-  const texts = [...server.state.requests.map((r) => r.body), ...local];
-  const needles = [];
-  for (let i = 0; i + 3 <= canary.length; i++) needles.push(canary.slice(i, i + 3));
-  const keyNames = ['KeyZ', 'KeyQ', 'Digit7', 'Digit9', 'ShiftLeft', 'ShiftRight', 'Shift', 'Enter', 'Backspace', '"z"', '"q"', '"Z"'];
-  for (const t of texts) {
-    for (const n of needles) assert.ok(!t.includes(n), `canary piece ${n} in ${t}`);
-    for (const k of keyNames) assert.ok(!t.includes(k), `key name ${k} in ${t}`);
-    for (const [x, y] of [...path, [1381, 1163]]) {
-      for (const c of [x, y]) {
-        assert.ok(!new RegExp(`(?<![\\d.])${c}(?![\\d])`).test(t), `coordinate ${c} in ${t}`);
-      }
-    }
-  }
-  const all = server.summaries();
-  assert.ok(all.some((s) => s.fixed.length === 1 && s.fixed[0].field === 'employee-id'), 'fixed-text entry');
-  assert.ok(all.some((s) => s.counts.ignored > 0), 'the ignored field is counted');
+  await privacyAudit(page, server);
   await context.close();
   await server.close();
 });
@@ -578,34 +526,7 @@ test('no timing of the captured typing spans a password entry', async () => {
 
 test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
   const { server, context, page, errors } = await open({ windowMs: 60000 });
-  await typeInto(page, '#notes', 'content security policy');
-  await flush(page);
-  await waitFor(() => server.summaries().length >= 1, 'a summary');
-  const headers = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
-  assert.match(headers, /script-src 'self' 'wasm-unsafe-eval'/);
-  assert.match(headers, /require-trusted-types-for 'script'; trusted-types 'none'/);
-  assert.deepEqual(await page.evaluate(() => window.__violations), []);
-  // A host callback that throws is a fault, never an exception in the page; it is counted and
-  // reported in the next summary.
-  await page.evaluate(() => {
-    window.__collector.stop();
-    window.__c2 = new window.__collector.constructor({
-      endpoint: '/v1/summaries',
-      sessionToken: 'tok-faults',
-      onSummary: () => { throw new Error('host bug'); },
-    });
-    window.__c2.start();
-  });
-  await typeInto(page, '#notes', ' more typing');
-  await page.evaluate(() => window.__c2.flush());
-  const s = await page.evaluate(() => window.__c2.stats());
-  assert.ok(s.faults >= 1, JSON.stringify(s));
-  await typeInto(page, '#notes', ' and the next window');
-  await page.evaluate(() => window.__c2.flush());
-  const mine = () => server.summaries().filter((x) => x.session === 'tok-faults');
-  await waitFor(() => mine().length >= 2, 'two summaries from the second collector');
-  assert.equal(mine()[0].faults, 0, 'the fault came after the first summary was made');
-  assert.ok(mine().slice(1).some((x) => x.faults >= 1), JSON.stringify(mine()));
+  await strictCsp(page, server);
   assert.deepEqual(errors, []);
   await context.close();
   await server.close();

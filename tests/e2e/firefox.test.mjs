@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { start } from './server.mjs';
 import { typeInto, movePath, waitFor } from './human.mjs';
 import { available, launchFirefox } from './firefox.mjs';
+import { afterRestore, privacyAudit, strictCsp } from './scenarios.mjs';
 
 // Without the browser (a machine where scripts/setup.sh has not run) the tests are skipped, except
 // in CI, where a missing install must fail.
@@ -94,77 +95,16 @@ test('nothing is lost when the tab is closed right after typing (beacon)', async
   assert.ok(server.state.requests.some((r) => r.contentType.startsWith('text/plain')), 'sent by sendBeacon');
 });
 
-/** What of `secret`, of the key names or of the `points` a body gives away: every 3-character
- * piece of the secret, every key name (quoted or as a `code`), every coordinate as a number. */
-function leaks(body, secret, points) {
-  const found = [];
-  for (let i = 0; i + 3 <= secret.length; i++) {
-    if (body.includes(secret.slice(i, i + 3))) found.push(`secret piece ${secret.slice(i, i + 3)}`);
-  }
-  for (const name of ['KeyZ', 'KeyQ', 'KeyX', 'Digit7', 'Digit9', 'Shift', 'Enter', 'Backspace']) {
-    if (body.includes(name)) found.push(`key name ${name}`);
-  }
-  for (const ch of new Set(secret)) if (body.includes(JSON.stringify(ch))) found.push(`key ${ch}`);
-  const numbers = new Set((body.match(/-?\d+(\.\d+)?/g) || []).map(Number));
-  for (const c of points.flat()) if (numbers.has(c)) found.push(`coordinate ${c}`);
-  return found;
-}
-
 test('privacy audit: no canary, key name or coordinate leaves; passwords change nothing', async () => {
-  const canary = 'Zq7#pX9!mK';
+  // The CSS-masked PIN field is masked in Firefox too (it supports `-webkit-text-security`).
   const { server, page, close } = await open({ windowMs: 60000 });
-  // A real password field, and a text field masked like one by CSS (`-webkit-text-security`,
-  // which Firefox supports too): no summary at all.
-  await typeInto(page, '#password', canary + canary);
-  await typeInto(page, '#pin', canary);
-  await flush(page);
-  await page.waitForTimeout(300);
-  assert.equal(server.summaries(false).length, 0, 'typing a password made a summary');
-  assert.equal(await page.evaluate(() => window.__summaries.length), 0);
-
-  await typeInto(page, '#notes', `${canary} and ${canary} again ${canary}`);
-  await typeInto(page, '#fixed', canary);
-  await page.keyboard.press('Enter');
-  await typeInto(page, '#ignored', canary);
-  const path = [[1347, 1189], [1523, 1071], [1013, 733], [1291, 1117], [1459, 1033]];
-  await movePath(page, path, false);
-  await page.mouse.down();
-  await page.mouse.move(1381, 1163, { steps: 8 });
-  await page.mouse.up();
-  await flush(page);
-  await summaries(server, 2, 'summaries');
-  const local = await page.evaluate(() => window.__summaries.map((s) => JSON.stringify(s)));
-  for (const body of [...server.state.requests.map((r) => r.body), ...local]) {
-    assert.deepEqual(leaks(body, canary, [...path, [1381, 1163]]), [], body);
-  }
-  const all = server.summaries();
-  assert.ok(all.some((s) => s.fixed.length === 1 && s.fixed[0].field === 'employee-id'), 'fixed-text entry');
-  assert.ok(all.some((s) => s.counts.ignored > 0), 'the ignored field is counted');
+  await privacyAudit(page, server);
   await close();
 });
 
 test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
   const { server, page, close } = await open({ windowMs: 60000 });
-  await typeInto(page, '#notes', 'content security policy');
-  await flush(page);
-  await summaries(server, 1, 'a summary');
-  const policy = await page.evaluate(async () => (await fetch(location.href)).headers.get('content-security-policy'));
-  assert.match(policy, /script-src 'self' 'wasm-unsafe-eval'/);
-  assert.match(policy, /require-trusted-types-for 'script'; trusted-types 'none'/);
-  assert.deepEqual(await page.evaluate(() => window.__violations), []);
-  // A host callback that throws is counted as a fault, never thrown into the page.
-  await page.evaluate(() => {
-    window.__collector.stop();
-    window.__c2 = new window.__collector.constructor({
-      endpoint: '/v1/summaries',
-      sessionToken: 'tok-faults',
-      onSummary: () => { throw new Error('host bug'); },
-    });
-    window.__c2.start();
-  });
-  await typeInto(page, '#notes', ' more typing');
-  await page.evaluate(() => window.__c2.flush());
-  assert.ok((await page.evaluate(() => window.__c2.stats())).faults >= 1);
+  await strictCsp(page, server);
   assert.deepEqual(await page.evaluate(() => window.__errors), []);
   await close();
 });
@@ -217,21 +157,7 @@ test('what Firefox does differently, recorded for the README (and what the colle
 
 test('after a back/forward-cache restore the collector goes on collecting and sending', async () => {
   const { server, page, close } = await open({ windowMs: 2000 }, { cacheable: true });
-  await typeInto(page, '#notes', 'before leaving ');
-  // Leaving sends what was typed by beacon; the page is frozen in the cache, not unloaded.
-  await page.goto(`${server.url}/tests/e2e/page.html`);
-  await waitFor(() => server.summaries().some((x) => x.keys), 'the beacon on leaving');
-  await page.goBack();
-  await page.waitForFunction(() => window.__restores === 1);
-  const restoredAt = await page.evaluate(() => performance.now());
-  await typeInto(page, '#notes', 'after coming back');
-  // No flush: the window closes on the collector's own timer, which must have survived.
-  const got = await waitFor(() => {
-    const g = server.summaries();
-    return g.some((x) => x.keys && x.start_ms >= restoredAt) && g;
-  }, 'a summary typed after the restore', 15000);
-  assert.deepEqual(got.map((x) => x.seq).sort((a, b) => a - b), got.map((_, i) => i), 'contiguous');
-  assert.equal(new Set(got.map((x) => x.page)).size, 1, 'the restored collector keeps its page id');
+  await afterRestore(page, server, 'tok-firefox');
   await close();
 });
 
