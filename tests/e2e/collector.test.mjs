@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 import { start } from './server.mjs';
 // The scenarios firefox.test.mjs runs in Firefox too.
-import { afterRestore, privacyAudit, strictCsp } from './scenarios.mjs';
+import { afterRestore, pressEndedUnseen, privacyAudit, strictCsp } from './scenarios.mjs';
 
 const ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
@@ -533,36 +533,10 @@ test('works under a strict Content-Security-Policy, throws nothing into the page
 });
 
 test('a press ended unseen (a native drag, a release over an ignored field) lets pauses end movements again', async () => {
-  const { server, context, page, errors } = await open({ windowMs: 60000 });
-  // Drag the card: Chromium starts a native drag and-drop, sends `pointercancel` (at 0, 0) and no
+  // Chromium starts a native drag-and-drop of the card, sends `pointercancel` (at 0, 0) and no
   // more pointer events, and after the drop no `pointerup`.
-  await page.evaluate(() => {
-    window.__cancels = 0;
-    document.addEventListener('pointercancel', () => { window.__cancels += 1; }, true);
-  });
-  const box = await page.locator('#card').boundingBox();
-  await page.mouse.move(box.x + 20, box.y + 20, { steps: 5 });
-  await page.mouse.down();
-  await page.mouse.move(box.x + 200, box.y + 300, { steps: 12 });
-  await page.mouse.up();
-  assert.equal(await page.evaluate(() => window.__cancels), 1, 'the browser cancelled the press');
-  // A press over the pad released over the ignored field: the boundary may not read the release.
-  const pad = await page.locator('#pad').boundingBox();
-  const ignored = await page.locator('#ignored').boundingBox();
-  await page.mouse.move(pad.x + 400, pad.y + 200, { steps: 6 });
-  await page.mouse.down();
-  await page.mouse.move(ignored.x + 10, ignored.y + 5, { steps: 12 });
-  await page.mouse.up();
-  // Then six hover movements, each ended by a pause, no press.
-  for (let i = 0; i < 6; i++) {
-    await page.mouse.move(300 + 150 * i, 400 + 60 * (i % 3), { steps: 10 + i });
-    await page.waitForTimeout(650);
-  }
-  await flush(page);
-  await waitFor(() => server.summaries().some((s) => s.pointer.length > 0), 'a pointer window');
-  const mouse = server.summaries().flatMap((s) => s.pointer).find((w) => w.kind === 'mouse');
-  assert.ok(mouse.mouse_moves >= 5, JSON.stringify(mouse));
-  assert.equal(mouse.drag_drops, 0, 'a press ended unseen is no drag-and-drop action');
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  await pressEndedUnseen(page, server);
   assert.deepEqual(errors, []);
   await context.close();
   await server.close();

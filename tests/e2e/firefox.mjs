@@ -140,6 +140,13 @@ function makePage(s, handle) {
         await sleep(50);
       }
     },
+    /** The element `selector` names, for its box in the viewport (as Playwright's locator). */
+    locator: (selector) => ({
+      boundingBox: () => page.evaluate((sel) => {
+        const r = document.querySelector(sel).getBoundingClientRect();
+        return { x: r.left, y: r.top, width: r.width, height: r.height };
+      }, selector),
+    }),
     /** Clicks the middle of the element `selector` names, as a person would. */
     async click(selector) {
       const [x, y] = await page.evaluate((sel) => {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { start } from './server.mjs';
 import { typeInto, movePath, waitFor } from './human.mjs';
 import { available, launchFirefox } from './firefox.mjs';
-import { afterRestore, privacyAudit, strictCsp } from './scenarios.mjs';
+import { afterRestore, pressEndedUnseen, privacyAudit, strictCsp } from './scenarios.mjs';
 
 // Without the browser (a machine where scripts/setup.sh has not run) the tests are skipped, except
 // in CI, where a missing install must fail.
@@ -105,6 +105,14 @@ test('privacy audit: no canary, key name or coordinate leaves; passwords change 
 test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
   const { server, page, close } = await open({ windowMs: 60000 });
   await strictCsp(page, server);
+  assert.deepEqual(await page.evaluate(() => window.__errors), []);
+  await close();
+});
+
+test('a press ended unseen (a native drag, a release over an ignored field) lets pauses end movements again', async () => {
+  // Firefox, like Chromium, sends `pointercancel` when a native drag of the card begins.
+  const { server, page, close } = await open({ windowMs: 60000 });
+  await pressEndedUnseen(page, server);
   assert.deepEqual(await page.evaluate(() => window.__errors), []);
   await close();
 });

@@ -105,3 +105,35 @@ export async function afterRestore(page, server, token) {
   assert.equal(new Set(got.map((x) => x.page)).size, 1, 'the restored collector keeps its page id');
   assert.ok(got.every((x) => x.session === token), 'only the restored page sends');
 }
+
+/** A press ended unseen lets pauses end movements again: a native drag of the card (the browser
+ * sends `pointercancel` and, after the drop, no `pointerup`), then a press over the pad released
+ * over the ignored field (the boundary may not read the release), then six hover movements each
+ * ended by a pause: they are movements, and no drag-and-drop action is made of the presses. */
+export async function pressEndedUnseen(page, server) {
+  await page.evaluate(() => {
+    window.__cancels = 0;
+    document.addEventListener('pointercancel', () => { window.__cancels += 1; }, true);
+  });
+  const box = await page.locator('#card').boundingBox();
+  await page.mouse.move(box.x + 20, box.y + 20, { steps: 5 });
+  await page.mouse.down();
+  await page.mouse.move(box.x + 200, box.y + 300, { steps: 12 });
+  await page.mouse.up();
+  assert.equal(await page.evaluate(() => window.__cancels), 1, 'the browser cancelled the press');
+  const pad = await page.locator('#pad').boundingBox();
+  const ignored = await page.locator('#ignored').boundingBox();
+  await page.mouse.move(pad.x + 400, pad.y + 200, { steps: 6 });
+  await page.mouse.down();
+  await page.mouse.move(ignored.x + 10, ignored.y + 5, { steps: 12 });
+  await page.mouse.up();
+  for (let i = 0; i < 6; i++) {
+    await page.mouse.move(300 + 150 * i, 400 + 60 * (i % 3), { steps: 10 + i });
+    await page.waitForTimeout(650);
+  }
+  await flush(page);
+  await waitFor(() => server.summaries().some((s) => s.pointer.length > 0), 'a pointer window');
+  const mouse = server.summaries().flatMap((s) => s.pointer).find((w) => w.kind === 'mouse');
+  assert.ok(mouse.mouse_moves >= 5, JSON.stringify(mouse));
+  assert.equal(mouse.drag_drops, 0, 'a press ended unseen is no drag-and-drop action');
+}
