@@ -50,17 +50,17 @@ export const PLAN = {
   enrollLogins: 20,
 };
 
-/** Cuts a mouse session into `n` consecutive parts of equal duration; a cut moves forward to
- * the next row with no button held, so no press is split from its release. */
+/** Cuts a mouse session into `n` consecutive parts of equal numbers of rows (equal durations
+ * would leave a part empty where the person paused: SapiMouse user9 rests 20 s); a cut moves
+ * forward to the next row with no button held, so no press is split from its release. */
 export function sliceMouse(rows, n) {
-  const total = rows[rows.length - 1].t;
   const parts = [];
   let i = 0;
   for (let k = 1; k <= n; k++) {
-    const until = k === n ? Infinity : (total * k) / n;
+    const until = k === n ? Infinity : Math.round((rows.length * k) / n);
     const part = [];
     let held = false;
-    while (i < rows.length && (rows[i].t < until || held)) {
+    while (i < rows.length && (i < until || held)) {
       const r = rows[i++];
       if (r.state === 'Pressed') held = true;
       if (r.state === 'Released') held = false;
@@ -238,7 +238,7 @@ export class PortalDriver {
         // next events must meet the new view every run, not whichever the race gave.
         await Promise.all(sends);
         sends = [];
-        await this.settlePage();
+        await this.settlePage(0);
       } else {
         const b = r.state === 'Drag' ? (buttons || 1) : buttons;
         sends.push(this.cdp.send('Input.dispatchMouseEvent', {
@@ -255,10 +255,11 @@ export class PortalDriver {
 
   /** Lets the page run what the input before queued: moves wait for the next frame
    * (Chromium aligns them with animation frames), a click's navigation for a task. */
-  async settlePage() {
-    await this.page.evaluate(() => new Promise((r) => {
-      requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(r, 0)));
-    }));
+  async settlePage(frames = 2) {
+    await this.page.evaluate((n) => new Promise((r) => {
+      const step = (k) => (k === 0 ? setTimeout(r, 0) : requestAnimationFrame(() => step(k - 1)));
+      step(n);
+    }), frames);
   }
 
   /** Types `text` into the focused field with the password's plain timing (the collector never
@@ -370,18 +371,18 @@ export class PortalDriver {
     await this.settle();
   }
 
-  /** Waits until no summary batch is in flight (for 300 ms). */
+  /** Waits until no summary batch is in flight (for 150 ms). */
   async settle(ms = 15_000) {
     const end = Date.now() + ms;
     let quiet = 0;
     while (Date.now() < end) {
       if (this.inflight <= 0) {
-        quiet += 50;
-        if (quiet >= 300) return;
+        quiet += 25;
+        if (quiet >= 150) return;
       } else {
         quiet = 0;
       }
-      await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 25));
     }
   }
 }
