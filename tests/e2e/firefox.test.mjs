@@ -1,8 +1,9 @@
 // The end-to-end tests that matter most, in headless Firefox ESR (the second engine a portal's
 // workers use), with trusted input through geckodriver (tests/e2e/firefox.mjs): delivery with
-// contiguous sequence numbers, the beacon on close, the privacy audit and the strict CSP; and a
-// record of what the engine does differently, for the README's compatibility table.
-// The Chromium versions of these tests are in collector.test.mjs. Run: node --test tests/e2e/
+// contiguous sequence numbers, the beacon on close, the privacy audit, the strict CSP, a press
+// ended unseen, a back/forward-cache restore and a page with a 1 ms clock; and a record of what
+// the engine does differently, for the README's compatibility table. The Chromium versions are in
+// collector.test.mjs; the scenarios both run are in scenarios.mjs. Run: node --test tests/e2e/
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start } from './server.mjs';
