@@ -157,8 +157,22 @@ impl Profile {
         }
     }
 
-    /// Enrollment progress of every modality seen so far.
+    /// Whether this profile was learned by this build's scoring model ([`MODEL_VERSION`]). One
+    /// learned by another holds its references in that model's units (`telltale-1` kept up-down
+    /// times on a log scale, `telltale-2` on a near-linear one), which this build would misread:
+    /// such a profile scores nothing (its scorer is empty, every summary is `enrolling`), and
+    /// the first summary it learns starts it again, with its parameters. The user enrolls anew
+    /// rather than being flagged on every entry.
+    pub fn is_current(&self) -> bool {
+        self.model_version == MODEL_VERSION
+    }
+
+    /// Enrollment progress of every modality seen so far (none for a profile of another
+    /// model, which starts again: [`Profile::is_current`]).
     pub fn enrollment(&self) -> Vec<Enrollment> {
+        if !self.is_current() {
+            return Vec::new();
+        }
         let mut v: Vec<Enrollment> = self
             .fixed
             .iter()
@@ -187,6 +201,7 @@ impl Profile {
 
     /// Learns one clean fixed-text entry.
     pub fn learn_fixed(&mut self, s: &FixedSample) -> Result<(), Error> {
+        self.restart_if_stale();
         if s.edited {
             return Ok(());
         }
@@ -209,10 +224,20 @@ impl Profile {
         p.model.update(&s.timings)
     }
 
+    /// A profile of another model starts again ([`Profile::is_current`]).
+    fn restart_if_stale(&mut self) {
+        if !self.is_current() {
+            *self = Profile::new(self.params);
+        }
+    }
+
     /// What scoring reads of this profile ([`crate::scorer`]): every modality that gives a
     /// similarity (enrolled, and calibrated by [`MIN_CALIBRATION`] honest scores), reduced to
     /// its references.
     pub fn scorer(&self) -> Scorer {
+        if !self.is_current() {
+            return Scorer::default();
+        }
         let enrolled = |samples: u64, needed: u32| samples >= u64::from(needed);
         let window = |p: &WindowProfile| {
             let calibration = p.calibration.norm()?;
@@ -260,6 +285,7 @@ impl Profile {
 
     /// Learns from a summary judged genuine (never from one that was flagged: no poisoning).
     pub fn learn(&mut self, summary: &Summary) -> Result<(), Error> {
+        self.restart_if_stale();
         for s in &summary.fixed {
             self.learn_fixed(s)?;
         }

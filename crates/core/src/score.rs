@@ -8,8 +8,13 @@ use crate::prelude::*;
 use crate::scorer::Norm;
 
 /// Version of the scoring model; a score names the model that made it, so that the server's
-/// re-score and the browser's can be compared and old scores read correctly.
-pub const MODEL_VERSION: &str = "telltale-1";
+/// re-score and the browser's can be compared and old scores read correctly, and the browser
+/// refuses a scorer of another model (`Scorer::unpack`). Every change to what the model computes
+/// (a transform, a default parameter, a calibration) needs a new version: `telltale-2` put
+/// fixed-text up-down times on a near-linear scale, and under the old name a collector built
+/// before read the new profiles' up-down references on the log scale (genuine entries scored
+/// near 0). `tests/model_version.rs` pins what each version computes.
+pub const MODEL_VERSION: &str = "telltale-2";
 
 /// What the portal should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,0 +1,181 @@
+//! A scoring model is its version ([`MODEL_VERSION`]). The browser scores with the scorer the
+//! server hands it only if both name the same model (`Scorer::unpack` refuses another), so a
+//! collector built before a model change (a package a browser cached, a `pkg/` not rebuilt)
+//! never scores a new profile with its old arithmetic. That holds only if every change to what
+//! the model computes comes with a new version: with up-down times moved to a near-linear scale
+//! (τ = 1000 ms) under the same `telltale-1`, a collector built before read the new profile's
+//! up-down references on the old log scale and scored a genuine entry at similarity 0.03
+//! ("release-to-press gap after key 3 160.8 standard deviations longer") where the server said 84.
+//!
+//! So this test pins what the model computes, per version: profiles learned from fixed synthetic
+//! data (fixed-text entries and free-text windows), and the similarities of held-out summaries.
+//! When it fails, the model changed: give it a new [`MODEL_VERSION`] and add a row for it here
+//! (keep the old rows: a version names one model, once).
+
+use telltale_core::event::{KeyClass, KeyEvent};
+use telltale_core::features::{timing_vector, FixedSample};
+use telltale_core::{Band, InputEvent, Profile, Summary, WindowConfig, Windower, MODEL_VERSION};
+
+/// What each model version computes for [`fingerprint`]: (version, similarities).
+const MODELS: &[(&str, [f64; 6])] = &[
+    (
+        "telltale-1",
+        [
+            0.9786730840525655,
+            0.0024080616780361437,
+            0.00023517102643663508,
+            50.10304076802357,
+            84.81935868042898,
+            9.397476227531734e-16,
+        ],
+    ),
+    // Up-down times on a near-linear scale (τ = 1000 ms), |z| capped at 6, one half-life.
+    (
+        "telltale-2",
+        [
+            1.4668429062218242,
+            2.1930188551832284e-6,
+            6.904375073314875e-5,
+            50.10304076802357,
+            84.81935868042898,
+            9.397476227531734e-16,
+        ],
+    ),
+];
+
+/// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).
+struct Stream(u64);
+
+impl Stream {
+    fn next(&mut self) -> f64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+/// One entry of a six-key id: holds around `hold` ms, key-downs `gap` ms apart, some keys
+/// pressed before the last is released (negative up-down times).
+fn entry(r: &mut Stream, hold: f64, gap: f64) -> FixedSample {
+    let mut t = 1_000.0;
+    let presses: Vec<(f64, f64)> = (0..6)
+        .map(|_| {
+            t += gap * (0.7 + 0.6 * r.next());
+            (t, t + hold * (0.8 + 0.4 * r.next()))
+        })
+        .collect();
+    FixedSample {
+        field: "employee-id".into(),
+        edited: false,
+        timings: timing_vector(&presses),
+    }
+}
+
+/// A summary of free text: 150 key presses, holds around `hold` ms, presses `gap` ms apart.
+fn window(r: &mut Stream, hold: f64, gap: f64) -> Summary {
+    let config = WindowConfig {
+        window_ms: 600_000.0,
+        max_key_events: 10_000,
+    };
+    let mut w = Windower::new(config, "session", "page");
+    let mut t = 0.0;
+    for press in 0..150u32 {
+        let class =
+            [KeyClass::LetterLeft, KeyClass::LetterRight, KeyClass::Space][press as usize % 3];
+        let h = hold * (0.7 + 0.6 * r.next());
+        for (at, down) in [(t, true), (t + h, false)] {
+            let ev = KeyEvent {
+                t: at,
+                down,
+                class,
+                press,
+                trusted: true,
+            };
+            assert!(w.push(InputEvent::Key(ev)).is_none(), "one window");
+        }
+        t += gap * (0.6 + 0.8 * r.next());
+    }
+    w.flush(t + 1_000.0).expect("a window")
+}
+
+fn with_fixed(e: FixedSample) -> Summary {
+    let mut w = Windower::new(WindowConfig::default(), "session", "page");
+    w.push_fixed(e);
+    w.flush(1.0).expect("an entry's summary")
+}
+
+/// Similarities of held-out summaries against a profile learned from 40 entries and 40
+/// windows: fixed text as the user types it, slower, with long holds; free text as the user
+/// types it, and twice as slow.
+fn fingerprint() -> Vec<f64> {
+    let mut r = Stream(7);
+    let mut profile = Profile::default();
+    for _ in 0..40 {
+        profile
+            .learn(&with_fixed(entry(&mut r, 95.0, 170.0)))
+            .unwrap();
+        profile.learn(&window(&mut r, 100.0, 200.0)).unwrap();
+    }
+    let held_out = [
+        with_fixed(entry(&mut r, 95.0, 170.0)),
+        with_fixed(entry(&mut r, 95.0, 260.0)),
+        with_fixed(entry(&mut r, 150.0, 170.0)),
+        window(&mut r, 100.0, 200.0),
+        window(&mut r, 100.0, 200.0),
+        window(&mut r, 100.0, 400.0),
+    ];
+    held_out
+        .iter()
+        .map(|s| {
+            let score = profile.score(s);
+            assert_ne!(score.band, Band::Enrolling, "{score:?}");
+            score.similarity
+        })
+        .collect()
+}
+
+#[test]
+fn the_model_version_names_what_the_model_computes() {
+    let got = fingerprint();
+    let pinned = MODELS.iter().find(|(v, _)| *v == MODEL_VERSION);
+    assert_eq!(
+        pinned.map(|(_, s)| s.to_vec()),
+        Some(got.clone()),
+        "the scoring model computes {got:?}, which is not what {MODEL_VERSION} computed: a \
+         changed model needs a new MODEL_VERSION (and a row in MODELS), so that a collector \
+         built before the change refuses the new profiles instead of misreading them"
+    );
+    // And no other version computed it: a model change under an old name is what this catches.
+    for (v, s) in MODELS {
+        assert!(
+            *v == MODEL_VERSION || s.to_vec() != got,
+            "{v} computed the same"
+        );
+    }
+}
+
+#[test]
+fn a_profile_of_another_model_scores_nothing_and_starts_again() {
+    let mut r = Stream(11);
+    let mut profile = Profile::default();
+    for _ in 0..40 {
+        profile
+            .learn(&with_fixed(entry(&mut r, 95.0, 170.0)))
+            .unwrap();
+    }
+    let s = with_fixed(entry(&mut r, 95.0, 170.0));
+    assert_ne!(profile.score(&s).band, Band::Enrolling);
+    // As the server reads a profile stored by a build of the older model.
+    let mut old = profile.clone();
+    old.model_version = "telltale-1".into();
+    assert!(!old.is_current());
+    assert_eq!(old.score(&s).band, Band::Enrolling);
+    assert!(old.scorer().fixed.is_empty() && old.enrollment().is_empty());
+    old.learn(&s).unwrap();
+    assert!(old.is_current());
+    let progress = old.enrollment();
+    assert_eq!(progress.len(), 1);
+    assert_eq!((progress[0].samples, progress[0].needed), (1, 20));
+}
