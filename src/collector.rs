@@ -58,6 +58,9 @@ pub struct Inner {
     fixed: Option<(String, FixedEntry)>,
     pub(crate) profile: Option<Scorer>,
     queue: Queue,
+    /// Summaries made with an endpoint but no session token yet, unserialised: they are stamped
+    /// with the token and queued by `setSessionToken` ([`Inner::set_session_token`]).
+    held: Vec<Summary>,
     stats: Stats,
     in_flight: bool,
     /// The last request's tag, and the queue ids each request still out carries.
@@ -177,6 +180,7 @@ impl Inner {
             fixed: None,
             profile: None,
             queue,
+            held: Vec::new(),
             stats: Stats::default(),
             in_flight: false,
             tag: 0,
@@ -193,7 +197,7 @@ impl Inner {
     /// Current counters.
     pub fn stats(&self) -> Stats {
         Stats {
-            queued: self.queue.len() as u32,
+            queued: (self.queue.len() + self.held.len()) as u32,
             dropped: self.queue.dropped,
             ..self.stats
         }
@@ -423,12 +427,15 @@ impl Inner {
             let s = self.score(s, &mut calls);
             let obj = to_js(&s);
             if self.opts.endpoint.is_some() {
-                match js_sys::JSON::stringify(&obj)
-                    .ok()
-                    .and_then(|j| j.as_string())
-                {
-                    Some(json) => self.queue.push(json),
-                    None => self.fault(),
+                if self.opts.session_token.is_empty() {
+                    // No token yet: held, within the queue's bound (the oldest go first).
+                    if self.held.len() >= self.opts.max_queue as usize {
+                        self.held.remove(0);
+                        self.queue.dropped += 1;
+                    }
+                    self.held.push(s);
+                } else {
+                    self.enqueue(&obj);
                 }
             }
             if let Some(f) = &self.opts.on_summary {
@@ -436,6 +443,33 @@ impl Inner {
             }
         }
         calls
+    }
+
+    /// Serialises a summary into the queue (a value that cannot be serialised is a fault).
+    fn enqueue(&mut self, obj: &JsValue) {
+        match js_sys::JSON::stringify(obj)
+            .ok()
+            .and_then(|j| j.as_string())
+        {
+            Some(json) => self.queue.push(json),
+            None => self.fault(),
+        }
+    }
+
+    /// `setSessionToken` (the token checked): the summaries closed from now on carry it, and
+    /// those held so far are stamped with it and queued, oldest first. A collector has one
+    /// session: `false` (nothing changed) if it has a token already.
+    pub fn set_session_token(&mut self, token: String) -> bool {
+        if !self.opts.session_token.is_empty() {
+            return false;
+        }
+        self.windower.set_session(&token);
+        for mut s in core::mem::take(&mut self.held) {
+            s.session.clone_from(&token);
+            self.enqueue(&to_js(&s));
+        }
+        self.opts.session_token = token;
+        true
     }
 
     /// `stop()`'s first step: takes out the listeners and timers (dropping them removes them),

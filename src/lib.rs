@@ -78,7 +78,8 @@ const TS_TYPES: &'static str = r#"
 export interface CollectorOptions {
   /** Where batches of summaries are POSTed; omit to only use `onSummary`. */
   endpoint?: string;
-  /** The session token the server issued after login (required with `endpoint`). */
+  /** The session token the server issued after login. Without it, a collector with `endpoint`
+   *  holds its summaries (up to `maxQueue`) until `setSessionToken` gives it one. */
   sessionToken?: string;
   /** Free-text / pointer window length in ms, 1000-600000 (default 30000). */
   windowMs?: number;
@@ -178,7 +179,8 @@ export interface AutomationReport {
 export interface Summary {
   /** Schema version: 2. */
   schema: number;
-  /** The session token the server issued after login. */
+  /** The session token the server issued after login (empty in what `onSummary` gets before the
+   *  collector has one: `setSessionToken`). */
   session: string;
   /** The collector instance that made it: 32 lowercase hex digits (128 random bits), drawn once
    *  per `Collector`. (session, page, seq) identifies a summary. */
@@ -265,6 +267,33 @@ impl Collector {
             Ok(mut s) => s.profile = Some(p),
             Err(_) => return Err(js_sys::Error::new("telltale: busy").into()),
         }
+        Ok(())
+    }
+
+    /// Gives the collector its session token after construction (a collector started on a login
+    /// page, before there is a session). The token is checked as the `sessionToken` option is
+    /// (a `TypeError` otherwise); a collector has one session, so one that has a token already
+    /// throws an `Error`. With an `endpoint`, the summaries held until now are stamped with the
+    /// token (their `session`) and sent, and so is everything after; without one, the summaries
+    /// from now on carry it.
+    #[wasm_bindgen(js_name = setSessionToken)]
+    pub fn set_session_token(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] token: JsValue,
+    ) -> Result<(), JsValue> {
+        let token = token.as_string().unwrap_or_default();
+        options::check_token(&token, "the session token")?;
+        let set = match self.state.try_borrow_mut() {
+            Ok(mut s) => s.set_session_token(token),
+            Err(_) => return Err(js_sys::Error::new("telltale: busy").into()),
+        };
+        if !set {
+            return Err(js_sys::Error::new(
+                "telltale: the collector has a session token already (one collector per session)",
+            )
+            .into());
+        }
+        collector::pump(&self.state);
         Ok(())
     }
 

@@ -19,7 +19,7 @@ pub const DEFAULT_MAX_QUEUE: u32 = 64;
 pub struct Options {
     /// Where batches go (`None`: only `onSummary`).
     pub endpoint: Option<String>,
-    /// The session token from the server.
+    /// The session token from the server (empty until there is one: `setSessionToken`).
     pub session_token: String,
     /// Window settings.
     pub window: WindowConfig,
@@ -95,6 +95,21 @@ fn function(obj: &JsValue, name: &str) -> Result<Option<Function>, JsValue> {
         .transpose()
 }
 
+/// Checks a session token (the `sessionToken` option, `setSessionToken`): 1 to
+/// [`MAX_TOKEN_LEN`] visible ASCII characters, what an HTTP header carries unchanged, so that
+/// no token is taken that `fetch` could never send. `what` names it in the error.
+pub fn check_token(token: &str, what: &str) -> Result<(), JsValue> {
+    if valid_token(token) {
+        return Ok(());
+    }
+    Err(err(&cat(&[
+        what,
+        " must be 1 to ",
+        &uint(MAX_TOKEN_LEN as u64),
+        " visible ASCII characters (it is sent in an HTTP header)",
+    ])))
+}
+
 impl Options {
     /// Reads and checks the options object.
     pub fn from_js(obj: &JsValue) -> Result<Options, JsValue> {
@@ -127,18 +142,11 @@ impl Options {
                 "an http(s) URL, absolute or relative to the page",
             ));
         }
+        // Without a token, a collector with an endpoint holds its summaries until
+        // `setSessionToken` (a login page, before there is a session).
         let session_token = string(&obj, "sessionToken")?.unwrap_or_default();
-        if endpoint.is_some() && session_token.is_empty() {
-            return Err(err(
-                "option `sessionToken` is required with `endpoint` (the server issues it at login)",
-            ));
-        }
-        if !session_token.is_empty() && !valid_token(&session_token) {
-            return Err(err(&cat(&[
-                "option `sessionToken` must be at most ",
-                &uint(MAX_TOKEN_LEN as u64),
-                " visible ASCII characters (it is sent in an HTTP header)",
-            ])));
+        if get(&obj, "sessionToken")?.is_some() {
+            check_token(&session_token, "option `sessionToken`")?;
         }
         let mut window = WindowConfig::default();
         if let Some(ms) = number(&obj, "windowMs")? {

@@ -951,3 +951,133 @@ fn buttons_are_read_while_a_press_lasts() {
     );
     root.remove();
 }
+
+#[wasm_bindgen(inline_js = r#"
+let requests = [];
+let saved = null;
+// Replaces `fetch` with one that records each request and answers 202 (`false` puts it back).
+export function record_fetch(on) {
+  if (on) {
+    requests = [];
+    saved = globalThis.fetch;
+    globalThis.fetch = (url, init) => {
+      requests.push([String(url), init.headers.authorization, init.body]);
+      return Promise.resolve(new Response('{}', { status: 202 }));
+    };
+  } else {
+    globalThis.fetch = saved;
+  }
+}
+export function fetched() { return requests; }
+"#)]
+extern "C" {
+    fn record_fetch(on: bool);
+    /// `[url, authorization, body]` of every request since `record_fetch(true)`.
+    fn fetched() -> js_sys::Array;
+}
+
+/// Ten key presses in `ta`, then a flush: one summary.
+fn type_and_flush(c: &Collector, ta: &Element) {
+    for _ in 0..10 {
+        ta.dispatch_event(&key_event("keydown", "a", "KeyA", false, false))
+            .unwrap();
+        ta.dispatch_event(&key_event("keyup", "a", "KeyA", false, false))
+            .unwrap();
+    }
+    let _ = c.flush();
+}
+
+fn stat(c: &Collector, name: &str) -> f64 {
+    field(&c.stats(), name).as_f64().unwrap()
+}
+
+#[wasm_bindgen_test]
+fn a_token_given_later_is_checked_and_the_held_summaries_are_sent_under_it() {
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    record_fetch(true);
+    let summaries = Rc::new(RefCell::new(Vec::<JsValue>::new()));
+    let s = summaries.clone();
+    let cb = Closure::<dyn FnMut(JsValue)>::new(move |v| s.borrow_mut().push(v));
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"endpoint".into(), &"/v1/summaries".into()).unwrap();
+    js_sys::Reflect::set(&opts, &"onSummary".into(), cb.as_ref()).unwrap();
+    // An endpoint without a token (a login page): summaries are made, and held.
+    let c = Collector::new(opts.into()).unwrap();
+    c.start();
+    type_and_flush(&c, &ta);
+    type_and_flush(&c, &ta);
+    assert_eq!(fetched().length(), 0, "nothing is sent without a token");
+    assert_eq!((stat(&c, "queued"), stat(&c, "summaries")), (2.0, 2.0));
+    assert_eq!(
+        field(&summaries.borrow()[0], "session")
+            .as_string()
+            .unwrap(),
+        ""
+    );
+    // The token obeys the option's rules.
+    for bad in [
+        JsValue::from(5),
+        "".into(),
+        "a b".into(),
+        "t".repeat(513).into(),
+    ] {
+        let e = c.set_session_token(bad).unwrap_err();
+        assert!(e.is_instance_of::<js_sys::TypeError>());
+        let message = field(&e, "message").as_string().unwrap();
+        assert!(
+            message.contains("the session token must be 1 to 512 visible ASCII characters"),
+            "{message}"
+        );
+    }
+    // Given: the held summaries go at once, stamped with it, in one batch under it.
+    c.set_session_token("tok-later".into()).unwrap();
+    let sent = fetched();
+    assert_eq!(sent.length(), 1);
+    let request = js_sys::Array::from(&sent.get(0));
+    assert_eq!(request.get(0).as_string().unwrap(), "/v1/summaries");
+    assert_eq!(request.get(1).as_string().unwrap(), "Bearer tok-later");
+    let batch =
+        js_sys::Array::from(&js_sys::JSON::parse(&request.get(2).as_string().unwrap()).unwrap());
+    assert_eq!(batch.length(), 2);
+    for (i, s) in batch.iter().enumerate() {
+        assert_eq!(field(&s, "session").as_string().unwrap(), "tok-later");
+        assert_eq!(field(&s, "seq").as_f64(), Some(i as f64));
+    }
+    // One collector, one session: a second token is refused, and changes nothing.
+    let e = c.set_session_token("tok-other".into()).unwrap_err();
+    assert!(!e.is_instance_of::<js_sys::TypeError>());
+    assert!(field(&e, "message")
+        .as_string()
+        .unwrap()
+        .contains("has a session token already"));
+    // What is made from now on carries the token.
+    type_and_flush(&c, &ta);
+    let last = summaries.borrow().last().cloned().unwrap();
+    assert_eq!(field(&last, "session").as_string().unwrap(), "tok-later");
+    assert_eq!(field(&last, "seq").as_f64(), Some(2.0));
+    c.stop();
+    record_fetch(false);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn summaries_held_for_a_token_are_bounded_by_max_queue() {
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    let opts = js_sys::Object::new();
+    js_sys::Reflect::set(&opts, &"endpoint".into(), &"/v1/summaries".into()).unwrap();
+    js_sys::Reflect::set(&opts, &"maxQueue".into(), &2.into()).unwrap();
+    let c = Collector::new(opts.into()).unwrap();
+    c.start();
+    for _ in 0..3 {
+        type_and_flush(&c, &ta);
+    }
+    // The oldest goes first, counted.
+    assert_eq!((stat(&c, "queued"), stat(&c, "dropped")), (2.0, 1.0));
+    // Freed without a token (a failed login): nothing was sent, nothing is left.
+    c.stop();
+    assert_eq!(stat(&c, "sent"), 0.0);
+    drop(c);
+    root.remove();
+}

@@ -147,6 +147,33 @@ test('summaries arrive with contiguous sequence numbers, the token, the page id 
   await server.close();
 });
 
+test('a collector started before login holds its summaries, then sends them under the token given later', async () => {
+  // A login page: an endpoint, no token yet (null: as if not given).
+  const { server, context, page, errors } = await open({ sessionToken: null, windowMs: 60000 });
+  await typeInto(page, '#fixed', 'ab4821');
+  await page.keyboard.press('Enter');
+  await typeInto(page, '#notes', 'typed before the session began');
+  await flush(page);
+  assert.equal(server.state.requests.length, 0, 'nothing is sent without a token');
+  const held = await page.evaluate(() => window.__collector.stats().queued);
+  assert.ok(held >= 2, `held: ${held}`);
+  assert.ok((await page.evaluate(() => window.__summaries)).every((s) => s.session === ''));
+  await page.evaluate(() => window.__collector.setSessionToken('tok-late'));
+  await typeInto(page, '#notes', ' and after');
+  await flush(page);
+  const got = await waitFor(() => {
+    const g = server.summaries();
+    return g.length >= held + 1 && g;
+  }, 'the held summaries and the next');
+  assert.ok(got.every((s) => s.session === 'tok-late'), JSON.stringify(got.map((s) => s.session)));
+  assert.deepEqual(got.map((s) => s.seq), got.map((_, i) => i), 'in order, numbered from 0');
+  assert.ok(got.some((s) => s.fixed.length === 1 && !s.fixed[0].edited), 'the fixed-text entry');
+  assert.ok(server.state.requests.every((r) => r.authorization === 'Bearer tok-late'));
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('each collector has its own page id and numbers from 0: a second one on the page, a reload', async () => {
   // (session, page, seq) identifies a summary: two collectors under one token, on one page or
   // across a reload, must not repeat an identity (each numbers its summaries from 0).
@@ -683,7 +710,7 @@ test('invalid options are a clear error naming the option', async () => {
   const { server, context, page } = await open({ endpoint: null });
   const msgs = await page.evaluate(() => {
     const C = window.__collector.constructor;
-    return [{ windowMs: 5 }, { endpoint: '/x' }, { onScore: 3 }, { widowMs: 1000 },
+    return [{ windowMs: 5 }, { endpoint: '/x', sessionToken: '' }, { onScore: 3 }, { widowMs: 1000 },
       // A token fetch could not put in its Authorization header (every send would fail).
       { endpoint: '/x', sessionToken: 'tok\u00e9\u4e2d' }, { endpoint: '/x', sessionToken: 'a\nb' },
       { endpoint: '/x', sessionToken: 'eyJ0eXAi.x-_~+/=' },
@@ -694,10 +721,10 @@ test('invalid options are a clear error naming the option', async () => {
     });
   });
   assert.match(msgs[0], /windowMs/);
-  assert.match(msgs[1], /sessionToken/);
+  assert.match(msgs[1], /option `sessionToken` must be 1 to 512 visible ASCII characters/);
   assert.match(msgs[2], /onScore/);
   assert.match(msgs[3], /unknown option `widowMs`/);
-  assert.match(msgs[4], /option `sessionToken` must be at most 512 visible ASCII characters/);
+  assert.match(msgs[4], /option `sessionToken` must be 1 to 512 visible ASCII characters/);
   assert.match(msgs[5], /option `sessionToken` must be/);
   assert.equal(msgs[6], 'accepted');
   for (const m of msgs.slice(7, 10)) assert.match(m, /option `endpoint` must be an http\(s\) URL/);

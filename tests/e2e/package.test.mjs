@@ -71,6 +71,11 @@ const band: Score['band'] = 'deny';
 // @ts-expect-error stats() has no such counter
 collector.stats().lost;
 void band;
+// A login page: collecting before there is a session, the token given after login.
+const early = new Collector({ endpoint: '/v1/summaries' });
+early.setSessionToken(token);
+// @ts-expect-error a token is a string
+early.setSessionToken(42);
 `;
 
 test('pkg/ packs, installs and imports by its name, with everything the glue loads', () => {

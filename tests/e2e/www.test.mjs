@@ -119,7 +119,8 @@ test('portal: the employee id typed before login reaches the server under the ne
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'employee-id', 'focus on load');
   const login = await logIn(page, 'E-www-1');
   assert.equal(login.user, 'E-www-1');
-  // The collector that measured the entry had no token; the portal delivered its summary.
+  // The collector that measured the entry had no token until login; it sent what it held under
+  // the new one (setSessionToken).
   assert.equal(await waitFor(() => fixedSamples('E-www-1'), 'the fixed-text sample'), 1);
   const view = await server.review(`/v1/sessions/${login.session}`);
   assert.ok(view.timeline.length >= 1, 'the login window is in the session');

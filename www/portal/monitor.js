@@ -1,25 +1,20 @@
 // The collector's life in the portal: one running collector at a time, from the moment the
 // login view shows until the tab closes.
 //
-// Before login there is no session token, and the collector takes its token only at
-// construction (`sessionToken`, required with `endpoint`; it has no way to be given one later).
-// So the login view runs a collector *without* an endpoint, whose summaries (`onSummary`) the
-// portal holds: that is how the employee-id entry (`data-telltale-fixed="employee_id"`) is
-// measured. At login the portal flushes and stops that collector, starts one with the endpoint
-// and the new token, and delivers the held summaries itself (`POST /v1/summaries`, the token in
-// `Authorization` and as each summary's `session`). A failed login drops what
-// was held: the id typed may not have been the worker's own.
+// Before login there is no session token: the login view runs a collector with the endpoint
+// and no token, which holds its summaries; that is how the employee-id entry
+// (`data-telltale-fixed="employee_id"`) is measured. At login the same collector is given the
+// new token (`setSessionToken`): what it held is sent under the token, and so is everything
+// after. A failed login drops that collector, and what it held, for a fresh one: the id typed
+// may not have been the worker's own.
 
 import init, { Collector } from '/pkg/telltale.js';
 import { request } from '../shared/api.js';
 
-/** Summaries held before login, at most: a login view kept open for long keeps only its first
- * windows (16 windows of 30 s are 8 minutes; the fixed-text entry closes its window at once). */
-const HELD_MAX = 16;
+const ENDPOINT = '/v1/summaries';
 
 let collector = null;
 let token = null;
-let held = [];
 let profileRevision = null;
 let stepUp = () => {};
 
@@ -30,8 +25,8 @@ export function load() {
   return loading;
 }
 
-/** `fn(score)` is called with every score whose band is `step_up`: in-page scores, the server's
- * scores of delivered batches, and those of the summaries held before login (not in the grace
+/** `fn(score)` is called with every score whose band is `step_up`: in-page scores and the
+ * server's scores of delivered batches, those held before login included (not in the grace
  * after a passed step-up). */
 export function onStepUp(fn) {
   stepUp = fn;
@@ -71,59 +66,38 @@ function end() {
   }
 }
 
-/** The login view: a collector whose summaries are held until there is a token. */
+/** The login view: a collector that holds its summaries until it is given a token. */
 export function watchLogin() {
   end();
   token = null;
-  held = [];
   profileRevision = null;
   graceUntil = 0;
-  collector = new Collector({
-    onSummary: (s) => {
-      if (held.length < HELD_MAX) held.push(s);
-    },
-  });
+  collector = new Collector({ endpoint: ENDPOINT, onScore: hearer() });
   collector.start();
 }
 
-/** A failed login attempt: what was typed may have been another id; drop the held summaries. */
+/** A failed login attempt: what was typed may have been another id. The collector that holds
+ * it goes (one freed without a token sends nothing), and a fresh one measures the next try. */
 export function loginFailed() {
-  held = [];
+  watchLogin();
 }
 
 /**
- * A session begins (a login, a page load with a saved login): the running
- * collector is stopped (a login view's one flushed first, and its summaries delivered under
- * the new token), and one sending to `/v1/summaries` under `newToken` starts. Then the profile.
+ * A session begins (a login, a page load with a saved login): the login view's collector is
+ * given `newToken` and sends what it held under it; otherwise the running collector is stopped
+ * and one under `newToken` starts. Then the profile.
  */
 export async function watchSession(newToken) {
-  let pending = [];
   if (collector && token === null) {
-    await collector.flush();
-    end();
-    pending = held;
-    held = [];
+    collector.setSessionToken(newToken);
   } else {
     end();
+    collector = new Collector({ endpoint: ENDPOINT, sessionToken: newToken, onScore: hearer() });
+    collector.start();
   }
   token = newToken;
   profileRevision = null;
-  const heard = hearer();
-  collector = new Collector({ endpoint: '/v1/summaries', sessionToken: token, onScore: heard });
-  collector.start();
-  if (pending.length) await deliver(pending, heard);
   return refreshProfile();
-}
-
-/** Sends summaries made before the token existed, under the token; scores go to `heard`. */
-async function deliver(summaries, heard) {
-  const body = summaries.map((s) => ({ ...s, session: token }));
-  try {
-    const r = await request('/v1/summaries', { method: 'POST', token, body });
-    if (r.ok) for (const score of r.data?.scores ?? []) heard(score);
-  } catch {
-    // No server: these few windows are lost; the collector's own sending retries its own.
-  }
 }
 
 /**

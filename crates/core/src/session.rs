@@ -94,6 +94,12 @@ impl Windower {
         }
     }
 
+    /// Sets the session token the summaries closed from now on carry (a collector given its
+    /// token after construction).
+    pub fn set_session(&mut self, session: &str) {
+        session.clone_into(&mut self.session);
+    }
+
     /// Next sequence number.
     pub fn seq(&self) -> u64 {
         self.seq
