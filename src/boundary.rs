@@ -26,7 +26,7 @@ pub enum Captured {
         /// The key event.
         ev: KeyEvent,
     },
-    /// Enter in a fixed-text field: the entry is complete.
+    /// Enter or Tab in a fixed-text field: the entry is complete.
     FixedEnd,
     /// Not captured, only counted.
     Count(Uncaptured),
@@ -52,6 +52,9 @@ pub enum Uncaptured {
     Autofill,
 }
 
+/// What `src/read.js`'s `KeyReader.identify` adds to the key class for Tab.
+const TAB: u32 = 16;
+
 /// Keys held down at once that can be paired (n-key rollover beyond this is not real typing).
 const MAX_HELD: usize = 16;
 
@@ -68,8 +71,8 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn read(this: &KeyReader, ev: &Event, last: &JsValue, el: &JsValue, seen: &WeakSet) -> i32;
 
-    /// A key event `read` accepted: its class (an index into `KeyClass::ALL`); its pairing hash
-    /// goes to the buffer.
+    /// A key event `read` accepted: its class (an index into `KeyClass::ALL`), plus [`TAB`] for
+    /// Tab; its pairing hash goes to the buffer.
     #[wasm_bindgen(method)]
     fn identify(this: &KeyReader, ev: &Event) -> u32;
 
@@ -365,7 +368,8 @@ impl Boundary {
         }
         // Key identity is read in JavaScript and dropped there: only the class and the pairing
         // hash come back (`KeyReader.identify`).
-        let class = KeyClass::ALL[self.keys.identify(e) as usize % KeyClass::COUNT];
+        let id = self.keys.identify(e);
+        let class = KeyClass::ALL[(id & !TAB) as usize % KeyClass::COUNT];
         let h = self.key_buf[1] as u32;
         let press = if down {
             self.held.retain(|(k, _)| *k != h);
@@ -387,7 +391,9 @@ impl Boundary {
             trusted: flags & KEY_TRUSTED != 0,
         };
         Some(match fixed {
-            Some(_) if down && class == KeyClass::Enter => Captured::FixedEnd,
+            // Enter and Tab end an entry and are no part of it: Tab moves focus, so its keyup
+            // lands in the next field, and a press without its keyup would mark the entry edited.
+            Some(_) if down && (class == KeyClass::Enter || id & TAB != 0) => Captured::FixedEnd,
             Some(field) => Captured::Fixed { field, ev },
             None => Captured::Event(InputEvent::Key(ev)),
         })

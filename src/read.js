@@ -207,6 +207,8 @@ const DIGIT = 5;
 const PUNCTUATION = 6;
 const MODIFIER = 7;
 const OTHER = 8;
+// Added to a class by `KeyReader.identify` for Tab (src/boundary.rs `TAB`).
+const TAB = 16;
 
 // The classes of `KeyboardEvent.code` values (UI Events KeyboardEvent code values), first
 // match wins. Letters go by the hand that types them on a QWERTY layout (DESIGN.md's classes).
@@ -286,11 +288,14 @@ export class KeyReader {
   // A captured key event's class (the return value) and pairing hash (`out[1]`), from `code`, or from `key` where there is no `code`. Pairing goes by the
   // physical key where there is one: `key` changes between keydown and keyup when Shift is
   // released first ("A" down, "a" up). Nothing of either is kept.
+  // Tab adds TAB to the class (it is in the class `other`): in a fixed-text field it ends the
+  // entry, as Enter does, and is no part of it.
   identify(ev) {
     const code = ev.code;
     const key = code === '' ? ev.key : '';
-    if (this.memory !== null) this.buffer()[1] = hash(code === '' ? key : code);
-    return keyClass(code, key);
+    const value = code === '' ? key : code;
+    if (this.memory !== null) this.buffer()[1] = hash(value);
+    return keyClass(code, key) | (value === 'Tab' ? TAB : 0);
   }
 
   // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict

@@ -357,7 +357,9 @@ fn pastes_drops_and_autofills_are_counted_and_typing_is_not() {
 
 #[wasm_bindgen_test]
 fn fixed_text_fields_and_open_shadow_roots() {
-    let root = element(r#"<input data-telltale-fixed="employee-id"><div id="host"></div>"#);
+    let root = element(
+        r#"<input data-telltale-fixed="employee-id"><input id="plain"><div id="host"></div>"#,
+    );
     let b = Rc::new(RefCell::new(Boundary::new()));
     let fixed = root.query_selector("input").unwrap().unwrap();
     match through(
@@ -379,6 +381,23 @@ fn fixed_text_fields_and_open_shadow_roots() {
         ),
         Some(Captured::FixedEnd)
     );
+    // Tab ends the entry too (focus moves on, and its keyup lands in the next field), and is
+    // no part of it; elsewhere it is a key of the class `other` like any.
+    assert_eq!(
+        through(
+            &b,
+            &fixed,
+            &key_event("keydown", "Tab", "Tab", false, false)
+        ),
+        Some(Captured::FixedEnd)
+    );
+    let plain = root.query_selector("#plain").unwrap().unwrap();
+    let tab = key_of(through(
+        &b,
+        &plain,
+        &key_event("keydown", "Tab", "Tab", false, false),
+    ));
+    assert_eq!(tab.class, KeyClass::Other);
     // A password field inside an open shadow root is still recognised.
     let host = root.query_selector("#host").unwrap().unwrap();
     let shadow = host

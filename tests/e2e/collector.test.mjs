@@ -174,6 +174,28 @@ test('a collector started before login holds its summaries, then sends them unde
   await server.close();
 });
 
+test('a fixed-text entry left with Tab is a clean sample: Tab is no part of it', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  await typeInto(page, '#fixed', 'ab4821');
+  // Most workers go from the employee id to the password with Tab: its keydown is in the id
+  // field, its keyup in the password field.
+  await page.keyboard.press('Tab', { delay: 60 });
+  assert.equal(await page.evaluate(() => document.activeElement.id), 'password');
+  await page.keyboard.type('secret', { delay: 50 });
+  await flush(page);
+  const got = await waitFor(() => {
+    const g = server.summaries().filter((s) => s.fixed.length);
+    return g.length >= 1 && g;
+  }, 'the entry');
+  const [entry] = got[0].fixed;
+  assert.equal(entry.field, 'employee-id');
+  assert.equal(entry.edited, false);
+  assert.equal(entry.timings.length, 3 * 6 - 2, 'six presses, the Tab not among them');
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('each collector has its own page id and numbers from 0: a second one on the page, a reload', async () => {
   // (session, page, seq) identifies a summary: two collectors under one token, on one page or
   // across a reload, must not repeat an identity (each numbers its summaries from 0).
