@@ -91,22 +91,40 @@ impl Deviation {
 
 impl Deviation {
     /// A sentence for a reviewer, from the feature's words (`label`, [`FeatureId::label`]):
-    /// "hold times of right-hand letters 38% above usual".
+    /// "hold times of right-hand letters 38% above usual". A log feature's difference is a ratio:
+    /// "… 38% above usual", "… 25% below usual" (`(1 - e^diff)·100`, under 100% however far
+    /// below), and from twice or half on "… 2.4 times higher than usual", "… 3.1 times lower
+    /// than usual". A linear one's is in its unit ([`FeatureId::linear_unit`]): "… 373 ms above
+    /// usual", "… 12 percentage points below usual".
     pub fn reason(&self, label: &str) -> String {
-        let dir = if self.diff >= 0.0 { "above" } else { "below" };
+        let above = self.diff >= 0.0;
         if self.log {
-            let pct = (math::exp(self.diff.abs()) - 1.0) * 100.0;
-            cat(&[label, " ", &fixed_point(pct, 0), "% ", dir, " usual"])
-        } else {
-            cat(&[
-                label,
-                " ",
-                &fixed_point(self.diff.abs(), 2),
-                " ",
-                dir,
-                " usual",
-            ])
+            // The ratio, taken the way it exceeds 1.
+            let f = math::exp(self.diff.abs());
+            if f >= 2.0 {
+                let dir = if above {
+                    " times higher"
+                } else {
+                    " times lower"
+                };
+                return cat(&[label, " ", &fixed_point(f, 1), dir, " than usual"]);
+            }
+            let share = if above { f - 1.0 } else { 1.0 - 1.0 / f };
+            let dir = if above {
+                "% above usual"
+            } else {
+                "% below usual"
+            };
+            return cat(&[label, " ", &fixed_point(share * 100.0, 0), dir]);
         }
+        let (scale, decimals, unit) = self.id.linear_unit();
+        let dir = if above {
+            " above usual"
+        } else {
+            " below usual"
+        };
+        let amount = fixed_point(self.diff.abs() * scale, decimals);
+        cat(&[label, " ", &amount, unit, dir])
     }
 }
 

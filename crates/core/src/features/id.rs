@@ -108,6 +108,23 @@ impl FeatureId {
         keys.chain(pointer)
     }
 
+    /// How a difference of this feature reads when it is compared linearly (not on a log
+    /// scale, [`crate::features::Feature::linear`]): (factor, decimals, unit). Up-down times
+    /// are in ms; sharp turns per movement are a count; the others compared linearly are shares
+    /// (corrections per key, straightness, time to peak speed, clicks per movement), in
+    /// percentage points.
+    pub fn linear_unit(self) -> (f64, u32, &'static str) {
+        let n = self.0;
+        let critical_points = 12;
+        if (UD_Q50..KEY_SPEED).contains(&n) {
+            (1.0, 0, " ms")
+        } else if n >= POINTER && (n - POINTER) % PER_KIND / 3 == critical_points {
+            (1.0, 2, "")
+        } else {
+            (100.0, 0, " percentage points")
+        }
+    }
+
     /// What the number stands for; `None` for a number no feature has.
     fn decode(self) -> Option<Decoded> {
         let n = self.0;
