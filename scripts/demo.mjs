@@ -33,6 +33,7 @@ for (let i = 0; i < argv.length; i++) {
 if (!Number.isInteger(opts.pairs) || opts.pairs < 1) usage('--pairs is a whole number, 1 or more');
 if (!Number.isInteger(opts.first) || opts.first < 0) usage('--first is a whole number, 0 or more');
 
+const keyGiven = Boolean(opts.reviewerKey);
 if (!opts.reviewerKey) {
   const keys = join(root, 'target/demo/keys.env');
   if (existsSync(keys)) {
@@ -99,4 +100,5 @@ if (results.length > 1) {
   console.log(`impostor flagged:         ${impostorFlagged}/${n} (target ${target})`);
   console.log(`bot flagged automation:   ${botAutomation}/${n} (target ${n})`);
 }
-console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s. The last pair's sessions are in the dashboard: ${opts.url}/dashboard/ (reviewer key in target/demo/keys.env).`);
+console.log(`\n${((Date.now() - started) / 1000).toFixed(0)} s. The last pair's sessions are in the dashboard: ${opts.url}/dashboard/`
+  + (keyGiven ? '' : ' (the reviewer key is in target/demo/keys.env).'));
