@@ -1,9 +1,19 @@
 #!/usr/bin/env bash
 # Installs, idempotently, everything Telltale needs on a fresh machine (Debian, Rust, Node 20,
 # root or sudo): the wasm target, wasm-bindgen-cli at the version in Cargo.lock, Chromium and
-# ChromeDriver from Debian's packages, and the npm dev packages. What is present is skipped.
+# ChromeDriver from Debian's packages (the demo and the tests drive it), the npm dev packages,
+# and for the tests only PostgreSQL, Firefox ESR and geckodriver. What is present is skipped.
+#
+#   bash scripts/setup.sh          # everything (`npm test`, `npm run setup`)
+#   bash scripts/setup.sh --run    # what `npm start` and `npm run demo` need, no test tools
 set -euo pipefail
 cd "$(dirname "$0")/.."
+tests=1
+case "${1:-}" in
+  --run) tests=0 ;;
+  "") ;;
+  *) echo "usage: $0 [--run]" >&2; exit 2 ;;
+esac
 
 say() { printf 'setup: %s\n' "$*"; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -32,7 +42,16 @@ if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null
     chromium chromium-driver >/dev/null
 fi
 
-# 4. PostgreSQL's server binaries (Debian's `postgresql`: initdb, pg_ctl, postgres under
+# 4. npm dev packages, when package-lock.json is newer than what is installed.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# What follows is for the tests only.
+[ "$tests" = 1 ] || exit 0
+
+# 5. PostgreSQL's server binaries (Debian's `postgresql`: initdb, pg_ctl, postgres under
 #    /usr/lib/postgresql/NN/bin), for the server's tests and bench on PostgreSQL. scripts/pg.sh runs
 #    a throwaway cluster of its own (temporary directory, loopback, a free port), so the package's
 #    own `main` cluster is not wanted: the createcluster.d setting stops its post-install from making
@@ -45,12 +64,6 @@ if ! command -v initdb >/dev/null 2>&1 && ! compgen -G '/usr/lib/postgresql/*/bi
   as_root apt-get -o Acquire::Retries=3 update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get -o Acquire::Retries=3 install -y -qq \
     postgresql >/dev/null
-fi
-
-# 5. npm dev packages, when package-lock.json is newer than what is installed.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  say "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 # 6. A second engine: Firefox ESR (Debian's `firefox-esr`) and geckodriver at a pinned version

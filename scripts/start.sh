@@ -9,7 +9,7 @@
 # TELLTALE_LISTEN, DATABASE_URL and the other variables of the README override the defaults.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh
+bash scripts/setup.sh --run
 cargo build --release --locked -p telltale-server
 bash scripts/build-collector.sh
 bash scripts/build-www.sh
