@@ -26,6 +26,7 @@ TARGET_SPS=5000
 TARGET_P99_MS=50
 databases=${BENCH_DATABASES:-sqlite postgres}
 
+bash scripts/setup.sh
 cargo build --locked --release -p telltale-server -p telltale-bench
 
 work=$(mktemp -d /tmp/telltale-bench.XXXXXX)
