@@ -4,15 +4,11 @@ import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chromium } from 'playwright-core';
 import { start } from './server.mjs';
+import { launch, movePath, testPageRound, typeInto, waitFor } from './human.mjs';
 // The scenarios firefox.test.mjs runs in Firefox too.
 import { afterRestore, pressEndedUnseen, privacyAudit, strictCsp } from './scenarios.mjs';
 
-const ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
 /** Every test gets its own time limit (3 min unless `timeout` says otherwise); the runner's
  * `--test-timeout` bounds the whole file. */
 const test = (name, opts, fn) => (fn
@@ -23,12 +19,6 @@ let browser;
 // would keep the test runner alive).
 const opened = [];
 
-/** Headless Chromium from Debian's package, with `more` launch options. */
-const launch = (more = {}) => chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ARGS,
-  ...more,
-});
 
 before(async () => {
   browser = await launch();
@@ -52,35 +42,6 @@ async function open(opts = {}, { on = browser, cacheable = false } = {}) {
   await page.goto(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}`);
   await page.waitForFunction(() => window.__ready === true);
   return { server, context, page, errors };
-}
-
-/** Types like a person: varied holds and gaps (a fixed delay is machine-regular typing, which
- * the collector rightly reports as automation). */
-async function typeInto(page, selector, text) {
-  await page.click(selector);
-  for (const ch of text) {
-    await page.keyboard.press(ch, { delay: 40 + Math.random() * 80 });
-    await page.waitForTimeout(20 + Math.random() * 120);
-  }
-}
-
-/** Moves the mouse along `points`, clicking at each, so that every segment is an action. */
-async function movePath(page, points, click = true) {
-  for (const [x, y] of points) {
-    await page.mouse.move(x, y, { steps: 10 + Math.floor(Math.random() * 8) });
-    await page.waitForTimeout(60 + Math.random() * 60);
-    if (click) await page.mouse.click(x, y, { delay: 60 + Math.random() * 60 });
-  }
-}
-
-async function waitFor(fn, what, ms = 8000) {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 const stats = (page) => page.evaluate(() => window.__collector.stats());
@@ -511,16 +472,7 @@ test('one scorer: the page scores every summary exactly as the host re-scores it
   // promises identical scores (same numbers, same band, same reasons), not close ones.
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   const ENROLL = 10; // the fewest windows a profile may enrol from (ProfileParams::check)
-  const round = async () => {
-    await page.evaluate(() => { document.getElementById('fixed').value = ''; });
-    await typeInto(page, '#fixed', 'ab4821');
-    await page.keyboard.press('Enter');
-    await typeInto(page, '#notes', 'quiet foxes jump home ');
-    const jitter = () => Math.round((Math.random() - 0.5) * 160);
-    await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400]]
-      .map(([x, y]) => [x + jitter(), y + jitter()]));
-    await flush(page);
-  };
+  const round = () => testPageRound(page);
   for (let i = 0; i < ENROLL; i++) await round();
   const enrolled = await waitFor(() => {
     const g = server.summaries();

@@ -43,3 +43,17 @@ export async function waitFor(fn, what, ms = 8000) {
     await new Promise((r) => setTimeout(r, 50));
   }
 }
+
+/** One round of work on the e2e test page (tests/e2e/page.html): the fixed-text entry ended by
+ * Enter, a sentence in the notes, six mouse actions; then a flush, so each round makes two
+ * summaries (the entry's, and the free-text and pointer windows'). */
+export async function testPageRound(page) {
+  await page.evaluate(() => { document.getElementById('fixed').value = ''; });
+  await typeInto(page, '#fixed', 'ab4821');
+  await page.keyboard.press('Enter');
+  await typeInto(page, '#notes', 'quiet foxes jump home ');
+  const jitter = () => Math.round((Math.random() - 0.5) * 160);
+  await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400]]
+    .map(([x, y]) => [x + jitter(), y + jitter()]));
+  await page.evaluate(() => window.__collector.flush());
+}

@@ -4,7 +4,7 @@
 // stored; a reload under the same token is not taken for a replay.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launch, movePath, typeInto, waitFor } from './human.mjs';
+import { launch, testPageRound, typeInto, waitFor } from './human.mjs';
 import { startServer } from './realserver.mjs';
 
 let browser;
@@ -29,19 +29,7 @@ async function openPage(context, token) {
   return { page, errors };
 }
 
-const flush = (page) => page.evaluate(() => window.__collector.flush());
-
-/** One round of work: the fixed-text entry, a sentence, six mouse actions; then a flush. */
-async function round(page) {
-  await page.evaluate(() => { document.getElementById('fixed').value = ''; });
-  await typeInto(page, '#fixed', 'ab4821');
-  await page.keyboard.press('Enter');
-  await typeInto(page, '#notes', 'quiet foxes jump home ');
-  const jitter = () => Math.round((Math.random() - 0.5) * 160);
-  await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400]]
-    .map(([x, y]) => [x + jitter(), y + jitter()]));
-  await flush(page);
-}
+const round = testPageRound;
 
 test('login, enrollment, the profile in the page, identical scores, onScore, beacon, reload', { timeout: 420_000 }, async () => {
   const { session, token } = await server.login('e2e-worker');
