@@ -106,7 +106,7 @@ test('login starts the collector, summaries are stored; canaries typed into sear
   }
 });
 
-test(`the demo over ${PAIRS} person pairs: genuine allowed, impostors flagged, the bot flagged as automation`, { timeout: 540_000 }, async () => {
+test(`the demo over ${PAIRS} person pairs: genuine allowed, impostors flagged, the bot flagged as automation`, { timeout: 840_000 }, async () => {
   const started = Date.now();
   for (let p = 0; p < PAIRS; p++) {
     const r = await runPair(browser, { url: server.url, reviewerKey: REVIEWER, pair: p, password: PASSWORD, onPage: watch });
@@ -195,7 +195,19 @@ test('privacy audit: no request carries a typed character, a key, a coordinate o
       assert.equal(find(piece), -1, `a piece of "${c}" left the page: "${piece}"`);
     }
   }
-  // Everything typed into the notes: no 8-character run of it appears anywhere.
+  // Everything typed into the notes: no 8-character run of it appears anywhere. A summary's
+  // in-page score carries reasons, words telltale-core writes from its feature names ("pauses
+  // after a release"): those are left out of this search (they matched "after a " of a typed
+  // sentence); everything else of every request is searched.
+  const noReasons = (r) => {
+    if (!r.url.includes('/v1/summaries')) return text(r);
+    let body = r.body;
+    try {
+      body = JSON.stringify(JSON.parse(r.body), (k, v) => (k === 'reasons' ? undefined : v));
+    } catch { /* not JSON: searched as it is */ }
+    return text({ ...r, body });
+  };
+  const allNoReasons = audited.map(noReasons);
   const typed = [];
   for (let p = 0; p < results.length; p++) {
     const a = person(2 * p);
@@ -210,7 +222,7 @@ test('privacy audit: no request carries a typed character, a key, a coordinate o
       const run = t.slice(i, i + 8);
       if (!/[a-z]{3}/i.test(run)) continue; // digits-and-spaces runs could be numbers
       runs += 1;
-      assert.equal(find(run), -1, `typed text left the page: "${run}"`);
+      assert.equal(allNoReasons.findIndex((x) => x.includes(run)), -1, `typed text left the page: "${run}"`);
     }
   }
   assert.ok(runs > 1000, `typed runs checked: ${runs}`);
