@@ -5,7 +5,7 @@
 // flagged, the bot is flagged as automation; the step-up appears for an impostor; the dashboard
 // lists the flagged sessions and draws their plots (screenshots in target/e2e-artifacts/); no
 // console error but the enrolling profile's 404, no page error, no CSP violation; and the privacy
-// audit of every request the pages sent. About 5 minutes on 2 cores.
+// audit of every request the pages sent. About 6 minutes on 2 cores shared with other work.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
