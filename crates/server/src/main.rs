@@ -50,6 +50,7 @@ async fn run(config: Config) -> Result<(), String> {
         println!("  portal key (login backend): {}", keys.portal);
     }
     tokio::spawn(retention::run(state.clone()));
+    tokio::spawn(state.store.clone().checkpoints());
     let router = app(state.clone(), Some(&config.www), Some(&config.pkg));
     axum::serve(listener, router)
         .with_graceful_shutdown(shutdown())
