@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { start } from './server.mjs';
-import { launch, movePath, testPageRound, typeInto, waitFor } from './human.mjs';
+import { ARGS, launch, movePath, testPageRound, typeInto, waitFor } from './human.mjs';
 // The scenarios firefox.test.mjs runs in Firefox too.
 import { afterRestore, pressEndedUnseen, privacyAudit, strictCsp } from './scenarios.mjs';
 
