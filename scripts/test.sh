@@ -30,15 +30,12 @@ TELLTALE_TEST_POSTGRES=$(sed -n 's/^TELLTALE_TEST_POSTGRES=//p' target/pg/env) \
 bash scripts/pg.sh stop
 
 step "browser tests of the boundary (wasm-bindgen-test, headless Chromium)"
-CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --locked --target wasm32-unknown-unknown -p telltale --test web
+bash scripts/web-tests.sh chromium
 
 step "browser tests of the boundary in headless Firefox ESR (wasm-bindgen-test, geckodriver)"
 # The same build as above (nothing recompiles); GECKODRIVER picks the engine (scripts/setup.sh
 # installs it off PATH), and geckodriver finds Debian's `firefox` on PATH.
-GECKODRIVER="${CARGO_HOME:-$HOME/.cargo}/telltale-geckodriver/bin/geckodriver" \
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
-  cargo test --locked --target wasm32-unknown-unknown -p telltale --test web
+bash scripts/web-tests.sh firefox
 
 step "JavaScript unit tests (src/*.js)"
 node --test tests/js/

@@ -18,45 +18,15 @@ use web_sys::{Element, KeyboardEvent, KeyboardEventInit, PointerEvent, PointerEv
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-#[wasm_bindgen(inline_js = r#"
-let live = 0;
-const add = EventTarget.prototype.addEventListener;
-const remove = EventTarget.prototype.removeEventListener;
-const seen = new WeakMap();
-// Counts listeners added and removed on any target (matching what removeEventListener removes).
-EventTarget.prototype.addEventListener = function (type, fn, opts) {
-  const capture = typeof opts === 'boolean' ? opts : !!(opts && opts.capture);
-  let m = seen.get(this); if (!m) { m = new Set(); seen.set(this, m); }
-  const key = `${type}|${capture}`;
-  let per = m[key]; if (!per) { per = m[key] = new Set(); }
-  if (!per.has(fn)) { per.add(fn); live++; }
-  return add.call(this, type, fn, opts);
-};
-EventTarget.prototype.removeEventListener = function (type, fn, opts) {
-  const capture = typeof opts === 'boolean' ? opts : !!(opts && opts.capture);
-  const m = seen.get(this); const per = m && m[`${type}|${capture}`];
-  if (per && per.delete(fn)) live--;
-  return remove.call(this, type, fn, opts);
-};
-export function live_listeners() { return live; }
-// Counts intervals set and not yet cleared (the collector's window timer is one).
-const intervals = new Set();
-const setInterval0 = globalThis.setInterval;
-const clearInterval0 = globalThis.clearInterval;
-globalThis.setInterval = function (...args) {
-  const id = setInterval0.apply(this, args);
-  intervals.add(id);
-  return id;
-};
-globalThis.clearInterval = function (id) {
-  intervals.delete(id);
-  return clearInterval0.call(this, id);
-};
-export function live_intervals() { return intervals.size; }
-"#)]
+#[wasm_bindgen(module = "/tests/web.js")]
 extern "C" {
     fn live_listeners() -> u32;
     fn live_intervals() -> u32;
+    /// Shadows `crypto.getRandomValues` with `undefined` (`true`), or shows it again (`false`).
+    fn hide_get_random_values(hide: bool);
+    fn record_fetch(on: bool);
+    /// `[url, authorization, body]` of every request since `record_fetch(true)`.
+    fn fetched() -> js_sys::Array;
 }
 
 fn document() -> web_sys::Document {
@@ -713,17 +683,6 @@ fn each_collector_draws_its_own_page_id_and_numbers_its_summaries_from_0() {
     root.remove();
 }
 
-#[wasm_bindgen(inline_js = r#"
-export function hide_get_random_values(hide) {
-  if (hide) Object.defineProperty(crypto, 'getRandomValues', { value: undefined, configurable: true });
-  else delete crypto.getRandomValues;
-}
-"#)]
-extern "C" {
-    /// Shadows `crypto.getRandomValues` with `undefined` (`true`), or shows it again (`false`).
-    fn hide_get_random_values(hide: bool);
-}
-
 #[wasm_bindgen_test]
 fn without_crypto_get_random_values_construction_fails_saying_so() {
     hide_get_random_values(true);
@@ -969,30 +928,6 @@ fn buttons_are_read_while_a_press_lasts() {
         ]
     );
     root.remove();
-}
-
-#[wasm_bindgen(inline_js = r#"
-let requests = [];
-let saved = null;
-// Replaces `fetch` with one that records each request and answers 202 (`false` puts it back).
-export function record_fetch(on) {
-  if (on) {
-    requests = [];
-    saved = globalThis.fetch;
-    globalThis.fetch = (url, init) => {
-      requests.push([String(url), init.headers.authorization, init.body]);
-      return Promise.resolve(new Response('{}', { status: 202 }));
-    };
-  } else {
-    globalThis.fetch = saved;
-  }
-}
-export function fetched() { return requests; }
-"#)]
-extern "C" {
-    fn record_fetch(on: bool);
-    /// `[url, authorization, body]` of every request since `record_fetch(true)`.
-    fn fetched() -> js_sys::Array;
 }
 
 /// Ten key presses in `ta`, then a flush: one summary.

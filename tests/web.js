@@ -1,0 +1,58 @@
+// Test helpers for tests/web.rs: one module, so the test page loads one file for them.
+
+let live = 0;
+const add = EventTarget.prototype.addEventListener;
+const remove = EventTarget.prototype.removeEventListener;
+const seen = new WeakMap();
+// Counts listeners added and removed on any target (matching what removeEventListener removes).
+EventTarget.prototype.addEventListener = function (type, fn, opts) {
+  const capture = typeof opts === 'boolean' ? opts : !!(opts && opts.capture);
+  let m = seen.get(this); if (!m) { m = new Set(); seen.set(this, m); }
+  const key = `${type}|${capture}`;
+  let per = m[key]; if (!per) { per = m[key] = new Set(); }
+  if (!per.has(fn)) { per.add(fn); live++; }
+  return add.call(this, type, fn, opts);
+};
+EventTarget.prototype.removeEventListener = function (type, fn, opts) {
+  const capture = typeof opts === 'boolean' ? opts : !!(opts && opts.capture);
+  const m = seen.get(this); const per = m && m[`${type}|${capture}`];
+  if (per && per.delete(fn)) live--;
+  return remove.call(this, type, fn, opts);
+};
+export function live_listeners() { return live; }
+// Counts intervals set and not yet cleared (the collector's window timer is one).
+const intervals = new Set();
+const setInterval0 = globalThis.setInterval;
+const clearInterval0 = globalThis.clearInterval;
+globalThis.setInterval = function (...args) {
+  const id = setInterval0.apply(this, args);
+  intervals.add(id);
+  return id;
+};
+globalThis.clearInterval = function (id) {
+  intervals.delete(id);
+  return clearInterval0.call(this, id);
+};
+export function live_intervals() { return intervals.size; }
+
+export function hide_get_random_values(hide) {
+  if (hide) Object.defineProperty(crypto, 'getRandomValues', { value: undefined, configurable: true });
+  else delete crypto.getRandomValues;
+}
+
+let requests = [];
+let saved = null;
+// Replaces `fetch` with one that records each request and answers 202 (`false` puts it back).
+export function record_fetch(on) {
+  if (on) {
+    requests = [];
+    saved = globalThis.fetch;
+    globalThis.fetch = (url, init) => {
+      requests.push([String(url), init.headers.authorization, init.body]);
+      return Promise.resolve(new Response('{}', { status: 202 }));
+    };
+  } else {
+    globalThis.fetch = saved;
+  }
+}
+export function fetched() { return requests; }
