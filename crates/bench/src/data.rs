@@ -13,8 +13,7 @@
 use std::path::{Path, PathBuf};
 
 use telltale_core::{
-    InputEvent, KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase, Summary, WindowConfig,
-    Windower,
+    InputEvent, KeyClass, KeyEvent, PointerEvent, Summary, WindowConfig, Windower,
 };
 
 /// Pointer data comes in continuously; every this many ms of it, the person types (CMU
@@ -100,49 +99,6 @@ fn load_cmu(path: &Path) -> Result<Vec<Vec<Rep>>, String> {
         }
     }
     Ok(subjects.into_iter().map(|(_, reps)| reps).collect())
-}
-
-/// One SapiMouse row as a pointer event (time in ms, as recorded).
-fn load_mouse(path: &Path) -> Result<Vec<PointerEvent>, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out: Vec<PointerEvent> = Vec::new();
-    for (line, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
-        let bad = || format!("{} row {}: bad value", path.display(), line + 2);
-        let num = |i: usize| -> Result<f64, String> {
-            rec.get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-                .ok_or_else(bad)
-        };
-        let (t, x, y) = (num(0)?, num(3)?, num(4)?);
-        // `PointerEvent.buttons`: 1 the left button, 2 the right one.
-        let held = if rec.get(1) == Some("Right") { 2 } else { 1 };
-        let (phase, buttons) = match rec.get(2).unwrap_or_default() {
-            "Move" => (PointerPhase::Move, 0),
-            "Drag" => (PointerPhase::Move, held),
-            "Pressed" => (PointerPhase::Down, held),
-            "Released" => (PointerPhase::Up, 0),
-            _ => return Err(bad()),
-        };
-        if out.last().is_some_and(|p| t < p.t) {
-            continue; // out-of-order rows (a clock step): skipped, as crates/eval does
-        }
-        out.push(PointerEvent {
-            t,
-            phase,
-            kind: PointerKind::Mouse,
-            x,
-            y,
-            buttons,
-            movement: None,
-            trusted: true,
-        });
-    }
-    Ok(out)
 }
 
 /// What the windower is given, in order.
@@ -240,7 +196,7 @@ pub fn load(data: &Path, limit: usize) -> Result<Vec<Source>, String> {
         // order, which the bench's time shifts rely on).
         let mut t0 = 0.0;
         for f in &files {
-            let mouse = load_mouse(f)?;
+            let mouse = telltale_eval::data::sapimouse(f)?;
             // Page ids are replaced per simulated session; this one only has to be valid.
             let mut w = Windower::new(WindowConfig::default(), "template", "template-page-0000");
             let mut last = t0;

@@ -13,6 +13,7 @@ use telltale_core::event::{InputEvent, KeyClass, KeyEvent};
 use telltale_core::{Feature, Summary, WindowConfig, Windower};
 
 use crate::metrics::{eer, mean_sd};
+use telltale_eval::data;
 
 /// One keystroke as logged.
 #[derive(Debug, Clone, Copy)]
@@ -35,21 +36,12 @@ pub struct User {
 /// Reads a CSV with columns `user, sentence, press_ms, release_ms, keycode` (header first). Users
 /// keep their order of first appearance.
 pub fn load(path: &Path) -> Result<Vec<User>, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
     let mut users: Vec<User> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
-    for (line, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
-        let bad = || format!("{} row {}: bad value", path.display(), line + 2);
-        let num = |i: usize| -> Result<f64, String> {
-            rec.get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-                .ok_or_else(bad)
-        };
+    for row in data::rows(path)? {
+        let (row, rec) = row?;
+        let bad = || data::bad(path, row);
+        let num = |i: usize| data::num(&rec, i, path, row);
         let id = rec.get(0).ok_or_else(bad)?.to_owned();
         let stroke = Stroke {
             press: num(2)?,

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use telltale_core::detect::{WindowModel, WindowParams, WindowPopulationModel};
-use telltale_core::event::{PointerEvent, PointerKind, PointerPhase};
+use telltale_core::event::PointerKind;
 use telltale_core::features::pointer::{
     action_features, ActionFeatures, Gathered, PressTiming, Segment, Segmenter,
 };
@@ -34,13 +34,13 @@ pub enum Item {
 /// Reads a session CSV (`client timestamp, button, state, x, y`) and cuts it into actions with
 /// the same segmenter the collector runs.
 pub fn load_session(path: &Path) -> Result<Session, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
+    let events = telltale_eval::data::sapimouse(path)?;
+    let span = match (events.first(), events.last()) {
+        (Some(a), Some(b)) => (a.t, b.t),
+        _ => (f64::INFINITY, f64::NEG_INFINITY),
+    };
     let mut seg = Segmenter::default();
     let mut items = Vec::new();
-    let mut span = (f64::INFINITY, f64::NEG_INFINITY);
     let mut record = |t: f64, s: Segment| match s {
         Segment::Action(kind, pts) => {
             if let Some(a) = action_features(kind, pts) {
@@ -49,38 +49,8 @@ pub fn load_session(path: &Path) -> Result<Session, String> {
         }
         Segment::Timing(kind, ms) => items.push((t, Item::Timing(kind, ms))),
     };
-    for (line, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
-        let bad = || format!("{} row {}: bad value", path.display(), line + 2);
-        let num = |i: usize| -> Result<f64, String> {
-            rec.get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-                .ok_or_else(bad)
-        };
-        let (t, x, y) = (num(0)?, num(3)?, num(4)?);
-        let (phase, buttons) = match rec.get(2).unwrap_or_default() {
-            "Move" => (PointerPhase::Move, 0),
-            "Drag" => (PointerPhase::Move, 1),
-            "Pressed" => (PointerPhase::Down, 1),
-            "Released" => (PointerPhase::Up, 0),
-            _ => return Err(bad()),
-        };
-        if t < span.1 {
-            continue; // out-of-order rows (a clock step): skipped
-        }
-        span = (span.0.min(t), t);
-        let ev = PointerEvent {
-            t,
-            phase,
-            kind: PointerKind::Mouse,
-            x,
-            y,
-            buttons,
-            movement: None,
-            trusted: true,
-        };
-        seg.push(&ev, &mut |s| record(t, s));
+    for ev in &events {
+        seg.push(ev, &mut |s| record(ev.t, s));
     }
     seg.end_pause(f64::INFINITY, &mut |s| record(span.1, s));
     Ok(Session { items, span })

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 use telltale_core::decision::REVIEW_EVIDENCE;
 use telltale_core::detect::WindowModel;
-use telltale_core::event::{InputEvent, PointerEvent, PointerKind, PointerPhase};
+use telltale_core::event::{InputEvent, PointerKind};
 use telltale_core::score::Calibration;
 use telltale_core::{
     Feature, Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower,
@@ -348,45 +348,10 @@ fn prepare_keys(users: &[freetext::User], enroll_keys: usize) -> Vec<Prepared> {
 
 /// Reads a SapiMouse session as the events the boundary would hand the windower.
 pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
-    let mut rdr = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(path)
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut out = Vec::new();
-    let mut last = f64::NEG_INFINITY;
-    for (line, rec) in rdr.records().enumerate() {
-        let rec = rec.map_err(|e| format!("{}: {e}", path.display()))?;
-        let bad = || format!("{} row {}: bad value", path.display(), line + 2);
-        let num = |i: usize| -> Result<f64, String> {
-            rec.get(i)
-                .and_then(|v| v.parse::<f64>().ok())
-                .filter(|v| v.is_finite())
-                .ok_or_else(bad)
-        };
-        let (t, x, y) = (num(0)?, num(3)?, num(4)?);
-        let (phase, buttons) = match rec.get(2).unwrap_or_default() {
-            "Move" => (PointerPhase::Move, 0),
-            "Drag" => (PointerPhase::Move, 1),
-            "Pressed" => (PointerPhase::Down, 1),
-            "Released" => (PointerPhase::Up, 0),
-            _ => return Err(bad()),
-        };
-        if t < last {
-            continue; // out-of-order rows (a clock step): skipped, as the pointer evaluation does
-        }
-        last = t;
-        out.push(InputEvent::Pointer(PointerEvent {
-            t,
-            phase,
-            kind: PointerKind::Mouse,
-            x,
-            y,
-            buttons,
-            movement: None,
-            trusted: true,
-        }));
-    }
-    Ok(out)
+    Ok(telltale_eval::data::sapimouse(path)?
+        .into_iter()
+        .map(InputEvent::Pointer)
+        .collect())
 }
 
 fn pointer_summaries(events: &[InputEvent]) -> Vec<Summary> {
