@@ -4,19 +4,25 @@
 //   `--pkg DIR` names).
 // - The browser phases load pkg-bench/ (`scripts/build-collector.sh --bench`): the same code built
 //   with two bench hooks (feed synthetic events, read the memory size) that pkg/ never ships.
-// - Per-event cost: in one headless Chromium page, blocks of trusted input (DevTools protocol
-//   Input.dispatch*, with recorded-looking timestamps) are sent with the WebAssembly collector
-//   on, with a plain-JavaScript implementation of the same features on (bench/plain.js), and
-//   with neither; the blocks are interleaved and repeated. Each DOM event is bracketed by a
-//   capture listener on window (runs first) and a bubble listener on window (runs last), timed
-//   with performance.now() at 5 µs (the page is cross-origin isolated); the added cost is the
-//   median per-event time of a condition minus that of "neither". Single runs say nothing:
-//   dispatch noise is several microseconds.
+// - Per-input cost: in one headless Chromium page, blocks of trusted input (DevTools protocol
+//   Input.dispatch*, with recorded-looking timestamps) are sent under five conditions, interleaved
+//   and repeated: nothing ("off"), the floor (a bare capture, passive listener for the collector's
+//   event types storing one time delta per event), the WebAssembly collector, a plain-JavaScript
+//   implementation of the same features (bench/plain.js), and rrweb's recorder (npm, default
+//   sampling). Every DOM event an input dispatches is bracketed by a capture listener on window
+//   (runs first) and a bubble listener on window (runs last), timed with performance.now() at
+//   5 µs (the page is cross-origin isolated); the added cost is the median per-input time of a
+//   condition minus that of "off", and each condition's ratio to the floor is printed. Single
+//   runs say nothing: dispatch noise is several microseconds.
+// - Event Timing: keydown processingEnd - processingStart on the portal-like test page, with the
+//   collector and without (see below).
 // - Memory: wasm memory and JS heap after 10,000 and after 1,000,000 synthetic events.
 //
 // Options: --size-only (no browser), --pkg DIR (the package whose size is printed, default pkg),
 // --budget-kb N (exit 1 if wasm + glue gzipped exceed N KB),
-// --blocks N (interleaved blocks per condition, default 15).
+// --blocks N (interleaved blocks per condition, default 15), --key-only, --pointer-only,
+// --event-timing-only, --et-rounds N (paragraphs typed each way, default 3),
+// --profile (only where the time goes: the DevTools Profiler over key and pointer blocks).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';

@@ -1,6 +1,6 @@
 //! The boundary: the one place where a DOM event becomes an [`InputEvent`]. Key identity (`code`,
 //! `key`) is read only to pick a coarse class and to pair a keydown with its keyup (through a
-//! hash held while the key is down), in `src/read.js`'s `KeyReader.identify`, and dropped there:
+//! hash held while the key is down), in `src/read.js`'s `KeyReader.classify`, and dropped there:
 //! it never enters WebAssembly. Password fields, `[data-telltale-ignore]`
 //! subtrees, IME composition and auto-repeat are never captured, only counted; nor are key events
 //! on elements that are not text fields (they may hide a password field in a closed shadow root).

@@ -1,13 +1,17 @@
-// The boundary's DOM reads, in JavaScript: one call from WebAssembly per event instead of one
-// per property, each of which crosses from WebAssembly into JavaScript (the crossings, not the
-// features, were most of the per-event cost measured by `npm run bench:collector`). Only numbers
-// and flags come back, into the boundary's own memory; nothing of an event is kept here. Every
-// decision but two is made in Rust (src/boundary.rs): an event on a new target is not read until
-// the boundary has checked that target. The two rules written here are what a password field is
-// (`password`: the per-key flags need it, and the boundary asks it for every other event, so
-// that the rule exists once) and a key's class (`keyClass`): key identity (`code`, `key`) is
-// read only in `KeyReader.identify`, which the boundary calls for a key event it captures, and
-// is dropped there: only the class and a hash for pairing reach WebAssembly.
+// The boundary's DOM reads, in JavaScript: a listener here reads what an event carries into the
+// boundary's own memory (numbers and flags; nothing of an event is kept), and WebAssembly is
+// entered only when the boundary has something to decide. Each crossing from WebAssembly into
+// JavaScript and back, and each conversion of a string, cost more per event than the features
+// (`npm run bench:collector -- --profile`). Pointer events on a target the boundary cleared, and
+// key events on the key target it cleared, are appended to one buffer, in order; WebAssembly
+// drains it when full, on a press, release, Enter or Tab, on any event it handles itself (a new
+// target, a password field, composition, auto-repeat, wheel, focus), on the window timer and on
+// `stats()`, `flush()` and `stop()`. The rules are the boundary's (src/boundary.rs): an event
+// on a new target is not read until it has checked that target. Two are written here: what a
+// password field is (`password`: checked on every key event, and asked by the boundary for every
+// other event, so that the rule exists once) and a key's class (`keyClass`): key identity
+// (`code`, `key`) is read only in `KeyReader.classify` and dropped there: only the class and a
+// hash for pairing reach WebAssembly.
 
 // Numbers before the samples: DOM events buffered, samples buffered.
 const HEAD = 2;
