@@ -4,19 +4,25 @@
 //   `--pkg DIR` names).
 // - The browser phases load pkg-bench/ (`scripts/build-collector.sh --bench`): the same code built
 //   with two bench hooks (feed synthetic events, read the memory size) that pkg/ never ships.
-// - Per-event cost: in one headless Chromium page, blocks of trusted input (DevTools protocol
-//   Input.dispatch*, with recorded-looking timestamps) are sent with the WebAssembly collector
-//   on, with a plain-JavaScript implementation of the same features on (bench/plain.js), and
-//   with neither; the blocks are interleaved and repeated. Each DOM event is bracketed by a
-//   capture listener on window (runs first) and a bubble listener on window (runs last), timed
-//   with performance.now() at 5 µs (the page is cross-origin isolated); the added cost is the
-//   median per-event time of a condition minus that of "neither". Single runs say nothing:
-//   dispatch noise is several microseconds.
+// - Per-input cost: in one headless Chromium page, blocks of trusted input (DevTools protocol
+//   Input.dispatch*, with recorded-looking timestamps) are sent under five conditions, interleaved
+//   and repeated: nothing ("off"), the floor (a bare capture, passive listener for the collector's
+//   event types storing one time delta per event), the WebAssembly collector, a plain-JavaScript
+//   implementation of the same features (bench/plain.js), and rrweb's recorder (npm, default
+//   sampling). Every DOM event an input dispatches is bracketed by a capture listener on window
+//   (runs first) and a bubble listener on window (runs last), timed with performance.now() at
+//   5 µs (the page is cross-origin isolated); the added cost is the median per-input time of a
+//   condition minus that of "off", and each condition's ratio to the floor is printed. Single
+//   runs say nothing: dispatch noise is several microseconds.
+// - Event Timing: keydown processingEnd - processingStart on the portal-like test page, with the
+//   collector and without (see below).
 // - Memory: wasm memory and JS heap after 10,000 and after 1,000,000 synthetic events.
 //
 // Options: --size-only (no browser), --pkg DIR (the package whose size is printed, default pkg),
 // --budget-kb N (exit 1 if wasm + glue gzipped exceed N KB),
-// --blocks N (interleaved blocks per condition, default 15).
+// --blocks N (interleaved blocks per condition, default 15), --key-only, --pointer-only,
+// --event-timing-only, --et-rounds N (paragraphs typed each way, default 3),
+// --profile (only where the time goes: the DevTools Profiler over key and pointer blocks).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
@@ -88,7 +94,8 @@ const text = 'the quick brown fox jumps over the lazy dog while the reviewer rea
 let clock = Date.now() / 1000;
 // Each block replays its timeline ending before "now": Chromium takes event timestamps from the
 // protocol, and a timeline running minutes into the future makes it drop the page.
-const rewind = (seconds) => { clock = Date.now() / 1000 - seconds; };
+// Never backwards either: the next block starts where the last ended if that is later.
+const rewind = (seconds) => { clock = Math.max(clock, Date.now() / 1000 - seconds); };
 async function keyBlock(n) {
   rewind(n * 0.1);
   for (let i = 0; i < n / 2; i++) {
@@ -98,7 +105,13 @@ async function keyBlock(n) {
     await cdp.send('Input.dispatchKeyEvent', { type: 'keyDown', key: ch, code, text: ch, timestamp: clock });
     await cdp.send('Input.dispatchKeyEvent', { type: 'keyUp', key: ch, code, timestamp: clock + 0.05 + ((i * 13) % 17) / 1000 });
   }
+  return n;
 }
+// Inputs per pointer block. Chromium answers each protocol mouse move after the next frame (17 ms
+// here, measured: 200 moves in 3.4 s, vsync and rAF-aligned input switched off or not), so a
+// block of 1000 took 17 s and more, and 15 rounds of five conditions would take over 20 minutes.
+// 200 moves are one stroke across the page and its click.
+const POINTER_BLOCK = 200;
 async function mouseBlock(n) {
   rewind(n * 0.001 + (n / 200) * 0.7 + 1);
   for (let i = 0; i < n; i++) {
@@ -114,40 +127,141 @@ async function mouseBlock(n) {
       await cdp.send('Input.dispatchMouseEvent', { type: 'mouseMoved', x, y, timestamp: clock });
     }
   }
+  return n + Math.floor(n / 200); // a click is two inputs in place of a move
 }
 
 const blocks = Number(opt('--blocks', 15));
-const conditions = ['off', 'wasm', 'js'];
+// The floor (a bare listener), the collector, the plain-JavaScript version, rrweb's recorder, and
+// "off" (the bracket alone, subtracted from each).
+const conditions = ['off', 'floor', 'wasm', 'js', 'rrweb'];
+const label = { floor: 'floor (bare listener)', wasm: 'Telltale (WebAssembly)', js: 'plain JavaScript', rrweb: 'rrweb record' };
+const results = {};
 async function perEvent(kind, n, run) {
-  const samples = { off: [], wasm: [], js: [] };
+  const samples = Object.fromEntries(conditions.map((c) => [c, []]));
   for (let b = 0; b < blocks; b++) {
     // Rotate the order each round so that no condition always follows another.
-    for (let c = 0; c < 3; c++) {
-      const cond = conditions[(b + c) % 3];
+    for (let c = 0; c < conditions.length; c++) {
+      const cond = conditions[(b + c) % conditions.length];
       if (process.env.BENCH_TRACE) console.error(kind, b, cond);
       await page.evaluate((w) => { window.bench.on(w); window.bench.take(); }, cond);
-      await run(n);
-      const { ms, n: seen } = await page.evaluate(() => window.bench.take());
+      const inputs = await run(n);
+      const { ms } = await page.evaluate(() => window.bench.take());
       await page.evaluate(() => window.bench.off());
-      samples[cond].push((ms * 1000) / seen); // µs per dispatched DOM event
+      // µs per trusted input (one protocol key or mouse event, with every DOM event it caused).
+      samples[cond].push((ms * 1000) / inputs);
     }
   }
   const base = median(samples.off);
-  const wasm = median(samples.wasm) - base;
-  const js = median(samples.js) - base;
-  console.log(`${kind.padEnd(8)} collector ${wasm.toFixed(2).padStart(6)} µs/event   plain JS ${js.toFixed(2).padStart(6)} µs/event   ratio ${(wasm / js).toFixed(2)}   (medians of ${blocks} blocks; dispatch alone ${base.toFixed(2)} µs)`);
+  const added = Object.fromEntries(conditions.slice(1).map((c) => [c, median(samples[c]) - base]));
+  results[kind] = { base, added };
+  console.log(`${kind} events (medians of ${blocks} interleaved blocks of ${n}; dispatch alone ${base.toFixed(2)} µs/input):`);
+  for (const c of conditions.slice(1)) {
+    console.log(`  ${label[c].padEnd(24)} ${added[c].toFixed(2).padStart(6)} µs/input   ${(added[c] / added.floor).toFixed(2).padStart(5)}x the floor`);
+  }
 }
-console.log(`\n== main-thread time added per trusted event (Chromium ${browser.version()}) ==`);
-await openPage();
-if (!args.includes('--pointer-only')) await perEvent('key', 300, keyBlock);
-await openPage();
-try {
-  await perEvent('pointer', 1000, mouseBlock);
-} catch (e) {
-  // Seen on this machine with an earlier collector (not since the pointer reader moved into
-  // src/read.js; not diagnosed): Chromium closing the page after about five blocks of 1000
-  // protocol mouse events. Said, not hidden; the memory figures below still run on a fresh page.
-  console.log(`pointer  measurement failed: ${String(e).split('\n')[0]}`);
+
+// ---- where the time goes (`--profile`): the DevTools protocol's sampling profiler over blocks of
+// trusted input with the collector on, self time summed per function (wasm functions by index:
+// the shipped build has no name section; `pkg-bench/telltale_bg.wasm`'s can be read with
+// `wasm-objdump`), and the same blocks with the collector off for the page's own share.
+async function profile(kind, n, run) {
+  await openPage();
+  const self = async (cond) => {
+    await page.evaluate((w) => window.bench.on(w), cond);
+    await cdp.send('Profiler.enable');
+    // 50 µs: the finest interval Chromium keeps up with on this 2-core machine without the
+    // sampler thread itself dominating (at 10 µs most samples are lost, measured).
+    await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+    await cdp.send('Profiler.start');
+    let inputs = 0;
+    for (let b = 0; b < 3; b++) inputs += await run(n);
+    const { profile: p } = await cdp.send('Profiler.stop');
+    await page.evaluate(() => window.bench.off());
+    const dt = new Map(); // node id -> µs
+    for (let i = 0; i < p.samples.length; i++) dt.set(p.samples[i], (dt.get(p.samples[i]) || 0) + (p.timeDeltas[i + 1] || 0));
+    const byName = new Map();
+    for (const node of p.nodes) {
+      const f = node.callFrame;
+      const file = f.url ? f.url.replace(/^.*\//, '') : '';
+      const name = `${f.functionName || '(anonymous)'}${file ? ` ${file}:${f.lineNumber + 1}` : ''}`;
+      byName.set(name, (byName.get(name) || 0) + (dt.get(node.id) || 0));
+    }
+    return { byName, inputs };
+  };
+  const on = await self('wasm');
+  const off = await self('off');
+  console.log(`\n${kind}: self time per trusted input, collector on (${on.inputs} inputs; sampled every 50 µs, so a few µs is noise)`);
+  const rows = [...on.byName].map(([name, us]) => [name, us / on.inputs - (off.byName.get(name) || 0) / off.inputs])
+    .sort((a, b) => b[1] - a[1]).slice(0, 16);
+  for (const [name, us] of rows) console.log(`  ${us.toFixed(2).padStart(7)} µs  ${name}`);
+}
+if (args.includes('--profile')) {
+  await profile('key', 300, keyBlock);
+  await profile('pointer', POINTER_BLOCK, mouseBlock);
+  await browser.close();
+  await server.close();
+  process.exit(0);
+}
+const etOnly = args.includes('--event-timing-only');
+if (!etOnly) {
+  console.log(`\n== main-thread time added per trusted input (Chromium ${browser.version()}) ==`);
+  await openPage();
+  if (!args.includes('--pointer-only')) await perEvent('key', 300, keyBlock);
+  await openPage();
+  if (!args.includes('--key-only')) await perEvent('pointer', POINTER_BLOCK, mouseBlock);
+  const ratio = (k) => results[k] ? `${(results[k].added.wasm / results[k].added.floor).toFixed(2)}x` : 'not measured';
+  console.log(`Telltale against the floor: key ${ratio('key')} (bound 2x), pointer ${ratio('pointer')} (bound 1.5x)`);
+}
+
+// ---- what a user feels: Event Timing on the portal-like test page (tests/e2e/page.html, the
+// shipped pkg/), a paragraph typed into its notes field, with the collector and without
+// (`?collector=off`), alternating pages. Each keydown's processingEnd - processingStart is the
+// time all its listeners took, the part of its Interaction to Next Paint that scripts add.
+// Chromium reports an event only when its duration (timeStamp to next paint) reaches
+// `durationThreshold`, at least 16 ms; so each key is sent with a timeStamp 50 ms in the past
+// (the protocol sets it), and every keydown is reported.
+const paragraph = 'please check the address on my account, i moved last month and the new '
+  + 'statement went to the old flat. the reference number is on the letter you sent me. ';
+async function eventTiming(withCollector) {
+  const p = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
+  await p.goto(`${server.url}/tests/e2e/page.html${withCollector ? '' : '?collector=off'}`);
+  await p.waitForFunction(() => window.__ready === true);
+  const c = await p.context().newCDPSession(p);
+  await p.evaluate(() => {
+    window.__et = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (e.name === 'keydown') window.__et.push(e.processingEnd - e.processingStart);
+    }).observe({ type: 'event', buffered: true, durationThreshold: 16 });
+  });
+  await p.click('#notes');
+  for (const ch of paragraph) {
+    const code = ch === ' ' ? 'Space' : ch === ',' ? 'Comma' : ch === '.' ? 'Period' : `Key${ch.toUpperCase()}`;
+    const t = Date.now() / 1000;
+    await c.send('Input.dispatchKeyEvent', { type: 'keyDown', key: ch, code, text: ch, timestamp: t - 0.05 });
+    await c.send('Input.dispatchKeyEvent', { type: 'keyUp', key: ch, code, timestamp: t - 0.03 });
+  }
+  // Entries are delivered after the next frame.
+  await p.waitForFunction((n) => window.__et.length >= n, paragraph.length, { timeout: 10000 }).catch(() => {});
+  const v = await p.evaluate(() => window.__et);
+  await p.close();
+  return v;
+}
+const etRounds = Number(opt('--et-rounds', 3));
+const et = { on: [], off: [] };
+for (let r = 0; r < etRounds; r++) {
+  for (const w of r % 2 ? [false, true] : [true, false]) et[w ? 'on' : 'off'].push(...(await eventTiming(w)));
+}
+const ms = (x) => `${x.toFixed(3)} ms`;
+console.log(`\n== Event Timing: keydown processingEnd - processingStart, a ${paragraph.length}-character paragraph typed ${etRounds} times each way (Chromium ${browser.version()}) ==`);
+for (const [k, name] of [['off', 'without the collector'], ['on', 'with the collector']]) {
+  console.log(`${name.padEnd(24)} median ${ms(median(et[k]))}, worst ${ms(Math.max(...et[k]))} (${et[k].length} keydowns)`);
+}
+const share = (a, b) => `${(((a - b) / 200) * 100).toFixed(2)}%`;
+console.log(`collector's share of the 200 ms INP budget: median ${share(median(et.on), median(et.off))}, worst ${share(Math.max(...et.on), Math.max(...et.off))} (difference of the worsts)`);
+if (etOnly) {
+  await browser.close();
+  await server.close();
+  process.exit(0);
 }
 
 // ---- memory

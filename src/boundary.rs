@@ -1,6 +1,6 @@
 //! The boundary: the one place where a DOM event becomes an [`InputEvent`]. Key identity (`code`,
 //! `key`) is read only to pick a coarse class and to pair a keydown with its keyup (through a
-//! hash held while the key is down), in `src/read.js`'s `KeyReader.identify`, and dropped there:
+//! hash held while the key is down), in `src/read.js`'s `KeyReader.classify`, and dropped there:
 //! it never enters WebAssembly. Password fields, `[data-telltale-ignore]`
 //! subtrees, IME composition and auto-repeat are never captured, only counted; nor are key events
 //! on elements that are not text fields (they may hide a password field in a closed shadow root).
@@ -60,12 +60,27 @@ const MAX_HELD: usize = 16;
 
 #[wasm_bindgen(module = "/src/read.js")]
 extern "C" {
-    /// `src/read.js`: reads a key event's flags and time in one call.
-    #[derive(Debug)]
-    type KeyReader;
+    /// `src/read.js`: reads a key event's flags and time in one call; listening, appends the key
+    /// events on a cleared target to the [`PointerReader`]'s buffer as samples.
+    #[derive(Debug, Clone)]
+    pub type KeyReader;
 
     #[wasm_bindgen(constructor)]
-    fn new(memory: &JsValue, ptr: usize) -> KeyReader;
+    fn new(memory: &JsValue, ptr: usize, samples: &PointerReader) -> KeyReader;
+
+    /// Clears a key target (and the element its password check looks at) for the reader's
+    /// fast path, or none (`null`).
+    #[wasm_bindgen(method, js_name = approve)]
+    fn approve_keys(this: &KeyReader, target: &JsValue, el: &JsValue, seen: &WeakSet);
+
+    /// Listens for keydown, keyup and `input` on `target` and calls `deliver(-1, phase, event)`
+    /// for each event the boundary must look at ([`KEY_DOWN`], [`KEY_UP`], [`INPUT`]).
+    #[wasm_bindgen(method, js_name = attach)]
+    pub fn attach_keys(this: &KeyReader, target: &web_sys::EventTarget, deliver: &js_sys::Function);
+
+    /// Removes those listeners.
+    #[wasm_bindgen(method, js_name = detach)]
+    pub fn detach_keys(this: &KeyReader);
 
     /// -1 for no KeyboardEvent, else the `KEY_*` flags; the event's time goes to the buffer.
     #[wasm_bindgen(method)]
@@ -126,6 +141,13 @@ extern "C" {
     #[wasm_bindgen(method)]
     fn release(this: &PointerReader);
 }
+
+/// `src/read.js`'s phase code of a keydown sample, or of a keydown delivered.
+pub const KEY_DOWN: u32 = 4;
+/// Of a keyup.
+pub const KEY_UP: u32 = 5;
+/// Of an `input` event delivered (never a sample).
+pub const INPUT: u32 = 6;
 
 /// A phase code of `src/read.js`.
 pub fn phase_of(code: u32) -> PointerPhase {
@@ -188,6 +210,16 @@ pub struct Boundary {
     keys: KeyReader,
 }
 
+/// A key event as read (by [`KeyReader`], at once or into a sample).
+struct KeyRead {
+    down: bool,
+    /// The class, plus [`TAB`] for Tab.
+    id: u32,
+    hash: u32,
+    t: f64,
+    trusted: bool,
+}
+
 /// What the DOM says about a key event's target, cached while typing stays in one field
 /// (walking `composedPath()` and `closest()` per keystroke costs more than all the features).
 #[derive(Debug, Clone, Default)]
@@ -235,14 +267,14 @@ fn closest(el: &Element, sel: &str) -> Option<Element> {
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
-        let key_buf = vec![0.0; 2].into_boxed_slice();
-        let keys = KeyReader::new(&wasm_bindgen::memory(), key_buf.as_ptr() as usize);
         let pointer_buf = vec![0.0; HEAD + PER * BUFFERED].into_boxed_slice();
         let reader = PointerReader::new(
             &wasm_bindgen::memory(),
             pointer_buf.as_ptr() as usize,
             pointer_buf.len(),
         );
+        let key_buf = vec![0.0; 2].into_boxed_slice();
+        let keys = KeyReader::new(&wasm_bindgen::memory(), key_buf.as_ptr() as usize, &reader);
         Boundary {
             held: Vec::with_capacity(MAX_HELD),
             next_press: 0,
@@ -278,14 +310,15 @@ impl Boundary {
     /// The key event's target and what the DOM says about it, from the cache when the event
     /// targets the same element as the previous one. A target with an open shadow root is
     /// never cached: events from different fields inside it share that target.
-    fn key_target(&mut self, e: &Event) -> TargetVerdict {
+    /// Also says whether the verdict is now the cached one.
+    fn key_target(&mut self, e: &Event) -> (TargetVerdict, bool) {
         let target: Option<JsValue> = e.target().map(Into::into);
         let hit = match (&target, &self.key_target) {
             (Some(a), Some(b)) => Object::is(a, b),
             _ => false,
         };
         if hit {
-            return self.key_verdict.clone();
+            return (self.key_verdict.clone(), true);
         }
         let element = real_target(e);
         let verdict = TargetVerdict {
@@ -308,7 +341,7 @@ impl Boundary {
             self.key_target = target;
             self.key_verdict = verdict.clone();
         }
-        verdict
+        (verdict, !shadow_host)
     }
 
     /// Whether key events on the target of `e` (a `focusin`) would be captured: typing (see
@@ -320,6 +353,8 @@ impl Boundary {
     /// Forgets cached verdicts (focus moved: a field may have changed since).
     pub fn forget_targets(&mut self) {
         self.key_target = None;
+        self.keys
+            .approve_keys(&JsValue::NULL, &JsValue::NULL, &self.passwords);
         self.last_target = None;
         // The pointer reader's cleared and refused targets too: the next pointer event's target
         // is decided again.
@@ -350,8 +385,17 @@ impl Boundary {
                     self.key_verdict.fixed.clone(),
                 )
             } else {
-                let v = self.key_target(e);
+                let (v, cached) = self.key_target(e);
                 let password = v.element.as_ref().and_then(|t| self.password(t)).is_some();
+                // The reader's fast path takes this target's next key events while they are
+                // captured as they stand (`KeyReader.fast` checks the rest per event).
+                let null = JsValue::NULL;
+                match (&self.key_target, &v.element) {
+                    (Some(target), Some(el)) if cached && !password && !v.ignored => {
+                        self.keys.approve_keys(target, el.as_ref(), &self.passwords)
+                    }
+                    _ => self.keys.approve_keys(&null, &null, &self.passwords),
+                }
                 (password, v.ignored, v.fixed)
             };
         if password {
@@ -369,8 +413,26 @@ impl Boundary {
         // Key identity is read in JavaScript and dropped there: only the class and the pairing
         // hash come back (`KeyReader.identify`).
         let id = self.keys.identify(e);
+        let read = KeyRead {
+            down,
+            id,
+            hash: self.key_buf[1] as u32,
+            t: self.key_buf[0],
+            trusted: flags & KEY_TRUSTED != 0,
+        };
+        self.key_event(read, fixed)
+    }
+
+    /// A captured key event: paired with its press, and for the windows or a fixed-text entry.
+    fn key_event(&mut self, k: KeyRead, fixed: Option<String>) -> Option<Captured> {
+        let KeyRead {
+            down,
+            id,
+            hash: h,
+            t,
+            trusted,
+        } = k;
         let class = KeyClass::ALL[(id & !TAB) as usize % KeyClass::COUNT];
-        let h = self.key_buf[1] as u32;
         let press = if down {
             self.held.retain(|(k, _)| *k != h);
             if self.held.len() >= MAX_HELD {
@@ -384,11 +446,11 @@ impl Boundary {
             self.held.remove(i).1
         };
         let ev = KeyEvent {
-            t: self.key_buf[0],
+            t,
             down,
             class,
             press,
-            trusted: flags & KEY_TRUSTED != 0,
+            trusted,
         };
         Some(match fixed {
             // Enter and Tab end an entry and are no part of it: Tab moves focus, so its keyup
@@ -422,6 +484,11 @@ impl Boundary {
     /// document).
     pub fn pointer_reader(&self) -> &PointerReader {
         &self.reader
+    }
+
+    /// The reader of key events (the collector attaches it to the document).
+    pub fn key_reader(&self) -> &KeyReader {
+        &self.keys
     }
 
     /// Converts a pointer event (`pointerdown`, `pointermove`, `pointerup`, `pointercancel`),
@@ -476,13 +543,31 @@ impl Boundary {
     }
 
     /// Turns every buffered sample into an event, oldest first, and empties the buffer.
-    /// Returns the DOM events the samples came from.
+    /// Returns the DOM events the samples came from. Key samples (the reader's fast path) are
+    /// key events on the cached target, whose verdict they take.
     pub fn drain_pointer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
         let events = self.pointer_buf[0] as u32;
         let n = (self.pointer_buf[1] as usize).min(BUFFERED);
         self.pointer_buf[0] = 0.0;
         self.pointer_buf[1] = 0.0;
-        for s in self.pointer_buf[HEAD..HEAD + PER * n].chunks_exact(PER) {
+        for i in 0..n {
+            let mut s = [0.0; PER];
+            s.copy_from_slice(&self.pointer_buf[HEAD + PER * i..HEAD + PER * (i + 1)]);
+            let phase = s[0] as u32;
+            if phase == KEY_DOWN || phase == KEY_UP {
+                let read = KeyRead {
+                    down: phase == KEY_DOWN,
+                    id: s[1] as u32,
+                    hash: s[4] as u32,
+                    t: s[3],
+                    trusted: s[2] != 0.0,
+                };
+                let fixed = self.key_verdict.fixed.clone();
+                if let Some(c) = self.key_event(read, fixed) {
+                    out(c);
+                }
+                continue;
+            }
             out(Captured::Event(InputEvent::Pointer(CorePointer {
                 phase: phase_of(s[0] as u32),
                 kind: match s[1] as u8 {

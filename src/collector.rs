@@ -13,7 +13,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Event;
 
-use crate::boundary::{phase_of, Boundary, Captured, PointerReader, Uncaptured};
+use crate::boundary::{
+    phase_of, Boundary, Captured, KeyReader, PointerReader, Uncaptured, INPUT, KEY_DOWN, KEY_UP,
+};
 use crate::dom::{Listener, Timer};
 use crate::js::to_js;
 use crate::options::Options;
@@ -91,16 +93,19 @@ pub struct Armed {
     _owner: Rc<RefCell<Inner>>,
 }
 
-/// The pointer listeners, which live in `src/read.js` (they buffer each event's samples there
-/// and call Rust only when the buffer is to be drained); dropping this removes them.
+/// The pointer and key listeners, which live in `src/read.js` (they buffer each event's samples
+/// there and call Rust only when the buffer is to be drained or an event needs the boundary);
+/// dropping this removes them.
 struct PointerTap {
     reader: PointerReader,
+    keys: KeyReader,
     _deliver: Callback,
 }
 
 impl Drop for PointerTap {
     fn drop(&mut self) {
         self.reader.detach();
+        self.keys.detach_keys();
     }
 }
 
@@ -307,6 +312,18 @@ impl Inner {
             _ => {}
         }
         out
+    }
+
+    /// Handles what `src/read.js` delivered: a key or `input` event for the boundary, or what
+    /// [`PointerReader`]'s `read` returned (`code`).
+    pub fn on_delivered(&mut self, code: i32, phase: u32, e: &JsValue) -> Vec<Summary> {
+        match phase {
+            // Delivered from the listener, so always an Event.
+            KEY_DOWN => self.on_event(e.unchecked_ref(), "keydown"),
+            KEY_UP => self.on_event(e.unchecked_ref(), "keyup"),
+            INPUT => self.on_event(e.unchecked_ref(), "input"),
+            _ => self.on_pointer(code, phase_of(phase), e),
+        }
     }
 
     /// Handles what [`PointerReader`] delivered (`code` as its `read` returned it).
@@ -690,9 +707,8 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     let window = crate::dom::window()?;
     let document = window.document()?;
     let mut listeners = Vec::with_capacity(16);
-    for ty in [
-        "keydown", "keyup", "input", "wheel", "focusout", "focusin", "submit",
-    ] {
+    // keydown, keyup and `input` are listened for in `src/read.js` (below).
+    for ty in ["wheel", "focusout", "focusin", "submit"] {
         let weak = Rc::downgrade(state);
         listeners.push(Listener::new(&document, ty, move |e| {
             with_state(&weak, |s| s.on_event(e, ty))
@@ -731,17 +747,26 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     let period = (state.try_borrow().ok()?.opts.window.window_ms / 4.0) as u32;
     let weak = Rc::downgrade(state);
     let tick = Timer::every(period, move || with_state(&weak, Inner::tick));
-    // Pointer events: listened for and read in JavaScript, handed over as numbers.
+    // Pointer and key events: listened for and read in JavaScript, handed over as numbers (a key
+    // event that needs the boundary's decision, as the event).
     let weak = Rc::downgrade(state);
     let deliver = Callback::new(move |n, phase, e: JsValue| {
-        with_state(&weak, |s| s.on_pointer(n, phase_of(phase), &e));
+        with_state(&weak, |s| s.on_delivered(n, phase, &e));
     });
-    let reader = state.try_borrow().ok()?.boundary.pointer_reader().clone();
+    let (reader, keys) = {
+        let s = state.try_borrow().ok()?;
+        (
+            s.boundary.pointer_reader().clone(),
+            s.boundary.key_reader().clone(),
+        )
+    };
     reader.attach(&document, deliver.as_ref().unchecked_ref());
+    keys.attach_keys(&document, deliver.as_ref().unchecked_ref());
     Some(Armed {
         _listeners: listeners,
         _pointer: PointerTap {
             reader,
+            keys,
             _deliver: deliver,
         },
         _tick: tick,

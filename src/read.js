@@ -1,13 +1,17 @@
-// The boundary's DOM reads, in JavaScript: one call from WebAssembly per event instead of one
-// per property, each of which crosses from WebAssembly into JavaScript (the crossings, not the
-// features, were most of the per-event cost measured by `npm run bench:collector`). Only numbers
-// and flags come back, into the boundary's own memory; nothing of an event is kept here. Every
-// decision but two is made in Rust (src/boundary.rs): an event on a new target is not read until
-// the boundary has checked that target. The two rules written here are what a password field is
-// (`password`: the per-key flags need it, and the boundary asks it for every other event, so
-// that the rule exists once) and a key's class (`keyClass`): key identity (`code`, `key`) is
-// read only in `KeyReader.identify`, which the boundary calls for a key event it captures, and
-// is dropped there: only the class and a hash for pairing reach WebAssembly.
+// The boundary's DOM reads, in JavaScript: a listener here reads what an event carries into the
+// boundary's own memory (numbers and flags; nothing of an event is kept), and WebAssembly is
+// entered only when the boundary has something to decide. Each crossing from WebAssembly into
+// JavaScript and back, and each conversion of a string, cost more per event than the features
+// (`npm run bench:collector -- --profile`). Pointer events on a target the boundary cleared, and
+// key events on the key target it cleared, are appended to one buffer, in order; WebAssembly
+// drains it when full, on a press, release, Enter or Tab, on any event it handles itself (a new
+// target, a password field, composition, auto-repeat, wheel, focus), on the window timer and on
+// `stats()`, `flush()` and `stop()`. The rules are the boundary's (src/boundary.rs): an event
+// on a new target is not read until it has checked that target. Two are written here: what a
+// password field is (`password`: checked on every key event, and asked by the boundary for every
+// other event, so that the rule exists once) and a key's class (`keyClass`): key identity
+// (`code`, `key`) is read only in `KeyReader.classify` and dropped there: only the class and a
+// hash for pairing reach WebAssembly.
 
 // Numbers before the samples: DOM events buffered, samples buffered.
 const HEAD = 2;
@@ -21,6 +25,13 @@ const UP = 2;
 // The browser took the gesture over (a native drag, a touch pan): the press ends without a
 // `pointerup` (telltale-core's `PointerPhase::Cancel`).
 const CANCEL = 3;
+// Key samples share the buffer with pointer samples, so that the boundary takes both in the order
+// they happened: a keydown or keyup read by `KeyReader.fast` (its numbers: phase, class, isTrusted,
+// timeStamp, pairing hash). `INPUT` is only ever delivered (an `input` event for the boundary).
+// The same codes in src/boundary.rs.
+const KEY_DOWN = 4;
+const KEY_UP = 5;
+const INPUT = 6;
 
 const PHASES = [['pointerdown', DOWN], ['pointermove', MOVE], ['pointerup', UP], ['pointercancel', CANCEL]];
 const OPTIONS = { capture: true, passive: true };
@@ -251,18 +262,116 @@ function hash(s) {
   return h >>> 0;
 }
 
+// `input` types the boundary looks at (src/boundary.rs `Boundary::input`: a paste, a drop, an
+// autofill); every other one is ordinary typing, which it neither reads nor counts.
+const NOTED_INPUT = new Set(['insertFromPaste', 'insertFromPasteAsQuotation', 'insertFromDrop',
+  'insertReplacementText', '']);
+
+// Key identities classified so far (`code`, or `key` where `code` is empty): [class, hash]. The
+// UI Events code values are about 160, so 256 holds every physical key; `key` values (for events
+// without a `code`) are any character, so past 256 entries nothing more is kept.
+const CLASSIFIED = 256;
+
 // Reads a key event's flags, and its timeStamp into `out[0]` (a view like PointerReader's); on
-// request, its class and pairing hash (`out[1]`).
+// request, its class and pairing hash (`out[1]`). Listens for keydown, keyup and `input` and
+// handles the common case here without entering WebAssembly (`fast`): a key event on the target
+// the boundary last cleared, which is appended to `samples`' buffer (a PointerReader's) like a
+// pointer sample; anything else is delivered to the boundary, which decides as before.
 export class KeyReader {
-  constructor(memory, ptr) {
+  constructor(memory, ptr, samples) {
     this.memory = memory;
     this.ptr = ptr;
     this.view = null;
+    this.samples = samples;
+    this.last = null;
+    this.el = null;
+    this.seen = null;
+    this.listeners = null;
+    this.byCode = new Map();
+    this.byKey = new Map();
+  }
+
+  // Clears `target` for the fast path (`el`: the element the password check looks at, `seen` the
+  // boundary's password fields), or nothing (`null`).
+  approve(target, el, seen) {
+    this.last = target;
+    this.el = el;
+    this.seen = seen;
+  }
+
+  // Listens on `target` (capture, passive) and calls `deliver(-1, phase, event)` for each event
+  // the boundary must look at itself.
+  attach(target, deliver) {
+    this.detach();
+    const key = (phase) => (ev) => { if (!this.fast(ev, phase)) deliver(-1, phase, ev); };
+    const input = (ev) => { if (!this.typing(ev)) deliver(-1, INPUT, ev); };
+    this.listeners = [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', input]]
+      .map(([type, fn]) => {
+        target.addEventListener(type, fn, OPTIONS);
+        return [target, type, fn];
+      });
+  }
+
+  detach() {
+    if (this.listeners === null) return;
+    for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn, OPTIONS);
+    this.listeners = null;
+  }
+
+  // A key event the boundary would capture as it stands, appended as a sample: on the cleared
+  // target, a KeyboardEvent, not composing, not an auto-repeat, the field not (now) a password
+  // field, and not the Enter or Tab that may end a fixed-text entry (the boundary ends it at
+  // once). False: the boundary decides (src/boundary.rs `Boundary::key`).
+  fast(ev, phase) {
+    const samples = this.samples;
+    if (this.last === null || ev.target !== this.last || !(ev instanceof KeyboardEvent)) return false;
+    const down = phase === KEY_DOWN;
+    if (ev.isComposing || ev.keyCode === IME_KEY_CODE || (down && ev.repeat)
+      || password(this.el, this.seen, false)) return false;
+    const known = this.classify(ev);
+    const id = known[0];
+    if (down && ((id & ~TAB) === ENTER || (id & TAB) !== 0)) return false;
+    const out = samples.buffer();
+    const n = out[1];
+    if (n >= samples.cap) return false; // full: the boundary drains it first
+    const at = HEAD + n * PER;
+    out[at] = phase;
+    out[at + 1] = id;
+    out[at + 2] = ev.isTrusted ? 1 : 0;
+    out[at + 3] = ev.timeStamp;
+    out[at + 4] = known[1];
+    out[0] += 1;
+    out[1] = n + 1;
+    return true;
+  }
+
+  // Ordinary typing's `input` (one per keystroke): counted as a DOM event, nothing else.
+  typing(ev) {
+    if (!(ev instanceof InputEvent) || NOTED_INPUT.has(ev.inputType) || this.samples.cap === 0) return false;
+    this.samples.buffer()[0] += 1;
+    return true;
+  }
+
+  // [class (plus TAB for Tab), pairing hash] of a key event, from `code`, or from `key` where
+  // there is no `code` (see `identify`).
+  classify(ev) {
+    const code = ev.code;
+    const key = code === '' ? ev.key : '';
+    const value = code === '' ? key : code;
+    const known = code === '' ? this.byKey : this.byCode;
+    let got = known.get(value);
+    if (got === undefined) {
+      got = [keyClass(code, key) | (value === 'Tab' ? TAB : 0), hash(value)];
+      if (known.size < CLASSIFIED) known.set(value, got);
+    }
+    return got;
   }
 
   // The boundary is gone and its buffer freed: never write there again.
   release() {
+    this.detach();
     this.memory = null;
+    this.last = null;
   }
 
   // The view on the boundary's two numbers (see PointerReader.buffer).
@@ -291,11 +400,9 @@ export class KeyReader {
   // Tab adds TAB to the class (it is in the class `other`): in a fixed-text field it ends the
   // entry, as Enter does, and is no part of it.
   identify(ev) {
-    const code = ev.code;
-    const key = code === '' ? ev.key : '';
-    const value = code === '' ? key : code;
-    if (this.memory !== null) this.buffer()[1] = hash(value);
-    return keyClass(code, key) | (value === 'Tab' ? TAB : 0);
+    const known = this.classify(ev);
+    if (this.memory !== null) this.buffer()[1] = known[1];
+    return known[0];
   }
 
   // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict

@@ -17,6 +17,7 @@ window.__collector = new Collector({
   onSummary: (s) => window.__summaries.push(s),
   onScore: (s) => window.__scores.push(s),
 });
-window.__collector.start();
+// `?collector=off`: the page as it is without the collector (the bench's Event Timing baseline).
+if (q.get('collector') !== 'off') window.__collector.start();
 document.getElementById('login').addEventListener('submit', (e) => e.preventDefault());
 window.__ready = true;
