@@ -121,7 +121,7 @@ pub struct AutomationReport {
     pub fingerprint: Vec<u32>,
 }
 
-/// Hashes kept per window (bottom-k MinHash, Broder 1997): 8 u32 are 32 bytes of JSON text
+/// Hashes kept per window (bottom-k MinHash, Broder 1997): 8 u32 are 32 bytes, in JSON text
 /// at most about 90, and two windows of one recording share most of theirs.
 pub const FINGERPRINT_LEN: usize = 8;
 /// Pointer movements per shingle: five, the smallest bucket a summary reports (DESIGN.md,
@@ -148,40 +148,46 @@ pub fn replayed(a: &[u32], b: &[u32]) -> bool {
     a.iter().filter(|h| b.contains(h)).count() >= REPLAY_SHARED
 }
 
-/// FNV-1a over 32-bit words: a fixed, portable hash (the page and the server must agree).
-fn fnv(words: &[u32]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5;
-    for w in words {
-        for b in w.to_le_bytes() {
-            h ^= u32::from(b);
-            h = h.wrapping_mul(0x0100_0193);
-        }
-    }
-    h
-}
-
-/// The last [`SHINGLE`] tokens of one stream, and the window's bottom-k shingle hashes.
+/// The last tokens of one stream (a ring), hashed into the window's fingerprint once `len`
+/// are there.
 #[derive(Debug, Clone, Default)]
 struct Shingles {
-    recent: Vec<u32>,
+    recent: [u32; KEY_SHINGLE],
+    count: usize,
 }
 
 impl Shingles {
+    // Not inlined: called for movements and for keys, one copy keeps the package small.
+    #[inline(never)]
     fn push(&mut self, token: u32, tag: u32, len: usize, bottom: &mut Vec<u32>) {
-        if self.recent.len() == len {
-            self.recent.remove(0);
+        self.recent[self.count % KEY_SHINGLE] = token;
+        self.count += 1;
+        if self.count < len {
+            return;
         }
-        self.recent.push(token);
-        if self.recent.len() == len {
-            let mut words = self.recent.clone();
-            words.push(tag);
-            let h = fnv(&words);
-            if !bottom.contains(&h) {
-                let at = bottom.partition_point(|&x| x < h);
-                if at < FINGERPRINT_LEN {
-                    bottom.insert(at, h);
-                    bottom.truncate(FINGERPRINT_LEN);
+        // A word-wise multiply-xorshift hash (fixed and portable: the page and the server must
+        // agree) over the tag and the last `len` tokens, oldest first.
+        let mut h = tag;
+        for j in self.count - len..self.count {
+            h = (h ^ self.recent[j % KEY_SHINGLE]).wrapping_mul(0x9e37_79b1);
+            h ^= h >> 15;
+        }
+        // Bottom-k: the FINGERPRINT_LEN smallest hashes, in no particular order.
+        if bottom.contains(&h) {
+            return;
+        }
+        if bottom.len() < FINGERPRINT_LEN {
+            bottom.push(h);
+        } else {
+            // Replace the largest if this one is smaller.
+            let mut at = 0;
+            for i in 1..bottom.len() {
+                if bottom[i] > bottom[at] {
+                    at = i;
                 }
+            }
+            if h < bottom[at] {
+                bottom[at] = h;
             }
         }
     }
@@ -209,8 +215,8 @@ pub struct AutomationTracker {
     last_move: Option<(f64, f64, f64)>,
     presses: u32,
     presses_without_approach: u32,
-    /// The hover movement in progress (buttons up), for its speed profile.
-    run: Vec<(f64, f64, f64)>,
+    /// The hover movement in progress (buttons up), for its speed profile: `t, x, y` triples.
+    run: Vec<f64>,
     /// Movements long enough to judge, those with a flat profile, those with one sub-movement.
     judged: u32,
     flat: u32,
@@ -252,11 +258,14 @@ impl AutomationTracker {
         self.last_down = None;
     }
 
-    /// Judges the hover movement in progress and starts a new one.
+    /// Judges the hover movement in progress and starts a new one. Not inlined: three callers,
+    /// one copy keeps the package small.
+    #[inline(never)]
     fn end_run(&mut self) {
-        if self.run.len() >= crate::features::pointer::MIN_POINTS {
-            let d = self.run[self.run.len() - 1].0 - self.run[0].0;
-            let token = ((d / MOVE_BIN_MS) as u32) << 16 | (self.run.len() as u32 & 0xffff);
+        let points = self.run.len() / 3;
+        if points >= crate::features::pointer::MIN_POINTS {
+            let d = self.run[3 * (points - 1)] - self.run[0];
+            let token = ((d / MOVE_BIN_MS) as u32) << 16 | (points as u32 & 0xffff);
             self.move_shingles.push(token, 1, SHINGLE, &mut self.bottom);
         }
         if let Some(shape) = motion::assess(&self.run) {
@@ -309,15 +318,14 @@ impl AutomationTracker {
                     if p.buttons != 0 {
                         self.end_run();
                     } else {
-                        if self
-                            .run
-                            .last()
-                            .is_some_and(|l| p.t - l.0 >= ACTION_PAUSE_MS)
-                        {
+                        let n = self.run.len();
+                        if n >= 3 && p.t - self.run[n - 3] >= ACTION_PAUSE_MS {
                             self.end_run();
                         }
-                        if self.run.len() < motion::MAX_POINTS {
-                            self.run.push((p.t, p.x, p.y));
+                        if self.run.len() < 3 * motion::MAX_POINTS {
+                            self.run.push(p.t);
+                            self.run.push(p.x);
+                            self.run.push(p.y);
                         }
                     }
                     if let (Some((_, lx, ly)), Some((mx, my))) = (self.last_move, p.movement) {
@@ -340,7 +348,8 @@ impl AutomationTracker {
                         self.presses_without_approach += 1;
                     }
                 }
-                PointerPhase::Up | PointerPhase::Cancel => self.end_run(),
+                // A press has ended the hover movement already (a drag's moves are no hover).
+                PointerPhase::Up | PointerPhase::Cancel => {}
             },
             _ => {}
         }

@@ -47,63 +47,54 @@ pub struct Shape {
     pub deviation: f64,
 }
 
-/// Cumulative path length at time `at`, interpolated between the samples around it.
-fn travelled(t: &[f64], s: &[f64], at: f64) -> f64 {
-    let i = t.partition_point(|&x| x <= at);
-    if i == 0 {
-        return s[0];
-    }
-    if i >= t.len() {
-        return s[s.len() - 1];
-    }
-    let (t0, t1) = (t[i - 1], t[i]);
-    if t1 <= t0 {
-        return s[i];
-    }
-    s[i - 1] + (s[i] - s[i - 1]) * (at - t0) / (t1 - t0)
-}
-
-/// The shape of a movement given as `(t, x, y)` points in time order, or `None` for one too
-/// short to judge ([`MIN_PATH_PX`], [`MIN_DURATION_MS`]).
-pub fn assess(points: &[(f64, f64, f64)]) -> Option<Shape> {
-    let n = points.len();
+/// The shape of a movement given as `t, x, y` triples in time order (a flat slice: the
+/// collector's package stays small with one vector type), or `None` for one too short to judge
+/// ([`MIN_PATH_PX`], [`MIN_DURATION_MS`]).
+pub fn assess(points: &[f64]) -> Option<Shape> {
+    let n = points.len() / 3;
     if n < 5 {
         return None;
     }
-    let mut t = Vec::with_capacity(n);
-    let mut s = Vec::with_capacity(n);
-    let mut total = 0.0;
-    let mut last = points[0];
-    for &p in points {
-        total += math::hypot(p.1 - last.1, p.2 - last.2);
-        last = p;
-        t.push(p.0);
-        s.push(total);
+    let at = |i: usize| (points[3 * i], points[3 * i + 1], points[3 * i + 2]);
+    let (first, end) = (at(0), at(n - 1));
+    let (t0, duration) = (first.0, end.0 - first.0);
+    let (cx, cy) = (end.1 - first.1, end.2 - first.2);
+    // Path length at each grid time, interpolated within the segment that spans it (one pass:
+    // grid times and samples both increase), and the largest distance from the chord (times
+    // its length: divided once at the end).
+    let cells = (duration / GRID_MS) as usize;
+    let mut grid = Vec::with_capacity(cells + 1);
+    let (mut total, mut far) = (0.0, 0.0_f64);
+    let mut k = 0;
+    for i in 1..n {
+        let (a, b) = (at(i - 1), at(i));
+        let d = math::hypot(b.1 - a.1, b.2 - a.2);
+        far = far.max((cx * (first.2 - b.2) - (first.1 - b.1) * cy).abs());
+        while k <= cells && t0 + k as f64 * GRID_MS <= b.0 {
+            // The grid time lies in (a.0, b.0]: every earlier one was placed before.
+            let f = if b.0 > a.0 {
+                (t0 + k as f64 * GRID_MS - a.0) / (b.0 - a.0)
+            } else {
+                1.0
+            };
+            grid.push(total + d * f);
+            k += 1;
+        }
+        total += d;
     }
-    let duration = t[n - 1] - t[0];
-    if total < MIN_PATH_PX || duration < MIN_DURATION_MS {
+    if total < MIN_PATH_PX || duration < MIN_DURATION_MS || grid.len() < 2 {
         return None;
     }
-    let cells = (duration / GRID_MS) as usize;
-    let mut speed = Vec::with_capacity(cells);
-    let mut prev = travelled(&t, &s, t[0]);
-    for k in 1..=cells {
-        let here = travelled(&t, &s, t[0] + k as f64 * GRID_MS);
-        speed.push((here - prev) / GRID_MS);
-        prev = here;
-    }
-    // Three-cell moving average: one late frame moves a sample into the next cell, which would
-    // otherwise read as a dip and a peak.
-    let smooth: Vec<f64> = (0..speed.len())
-        .map(|i| {
-            let lo = i.saturating_sub(1);
-            let hi = (i + 2).min(speed.len());
-            speed[lo..hi].iter().sum::<f64>() / (hi - lo) as f64
-        })
-        .collect();
-    let top = smooth.iter().copied().fold(0.0, f64::max);
+    // Speed per cell averaged over three cells (the distance over three cells): one late frame
+    // moves a sample into the next cell, which would otherwise read as a dip and a peak.
+    let last = grid.len() - 1;
+    let smooth = |i: usize| {
+        let (lo, hi) = (i.saturating_sub(1), (i + 2).min(last));
+        (grid[hi] - grid[lo]) / ((hi - lo) as f64 * GRID_MS)
+    };
+    let top = (0..last).map(smooth).fold(0.0, f64::max);
     let mean = total / duration;
-    if top <= 0.0 || mean <= 0.0 {
+    if top <= 0.0 {
         return None;
     }
     let need = PEAK_PROMINENCE * top;
@@ -112,7 +103,7 @@ pub fn assess(points: &[(f64, f64, f64)]) -> Option<Shape> {
     // waiting for the speed to drop `need` below that peak.
     let mut rising = true;
     let (mut low, mut high) = (f64::INFINITY, 0.0_f64);
-    for &v in &smooth {
+    for v in (0..last).map(smooth) {
         if rising {
             low = low.min(v);
             if v - low >= need {
@@ -128,14 +119,9 @@ pub fn assess(points: &[(f64, f64, f64)]) -> Option<Shape> {
             }
         }
     }
-    let (a, b) = (points[0], points[n - 1]);
-    let chord = math::hypot(b.1 - a.1, b.2 - a.2);
-    let deviation = if chord > 0.0 {
-        points
-            .iter()
-            .map(|p| ((b.1 - a.1) * (a.2 - p.2) - (a.1 - p.1) * (b.2 - a.2)).abs() / chord)
-            .fold(0.0, f64::max)
-            / chord
+    let chord2 = cx * cx + cy * cy;
+    let deviation = if chord2 > 0.0 {
+        far / chord2
     } else {
         f64::INFINITY
     };
@@ -155,12 +141,12 @@ mod tests {
         u * u * u * (10.0 - 15.0 * u + 6.0 * u * u)
     }
 
-    fn path(duration: f64, dt: f64, pos: impl Fn(f64) -> f64) -> Vec<(f64, f64, f64)> {
+    fn path(duration: f64, dt: f64, pos: impl Fn(f64) -> f64) -> Vec<f64> {
         let n = (duration / dt) as usize;
         (0..=n)
-            .map(|i| {
+            .flat_map(|i| {
                 let t = i as f64 * dt;
-                (t, pos(t / duration), 0.0)
+                [t, pos(t / duration), 0.0]
             })
             .collect()
     }
