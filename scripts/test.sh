@@ -48,6 +48,8 @@ step "end-to-end (Playwright, headless Chromium, trusted input)"
 # the product tests run against; the pages' chart library.
 cargo build --locked --release -p telltale-core --example rescore
 cargo build --locked --release -p telltale-server
+# tests/e2e/bots.test.mjs compares the page's automation verdicts with telltale-eval's.
+cargo build --locked --release -p telltale-eval
 bash scripts/build-www.sh
 # Each test has its own limit (3 min, 5 for the one-scorer test); this one bounds the file.
 node --test --test-timeout=900000 tests/e2e/

@@ -170,9 +170,13 @@ export interface AutomationReport {
   score: number;
   signals: {
     kind: 'untrusted_events' | 'webdriver' | 'periodic_typing' | 'robotic_pointer'
-      | 'frozen_movement' | 'clicks_without_approach';
+      | 'frozen_movement' | 'clicks_without_approach' | 'flat_speed' | 'no_corrections'
+      | 'straight_paths';
     strength: number;
   }[];
+  /** Replay fingerprint: up to 8 hashes (u32) of runs of movements' and key presses' coarse
+   *  timing bins, which the server compares with the windows it stored (README). */
+  fingerprint: number[];
 }
 
 /** A summary: the only record that leaves the browser (every field is in the README). */

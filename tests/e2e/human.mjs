@@ -24,10 +24,40 @@ export async function typeInto(page, selector, text) {
   }
 }
 
+/** Where the helpers last left the mouse (Playwright's starts at 0, 0). */
+let at = { x: 0, y: 0 };
+
+/** Minimum-jerk position profile (Flash and Hogan 1985): 0 to 1, speed in one bell. */
+const minJerk = (u) => u * u * u * (10 - 15 * u + 6 * u * u);
+
+/** Moves the mouse to (x, y) as a hand does, so that the collector's path-shape automation
+ * signals (crates/core/src/motion.rs) see one: a curved primary movement (its control point off
+ * the chord by a fifth of the distance) with a bell-shaped speed over 90 % of the way in
+ * 350 ms, then a corrective sub-movement over the rest in 150 ms; a point every 20-30 ms. */
+async function handMove(page, x, y) {
+  const from = at;
+  const [dx, dy] = [x - from.x, y - from.y];
+  const bend = (Math.random() < 0.5 ? -1 : 1) * 0.2;
+  const curve = (u) => ({
+    x: from.x + dx * u - dy * bend * 4 * u * (1 - u),
+    y: from.y + dy * u + dx * bend * 4 * u * (1 - u),
+  });
+  const phases = [[350, 0, 0.9], [150, 0.9, 1]];
+  for (const [ms, u0, u1] of phases) {
+    for (let t = 0; t < ms;) {
+      t = Math.min(ms, t + 20 + Math.random() * 10);
+      const p = curve(u0 + (u1 - u0) * minJerk(t / ms));
+      await page.mouse.move(p.x, p.y);
+      await page.waitForTimeout(20 + Math.random() * 10);
+    }
+  }
+  at = { x, y };
+}
+
 /** Moves the mouse along `points`, clicking at each, so that every segment is an action. */
 export async function movePath(page, points, click = true) {
   for (const [x, y] of points) {
-    await page.mouse.move(x, y, { steps: 10 + Math.floor(Math.random() * 8) });
+    await handMove(page, x, y);
     await page.waitForTimeout(60 + Math.random() * 60);
     if (click) await page.mouse.click(x, y, { delay: 60 + Math.random() * 60 });
   }

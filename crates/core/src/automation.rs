@@ -3,12 +3,14 @@
 //! ([`AUTOMATION_VERDICT`]), only several together (DESIGN.md).
 
 use crate::math;
+use crate::motion;
 use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
 use crate::event::{InputEvent, PointerKind, PointerPhase};
 use crate::features::keys::PAUSE_MS;
+use crate::features::pointer::ACTION_PAUSE_MS;
 use crate::features::stats::rounded;
 use crate::features::PointerWindow;
 
@@ -27,6 +29,26 @@ const CV_HUMAN: f64 = 0.15;
 /// A press with no pointer movement in the preceding second had no approach path: a person's
 /// hand always moves the pointer to a target first.
 const APPROACH_MS: f64 = 1000.0;
+/// Long movements a window needs before their shapes say anything: a few movements are
+/// chance.
+const MIN_JUDGED: u32 = 4;
+/// A movement whose top speed is under this multiple of its mean speed has no bell: one
+/// minimum-jerk bell peaks at 1.875 (Flash and Hogan 1985), constant speed at 1.
+const FLAT_PEAK_RATIO: f64 = 1.4;
+/// Share of a window's long movements with a flat profile that a hand reaches (signal 0) and
+/// that is full strength.
+const FLAT_HUMAN: f64 = 0.3;
+const FLAT_FULL: f64 = 0.7;
+/// Share of a window's long movements with one sub-movement that a hand reaches; all of them is
+/// full strength.
+const SINGLE_HUMAN: f64 = 0.6;
+/// A movement that strays from its chord by less than this share of the chord's length is
+/// ruler-straight.
+const STRAIGHT_DEVIATION: f64 = 0.03;
+/// Share of a window's long movements that are ruler-straight that a hand reaches (signal 0),
+/// and that is full strength.
+const STRAIGHT_HUMAN: f64 = 0.3;
+const STRAIGHT_FULL: f64 = 0.7;
 
 /// What a signal is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +66,14 @@ pub enum SignalKind {
     FrozenMovement,
     /// Presses with no pointer movement before them.
     ClicksWithoutApproach,
+    /// Long movements whose speed never rises into a bell: a path swept at constant speed
+    /// ([`motion`]).
+    FlatSpeed,
+    /// Long movements with one smooth speed sweep and no corrective sub-movement, more of them
+    /// than a hand makes ([`motion`]).
+    NoCorrections,
+    /// Long movements along a ruler-straight line, more of them than a hand makes ([`motion`]).
+    StraightPaths,
 }
 
 impl SignalKind {
@@ -56,6 +86,9 @@ impl SignalKind {
             SignalKind::RoboticPointer => "robotic_pointer",
             SignalKind::FrozenMovement => "frozen_movement",
             SignalKind::ClicksWithoutApproach => "clicks_without_approach",
+            SignalKind::FlatSpeed => "flat_speed",
+            SignalKind::NoCorrections => "no_corrections",
+            SignalKind::StraightPaths => "straight_paths",
         }
     }
 }
@@ -78,6 +111,86 @@ pub struct AutomationReport {
     pub score: f64,
     /// The signals present (strength > 0).
     pub signals: Vec<Signal>,
+    /// The window's replay fingerprint: the [`FINGERPRINT_LEN`] smallest hashes of its shingles
+    /// (runs of [`SHINGLE`] consecutive pointer movements or key presses, each reduced to coarse
+    /// timing bins). A hash of five events' binned durations: no key, character or coordinate,
+    /// and no single event's timing. The server keeps them with the summaries it stores and
+    /// compares a new window's with them ([`replayed`]): a recording replayed into the page
+    /// repeats its shingles whatever the window boundaries.
+    #[serde(default)]
+    pub fingerprint: Vec<u32>,
+}
+
+/// Hashes kept per window (bottom-k MinHash, Broder 1997): 8 u32 are 32 bytes, in JSON text
+/// at most about 90, and two windows of one recording share most of theirs.
+pub const FINGERPRINT_LEN: usize = 8;
+/// Pointer movements per shingle: five, the smallest bucket a summary reports (DESIGN.md,
+/// privacy rule 3).
+pub const SHINGLE: usize = 5;
+/// Key presses per shingle: eight. With five, five pairs of the 1,000 Aalto typists shared two
+/// hashes of a window (`telltale-eval bots`, "replay memory"): a press's two 25 ms bins take
+/// few common values, so five in a row repeat across people; with eight, none did.
+pub const KEY_SHINGLE: usize = 8;
+/// Shared hashes that make a window a replay of a stored one: two of eight. Two different
+/// hands repeating five consecutive movements' point counts and 50 ms duration bins, or five
+/// presses' 25 ms hold and gap bins, twice over, is not a coincidence.
+pub const REPLAY_SHARED: usize = 2;
+/// Pointer movements are binned by duration in 50 ms steps (with their point count, which a
+/// replay keeps and jitter of a few ms does not change).
+const MOVE_BIN_MS: f64 = 50.0;
+/// Key holds and gaps are binned in 25 ms steps: wider than a browser's clock (at worst 100 µs,
+/// or 1 ms in Firefox) and a replay's added jitter of a few ms, narrower than a typist's own
+/// variation (holds spread by about 30 ms, Killourhy and Maxion 2009).
+const KEY_BIN_MS: f64 = 25.0;
+
+/// Whether a window with fingerprint `a` replays a stored window with fingerprint `b`.
+pub fn replayed(a: &[u32], b: &[u32]) -> bool {
+    a.iter().filter(|h| b.contains(h)).count() >= REPLAY_SHARED
+}
+
+/// The last tokens of one stream (a ring), hashed into the window's fingerprint once `len`
+/// are there.
+#[derive(Debug, Clone, Default)]
+struct Shingles {
+    recent: [u32; KEY_SHINGLE],
+    count: usize,
+}
+
+impl Shingles {
+    // Not inlined: called for movements and for keys, one copy keeps the package small.
+    #[inline(never)]
+    fn push(&mut self, token: u32, tag: u32, len: usize, bottom: &mut Vec<u32>) {
+        self.recent[self.count % KEY_SHINGLE] = token;
+        self.count += 1;
+        if self.count < len {
+            return;
+        }
+        // A word-wise multiply-xorshift hash (fixed and portable: the page and the server must
+        // agree) over the tag and the last `len` tokens, oldest first.
+        let mut h = tag;
+        for j in self.count - len..self.count {
+            h = (h ^ self.recent[j % KEY_SHINGLE]).wrapping_mul(0x9e37_79b1);
+            h ^= h >> 15;
+        }
+        // Bottom-k: the FINGERPRINT_LEN smallest hashes, in no particular order.
+        if bottom.contains(&h) {
+            return;
+        }
+        if bottom.len() < FINGERPRINT_LEN {
+            bottom.push(h);
+        } else {
+            // Replace the largest if this one is smaller.
+            let mut at = 0;
+            for i in 1..bottom.len() {
+                if bottom[i] > bottom[at] {
+                    at = i;
+                }
+            }
+            if h < bottom[at] {
+                bottom[at] = h;
+            }
+        }
+    }
 }
 
 /// Combines signals: `1 - Π(1 - 0.4·s)`.
@@ -102,6 +215,16 @@ pub struct AutomationTracker {
     last_move: Option<(f64, f64, f64)>,
     presses: u32,
     presses_without_approach: u32,
+    /// The hover movement in progress (buttons up), for its speed profile: `t, x, y` triples.
+    run: Vec<f64>,
+    /// Movements long enough to judge, those with a flat profile, those with one sub-movement.
+    judged: u32,
+    flat: u32,
+    single: u32,
+    straight: u32,
+    move_shingles: Shingles,
+    key_shingles: Shingles,
+    bottom: Vec<u32>,
 }
 
 fn push_bounded(v: &mut Vec<f64>, x: f64) {
@@ -135,6 +258,31 @@ impl AutomationTracker {
         self.last_down = None;
     }
 
+    /// Judges the hover movement in progress and starts a new one. Not inlined: three callers,
+    /// one copy keeps the package small.
+    #[inline(never)]
+    fn end_run(&mut self) {
+        let points = self.run.len() / 3;
+        if points >= crate::features::pointer::MIN_POINTS {
+            let d = self.run[3 * (points - 1)] - self.run[0];
+            let token = ((d / MOVE_BIN_MS) as u32) << 16 | (points as u32 & 0xffff);
+            self.move_shingles.push(token, 1, SHINGLE, &mut self.bottom);
+        }
+        if let Some(shape) = motion::assess(&self.run) {
+            self.judged += 1;
+            if shape.peak_ratio < FLAT_PEAK_RATIO {
+                self.flat += 1;
+            }
+            if shape.submovements <= 1 {
+                self.single += 1;
+            }
+            if shape.deviation < STRAIGHT_DEVIATION {
+                self.straight += 1;
+            }
+        }
+        self.run.clear();
+    }
+
     /// Adds one event (trusted or not).
     pub fn push(&mut self, ev: &InputEvent) {
         self.events += 1;
@@ -158,10 +306,28 @@ impl AutomationTracker {
                 if let Some(i) = self.open.iter().position(|o| o.0 == k.press) {
                     let (_, down) = self.open.swap_remove(i);
                     push_bounded(&mut self.holds, k.t - down);
+                    let gap = self.dd.last().copied().unwrap_or(0.0);
+                    let token = (((k.t - down).max(0.0) / KEY_BIN_MS) as u32) << 16
+                        | ((gap / KEY_BIN_MS) as u32 & 0xffff);
+                    self.key_shingles
+                        .push(token, 2, KEY_SHINGLE, &mut self.bottom);
                 }
             }
             InputEvent::Pointer(p) if p.kind == PointerKind::Mouse => match p.phase {
                 PointerPhase::Move => {
+                    if p.buttons != 0 {
+                        self.end_run();
+                    } else {
+                        let n = self.run.len();
+                        if n >= 3 && p.t - self.run[n - 3] >= ACTION_PAUSE_MS {
+                            self.end_run();
+                        }
+                        if self.run.len() < 3 * motion::MAX_POINTS {
+                            self.run.push(p.t);
+                            self.run.push(p.x);
+                            self.run.push(p.y);
+                        }
+                    }
                     if let (Some((_, lx, ly)), Some((mx, my))) = (self.last_move, p.movement) {
                         if lx != p.x || ly != p.y {
                             self.moves_with_movement += 1;
@@ -173,6 +339,7 @@ impl AutomationTracker {
                     self.last_move = Some((p.t, p.x, p.y));
                 }
                 PointerPhase::Down => {
+                    self.end_run();
                     self.presses += 1;
                     let approached = self
                         .last_move
@@ -181,6 +348,7 @@ impl AutomationTracker {
                         self.presses_without_approach += 1;
                     }
                 }
+                // A press has ended the hover movement already (a drag's moves are no hover).
                 PointerPhase::Up | PointerPhase::Cancel => {}
             },
             _ => {}
@@ -247,18 +415,41 @@ impl AutomationTracker {
                 self.presses_without_approach as f64 / self.presses as f64,
             );
         }
+        if self.judged >= MIN_JUDGED {
+            let share = |k: u32| f64::from(k) / f64::from(self.judged);
+            add(
+                SignalKind::FlatSpeed,
+                (share(self.flat) - FLAT_HUMAN) / (FLAT_FULL - FLAT_HUMAN),
+            );
+            add(
+                SignalKind::NoCorrections,
+                (share(self.single) - SINGLE_HUMAN) / (1.0 - SINGLE_HUMAN),
+            );
+            add(
+                SignalKind::StraightPaths,
+                (share(self.straight) - STRAIGHT_HUMAN) / (STRAIGHT_FULL - STRAIGHT_HUMAN),
+            );
+        }
         let last_down = self.last_down;
         let last_move = self.last_move;
         let open = core::mem::take(&mut self.open);
+        let run = core::mem::take(&mut self.run);
+        let move_shingles = core::mem::take(&mut self.move_shingles);
+        let key_shingles = core::mem::take(&mut self.key_shingles);
+        let fingerprint = core::mem::take(&mut self.bottom);
         *self = AutomationTracker {
             last_down,
             last_move,
             open,
+            run,
+            move_shingles,
+            key_shingles,
             ..Default::default()
         };
         AutomationReport {
             score: rounded(combine(&signals)),
             signals,
+            fingerprint,
         }
     }
 }

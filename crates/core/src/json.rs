@@ -288,7 +288,7 @@ impl ToJson for Signal {
 
 impl ToJson for AutomationReport {
     fn write(&self, out: &mut Json) {
-        obj!(out; "score" => self.score, "signals" => self.signals);
+        obj!(out; "score" => self.score, "signals" => self.signals, "fingerprint" => self.fingerprint);
     }
 }
 

@@ -62,6 +62,7 @@ pub mod features;
 pub mod json;
 pub mod map;
 mod math;
+pub mod motion;
 pub mod pack;
 pub mod profile;
 pub mod score;

@@ -253,6 +253,9 @@ impl Summary {
         {
             return Err(bad("automation scores are 0-1"));
         }
+        if a.fingerprint.len() > crate::automation::FINGERPRINT_LEN {
+            return Err(bad("a replay fingerprint holds at most 8 hashes"));
+        }
         if let Some(s) = &self.score {
             if !(0.0..=100.0).contains(&s.similarity) || !(0.0..=1.0).contains(&s.automation) {
                 return Err(bad("score out of range"));

@@ -212,6 +212,9 @@ fn signal_kind() -> impl Strategy<Value = SignalKind> {
         SignalKind::RoboticPointer,
         SignalKind::FrozenMovement,
         SignalKind::ClicksWithoutApproach,
+        SignalKind::FlatSpeed,
+        SignalKind::NoCorrections,
+        SignalKind::StraightPaths,
     ])
 }
 
@@ -248,7 +251,11 @@ fn summary() -> impl Strategy<Value = Summary> {
         option::of(key_window()),
         vec(pointer_window(), 0..3),
         prop::array::uniform9(0u32..1000),
-        (0.0f64..1.0, vec((signal_kind(), 0.0f64..1.0), 0..3)),
+        (
+            0.0f64..1.0,
+            vec((signal_kind(), 0.0f64..1.0), 0..3),
+            vec(any::<u32>(), 0..9),
+        ),
         option::of(score()),
     )
         .prop_map(
@@ -258,7 +265,7 @@ fn summary() -> impl Strategy<Value = Summary> {
                 keys,
                 pointer,
                 c,
-                (a, signals),
+                (a, signals, fingerprint),
                 score,
             )| {
                 Summary {
@@ -295,6 +302,7 @@ fn summary() -> impl Strategy<Value = Summary> {
                             .into_iter()
                             .map(|(kind, strength)| Signal { kind, strength })
                             .collect(),
+                        fingerprint,
                     },
                     faults,
                     score,

@@ -5,8 +5,10 @@
 //!     [--impostor-reps 5] [--timer-resolution-ms R] [--format table|json] [--plot det.svg]
 //! telltale-eval pointer (--manifest FILE.csv | --sapimouse DIR) [--block-seconds 15,30,60]
 //!     [--format table|json]
+//! telltale-eval bots --streams FILE.ndjson [--format table|json] [--sessions]
 //! ```
 
+mod bots;
 mod freetext;
 mod keystroke;
 mod metrics;
@@ -115,6 +117,19 @@ enum Cmd {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+    },
+    /// Automation against bots that imitate people: the share of sessions (30, 60, 120 s) that
+    /// reach the automation verdict, per kind, from the streams `scripts/bots/write.mjs` writes.
+    Bots {
+        /// The streams file (one JSON session per line).
+        #[arg(long)]
+        streams: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Print each session's outcome at each length (JSON lines) instead of the table.
+        #[arg(long)]
+        sessions: bool,
     },
     /// Pointer windows on sessions in the SapiMouse format.
     Pointer {
@@ -461,6 +476,48 @@ fn run(cli: Cli) -> Result<(), String> {
                             r.rule.p_floor
                         );
                     }
+                }
+            }
+            Ok(())
+        }
+        Cmd::Bots {
+            streams,
+            format,
+            sessions,
+        } => {
+            let streams = bots::load(&streams)?;
+            if sessions {
+                return print_json(&bots::outcomes(&streams)?);
+            }
+            let rows = bots::run(&streams)?;
+            let (compared, others, own) = bots::false_replays(&streams)?;
+            match format {
+                Format::Json => print_json(&rows)?,
+                Format::Table => {
+                    println!(
+                        "{:<14} {:<5} {:>4} {:>8} {:>10} {:>9}  signals (windows)",
+                        "kind", "users", "s", "sessions", "automated", "replayed"
+                    );
+                    for r in &rows {
+                        let sig: Vec<String> =
+                            r.signals.iter().map(|(k, v)| format!("{k} {v}")).collect();
+                        println!(
+                            "{:<14} {:<5} {:>4} {:>8} {:>9.1}% {:>9}  {}",
+                            r.kind,
+                            r.group,
+                            r.seconds,
+                            r.sessions,
+                            100.0 * r.automated as f64 / r.sessions.max(1) as f64,
+                            r.replayed.map_or("-".to_owned(), |n| format!(
+                                "{:.1}%",
+                                100.0 * n as f64 / r.sessions.max(1) as f64
+                            )),
+                            sig.join(", ")
+                        );
+                    }
+                    println!(
+                        "replay memory: of {compared} human sessions (120 s), {others} share a window's fingerprint with another person's session, {own} with another session of the same person"
+                    );
                 }
             }
             Ok(())

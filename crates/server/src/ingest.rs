@@ -11,7 +11,7 @@
 //! session's flag ([`telltale_core::decide`], folded in as [`SessionTrust`]), and whether the
 //! profile learns (only from clean summaries of an unflagged session).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -368,6 +368,50 @@ async fn seen_before(
     Ok(rows.into_iter().collect())
 }
 
+/// The windows among `fresh` (index, fingerprint) that replay a window stored for `user`: their
+/// fingerprints share [`replayed`](telltale_core::automation::replayed) hashes (the replay
+/// memory: a recording played into the page again, wherever its windows now fall).
+async fn fingerprint_replays(
+    st: &AppState,
+    user: &str,
+    fresh: &[(usize, &[u32])],
+) -> Result<BTreeSet<usize>, ApiError> {
+    let hashes: BTreeSet<i64> = fresh
+        .iter()
+        .flat_map(|(_, f)| f.iter().map(|&h| i64::from(h)))
+        .collect();
+    if hashes.is_empty() {
+        return Ok(BTreeSet::new());
+    }
+    // `$2, $3, …`: one placeholder per hash (at most FINGERPRINT_LEN × MAX_BATCH).
+    let list: Vec<String> = (0..hashes.len()).map(|i| format!("${}", i + 2)).collect();
+    let sql = format!(
+        "SELECT session_id, page, seq, hash FROM fingerprints WHERE user_id = $1 AND hash IN ({})",
+        list.join(", ")
+    );
+    let mut q = sqlx::query_as(&sql).bind(user);
+    for h in &hashes {
+        q = q.bind(*h);
+    }
+    let rows: Vec<(String, String, i64, i64)> = q.fetch_all(&st.store.pool).await?;
+    // Each stored window's hashes among the batch's.
+    let mut stored: BTreeMap<(String, String, i64), Vec<u32>> = BTreeMap::new();
+    for (session, page, seq, hash) in rows {
+        if let Ok(h) = u32::try_from(hash) {
+            stored.entry((session, page, seq)).or_default().push(h);
+        }
+    }
+    Ok(fresh
+        .iter()
+        .filter(|(_, f)| {
+            stored
+                .values()
+                .any(|b| telltale_core::automation::replayed(f, b))
+        })
+        .map(|(i, _)| *i)
+        .collect())
+}
+
 /// A user's profile and its revision (`None` before the first).
 pub async fn load_profile(st: &AppState, user: &str) -> Result<(Profile, Option<i64>), ApiError> {
     let row: Option<(String, i64)> =
@@ -566,11 +610,20 @@ async fn attempt(
         .map(|it| it.content.as_str())
         .collect();
     let earlier = seen_before(st, &sess.user_id, &behaviours).await?;
+    let prints: Vec<(usize, &[u32])> = fresh
+        .iter()
+        .map(|&i| (i, items[i].summary.automation.fingerprint.as_slice()))
+        .filter(|(_, f)| !f.is_empty())
+        .collect();
+    let replays = fingerprint_replays(st, &sess.user_id, &prints).await?;
     let mut contents: BTreeSet<&str> = BTreeSet::new();
     for &i in &fresh {
         let it = &items[i];
         let s = &it.summary;
-        if it.has_behaviour() && (earlier.contains(&it.content) || !contents.insert(&it.content)) {
+        if replays.contains(&i)
+            || it.has_behaviour()
+                && (earlier.contains(&it.content) || !contents.insert(&it.content))
+        {
             flags.insert("replay".into());
         }
         let score = scorer.score(s);
@@ -681,6 +734,44 @@ async fn attempt(
     if !rows.is_empty() && insert.execute(&mut *w.tx).await?.rows_affected() != rows.len() as u64 {
         // Stored by a concurrent request since we looked: the next try sees duplicates.
         return Ok(None);
+    }
+    // The replay memory: the new windows' fingerprints, a row per hash, in one statement.
+    let hashes: Vec<(&Item, u32)> = rows
+        .iter()
+        .flat_map(|(i, ..)| {
+            let it = &items[*i];
+            it.summary
+                .automation
+                .fingerprint
+                .iter()
+                .map(move |&h| (it, h))
+        })
+        .collect();
+    if !hashes.is_empty() {
+        const FP_COLUMNS: usize = 6;
+        let values: Vec<String> = (0..hashes.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=FP_COLUMNS)
+                    .map(|c| format!("${}", r * FP_COLUMNS + c))
+                    .collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO fingerprints (user_id, hash, session_id, page, seq, received_ms) VALUES {}",
+            values.join(", ")
+        );
+        let mut insert = sqlx::query(&sql);
+        for (it, h) in &hashes {
+            insert = insert
+                .bind(&sess.user_id)
+                .bind(i64::from(*h))
+                .bind(id)
+                .bind(&it.summary.page)
+                .bind(it.summary.seq as i64)
+                .bind(now);
+        }
+        insert.execute(&mut *w.tx).await?;
     }
     w.commit().await?;
 

@@ -27,6 +27,10 @@ pub async fn purge(st: &AppState, now: i64) -> Result<Purged, sqlx::Error> {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
+    sqlx::query("DELETE FROM fingerprints WHERE received_ms < $1")
+        .bind(cutoff)
+        .execute(&mut *w.tx)
+        .await?;
     sqlx::query(
         "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE expires_ms < $1)",
     )

@@ -184,6 +184,7 @@ pub async fn erase(
     for q in [
         "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",
         "DELETE FROM summaries WHERE user_id = $1",
+        "DELETE FROM fingerprints WHERE user_id = $1",
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM profiles WHERE user_id = $1",
     ] {

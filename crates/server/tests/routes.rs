@@ -556,3 +556,94 @@ async fn the_demo_login_opens_a_session() {
     assert_eq!(a.status, StatusCode::OK, "{}", a.text);
     assert_eq!(a.body["user"], "E1001");
 }
+
+/// A recorded session's pointer movements (varied point counts and durations), from `skip`
+/// ms into the recording, windowed by the core under `token`.
+fn recording(token: &str, page: &str, skip: f64) -> Vec<telltale_core::Summary> {
+    use telltale_core::{PointerEvent, PointerKind, PointerPhase, WindowConfig, Windower};
+    let mut w = Windower::new(WindowConfig::default(), token, page);
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    for m in 0..150u32 {
+        let points = 8 + (m * 7) % 23;
+        for p in 0..points {
+            let ev = PointerEvent {
+                t,
+                phase: PointerPhase::Move,
+                kind: PointerKind::Mouse,
+                x: f64::from(p * (3 + m % 5)),
+                y: f64::from((p * p) % 40),
+                buttons: 0,
+                movement: None,
+                trusted: true,
+            };
+            if t >= skip {
+                out.extend(w.push(telltale_core::InputEvent::Pointer(PointerEvent {
+                    t: t - skip,
+                    ..ev
+                })));
+            }
+            t += f64::from(9 + (m * 13 + p * 5) % 17);
+        }
+        // A pause ends the movement (600 ms: over the 500 ms that ends an action).
+        t += 600.0 + f64::from((m * 37) % 400);
+    }
+    out.extend(w.flush(t - skip));
+    out
+}
+
+#[tokio::test]
+async fn a_recording_played_again_is_flagged_by_its_fingerprint() {
+    let app = app().await;
+    let (first, token) = app.login("alice").await;
+    let original = recording(&token, &page_id(), 0.0);
+    assert!(original
+        .iter()
+        .all(|s| !s.automation.fingerprint.is_empty()));
+    assert_eq!(
+        app.post(&token, &original).await.status,
+        StatusCode::ACCEPTED
+    );
+    let s = app
+        .call(
+            "GET",
+            &format!("/v1/sessions/{first}"),
+            REVIEWER,
+            Value::Null,
+        )
+        .await;
+    let replay_flag = |b: &Value| b["flags"].as_array().unwrap().contains(&json!("replay"));
+    assert!(
+        !replay_flag(&s.body),
+        "the original is no replay: {}",
+        s.body
+    );
+    // The same recording played into a new page 20 s in: no window is the same summary, the
+    // content digests differ, the fingerprints do not.
+    let (id, token2) = app.login("alice").await;
+    let replay = recording(&token2, &page_id(), 20_000.0);
+    assert_eq!(
+        app.post(&token2, &replay).await.status,
+        StatusCode::ACCEPTED
+    );
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert!(replay_flag(&s.body), "{}", s.body);
+    // Another user's memory is not alice's.
+    let (other, token3) = app.login("bob").await;
+    let replay = recording(&token3, &page_id(), 20_000.0);
+    assert_eq!(
+        app.post(&token3, &replay).await.status,
+        StatusCode::ACCEPTED
+    );
+    let s = app
+        .call(
+            "GET",
+            &format!("/v1/sessions/{other}"),
+            REVIEWER,
+            Value::Null,
+        )
+        .await;
+    assert!(!replay_flag(&s.body), "{}", s.body);
+}
