@@ -54,7 +54,9 @@ bash scripts/build-www.sh
 # Each test has its own limit (3 min, 5 for the one-scorer test); this one bounds the file.
 node --test --test-timeout=900000 tests/e2e/
 
-step "collector size: pkg/ within 45 KB gzipped"
-# 45 KB: scoring in the page costs about 8 KB of it, and an internal portal loads the package
-# once and caches it, so one package with scoring is worth those bytes.
-node scripts/bench-collector.mjs --size-only --pkg pkg --budget-kb 45
+step "collector size: pkg/ within 46 KB gzipped"
+# 46 KB: scoring in the page costs about 8 KB of it, and an internal portal loads the package
+# once and caches it, so one package with scoring is worth those bytes. It was 45 KB until the
+# movement-shape evidence and the replay fingerprint (about 1.5 KB, at 45.9): both must be
+# computed where the raw events are, in the page (a summary carries no path to compute them from).
+node scripts/bench-collector.mjs --size-only --pkg pkg --budget-kb 46
