@@ -267,9 +267,10 @@ function hash(s) {
 const NOTED_INPUT = new Set(['insertFromPaste', 'insertFromPasteAsQuotation', 'insertFromDrop',
   'insertReplacementText', '']);
 
-// Key identities classified so far (`code`, or `key` where `code` is empty): [class, hash]. The
-// UI Events code values are about 160, so 256 holds every physical key; `key` values (for events
-// without a `code`) are any character, so past 256 entries nothing more is kept.
+// Physical keys classified so far (`code` values): [class, hash], so the next press of a key
+// skips `keyClass`'s regexes. The UI Events code values are about 160, so 256 holds every
+// physical key. A `key` value (an event without a `code`, as some virtual keyboards send) is a
+// character: it is classified every time and never kept.
 const CLASSIFIED = 256;
 
 // Reads a key event's flags, and its timeStamp into `out[0]` (a view like PointerReader's); on
@@ -288,7 +289,6 @@ export class KeyReader {
     this.seen = null;
     this.listeners = null;
     this.byCode = new Map();
-    this.byKey = new Map();
   }
 
   // Clears `target` for the fast path (`el`: the element the password check looks at, `seen` the
@@ -358,11 +358,10 @@ export class KeyReader {
     const code = ev.code;
     const key = code === '' ? ev.key : '';
     const value = code === '' ? key : code;
-    const known = code === '' ? this.byKey : this.byCode;
-    let got = known.get(value);
+    let got = code === '' ? undefined : this.byCode.get(code);
     if (got === undefined) {
       got = [keyClass(code, key) | (value === 'Tab' ? TAB : 0), hash(value)];
-      if (known.size < CLASSIFIED) known.set(value, got);
+      if (code !== '' && this.byCode.size < CLASSIFIED) this.byCode.set(code, got);
     }
     return got;
   }
