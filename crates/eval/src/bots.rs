@@ -138,15 +138,7 @@ pub fn run(streams: &[Stream]) -> Result<Vec<Row>, String> {
             .enumerate()
             .map(|(i, (s, ev))| {
                 let sum = summaries(ev, secs);
-                let names = sum
-                    .iter()
-                    .flat_map(|x| {
-                        x.automation
-                            .signals
-                            .iter()
-                            .map(|g| g.kind.name().to_owned())
-                    })
-                    .collect();
+                let names = signal_names(&sum);
                 // A replay is checked against the original session it copies (the stream
                 // written just before it with the same source), which the server stored.
                 let replayed = s.kind.starts_with("replay").then(|| {
@@ -285,15 +277,7 @@ pub fn outcomes(streams: &[Stream]) -> Result<Vec<Outcome>, String> {
         let ev = events(s)?;
         for &seconds in &LENGTHS {
             let sum = summaries(&ev, seconds);
-            let mut signals: Vec<String> = sum
-                .iter()
-                .flat_map(|x| {
-                    x.automation
-                        .signals
-                        .iter()
-                        .map(|g| g.kind.name().to_owned())
-                })
-                .collect();
+            let mut signals = signal_names(&sum);
             signals.sort();
             signals.dedup();
             out.push(Outcome {
@@ -307,4 +291,16 @@ pub fn outcomes(streams: &[Stream]) -> Result<Vec<Outcome>, String> {
         }
     }
     Ok(out)
+}
+
+/// The kinds of every automation signal in `sum`, in order.
+fn signal_names(sum: &[Summary]) -> Vec<String> {
+    sum.iter()
+        .flat_map(|x| {
+            x.automation
+                .signals
+                .iter()
+                .map(|g| g.kind.name().to_owned())
+        })
+        .collect()
 }
