@@ -28,18 +28,9 @@
 // chosen on them), odd positions the held-out half (reported).
 import { path as ghostPath } from 'ghost-cursor';
 import { aaltoParticipants, cmuSubjects, mouseSession, sapiUsers } from '../demo/data.mjs';
+// Seeded, so that a run is reproducible.
+import { mulberry32 as rng } from '../../www/shared/random.js';
 
-/** A small seeded generator (mulberry32), so that a run is reproducible. */
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const gauss = (r) => Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
 /** Log-normal with median `m` ms and log-spread `s`. */
 const lognormal = (r, m, s) => m * Math.exp(s * gauss(r));

@@ -94,7 +94,7 @@ export async function launchFirefox({ width = 1600, height = 1200 } = {}) {
     async newPage(url) {
       const { handle } = await s('POST', '/window/new', { type: 'tab' });
       await s('POST', '/window', { handle });
-      const page = makePage(s, handle);
+      const page = makePage(s, handle, { width, height });
       const [iw, ih] = await page.evaluate(() => [innerWidth, innerHeight]);
       const rect = await s('GET', '/window/rect');
       if (iw !== width || ih !== height) {
@@ -112,7 +112,7 @@ export async function launchFirefox({ width = 1600, height = 1200 } = {}) {
 }
 
 /** A tab, with the subset of Playwright's Page that the tests and human.mjs use. */
-function makePage(s, handle) {
+function makePage(s, handle, viewport) {
   const mouse = { x: 0, y: 0 };
   const pointer = (actions) => s('POST', '/actions', {
     actions: [{ type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' }, actions }],
@@ -120,6 +120,7 @@ function makePage(s, handle) {
   const move = (x, y) => ({ type: 'pointerMove', origin: 'viewport', x: Math.round(x), y: Math.round(y), duration: 0 });
   const page = {
     handle,
+    viewportSize: () => viewport,
     goto: (url) => s('POST', '/url', { url }),
     reload: () => s('POST', '/refresh', {}),
     goBack: () => s('POST', '/back', {}),

@@ -38,9 +38,13 @@ async function handMove(page, x, y) {
   const from = at;
   const [dx, dy] = [x - from.x, y - from.y];
   const bend = (Math.random() < 0.5 ? -1 : 1) * 0.2;
+  // The bend can carry a path off the page near its edges; WebDriver refuses such a move, and
+  // where to go back in is the page's edge anyway.
+  const { width, height } = page.viewportSize();
+  const inside = (v, size) => Math.min(size - 1, Math.max(0, v));
   const curve = (u) => ({
-    x: from.x + dx * u - dy * bend * 4 * u * (1 - u),
-    y: from.y + dy * u + dx * bend * 4 * u * (1 - u),
+    x: inside(from.x + dx * u - dy * bend * 4 * u * (1 - u), width),
+    y: inside(from.y + dy * u + dx * bend * 4 * u * (1 - u), height),
   });
   const phases = [[350, 0, 0.9], [150, 0.9, 1]];
   for (const [ms, u0, u1] of phases) {

@@ -89,17 +89,20 @@ export async function afterRestore(page, server, token) {
   await typeInto(page, '#notes', 'before leaving ');
   // Leaving sends what was typed by beacon; the page is frozen in the cache, not unloaded.
   await page.goto(`${server.url}/tests/e2e/page.html`);
-  await waitFor(() => server.summaries().some((x) => x.keys), 'the beacon on leaving');
+  // The deadlines are generous: CI machines run this with other browsers busy.
+  await waitFor(() => server.summaries().some((x) => x.keys), 'the beacon on leaving', 20000);
   // A restore fires `pageshow` (persisted), not `load`.
   await page.goBack({ waitUntil: 'commit' });
-  await page.waitForFunction(() => window.__restores === 1);
+  await waitFor(async () => (await page.evaluate(() => window.__restores).catch(() => 0)) === 1,
+    'a restore from the back/forward cache (not a reload)', 20000);
   const restoredAt = await page.evaluate(() => performance.now());
-  await typeInto(page, '#notes', 'after coming back');
+  // Long enough that a window of its own (2 s) holds five keys even on a slow machine.
+  await typeInto(page, '#notes', 'after coming back to the page');
   // No flush: the window closes on the collector's own timer, which must have survived.
   const got = await waitFor(() => {
     const g = server.summaries();
     return g.some((x) => x.keys && x.start_ms >= restoredAt) && g;
-  }, 'a summary typed after the restore', 15000);
+  }, 'a summary typed after the restore', 30000);
   const seqs = got.map((x) => x.seq).sort((a, b) => a - b);
   assert.deepEqual(seqs, seqs.map((_, i) => i), 'one collector: contiguous sequence numbers');
   assert.equal(new Set(got.map((x) => x.page)).size, 1, 'the restored collector keeps its page id');

@@ -2,17 +2,7 @@
 // page loads. Nothing is real: names are drawn from short lists, phone numbers from the 555-01xx
 // range set aside for fiction, e-mail addresses from example.com (RFC 2606).
 
-/** mulberry32: a small seeded generator, so every load shows the same made-up customers. */
-function generator(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 as generator } from '../shared/random.js';
 
 const FIRST = ['Ada', 'Bram', 'Chiara', 'Dmitri', 'Elif', 'Farah', 'Goran', 'Hana', 'Ivo', 'Jun',
   'Kasia', 'Lior', 'Mara', 'Nils', 'Oona', 'Pavel', 'Quinn', 'Rosa', 'Sami', 'Tove', 'Ugo',

@@ -598,6 +598,15 @@ fn batch_of(sh: &Shared, sim: &mut Sim) -> Vec<Summary> {
 }
 
 /// One worker: its sessions in turn, one request at a time, until `end`.
+/// How a request failed without an answer, as the run's error table names it.
+fn failure_kind(e: &reqwest::Error) -> &'static str {
+    if e.is_timeout() {
+        "timeout"
+    } else {
+        "transport"
+    }
+}
+
 async fn worker(
     sh: Arc<Shared>,
     server: String,
@@ -686,12 +695,7 @@ async fn worker(
         let resp = match resp {
             Ok(r) => r,
             Err(e) => {
-                let kind = if e.is_timeout() {
-                    "timeout"
-                } else {
-                    "transport"
-                };
-                tally.error(kind.into(), e.to_string());
+                tally.error(failure_kind(&e).into(), e.to_string());
                 continue;
             }
         };
@@ -699,12 +703,7 @@ async fn worker(
         let text = match resp.text().await {
             Ok(t) => t,
             Err(e) => {
-                let kind = if e.is_timeout() {
-                    "timeout"
-                } else {
-                    "transport"
-                };
-                tally.error(kind.into(), e.to_string());
+                tally.error(failure_kind(&e).into(), e.to_string());
                 continue;
             }
         };

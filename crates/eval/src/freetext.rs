@@ -12,7 +12,7 @@ use telltale_core::detect::{WindowModel, WindowParams, WindowPopulationModel};
 use telltale_core::event::{InputEvent, KeyClass, KeyEvent};
 use telltale_core::{Feature, Summary, WindowConfig, Windower};
 
-use crate::metrics::{eer, mean_sd};
+use crate::metrics::{eer, halves, mean_sd};
 use telltale_eval::data;
 
 /// One keystroke as logged.
@@ -353,15 +353,7 @@ pub fn run(users: &[User], p: Protocol, tick: &(dyn Fn() + Sync)) -> Vec<Freetex
                 .flat_map(|&o| prepared[o].tests.iter().take(IMPOSTOR_WINDOWS))
                 .filter_map(one)
                 .collect();
-            let halves = [
-                others.iter().copied().step_by(2).collect::<Vec<_>>(),
-                others
-                    .iter()
-                    .copied()
-                    .skip(1)
-                    .step_by(2)
-                    .collect::<Vec<_>>(),
-            ];
+            let halves = halves(&others);
             let mut g2 = vec![0.0; me.tests.len()];
             let mut i2 = Vec::new();
             for h in 0..2 {

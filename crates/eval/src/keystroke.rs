@@ -6,7 +6,7 @@ use rayon::prelude::*;
 use telltale_core::detect::{PopulationModel, TelltaleFixed, TelltaleFixedModel};
 use telltale_core::{Detector, FixedDetector, Model};
 
-use crate::metrics::{eer, mean_sd};
+use crate::metrics::{eer, halves, mean_sd};
 
 /// One subject's rows, in file order.
 pub struct Subject {
@@ -284,15 +284,7 @@ pub fn run_population(
         .enumerate()
         .map(|(u, s)| {
             let others: Vec<usize> = (0..subjects.len()).filter(|&o| o != u).collect();
-            let halves = [
-                others.iter().copied().step_by(2).collect::<Vec<_>>(),
-                others
-                    .iter()
-                    .copied()
-                    .skip(1)
-                    .step_by(2)
-                    .collect::<Vec<_>>(),
-            ];
+            let halves = halves(&others);
             let mut genuine = vec![0.0; s.rows.len() - p.train];
             let mut impostor = Vec::new();
             for h in 0..2 {

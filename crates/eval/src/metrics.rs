@@ -90,6 +90,16 @@ pub fn mean_sd(v: &[f64]) -> (f64, f64) {
     (m, var.sqrt())
 }
 
+/// `users` split by position into two halves (even positions, odd positions): a population
+/// row's background and impostors, which then swap, so no impostor is in its target's
+/// background.
+pub fn halves(users: &[usize]) -> [Vec<usize>; 2] {
+    [
+        users.iter().copied().step_by(2).collect(),
+        users.iter().copied().skip(1).step_by(2).collect(),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
