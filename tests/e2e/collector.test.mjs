@@ -660,7 +660,8 @@ test('a started collector runs on when the page keeps no reference to it', async
     window.__registry = new FinalizationRegistry(() => { window.__handleFreed = true; });
     (() => {
       const c = new window.__collector.constructor({
-        windowMs: 1000,
+        // 3 s: five keys (a key window's least) fit one window even on a slow machine.
+        windowMs: 3000,
         onSummary: (s) => window.__got.push(s),
       });
       c.start();
@@ -677,7 +678,7 @@ test('a started collector runs on when the page keeps no reference to it', async
   const later = await waitFor(() => page.evaluate(
     (t) => window.__got.filter((s) => s.start_ms > t && s.keys !== null).length,
     freedAt,
-  ), 'a summary of typing after the garbage collection');
+  ), 'a summary of typing after the garbage collection', 20000);
   assert.ok(later >= 1);
   assert.deepEqual(errors, []);
   await context.close();
