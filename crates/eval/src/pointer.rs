@@ -12,7 +12,7 @@ use telltale_core::features::pointer::{
 };
 use telltale_core::Feature;
 
-use crate::metrics::{auc, eer, mean_sd};
+use crate::metrics::{auc, eer, halves, mean_sd};
 
 /// A recorded session: what its segmenter handed out, each with its time (ms).
 pub struct Session {
@@ -282,15 +282,7 @@ pub fn run(plan: &Plan, secs: f64, tick: &(dyn Fn() + Sync)) -> Result<Vec<Point
                 .collect();
             // Population: impostor sessions whose owner is known are split by owner parity.
             let owners: Vec<usize> = (0..users.len()).filter(|&o| o != u).collect();
-            let halves = [
-                owners.iter().copied().step_by(2).collect::<Vec<_>>(),
-                owners
-                    .iter()
-                    .copied()
-                    .skip(1)
-                    .step_by(2)
-                    .collect::<Vec<_>>(),
-            ];
+            let halves = halves(&owners);
             let mut g2 = vec![0.0; genuine_blocks.len()];
             let mut i2 = Vec::new();
             for h in 0..2 {
