@@ -60,19 +60,7 @@ trap cleanup EXIT
 key() { od -An -N16 -tx1 /dev/urandom | tr -d ' \n'; }
 export TELLTALE_PORTAL_KEY="bench-portal-$(key)" TELLTALE_REVIEWER_KEY="bench-reviewer-$(key)"
 
-# A free port on 127.0.0.1 (20000-59999, as scripts/pg.sh picks them).
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    port=$((20000 + RANDOM % 40000))
-    if ! ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
-      echo "$port"
-      return 0
-    fi
-  done
-  echo "bench-server: no free port" >&2
-  return 1
-}
+. scripts/free-port.sh
 
 # run LABEL DB COUNT-FLAG COUNT-VALUE [telltale-load flags...]: one server, one load; sets rc
 # to telltale-load's exit status (0 fine, 1 acknowledged != stored or no run, 2 target missed).

@@ -59,21 +59,7 @@ else
   owner=$(id -un)
 fi
 
-# A free TCP port on 127.0.0.1: one nothing listens on now. Another process may take it before
-# postgres binds, so `start` retries with a new port when postgres fails to bind.
-free_port() {
-  local port
-  for _ in $(seq 1 50); do
-    # 20000-59999: above the registered services most machines run, below Linux's default
-    # ephemeral range (32768-60999 overlaps; a clash there is caught by the bind retry).
-    port=$((20000 + RANDOM % 40000))
-    if ! ss -Htln "sport = :$port" 2>/dev/null | grep -q .; then
-      echo "$port"
-      return 0
-    fi
-  done
-  die "no free port found"
-}
+. scripts/free-port.sh
 
 running() {
   [ -f "$state/dir" ] || return 1
