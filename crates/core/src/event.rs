@@ -150,6 +150,18 @@ pub struct KeyEvent {
     pub trusted: bool,
 }
 
+/// A trusted key event, for the crate's unit tests.
+#[cfg(test)]
+pub(crate) fn trusted_key(t: f64, down: bool, press: u32, class: KeyClass) -> KeyEvent {
+    KeyEvent {
+        t,
+        down,
+        class,
+        press,
+        trusted: true,
+    }
+}
+
 /// A pointer going down, moving or going up.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PointerEvent {

@@ -121,15 +121,7 @@ impl FixedEntry {
 mod tests {
     use super::*;
 
-    fn key(t: f64, down: bool, press: u32, class: KeyClass) -> KeyEvent {
-        KeyEvent {
-            t,
-            down,
-            class,
-            press,
-            trusted: true,
-        }
-    }
+    use crate::event::trusted_key as key;
 
     #[test]
     fn rollover_gives_negative_up_down() {

@@ -330,15 +330,7 @@ impl KeyWindow {
 mod tests {
     use super::*;
 
-    fn ev(t: f64, down: bool, press: u32, class: KeyClass) -> KeyEvent {
-        KeyEvent {
-            t,
-            down,
-            class,
-            press,
-            trusted: true,
-        }
-    }
+    use crate::event::trusted_key as ev;
 
     #[test]
     fn key_held_across_window_boundary_counts_where_released() {
