@@ -113,12 +113,17 @@ extern "C" {
     #[wasm_bindgen(constructor)]
     fn new(memory: &JsValue, ptr: usize, len: usize) -> PointerReader;
 
-    /// Appends a pointer event's samples (its coalesced events on a move) to the buffer.
-    /// Returns 1 when the buffer should be drained now, 0 when it can wait; -1 for no
-    /// PointerEvent; having read nothing, -2 for a target not yet cleared and -3 for the
-    /// refused one.
+    /// Takes a pointer event (a move is kept, and read into the buffer with the next ones).
+    /// Returns a positive number when the buffer should be drained now, 0 when it can wait;
+    /// -1 for no PointerEvent; having read nothing, -2 for a target not yet cleared and -3 for
+    /// the refused one.
     #[wasm_bindgen(method)]
     fn read(this: &PointerReader, ev: &Event, phase: u32) -> i32;
+
+    /// Reads the events it has kept into the buffer, as far as they fit: 0 when none are left,
+    /// else not (drain the buffer and call again).
+    #[wasm_bindgen(method)]
+    fn settle(this: &PointerReader) -> i32;
 
     /// Clears a target for capture.
     #[wasm_bindgen(method)]
@@ -542,10 +547,23 @@ impl Boundary {
         events + 1
     }
 
-    /// Turns every buffered sample into an event, oldest first, and empties the buffer.
+    /// Turns every buffered sample into an event, oldest first, and empties the buffer, with
+    /// the events the reader kept unread until now (`PointerReader.settle`, a buffer at a time).
     /// Returns the DOM events the samples came from. Key samples (the reader's fast path) are
     /// key events on the cached target, whose verdict they take.
     pub fn drain_pointer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
+        let mut events = 0;
+        loop {
+            let more = self.reader.settle() != 0;
+            events += self.drain_buffer(out);
+            if !more {
+                return events;
+            }
+        }
+    }
+
+    /// Turns the samples in the buffer into events and empties it (see `drain_pointer`).
+    fn drain_buffer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
         let events = self.pointer_buf[0] as u32;
         let n = (self.pointer_buf[1] as usize).min(BUFFERED);
         self.pointer_buf[0] = 0.0;

@@ -1,17 +1,19 @@
 // The boundary's DOM reads, in JavaScript: a listener here reads what an event carries into the
-// boundary's own memory (numbers and flags; nothing of an event is kept), and WebAssembly is
+// boundary's own memory (numbers and flags; a pointer event is held, unread, until the next
+// drain or at most 16 moves later, and nothing of an event is kept after), and WebAssembly is
 // entered only when the boundary has something to decide. Each crossing from WebAssembly into
 // JavaScript and back, and each conversion of a string, cost more per event than the features
-// (`npm run bench:collector -- --profile`). Pointer events on a target the boundary cleared, and
-// key events on the key target it cleared, are appended to one buffer, in order; WebAssembly
-// drains it when full, on a press, release, Enter or Tab, on any event it handles itself (a new
-// target, a password field, composition, auto-repeat, wheel, focus), on the window timer and on
-// `stats()`, `flush()` and `stop()`. The rules are the boundary's (src/boundary.rs): an event
-// on a new target is not read until it has checked that target. Two are written here: what a
-// password field is (`password`: checked on every key event, and asked by the boundary for every
-// other event, so that the rule exists once) and a key's class (`keyClass`): key identity
-// (`code`, `key`) is read only in `KeyReader.classify` and dropped there: only the class and a
-// hash for pairing reach WebAssembly.
+// (`npm run bench:collector -- --profile`). Pointer events on a target the boundary cleared
+// (read in batches, `PointerReader.settle`), and key events on the key target it cleared, are
+// appended to one buffer, in order; WebAssembly drains it when full, on a press, release, Enter
+// or Tab, on any event it handles itself (a new target, a password field, composition,
+// auto-repeat, wheel, focus), on the window timer and on `stats()`, `flush()` and `stop()`.
+// The rules are the boundary's (src/boundary.rs): an event on a new target is not read until it
+// has checked that target. Two are written here: what a password field is (`password`: checked
+// on every key event, and asked by the boundary for every other event, so that the rule exists
+// once) and a key's class (`keyClass`): key identity (`code`, `key`) is read only in
+// `KeyReader.classify` and dropped there: only the class and a hash for pairing reach
+// WebAssembly.
 
 // Numbers before the samples: DOM events buffered, samples buffered.
 const HEAD = 2;
@@ -35,13 +37,17 @@ const INPUT = 6;
 
 const PHASES = [['pointerdown', DOWN], ['pointermove', MOVE], ['pointerup', UP], ['pointercancel', CANCEL]];
 const OPTIONS = { capture: true, passive: true };
+// Moves kept before they are read (`PointerReader.read`): 16 (a quarter of a second of
+// frame-aligned moves) measured as cheap as 32 or 64 in the bench, and bounds the events held.
+const PENDING = 16;
 
 // Buffers pointer samples in a collector's buffer (`len` doubles at byte `ptr` of the module's
-// `memory`), which the boundary drains. Moves are only appended: WebAssembly is entered when the
-// buffer is full, on a press or release, or when the boundary drains it before anything else
-// (a key event, the window timer, a flush), so the hot path of a 1000 Hz mouse stays in this
-// file. The view is made once, and again only when the memory has grown (which detaches it).
-// `last` is the target the boundary last cleared for capture, `blocked` the one it last refused.
+// `memory`), which the boundary drains. Moves are only kept, and appended in batches: WebAssembly
+// is entered when the buffer is full, on a press or release, or when the boundary drains it
+// before anything else (a key event, the window timer, a flush), so the hot path of a 1000 Hz
+// mouse stays in this file. The view is made once, and again only when the memory has grown
+// (which detaches it). `last` is the target the boundary last cleared for capture, `blocked` the
+// one it last refused.
 export class PointerReader {
   constructor(memory, ptr, len) {
     this.memory = memory;
@@ -52,15 +58,16 @@ export class PointerReader {
     this.last = null;
     this.blocked = null;
     this.listeners = null;
-    this.deliver = null;
     this.pressed = [false, false, false]; // per kind: mouse, pen, touch
+    this.pending = []; // events taken, each with its phase, not yet read (see `read`)
   }
 
   approve(target) { this.last = target; this.blocked = null; }
 
   block(target) { this.blocked = target; this.last = null; }
 
-  // The boundary is gone and its buffer freed: never write there again.
+  // The boundary is gone and its buffer freed: never write there again (a view of length 0,
+  // which ignores writes: also for events still kept, should anything settle them).
   release() {
     this.detach();
     this.cap = 0;
@@ -78,31 +85,53 @@ export class PointerReader {
     return out;
   }
 
-  // Appends a pointer event's samples (its coalesced events on a move). Returns -1 when `ev` is
-  // no PointerEvent (a page can dispatch a plain Event named "pointermove"); having read
-  // nothing, -2 when its target is new (the boundary first decides whether it may be captured
-  // at all) and -3 when its target is the refused one; else 1 when the buffer should be
-  // drained now (a press or release, or full) and 0 when it can wait.
+  // Takes a pointer event. Returns -1 when `ev` is no PointerEvent (a page can dispatch a plain
+  // Event named "pointermove"); having read nothing, -2 when its target is new (the boundary
+  // first decides whether it may be captured at all) and -3 when its target is the refused one;
+  // else a positive number when the buffer should be drained now (a press or release, or full)
+  // and 0 when it can wait. An event on the cleared target is only kept (`pending`, with its
+  // phase) and read with the events before it by `settle`: reading a batch of events in one
+  // loop costs less main-thread time than reading each while it is dispatched (measured with
+  // `npm run bench:collector`, README), and every value read is the event's own, fixed when it
+  // was made (`target`, which the DOM clears after dispatch inside shadow trees, is checked
+  // here, during dispatch).
   read(ev, phase) {
-    if (!(ev instanceof PointerEvent) || this.cap === 0) return -1;
+    if (!(ev instanceof PointerEvent)) return -1;
     const target = ev.target;
     if (target !== this.last) return target === this.blocked ? -3 : -2;
+    const kept = this.pending;
+    kept.push(ev, phase);
+    return phase !== MOVE ? 1 : kept.length < 2 * PENDING ? 0 : this.settle();
+  }
+
+  // Reads the kept events into the buffer, oldest first, as far as they fit. Returns 0 when none
+  // are left, else their count (the buffer is full: drain it and call again). Called by `read`
+  // every 16 moves, and by the boundary before it drains the buffer.
+  settle() {
+    const kept = this.pending;
+    let i = 0;
+    while (i < kept.length && this.put(kept[i], kept[i + 1])) i += 2;
+    kept.splice(0, i);
+    return kept.length;
+  }
+
+  // Appends an event's samples (its coalesced events on a move). False, having written nothing,
+  // when they do not fit in a buffer that is not empty.
+  put(ev, phase) {
+    const out = this.buffer();
     // One pointer per kind: a second finger (or pen) down at once is not the primary pointer, and
     // its points would be woven into the primary's path. Counted as an event, not read. (Only a
     // trusted event says so reliably: a script's `new PointerEvent()` is not primary unless it
     // asks to be, and is read for the automation evidence.)
     if (ev.isPrimary === false && ev.isTrusted) {
-      this.buffer()[0] += 1;
-      return 0;
+      out[0] += 1;
+      return true;
     }
     const list = phase === MOVE && ev.getCoalescedEvents ? ev.getCoalescedEvents() : null;
     const many = list !== null && list.length > 1;
     const k = many ? list.length : 1;
-    let out = this.buffer();
-    if (out[1] + k > this.cap && out[1] > 0 && this.deliver !== null) {
-      this.deliver(0, phase, undefined); // full: let the boundary drain it first
-      out = this.buffer();
-    }
+    let n = out[1];
+    if (n + k > this.cap && n > 0) return false;
     // Compared, not looked up: DOM strings are interned, so these are pointer comparisons.
     const type = ev.pointerType;
     const kind = type === 'pen' ? 1 : type === 'touch' ? 2 : 0; // anything else reads as a mouse
@@ -112,7 +141,6 @@ export class PointerReader {
     if (phase === DOWN) this.pressed[kind] = true;
     const pressed = this.pressed[kind];
     if (phase === UP || phase === CANCEL) this.pressed[kind] = false;
-    let n = out[1];
     const m = Math.min(k, this.cap - n);
     for (let i = 0; i < m; i++) {
       const e = many ? list[i] : ev;
@@ -130,7 +158,7 @@ export class PointerReader {
     }
     out[0] += 1;
     out[1] = n;
-    return phase !== MOVE || n >= this.cap ? 1 : 0;
+    return true;
   }
 
   // Listens for pointerdown/move/up/cancel on `target` (capture, passive) and calls
@@ -139,11 +167,10 @@ export class PointerReader {
   // for a new target). Most moves return without entering WebAssembly.
   attach(target, deliver) {
     this.detach();
-    this.deliver = deliver;
     this.listeners = PHASES.map(([type, phase]) => {
       const fn = (ev) => {
         const r = this.read(ev, phase);
-        if (r !== 0) deliver(r, phase, r === -2 ? ev : undefined);
+        if (r) deliver(r, phase, r === -2 ? ev : undefined);
       };
       target.addEventListener(type, fn, OPTIONS);
       return [target, type, fn];
@@ -151,7 +178,6 @@ export class PointerReader {
   }
 
   detach() {
-    this.deliver = null;
     if (this.listeners === null) return;
     for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn, OPTIONS);
     this.listeners = null;
@@ -197,16 +223,6 @@ function masked(el) {
 // Input types whose keystrokes are typing: HTML's text-entry controls (a password input is
 // refused by the password check before this matters).
 const TEXT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'password']);
-
-// Whether key events whose real target is `el` (inside open shadow roots) are typing: into a
-// text field, a textarea or an editable region, or with no field focused (the body). On any other
-// element they are not captured: it may be the host of a closed shadow root, whose inside (a
-// password field, say) the page cannot see, since events from inside are retargeted to it.
-function typingTarget(el) {
-  return el === document.body || el === document.documentElement
-    || el instanceof HTMLTextAreaElement || el.isContentEditable === true
-    || (el instanceof HTMLInputElement && TEXT_TYPES.has(el.type));
-}
 
 // Key classes, numbered as telltale-core's `KeyClass::ALL`.
 const LETTER_LEFT = 0;
@@ -331,9 +347,11 @@ export class KeyReader {
     const known = this.classify(ev);
     const id = known[0];
     if (down && ((id & ~TAB) === ENTER || (id & TAB) !== 0)) return false;
+    // Pointer events kept (read in order by the boundary first), or full: the boundary drains it.
+    if (samples.pending.length) return false;
     const out = samples.buffer();
     const n = out[1];
-    if (n >= samples.cap) return false; // full: the boundary drains it first
+    if (n >= samples.cap) return false;
     const at = HEAD + n * PER;
     out[at] = phase;
     out[at + 1] = id;
@@ -366,7 +384,8 @@ export class KeyReader {
     return got;
   }
 
-  // The boundary is gone and its buffer freed: never write there again.
+  // The boundary is gone and its buffer freed: never write there again (a view of length 0,
+  // which ignores writes: also for events still kept, should anything settle them).
   release() {
     this.detach();
     this.memory = null;
@@ -382,9 +401,14 @@ export class KeyReader {
     return out;
   }
 
-  // See `typingTarget` (a method, so that it is imported through the glue like the rest).
+  // Whether key events whose real target is `el` (inside open shadow roots) are typing: into a
+  // text field, a textarea or an editable region, or with no field focused (the body). On any
+  // other element they are not captured: it may be the host of a closed shadow root, whose inside
+  // (a password field, say) the page cannot see, since events from inside are retargeted to it.
   typingTarget(el) {
-    return typingTarget(el);
+    return el === document.body || el === document.documentElement
+      || el instanceof HTMLTextAreaElement || el.isContentEditable === true
+      || (el instanceof HTMLInputElement && TEXT_TYPES.has(el.type));
   }
 
   // See `password`: the boundary's check for pointer, wheel and `input` events and new key
