@@ -167,21 +167,28 @@ export class PointerReader {
   // for a new target). Most moves return without entering WebAssembly.
   attach(target, deliver) {
     this.detach();
-    this.listeners = PHASES.map(([type, phase]) => {
-      const fn = (ev) => {
-        const r = this.read(ev, phase);
-        if (r) deliver(r, phase, r === -2 ? ev : undefined);
-      };
-      target.addEventListener(type, fn, OPTIONS);
-      return [target, type, fn];
-    });
+    this.listeners = listen(target, PHASES.map(([type, phase]) => [type, (ev) => {
+      const r = this.read(ev, phase);
+      if (r) deliver(r, phase, r === -2 ? ev : undefined);
+    }]));
   }
 
-  detach() {
-    if (this.listeners === null) return;
-    for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn, OPTIONS);
-    this.listeners = null;
-  }
+  detach() { this.listeners = unlisten(this.listeners); }
+}
+
+// Adds each [type, fn] of `pairs` as a capture, passive listener on `target`; returns what
+// `unlisten` removes.
+function listen(target, pairs) {
+  return pairs.map(([type, fn]) => {
+    target.addEventListener(type, fn, OPTIONS);
+    return [target, type, fn];
+  });
+}
+
+// Removes what `listen` added (none for null); returns null.
+function unlisten(listeners) {
+  if (listeners !== null) for (const [target, type, fn] of listeners) target.removeEventListener(type, fn, OPTIONS);
+  return null;
 }
 
 // KeyReader.read's flags.
@@ -321,18 +328,10 @@ export class KeyReader {
     this.detach();
     const key = (phase) => (ev) => { if (!this.fast(ev, phase)) deliver(-1, phase, ev); };
     const input = (ev) => { if (!this.typing(ev)) deliver(-1, INPUT, ev); };
-    this.listeners = [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', input]]
-      .map(([type, fn]) => {
-        target.addEventListener(type, fn, OPTIONS);
-        return [target, type, fn];
-      });
+    this.listeners = listen(target, [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', input]]);
   }
 
-  detach() {
-    if (this.listeners === null) return;
-    for (const [target, type, fn] of this.listeners) target.removeEventListener(type, fn, OPTIONS);
-    this.listeners = null;
-  }
+  detach() { this.listeners = unlisten(this.listeners); }
 
   // A key event the boundary would capture as it stands, appended as a sample: on the cleared
   // target, a KeyboardEvent, not composing, not an auto-repeat, the field not (now) a password

@@ -60,7 +60,9 @@ test('Chromium: pointer events read after dispatch give the values read during i
     // Read again well after the events were dispatched (src/read.js reads them within 16 moves).
     await page.waitForTimeout(300);
     const r = await page.evaluate(() => window.__compare());
-    assert.ok(r.events > 50 && r.trusted === r.events, `trusted pointer events: ${JSON.stringify(r)}`);
+    // The more Chromium coalesces, the fewer events the 300 moves arrive as (48 seen on a quiet
+    // machine): some events, all trusted, is what the comparison needs.
+    assert.ok(r.events > 20 && r.trusted === r.events, `trusted pointer events: ${JSON.stringify(r)}`);
     assert.ok(r.coalesced > 0, 'some moves carried more than one coalesced event');
     assert.deepEqual(r.differ, []);
   } finally {
