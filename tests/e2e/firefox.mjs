@@ -35,7 +35,12 @@ export async function launchFirefox({ width = 1600, height = 1200 } = {}) {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';
-  driver.stderr.on('data', (chunk) => { log = (log + chunk).slice(-4000); });
+  // Firefox's own warnings come through geckodriver's stderr; counted for `firefox.aborted()`.
+  let aborted = 0;
+  driver.stderr.on('data', (chunk) => {
+    log = (log + chunk).slice(-4000);
+    aborted += String(chunk).split('Script terminated by timeout').length - 1;
+  });
   const stop = async () => {
     const gone = () => driver.exitCode !== null || driver.signalCode !== null;
     if (!gone()) driver.kill();
@@ -103,6 +108,9 @@ export async function launchFirefox({ width = 1600, height = 1200 } = {}) {
       await page.goto(url);
       return page;
     },
+    /** How many times Firefox has aborted a page's script so far ("Script terminated by
+     * timeout": as it does to the script running in a content process it shuts down). */
+    aborted: () => aborted,
     async close() {
       await s('DELETE').catch(() => {});
       await stop();
@@ -121,6 +129,8 @@ function makePage(s, handle, viewport) {
   const page = {
     handle,
     viewportSize: () => viewport,
+    /** Makes this tab WebDriver's current one again (after another was opened). */
+    bringToFront: () => s('POST', '/window', { handle }),
     goto: (url) => s('POST', '/url', { url }),
     reload: () => s('POST', '/refresh', {}),
     goBack: () => s('POST', '/back', {}),
