@@ -7,6 +7,15 @@ import { record } from '../node_modules/rrweb/dist/rrweb.js';
 import { startPlain } from './plain.js';
 
 await init();
+// `?baseline=DIR`: another build of the collector (`npm run bench:collector -- --baseline DIR`),
+// measured as one more condition of the same blocks: a change's effect, side by side in one run.
+const baselineDir = new URLSearchParams(location.search).get('baseline');
+let baseline = null;
+if (baselineDir) {
+  const other = await import(`../${baselineDir}/telltale.js`);
+  await other.default();
+  baseline = new other.Collector({ windowMs: 30000, onSummary: () => {} });
+}
 let plain = null;
 let stopRrweb = null;
 let recorded = [];
@@ -39,6 +48,7 @@ window.bench = {
   isolated: () => crossOriginIsolated,
   on(which) {
     if (which === 'wasm') collector.start();
+    if (which === 'baseline') baseline.start();
     if (which === 'js') plain = startPlain(30000);
     if (which === 'floor') for (const t of FLOOR_TYPES) document.addEventListener(t, floor, OPTS);
     // rrweb's recorder with its defaults (mousemove sampled every 50 ms, every input recorded);
@@ -47,6 +57,7 @@ window.bench = {
   },
   off() {
     collector.stop();
+    baseline?.stop();
     if (plain) { plain.stop(); plain = null; }
     for (const t of FLOOR_TYPES) document.removeEventListener(t, floor, OPTS);
     floorEvents = at;

@@ -22,7 +22,9 @@
 // --budget-kb N (exit 1 if wasm + glue gzipped exceed N KB),
 // --blocks N (interleaved blocks per condition, default 15), --key-only, --pointer-only,
 // --event-timing-only, --et-rounds N (paragraphs typed each way, default 3),
-// --profile (only where the time goes: the DevTools Profiler over key and pointer blocks).
+// --profile (only where the time goes: the DevTools Profiler over key and pointer blocks),
+// --baseline DIR (another build of the collector, e.g. the previous commit's pkg-bench/ copied to
+// DIR, as one more condition of the same interleaved blocks: a change measured side by side).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import { chromium } from 'playwright-core';
@@ -68,6 +70,11 @@ if (!existsSync(new URL('pkg-bench/telltale.js', root))) {
   console.error('pkg-bench/ is missing: run `bash scripts/build-collector.sh --bench` (npm run bench:collector does)');
   process.exit(1);
 }
+const baselineDir = opt('--baseline');
+if (baselineDir && !existsSync(new URL(`${baselineDir}/telltale.js`, root))) {
+  console.error(`--baseline ${baselineDir}: no telltale.js there (copy a pkg-bench/ build to it)`);
+  process.exit(1);
+}
 const server = await start();
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
@@ -83,7 +90,7 @@ async function openPage() {
   page = await browser.newPage({ viewport: { width: 1500, height: 1000 } });
   page.on('crash', () => console.error('the bench page crashed'));
   page.on('pageerror', (e) => console.error('page error:', String(e)));
-  await page.goto(`${server.url}/bench/page.html`);
+  await page.goto(`${server.url}/bench/page.html${baselineDir ? `?baseline=${encodeURIComponent(baselineDir)}` : ''}`);
   await page.waitForFunction(() => window.ready === true);
   cdp = await page.context().newCDPSession(page);
   if (!(await page.evaluate(() => window.bench.isolated()))) console.warn('not cross-origin isolated: timer resolution 100 µs');
@@ -133,8 +140,11 @@ async function mouseBlock(n) {
 const blocks = Number(opt('--blocks', 15));
 // The floor (a bare listener), the collector, the plain-JavaScript version, rrweb's recorder, and
 // "off" (the bracket alone, subtracted from each).
-const conditions = ['off', 'floor', 'wasm', 'js', 'rrweb'];
-const label = { floor: 'floor (bare listener)', wasm: 'Telltale (WebAssembly)', js: 'plain JavaScript', rrweb: 'rrweb record' };
+const conditions = ['off', 'floor', 'wasm', 'js', 'rrweb', ...(baselineDir ? ['baseline'] : [])];
+const label = {
+  floor: 'floor (bare listener)', wasm: 'Telltale (WebAssembly)', js: 'plain JavaScript', rrweb: 'rrweb record',
+  baseline: `baseline (${baselineDir})`,
+};
 const results = {};
 async function perEvent(kind, n, run) {
   const samples = Object.fromEntries(conditions.map((c) => [c, []]));
@@ -209,8 +219,9 @@ if (!etOnly) {
   if (!args.includes('--pointer-only')) await perEvent('key', 300, keyBlock);
   await openPage();
   if (!args.includes('--key-only')) await perEvent('pointer', POINTER_BLOCK, mouseBlock);
-  const ratio = (k) => results[k] ? `${(results[k].added.wasm / results[k].added.floor).toFixed(2)}x` : 'not measured';
+  const ratio = (k, of = 'floor') => results[k] ? `${(results[k].added.wasm / results[k].added[of]).toFixed(2)}x` : 'not measured';
   console.log(`Telltale against the floor: key ${ratio('key')} (bound 2x), pointer ${ratio('pointer')} (bound 1.5x)`);
+  if (baselineDir) console.log(`Telltale against the baseline: key ${ratio('key', 'baseline')}, pointer ${ratio('pointer', 'baseline')}`);
 }
 
 // ---- what a user feels: Event Timing on the portal-like test page (tests/e2e/page.html, the
