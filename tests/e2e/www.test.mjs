@@ -116,6 +116,10 @@ const fixedSamples = async (user) => (await server.review(`/v1/users/${user}`)).
 
 test('portal: the employee id typed before login reaches the server under the new session', async () => {
   const { context, page, check } = await open('/portal/', { expected: [ENROLLING] });
+  // The login view shows (and takes focus) once main.js's top-level await has loaded the
+  // collector, which may be after `goto` resolves at the load event.
+  await page.waitForFunction(() => document.activeElement?.id === 'employee-id', null, { timeout: 10_000 })
+    .catch(() => {});
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'employee-id', 'focus on load');
   const login = await logIn(page, 'E-www-1');
   assert.equal(login.user, 'E-www-1');
