@@ -142,6 +142,9 @@ enum Cmd {
         /// Block lengths in seconds.
         #[arg(long, value_delimiter = ',', default_value = "15,30,60")]
         block_seconds: Vec<f64>,
+        /// Users evaluated (by position in name order; impostors come from the same users).
+        #[arg(long, value_enum, default_value_t = keystroke::Users::All)]
+        users: keystroke::Users,
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
@@ -526,6 +529,7 @@ fn run(cli: Cli) -> Result<(), String> {
             manifest,
             sapimouse,
             block_seconds,
+            users,
             format,
         } => {
             if block_seconds.iter().any(|b| !(b.is_finite() && *b > 0.0)) {
@@ -535,7 +539,8 @@ fn run(cli: Cli) -> Result<(), String> {
                 (Some(m), _) => pointer::load_manifest(&m)?,
                 (None, Some(d)) => pointer::sapimouse_plan(&d)?,
                 (None, None) => pointer::sapimouse_plan(&pointer::default_sapimouse())?,
-            };
+            }
+            .pick(users);
             let pb = progress(
                 plan.users.len() * block_seconds.len(),
                 "users x block lengths",

@@ -12,6 +12,7 @@ use telltale_core::features::pointer::{
 };
 use telltale_core::Feature;
 
+use crate::keystroke::Users;
 use crate::metrics::{auc, eer, halves, mean_sd};
 
 /// A recorded session: what its segmenter handed out, each with its time (ms).
@@ -108,6 +109,32 @@ pub fn enrollment_blocks(s: &Session, len: f64) -> Vec<Vec<Feature>> {
 pub struct Plan {
     /// Per user: (enroll, genuine, impostor) session paths.
     pub users: BTreeMap<String, [Vec<PathBuf>; 3]>,
+}
+
+impl Plan {
+    /// Only the users `users` takes (by position in name order), each tested against the
+    /// impostor sessions of the users taken: a development half never sees the held-out half's
+    /// data. An impostor session that is no user's own (a manifest may list outsiders) stays.
+    pub fn pick(self, users: Users) -> Plan {
+        let owner: BTreeMap<PathBuf, usize> = self
+            .users
+            .values()
+            .enumerate()
+            .flat_map(|(i, sets)| sets[0].iter().chain(&sets[1]).map(move |p| (p.clone(), i)))
+            .collect();
+        let kept = |p: &PathBuf| owner.get(p).is_none_or(|&o| users.takes(o));
+        let users = self
+            .users
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| users.takes(*i))
+            .map(|(_, (u, [enroll, genuine, impostor]))| {
+                let impostor = impostor.into_iter().filter(|p| kept(p)).collect();
+                (u, [enroll, genuine, impostor])
+            })
+            .collect();
+        Plan { users }
+    }
 }
 
 /// Reads a manifest CSV with columns `user,path,role` (role: enroll, genuine or impostor).
