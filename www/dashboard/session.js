@@ -45,7 +45,7 @@ function facts(s) {
     item('Decision', h('span', { class: `pill ${d.band}` }, fmt.band(d.band)),
       d.automation ? [' ', h('span', { class: 'pill automation' }, 'automated')] : null),
     item('Evidence', `${fmt.num(d.evidence)} now, ${fmt.num(d.peak)} at most`,
-      h('span', { class: 'hint' }, 'review at 10, step-up at 20')),
+      h('span', { class: 'hint' }, 'review at 8, step-up at 16')),
     item('Windows scored', String(d.scored ?? 0)),
     item('Highest automation', fmt.automation(d.max_automation)),
     item('Started', fmt.when(s.created_at)),
