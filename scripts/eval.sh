@@ -31,4 +31,7 @@ for u in dev held-out; do
   echo
 done
 echo "== SapiMouse (data README protocol) =="
-"$eval" pointer --block-seconds 15,30,60
+for u in dev held-out all; do
+  "$eval" pointer --block-seconds 15,30,60 --users "$u"
+  echo
+done

@@ -203,6 +203,8 @@ test('dashboard: sign in, the queue, a session with its charts, a verdict, the u
   }
   await page.keyboard.press('Enter');
   await page.waitForSelector('#verdict-h');
+  // The evidence levels come from the session's decision (the core's constants), not the page.
+  assert.match(await page.textContent('.facts'), /review at \d+(\.\d+)?, step-up at \d+(\.\d+)?/);
   // The timeline is drawn, and pointing at it gives a window's numbers.
   const plot = await page.waitForSelector('.chart .u-over');
   await plot.scrollIntoViewIfNeeded();

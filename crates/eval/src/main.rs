@@ -110,8 +110,8 @@ enum Cmd {
         /// Users evaluated.
         #[arg(long, value_enum, default_value_t = keystroke::Users::All)]
         users: keystroke::Users,
-        /// Also measure these (drift, review evidence) pairs beside the core's rule, e.g.
-        /// `2:10,2.5:10`: the sensitivity study behind the core's constants.
+        /// Also measure these rules (drift, review evidence and, optionally, the p-value floor)
+        /// beside the core's, e.g. `1.5:10:1e-4,2:8:3e-3`: the grid behind the core's constants.
         #[arg(long, value_delimiter = ',')]
         rules: Vec<String>,
         /// Output format.
