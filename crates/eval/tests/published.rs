@@ -191,10 +191,10 @@ fn sapimouse_figures() {
     };
     // The README's figures (deterministic: the tolerance is for the fourth digit only).
     for (secs, det, want) in [
-        (15.0, "telltale-window", 0.8869),
-        (60.0, "telltale-window", 0.9359),
-        (15.0, "telltale-window-population", 0.8865),
-        (60.0, "telltale-window-population", 0.9230),
+        (15.0, "telltale-window", 0.9035),
+        (60.0, "telltale-window", 0.9593),
+        (15.0, "telltale-window-population", 0.9049),
+        (60.0, "telltale-window-population", 0.9495),
     ] {
         let got = auc(secs, det);
         assert!(
@@ -321,7 +321,7 @@ fn free_text_windows() {
 #[test]
 fn whole_sessions() {
     for (users, keys_flags, pointer_flags, keys_median_s, pointer_median_s) in
-        [("dev", 3, 0, 90.0, 90.0), ("held-out", 3, 0, 91.0, 90.0)]
+        [("dev", 3, 0, 90.0, 120.0), ("held-out", 3, 0, 91.0, 90.0)]
     {
         let rows = eval(&["session", "--users", users]);
         let row = |m: &str| rows.iter().find(|r| r["modality"] == m).unwrap();
