@@ -45,8 +45,7 @@ function facts(s) {
     item('Decision', h('span', { class: `pill ${d.band}` }, fmt.band(d.band)),
       d.automation ? [' ', h('span', { class: 'pill automation' }, 'automated')] : null),
     item('Evidence', `${fmt.num(d.evidence)} now, ${fmt.num(d.peak)} at most`,
-      d.review_at == null ? null
-        : h('span', { class: 'hint' }, `review at ${fmt.num(d.review_at)}, step-up at ${fmt.num(d.step_up_at)}`)),
+      h('span', { class: 'hint' }, `review at ${fmt.num(d.review_at)}, step-up at ${fmt.num(d.step_up_at)}`)),
     item('Windows scored', String(d.scored ?? 0)),
     item('Highest automation', fmt.automation(d.max_automation)),
     item('Started', fmt.when(s.created_at)),
