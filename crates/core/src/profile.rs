@@ -260,7 +260,7 @@ impl Profile {
                     ok.then(|| {
                         let scorer = FixedScorer {
                             tau_ms: p.model.params.tau_ms,
-                            cap: p.model.params.cap,
+                            cap: p.model.cap(),
                             calibration,
                             timings: p.model.norms(),
                         };

@@ -13,8 +13,9 @@ use crate::scorer::Norm;
 /// (a transform, a default parameter, a calibration) needs a new version: `telltale-2` put
 /// fixed-text up-down times on a near-linear scale, and under the old name a collector built
 /// before read the new profiles' up-down references on the log scale (genuine entries scored
-/// near 0). `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-2";
+/// near 0); `telltale-3` scores a fixed-text entry by its capped z² with a cap that follows the
+/// profile's size. `tests/model_version.rs` pins what each version computes.
+pub const MODEL_VERSION: &str = "telltale-3";
 
 /// What the portal should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

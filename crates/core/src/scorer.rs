@@ -18,7 +18,7 @@
 
 use crate::prelude::*;
 
-use crate::detect::{deviations, mean_capped, z_scores, Deviation};
+use crate::detect::{deviations, mean_capped_square, z_scores, Deviation};
 use crate::event::PointerKind;
 use crate::features::{stats::order_by_magnitude, Feature, FeatureId, FixedSample};
 use crate::map::SortedMap;
@@ -139,7 +139,7 @@ impl FixedScorer {
             return None;
         }
         let z = self.z_scores(&s.timings);
-        let anomaly = mean_capped(&z, self.cap);
+        let anomaly = mean_capped_square(&z, self.cap);
         let reasons = order_by_magnitude(&z)
             .iter()
             .take(MAX_REASONS)

@@ -317,18 +317,18 @@ fn running() -> impl Strategy<Value = Running> {
 
 fn profile() -> impl Strategy<Value = Profile> {
     let fixed = (
-        (pos(), num(), num(), pos(), num(), 0u32..100),
+        (pos(), num(), num(), num(), num(), 0u32..100),
         vec((num(), vec(running(), 0..4), num()), 0..3),
         running(),
     )
         .prop_map(
-            |((tau_ms, lo, hi, cap, clip, warmup), rungs, log_scores)| FixedProfile {
+            |((tau_ms, lo, hi, cap_tail, clip, warmup), rungs, log_scores)| FixedProfile {
                 model: TelltaleFixedModel {
                     params: TelltaleFixedParams {
                         tau_ms,
                         min_half_life: lo,
                         max_half_life: hi,
-                        cap,
+                        cap_tail,
                         clip,
                         warmup,
                     },
@@ -468,7 +468,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     let unpack = |p: &Packed| Scorer::unpack(&p.names, &p.nums).unwrap_err().to_string();
     let good = Scorer::default().pack();
     // The walk: model_version; the lengths of `fixed`, the option `keys` and `pointer`.
-    assert_eq!(good.names, ["telltale-2"]);
+    assert_eq!(good.names, ["telltale-3"]);
     assert_eq!(good.nums, [0.0, 0.0, 0.0]);
 
     let mut p = good.clone();
@@ -502,7 +502,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     p.names[0] = "telltale-0".into();
     assert_eq!(
         unpack(&p),
-        "names[0]: made by scoring model telltale-0, not telltale-2"
+        "names[0]: made by scoring model telltale-0, not telltale-3"
     );
     // Spreads are divided by: a zero, negative or infinite one is refused. A keys scorer:
     // calibration (mean, sd), one feature (its number; mean, sd, dof; its words).

@@ -72,7 +72,7 @@ enum Cmd {
         #[arg(long)]
         plot: Option<PathBuf>,
         /// Parameters of Telltale's detector as JSON, for sensitivity studies, e.g.
-        /// '{"tau_ms":10,"min_half_life":10,"max_half_life":640,"cap":3,"clip":3,"warmup":10}'.
+        /// '{"tau_ms":10,"min_half_life":10,"max_half_life":640,"cap_tail":0.001,"clip":3,"warmup":10}'.
         #[arg(long)]
         params: Option<String>,
     },

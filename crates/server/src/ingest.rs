@@ -423,7 +423,16 @@ pub async fn load_profile(st: &AppState, user: &str) -> Result<(Profile, Option<
     parse_profile(st, user, body.as_deref(), rev)
 }
 
-/// A stored profile read, or a new one when there is none.
+/// The one field every stored profile has had, read without the rest of its layout.
+#[derive(Deserialize)]
+struct StoredModel {
+    model_version: String,
+}
+
+/// A stored profile read, or a new one when there is none. A profile stored by another scoring
+/// model whose layout this build no longer reads (a parameter renamed) starts again, as one it
+/// can read does (`Profile::is_current`): the user enrolls anew. Its revision is kept, so the
+/// first save replaces it.
 fn parse_profile(
     st: &AppState,
     user: &str,
@@ -431,11 +440,15 @@ fn parse_profile(
     revision: Option<i64>,
 ) -> Result<(Profile, Option<i64>), ApiError> {
     match (body, revision) {
-        (Some(body), Some(rev)) => {
-            let p: Profile = serde_json::from_str(body)
-                .map_err(|e| ApiError::Internal(format!("stored profile of {user}: {e}")))?;
-            Ok((p, Some(rev)))
-        }
+        (Some(body), Some(rev)) => match serde_json::from_str::<Profile>(body) {
+            Ok(p) => Ok((p, Some(rev))),
+            Err(e) => match serde_json::from_str::<StoredModel>(body) {
+                Ok(old) if old.model_version != MODEL_VERSION => {
+                    Ok((Profile::new(st.settings.params), Some(rev)))
+                }
+                _ => Err(ApiError::Internal(format!("stored profile of {user}: {e}"))),
+            },
+        },
         _ => Ok((Profile::new(st.settings.params), None)),
     }
 }

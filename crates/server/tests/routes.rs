@@ -227,6 +227,53 @@ async fn profile_is_handed_out_after_enrollment() {
 }
 
 #[tokio::test]
+async fn a_profile_stored_by_an_older_model_starts_again() {
+    let app = app().await;
+    let (_, token) = enrolled(&app, "alice").await;
+    // Rewrite the stored profile as an older model wrote it: another version, and a parameter
+    // under a name this build no longer reads (telltale-2 kept a fixed |z| cap, `cap`).
+    let pool = &app.state.store.pool;
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM profiles")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    let old = body
+        .replace(telltale_core::MODEL_VERSION, "telltale-2")
+        .replace("\"cap_tail\":0.001", "\"cap\":6.0");
+    assert_ne!(old, body);
+    sqlx::query("UPDATE profiles SET body = $1")
+        .bind(&old)
+        .execute(pool)
+        .await
+        .unwrap();
+    // The profile is enrolling again rather than an internal error, and the next summary starts
+    // it under this build's model.
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    assert_eq!(a.body["error"], "enrolling");
+    let fresh = Typist { seed: 7, ..ALICE }.summaries(&token, &page_id(), 1);
+    let a = app.post(&token, &fresh).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    assert_eq!(a.body["scores"][0]["band"], "enrolling");
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM profiles")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert!(body.contains(telltale_core::MODEL_VERSION), "{body}");
+    // Stored content that is no profile at all is still an error, not a silent restart.
+    sqlx::query("UPDATE profiles SET body = $1")
+        .bind(format!(
+            "{{\"model_version\":\"{}\"}}",
+            telltale_core::MODEL_VERSION
+        ))
+        .execute(pool)
+        .await
+        .unwrap();
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
+}
+
+#[tokio::test]
 async fn an_impostor_is_flagged_and_does_not_teach_the_profile() {
     let app = app().await;
     let (_, _) = enrolled(&app, "alice").await;

@@ -19,7 +19,8 @@ pub use classic::{Euclidean, Manhattan, ManhattanScaled, OutlierCount};
 pub use mahalanobis::{Mahalanobis, NearestNeighborMahalanobis};
 pub use population::{PopulationModel, WindowPopulationModel};
 pub use telltale::{
-    mean_capped, transform, z_scores, Rung, TelltaleFixed, TelltaleFixedModel, TelltaleFixedParams,
+    mean_capped_square, transform, z_scores, Rung, TelltaleFixed, TelltaleFixedModel,
+    TelltaleFixedParams,
 };
 pub use window::{deviations, mean_surprise, Deviation, WindowModel, WindowParams};
 

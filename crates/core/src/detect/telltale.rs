@@ -12,8 +12,13 @@
 //!    Dawid 1984): a choice learned from the user's own enrollment, not a constant.
 //! 3. **Robust updates.** Each new entry is clipped to a few standard deviations of the profile
 //!    before it updates it, so one distracted entry cannot widen the profile.
-//! 4. **Bounded per-feature evidence.** The score is the mean of per-feature |z|, each capped: one
-//!    wildly deviating timing (a hesitation) weighs no more than a few consistent deviations.
+//! 4. **Bounded per-feature evidence.** The score is the mean of per-feature z², each capped: one
+//!    wildly deviating timing (a hesitation) weighs no more than a few consistent deviations. The
+//!    cap is where a genuine entry's |z| becomes implausible under the profile's own uncertainty:
+//!    the two-sided 0.1% point of Student's t with `n - 1` degrees of freedom for a profile of `n`
+//!    entries (8.6 at 5 entries, 4.8 at 10, 3.9 at 20, 3.3 at 200). A small profile's spread is
+//!    an underestimate as often as not, so its genuine entries reach far; on a long-enrolled
+//!    profile a deviation beyond 3.3 SD is a hesitation, not more evidence.
 
 use crate::math;
 use crate::prelude::*;
@@ -43,14 +48,18 @@ pub struct TelltaleFixedParams {
     /// has been tested yet), and no other fixed-text data set shows it helping. A deployment
     /// that sees users drift at different paces can give a ladder back here.
     pub max_half_life: f64,
-    /// |z| cap per feature in the score. 6, chosen on the CMU development half (even subjects,
-    /// `telltale-eval keystroke --users dev --train 5,10,20,50,100,200`): cap 3 (the 3-sigma
-    /// rule) gave 0.327 0.281 0.206 0.143 0.083 0.050 at those sizes, 6 gave 0.276 0.238 0.179
-    /// 0.130 0.077 0.051, 10 gave 0.260 0.230 0.178 0.130 0.081 0.057: a small profile's spread
-    /// is an underestimate, so its genuine entries reach 3 SD often and a low cap flattens the
-    /// difference between a drifted genuine entry and an impostor's.
-    pub cap: f64,
-    /// Incoming entries are clipped to this many standard deviations before updating. 3, as `cap`.
+    /// Two-sided tail probability of Student's t (`n - 1` degrees of freedom for a profile of
+    /// `n` entries) at which a timing's |z| is capped in the score (choice 4). 0.001, chosen on
+    /// the CMU development half (even subjects, `telltale-eval keystroke --users dev --train
+    /// 5,10,20,50,100,200`: 0.01 gave 0.260 0.246 0.185 0.135 0.079 0.048, 0.001 gave 0.242
+    /// 0.215 0.170 0.126 0.073 0.047, 0.0001 gave 0.253 0.208 0.166 0.124 0.074 0.047; the mean
+    /// |z| capped at 6 of `telltale-2` gave 0.276 0.238 0.179 0.130 0.077 0.051). `n` counts
+    /// entries learned, not the ageing's effective sample (about 15 at a half-life of 10): with
+    /// that, the cap stayed near 4.5 and the figures at 100 and 200 entries were worse (0.076,
+    /// 0.050).
+    pub cap_tail: f64,
+    /// Incoming entries are clipped to this many standard deviations before updating. 3, the
+    /// 3-sigma rule: a value beyond it is more likely a distraction than the user's typing.
     pub clip: f64,
     /// Entries before clipping starts: the variance of fewer is too unreliable to clip against.
     /// 10, the smallest sample with a usable standard deviation estimate (relative SE ≈ 24%).
@@ -63,7 +72,7 @@ impl Default for TelltaleFixedParams {
             tau_ms: 10.0,
             min_half_life: 10.0,
             max_half_life: 10.0,
-            cap: 6.0,
+            cap_tail: 1e-3,
             clip: 3.0,
             warmup: 10,
         }
@@ -93,7 +102,12 @@ impl TelltaleFixedParams {
                 reason: "must be at least min_half_life and at most a million times it",
             });
         }
-        positive("cap", self.cap)?;
+        if !(self.cap_tail > 0.0 && self.cap_tail < 1.0) {
+            return Err(Error::InvalidParameter {
+                name: "cap_tail",
+                reason: "must be a probability between 0 and 1 (exclusive)",
+            });
+        }
         positive("clip", self.clip)?;
         Ok(TelltaleFixed { params: self })
     }
@@ -188,6 +202,13 @@ impl TelltaleFixedModel {
         self.stats().iter().map(norm_of).collect()
     }
 
+    /// The |z| cap of the score for this profile's size (choice 4): the two-sided `cap_tail`
+    /// point of Student's t with `n - 1` degrees of freedom (at least one).
+    pub fn cap(&self) -> f64 {
+        let dof = (self.samples() as f64 - 1.0).max(1.0);
+        math::student_t_quantile(self.params.cap_tail, dof)
+    }
+
     /// Per-feature z-scores of `x` (transformed space).
     pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
         z_scores(x, self.params.tau_ms, self.stats().iter().map(norm_of))
@@ -206,7 +227,7 @@ impl TelltaleFixedModel {
         }
         let y = self.transformed(x);
         let warm = self.samples() >= self.params.warmup as u64;
-        let (cap, clip) = (self.params.cap, self.params.clip);
+        let (cap, clip) = (self.cap(), self.params.clip);
         for rung in &mut self.rungs {
             let decay = math::powf(0.5, 1.0 / rung.half_life);
             for (y, s) in y.iter().zip(rung.stats.iter_mut()) {
@@ -265,14 +286,14 @@ pub fn z_scores(x: &[f64], tau_ms: f64, norms: impl IntoIterator<Item = Norm>) -
         .collect()
 }
 
-/// The score of choice 4: the mean of per-feature |z|, each capped at `cap`.
-pub fn mean_capped(z: &[f64], cap: f64) -> f64 {
-    z.iter().map(|z| z.abs().min(cap)).sum::<f64>() / z.len().max(1) as f64
+/// The score of choice 4: the mean of per-feature z², each capped at `cap²`.
+pub fn mean_capped_square(z: &[f64], cap: f64) -> f64 {
+    z.iter().map(|z| (z * z).min(cap * cap)).sum::<f64>() / z.len().max(1) as f64
 }
 
 impl Model for TelltaleFixedModel {
     fn score(&self, x: &[f64]) -> f64 {
-        mean_capped(&self.z_scores(x), self.params.cap)
+        mean_capped_square(&self.z_scores(x), self.cap())
     }
 }
 
