@@ -96,7 +96,7 @@ pub use features::{Feature, FixedEntry, FixedSample, KeyWindow, PointerWindow};
 pub use json::{Json, ToJson};
 pub use pack::{Pack, Packed};
 pub use profile::{Profile, ProfileParams};
-pub use score::{Band, Score, MODEL_VERSION};
+pub use score::{is_older_model, Band, Score, MODEL_VERSION};
 pub use scorer::Scorer;
 pub use session::{WindowConfig, Windower};
 pub use summary::{Counts, Summary, SCHEMA_VERSION};

@@ -12,7 +12,9 @@ use crate::text::cat;
 
 use serde::{Deserialize, Serialize};
 
-use crate::detect::{Model, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams};
+use crate::detect::{
+    mean_capped_square, TelltaleFixedModel, TelltaleFixedParams, WindowModel, WindowParams,
+};
 use crate::error::Error;
 use crate::event::PointerKind;
 use crate::features::{Feature, FixedSample};
@@ -217,9 +219,14 @@ impl Profile {
             p.model = TelltaleFixedModel::new(params, s.timings.len());
             p.calibration = Calibration::default();
         }
-        if p.model.samples() >= params.warmup as u64 {
-            p.calibration
-                .push(p.model.score(&s.timings), decay(p.model.half_life()));
+        let samples = p.model.samples();
+        if samples >= params.warmup as u64 {
+            // Scored with the cap the served scorer will have (at least `enroll_fixed` entries),
+            // not the larger cap of the profile so far: the calibration describes the scores the
+            // scorer gives.
+            let cap = p.model.cap_at(samples.max(self.params.enroll_fixed as u64));
+            let score = mean_capped_square(&p.model.z_scores(&s.timings), cap);
+            p.calibration.push(score, decay(p.model.half_life()));
         }
         p.model.update(&s.timings)
     }

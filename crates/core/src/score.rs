@@ -17,6 +17,17 @@ use crate::scorer::Norm;
 /// profile's size. `tests/model_version.rs` pins what each version computes.
 pub const MODEL_VERSION: &str = "telltale-3";
 
+/// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
+/// this build's number. A profile of an older model is learned again; one of a newer model (a
+/// rollback, or replicas of two builds at once) is not this build's to overwrite.
+pub fn is_older_model(version: &str) -> bool {
+    let number = |v: &str| v.strip_prefix("telltale-")?.parse::<u32>().ok();
+    match (number(version), number(MODEL_VERSION)) {
+        (Some(theirs), Some(ours)) => theirs < ours,
+        _ => false,
+    }
+}
+
 /// What the portal should do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -161,6 +172,16 @@ fn erfc(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn older_models_are_told_from_newer_and_foreign_ones() {
+        assert!(is_older_model("telltale-1"));
+        assert!(is_older_model("telltale-2"));
+        assert!(!is_older_model(MODEL_VERSION));
+        assert!(!is_older_model("telltale-99"));
+        assert!(!is_older_model("telltale-x"));
+        assert!(!is_older_model("other-1"));
+    }
 
     #[test]
     fn normal_tail_known_values() {

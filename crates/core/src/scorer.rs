@@ -70,7 +70,8 @@ impl Norm {
 pub struct FixedScorer {
     /// Scale of the log transform, ms.
     pub tau_ms: f64,
-    /// |z| cap per timing.
+    /// |z| cap per timing: the score is the mean of `min(z², cap²)` (the profile's size decides
+    /// it, `TelltaleFixedModel::cap`).
     pub cap: f64,
     /// Calibration of the anomaly scores.
     pub calibration: Norm,

@@ -429,10 +429,11 @@ struct StoredModel {
     model_version: String,
 }
 
-/// A stored profile read, or a new one when there is none. A profile stored by another scoring
+/// A stored profile read, or a new one when there is none. A profile stored by an older scoring
 /// model whose layout this build no longer reads (a parameter renamed) starts again, as one it
 /// can read does (`Profile::is_current`): the user enrolls anew. Its revision is kept, so the
-/// first save replaces it.
+/// first save replaces it. One that does not parse for any other reason (a newer model's, during
+/// a rollback; damage) is an error, never overwritten.
 fn parse_profile(
     st: &AppState,
     user: &str,
@@ -443,7 +444,13 @@ fn parse_profile(
         (Some(body), Some(rev)) => match serde_json::from_str::<Profile>(body) {
             Ok(p) => Ok((p, Some(rev))),
             Err(e) => match serde_json::from_str::<StoredModel>(body) {
-                Ok(old) if old.model_version != MODEL_VERSION => {
+                Ok(old) if telltale_core::is_older_model(&old.model_version) => {
+                    tracing::warn!(
+                        user,
+                        model = %old.model_version,
+                        error = %e,
+                        "stored profile of an older model starts again"
+                    );
                     Ok((Profile::new(st.settings.params), Some(rev)))
                 }
                 _ => Err(ApiError::Internal(format!("stored profile of {user}: {e}"))),

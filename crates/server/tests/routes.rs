@@ -271,6 +271,20 @@ async fn a_profile_stored_by_an_older_model_starts_again() {
         .unwrap();
     let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
     assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
+    // Nor is a newer model's profile (a rollback) overwritten.
+    let newer = old.replace("telltale-2", "telltale-99");
+    sqlx::query("UPDATE profiles SET body = $1")
+        .bind(&newer)
+        .execute(pool)
+        .await
+        .unwrap();
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM profiles")
+        .fetch_one(pool)
+        .await
+        .unwrap();
+    assert_eq!(body, newer);
 }
 
 #[tokio::test]

@@ -52,7 +52,9 @@ pub struct TelltaleFixedParams {
     /// `n` entries) at which a timing's |z| is capped in the score (choice 4). 0.001, chosen on
     /// the CMU development half (even subjects, `telltale-eval keystroke --users dev --train
     /// 5,10,20,50,100,200`: 0.01 gave 0.260 0.246 0.185 0.135 0.079 0.048, 0.001 gave 0.242
-    /// 0.215 0.170 0.126 0.073 0.047, 0.0001 gave 0.253 0.208 0.166 0.124 0.074 0.047; the mean
+    /// 0.215 0.170 0.126 0.073 0.047, 0.0001 gave 0.253 0.208 0.166 0.124 0.074 0.047. 0.001
+    /// and 0.0001 tie on the mean over the six sizes (0.145); 0.001 is the conventional 0.1%
+    /// point and the better at 5 entries, 0.0001 the better at 10 to 50 by 0.003 to 0.007; the mean
     /// |z| capped at 6 of `telltale-2` gave 0.276 0.238 0.179 0.130 0.077 0.051). `n` counts
     /// entries learned, not the ageing's effective sample (about 15 at a half-life of 10): with
     /// that, the cap stayed near 4.5 and the figures at 100 and 200 entries were worse (0.076,
@@ -102,10 +104,12 @@ impl TelltaleFixedParams {
                 reason: "must be at least min_half_life and at most a million times it",
             });
         }
-        if !(self.cap_tail > 0.0 && self.cap_tail < 1.0) {
+        // 1e-9: a tail no smaller keeps the cap's search inside its bracket at one degree of
+        // freedom (t = 6e8); 0.5: a larger tail would cap below the median deviation.
+        if !(1e-9..=0.5).contains(&self.cap_tail) {
             return Err(Error::InvalidParameter {
                 name: "cap_tail",
-                reason: "must be a probability between 0 and 1 (exclusive)",
+                reason: "must be a probability from 1e-9 to 0.5",
             });
         }
         positive("clip", self.clip)?;
@@ -205,7 +209,12 @@ impl TelltaleFixedModel {
     /// The |z| cap of the score for this profile's size (choice 4): the two-sided `cap_tail`
     /// point of Student's t with `n - 1` degrees of freedom (at least one).
     pub fn cap(&self) -> f64 {
-        let dof = (self.samples() as f64 - 1.0).max(1.0);
+        self.cap_at(self.samples())
+    }
+
+    /// The |z| cap of a profile of `entries` entries ([`Self::cap`]).
+    pub fn cap_at(&self, entries: u64) -> f64 {
+        let dof = (entries as f64 - 1.0).max(1.0);
         math::student_t_quantile(self.params.cap_tail, dof)
     }
 

@@ -2,7 +2,7 @@
 //! quartiles and rates of its buckets, see [`crate::features::Feature`]); which ones exist varies
 //! from window to window (a bucket under five events is left out), so the profile keeps an ageing
 //! mean and variance per feature name and a window is compared on the features it shares with the
-//! profile: the mean of capped per-feature |z|, like [`super::TelltaleFixed`].
+//! profile: the mean over them of each deviation's Student-t surprise ([`mean_surprise`]).
 
 use crate::math;
 use crate::prelude::*;
