@@ -226,26 +226,36 @@ async fn profile_is_handed_out_after_enrollment() {
     assert_eq!(u.body["enrollment"][0]["modality"], "keys");
 }
 
+/// The one stored profile's body, as the database holds it.
+async fn stored_profile(app: &TestApp) -> String {
+    let (body,): (String,) = sqlx::query_as("SELECT body FROM profiles")
+        .fetch_one(&app.state.store.pool)
+        .await
+        .unwrap();
+    body
+}
+
+/// Replaces the one stored profile's body, as another build (or damage) would have left it.
+async fn store_profile(app: &TestApp, body: &str) {
+    sqlx::query("UPDATE profiles SET body = $1")
+        .bind(body)
+        .execute(&app.state.store.pool)
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn a_profile_stored_by_an_older_model_starts_again() {
     let app = app().await;
     let (_, token) = enrolled(&app, "alice").await;
     // Rewrite the stored profile as an older model wrote it: another version, and a parameter
     // under a name this build no longer reads (telltale-2 kept a fixed |z| cap, `cap`).
-    let pool = &app.state.store.pool;
-    let (body,): (String,) = sqlx::query_as("SELECT body FROM profiles")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let body = stored_profile(&app).await;
     let old = body
         .replace(telltale_core::MODEL_VERSION, "telltale-2")
         .replace("\"cap_tail\":0.001", "\"cap\":6.0");
     assert_ne!(old, body);
-    sqlx::query("UPDATE profiles SET body = $1")
-        .bind(&old)
-        .execute(pool)
-        .await
-        .unwrap();
+    store_profile(&app, &old).await;
     // The profile is enrolling again rather than an internal error, and the next summary starts
     // it under this build's model.
     let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
@@ -255,36 +265,18 @@ async fn a_profile_stored_by_an_older_model_starts_again() {
     let a = app.post(&token, &fresh).await;
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
     assert_eq!(a.body["scores"][0]["band"], "enrolling");
-    let (body,): (String,) = sqlx::query_as("SELECT body FROM profiles")
-        .fetch_one(pool)
-        .await
-        .unwrap();
+    let body = stored_profile(&app).await;
     assert!(body.contains(telltale_core::MODEL_VERSION), "{body}");
-    // Stored content that is no profile at all is still an error, not a silent restart.
-    sqlx::query("UPDATE profiles SET body = $1")
-        .bind(format!(
-            "{{\"model_version\":\"{}\"}}",
-            telltale_core::MODEL_VERSION
-        ))
-        .execute(pool)
-        .await
-        .unwrap();
-    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
-    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
-    // Nor is a newer model's profile (a rollback) overwritten.
+    // Neither stored content of this model that is no profile at all nor a newer model's profile
+    // (a rollback) starts again: each is an error, and nothing is overwritten.
+    let damaged = format!("{{\"model_version\":\"{}\"}}", telltale_core::MODEL_VERSION);
     let newer = old.replace("telltale-2", "telltale-99");
-    sqlx::query("UPDATE profiles SET body = $1")
-        .bind(&newer)
-        .execute(pool)
-        .await
-        .unwrap();
-    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
-    assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
-    let (body,): (String,) = sqlx::query_as("SELECT body FROM profiles")
-        .fetch_one(pool)
-        .await
-        .unwrap();
-    assert_eq!(body, newer);
+    for body in [damaged, newer] {
+        store_profile(&app, &body).await;
+        let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+        assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
+        assert_eq!(stored_profile(&app).await, body);
+    }
 }
 
 #[tokio::test]
