@@ -123,27 +123,42 @@ pub(crate) fn student_t_two_sided(t: f64, nu: f64) -> f64 {
     beta_inc(nu / 2.0, 0.5, nu / (nu + t * t))
 }
 
-/// The `t` with `P(|T| > t) = p` for Student's t with `nu` degrees of freedom, by bisection
-/// (the tail falls monotonically in `t`), to a relative precision of about 1e-12.
+/// The `t` with `P(|T| > t) = p` for Student's t with `nu` degrees of freedom, to a relative
+/// precision of about 1e-12: Newton's method on the tail (whose slope is twice the density), kept
+/// inside a bracket that every step narrows and falling back to its midpoint when a step leaves
+/// it. The tail is convex for `t > 0`, so from below the root each step stays below it; about
+/// six tail evaluations instead of bisection's forty (each is an incomplete beta function).
 pub(crate) fn student_t_quantile(p: f64, nu: f64) -> f64 {
-    let (mut lo, mut hi) = (0.0, 1.0);
-    // 1e12 bounds the search: no tail probability a caller uses needs a larger t.
-    while student_t_two_sided(hi, nu) > p && hi < 1e12 {
-        lo = hi;
-        hi *= 2.0;
-    }
-    for _ in 0..100 {
-        let mid = 0.5 * (lo + hi);
-        if student_t_two_sided(mid, nu) > p {
-            lo = mid;
+    // ln of the density's constant, Γ((ν+1)/2) / (√(νπ) Γ(ν/2)).
+    let ln_c =
+        ln_gamma(0.5 * (nu + 1.0)) - ln_gamma(0.5 * nu) - 0.5 * ln(nu * core::f64::consts::PI);
+    let (mut lo, mut hi) = (0.0, f64::INFINITY);
+    let mut t = 1.0;
+    // 200 steps: Newton from below at least doubles `t` per step while the tail is far from `p`
+    // (for one degree of freedom and p = 1e-9 the root is 6.4e8, about 30 doublings), and
+    // converges quadratically near it; the bound only guards against a NaN argument.
+    for _ in 0..200 {
+        let gap = student_t_two_sided(t, nu) - p;
+        if gap > 0.0 {
+            lo = t;
         } else {
-            hi = mid;
+            hi = t;
         }
-        if hi - lo <= 1e-12 * hi {
-            break;
+        let density = exp(ln_c - 0.5 * (nu + 1.0) * ln_1p(t * t / nu));
+        let mut next = t + gap / (2.0 * density);
+        if !(next > lo && next < hi) {
+            next = if hi.is_finite() {
+                0.5 * (lo + hi)
+            } else {
+                2.0 * t
+            };
         }
+        if (next - t).abs() <= 1e-12 * next {
+            return next;
+        }
+        t = next;
     }
-    0.5 * (lo + hi)
+    t
 }
 
 #[cfg(test)]
@@ -163,6 +178,15 @@ mod tests {
         ] {
             let q = student_t_quantile(1e-3, nu);
             assert!((q - t).abs() < 1e-3 * t, "nu {nu}: {q} against {t}");
+        }
+        // The ends of the range `cap_tail` allows: the tail back from each quantile.
+        for (p, nu) in [(1e-9, 1.0), (1e-9, 199.0), (0.5, 1.0), (0.5, 1e6)] {
+            let q = student_t_quantile(p, nu);
+            let back = student_t_two_sided(q, nu);
+            assert!(
+                (back - p).abs() < 1e-9 * p,
+                "p {p}, nu {nu}: t {q}, tail {back}"
+            );
         }
         // The two-sided 5% point at 10 degrees of freedom, and the tail back from it.
         assert!((student_t_quantile(0.05, 10.0) - 2.228).abs() < 1e-3);
