@@ -164,6 +164,22 @@ pub(crate) fn student_t_quantile(p: f64, nu: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The quantile is the tail's inverse over the whole range `cap_tail` allows and any
+        /// degrees of freedom a profile reaches; it falls as the degrees of freedom grow, towards
+        /// the normal's point.
+        #[test]
+        fn student_t_quantile_inverts_the_tail(lp in -9.0f64..-0.302, nu in 1.0f64..1e5) {
+            let p = libm::pow(10.0, lp);
+            let q = student_t_quantile(p, nu);
+            prop_assert!(q.is_finite() && q > 0.0);
+            let back = student_t_two_sided(q, nu);
+            prop_assert!((back - p).abs() <= 1e-9 * p, "p {p}, nu {nu}: t {q}, tail {back}");
+            prop_assert!(student_t_quantile(p, nu * 2.0) <= q * (1.0 + 1e-12));
+        }
+    }
 
     #[test]
     fn student_t_quantiles_match_the_tables() {
