@@ -162,9 +162,11 @@ impl Profile {
     /// Whether this profile was learned by this build's scoring model ([`MODEL_VERSION`]). One
     /// learned by another holds its references in that model's units (`telltale-1` kept up-down
     /// times on a log scale, `telltale-2` on a near-linear one), which this build would misread:
-    /// such a profile scores nothing (its scorer is empty, every summary is `enrolling`), and
-    /// the first summary it learns starts it again, with its parameters. The user enrolls anew
-    /// rather than being flagged on every entry.
+    /// such a profile scores nothing (its scorer is empty, every summary is `enrolling`). One of
+    /// an older model ([`crate::is_older_model`]) starts again at the first summary it learns,
+    /// with its parameters: the user enrolls anew rather than being flagged on every entry. One
+    /// of a newer model (a rollback, or replicas of two builds at once) is not this build's to
+    /// overwrite: learning refuses it.
     pub fn is_current(&self) -> bool {
         self.model_version == MODEL_VERSION
     }
@@ -203,7 +205,7 @@ impl Profile {
 
     /// Learns one clean fixed-text entry.
     pub fn learn_fixed(&mut self, s: &FixedSample) -> Result<(), Error> {
-        self.restart_if_stale();
+        self.restart_if_older()?;
         if s.edited {
             return Ok(());
         }
@@ -231,10 +233,21 @@ impl Profile {
         p.model.update(&s.timings)
     }
 
-    /// A profile of another model starts again ([`Profile::is_current`]).
-    fn restart_if_stale(&mut self) {
-        if !self.is_current() {
+    /// A profile of an older model starts again; one of a newer model is an error, and stays
+    /// as it is ([`Profile::is_current`]).
+    fn restart_if_older(&mut self) -> Result<(), Error> {
+        if self.is_current() {
+            Ok(())
+        } else if crate::is_older_model(&self.model_version) {
             *self = Profile::new(self.params);
+            Ok(())
+        } else {
+            Err(Error::InvalidRecord(cat(&[
+                "a profile of model ",
+                &self.model_version,
+                " is not learned by ",
+                MODEL_VERSION,
+            ])))
         }
     }
 
@@ -292,7 +305,7 @@ impl Profile {
 
     /// Learns from a summary judged genuine (never from one that was flagged: no poisoning).
     pub fn learn(&mut self, summary: &Summary) -> Result<(), Error> {
-        self.restart_if_stale();
+        self.restart_if_older()?;
         for s in &summary.fixed {
             self.learn_fixed(s)?;
         }

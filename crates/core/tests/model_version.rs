@@ -169,7 +169,7 @@ fn the_model_version_names_what_the_model_computes() {
 }
 
 #[test]
-fn a_profile_of_another_model_scores_nothing_and_starts_again() {
+fn a_profile_of_another_model_scores_nothing_and_only_an_older_one_starts_again() {
     let mut r = Stream(11);
     let mut profile = Profile::default();
     for _ in 0..40 {
@@ -190,4 +190,13 @@ fn a_profile_of_another_model_scores_nothing_and_starts_again() {
     let progress = old.enrollment();
     assert_eq!(progress.len(), 1);
     assert_eq!((progress[0].samples, progress[0].needed), (1, 20));
+    // A newer model's profile (a rollback) scores nothing either, and learning refuses it
+    // rather than overwriting it.
+    let mut newer = profile.clone();
+    newer.model_version = "telltale-99".into();
+    assert_eq!(newer.score(&s).band, Band::Enrolling);
+    let before = newer.clone();
+    assert!(newer.learn(&s).is_err());
+    assert!(newer.learn_fixed(&s.fixed[0]).is_err());
+    assert_eq!(newer, before);
 }

@@ -432,8 +432,9 @@ struct StoredModel {
 /// A stored profile read, or a new one when there is none. A profile stored by an older scoring
 /// model whose layout this build no longer reads (a parameter renamed) starts again, as one it
 /// can read does (`Profile::is_current`): the user enrolls anew. Its revision is kept, so the
-/// first save replaces it. One that does not parse for any other reason (a newer model's, during
-/// a rollback; damage) is an error, never overwritten.
+/// first save replaces it. A newer model's profile (during a rollback, whether or not its layout
+/// parses) and one that does not parse for any other reason (damage) are errors, never
+/// overwritten.
 fn parse_profile(
     st: &AppState,
     user: &str,
@@ -442,7 +443,14 @@ fn parse_profile(
 ) -> Result<(Profile, Option<i64>), ApiError> {
     match (body, revision) {
         (Some(body), Some(rev)) => match serde_json::from_str::<Profile>(body) {
-            Ok(p) => Ok((p, Some(rev))),
+            Ok(p) if p.is_current() || telltale_core::is_older_model(&p.model_version) => {
+                Ok((p, Some(rev)))
+            }
+            Ok(p) => Err(ApiError::Internal(format!(
+                "stored profile of {user} is of model {}, newer than this build's {}",
+                p.model_version,
+                telltale_core::MODEL_VERSION
+            ))),
             Err(e) => match serde_json::from_str::<StoredModel>(body) {
                 Ok(old) if telltale_core::is_older_model(&old.model_version) => {
                     tracing::warn!(

@@ -268,15 +268,32 @@ async fn a_profile_stored_by_an_older_model_starts_again() {
     let body = stored_profile(&app).await;
     assert!(body.contains(telltale_core::MODEL_VERSION), "{body}");
     // Neither stored content of this model that is no profile at all nor a newer model's profile
-    // (a rollback) starts again: each is an error, and nothing is overwritten.
+    // (a rollback), whether its layout is one this build reads or not, starts again: each is an
+    // error, when read and when a summary would teach it, and nothing is overwritten.
     let damaged = format!("{{\"model_version\":\"{}\"}}", telltale_core::MODEL_VERSION);
-    let newer = old.replace("telltale-2", "telltale-99");
-    for body in [damaged, newer] {
+    let newer_layout = old.replace("telltale-2", "telltale-99");
+    let newer = body.replace(telltale_core::MODEL_VERSION, "telltale-99");
+    assert!(serde_json::from_str::<telltale_core::Profile>(&newer).is_ok());
+    for (seed, body) in [damaged, newer_layout, newer].into_iter().enumerate() {
         store_profile(&app, &body).await;
         let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
         assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
+        let more = Typist {
+            seed: 8 + seed as u64,
+            ..ALICE
+        }
+        .summaries(&token, &page_id(), 1);
+        let a = app.post(&token, &more).await;
+        assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
         assert_eq!(stored_profile(&app).await, body);
     }
+    // A reviewer's reset is the way out: the user enrolls under this build's model.
+    let a = app
+        .call("POST", "/v1/users/alice/reset", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text);
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
 }
 
 #[tokio::test]
