@@ -23,6 +23,11 @@ use crate::score::{Calibration, Score, MIN_CALIBRATION, MODEL_VERSION};
 use crate::scorer::{FixedScorer, Scorer, WindowScorer};
 use crate::summary::Summary;
 
+/// Fixed-text fields a profile keeps. A portal has one or two (the login id, perhaps a PIN-free
+/// customer number); the bound keeps a profile's size fixed however many field names summaries
+/// carry (16 per summary at most, [`crate::summary::MAX_FIXED`]).
+pub const MAX_FIXED_FIELDS: usize = 16;
+
 /// Profile parameters, checked once by [`ProfileParams::check`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -210,6 +215,14 @@ impl Profile {
             return Ok(());
         }
         let params = self.params.fixed;
+        if self.fixed.get(s.field.as_str()).is_none() && self.fixed.len() >= MAX_FIXED_FIELDS {
+            // Full: the field learned from the fewest entries (the first by name among equals)
+            // makes room, so a portal's real fields outlast names that came once.
+            let fields = self.fixed.entries_mut();
+            if let Some(i) = (0..fields.len()).min_by_key(|&i| fields[i].1.model.samples()) {
+                fields.remove(i);
+            }
+        }
         let p = self
             .fixed
             .get_or_insert_with(s.field.clone(), || FixedProfile {

@@ -184,6 +184,14 @@ mod tests {
     }
 
     #[test]
+    fn an_infinite_anomaly_is_no_similarity_at_all_and_never_enrolling() {
+        let norm = crate::scorer::Norm { mean: 0.0, sd: 1.0 };
+        assert_eq!(norm.similarity(f64::INFINITY), Some(0.0));
+        assert_eq!(norm.similarity(f64::NAN), None);
+        assert!(norm.similarity(1.0).unwrap() > 0.0);
+    }
+
+    #[test]
     fn normal_tail_known_values() {
         assert!((normal_sf(0.0) - 0.5).abs() < 1e-7);
         assert!((normal_sf(1.959_964) - 0.025).abs() < 1e-6);

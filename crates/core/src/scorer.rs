@@ -53,11 +53,14 @@ pub struct FeatureNorm {
 impl Norm {
     /// As a calibration ([`crate::score::Calibration`] compiled: the mean and floored spread of
     /// the logs of the user's own anomaly scores), the similarity 0-100 of an anomaly score: the
-    /// share of the user's own scores above it under a log-normal fit. `None` for a score that is
-    /// not finite.
+    /// share of the user's own scores above it under a log-normal fit: 0 for an infinite score
+    /// (nothing is further from the user), `None` for one that is not a number.
     pub fn similarity(&self, score: f64) -> Option<f64> {
-        if !score.is_finite() {
+        if score.is_nan() {
             return None;
+        }
+        if score == f64::INFINITY {
+            return Some(0.0);
         }
         let z = (math::ln(score.max(SCORE_FLOOR)) - self.mean) / self.sd;
         Some((100.0 * normal_sf(z)).clamp(0.0, 100.0))

@@ -31,6 +31,12 @@ pub const MAX_FIXED: usize = 16;
 /// Largest plausible timing in a fixed-text sample, ms: a minute between two keys of a memorised
 /// text is no longer one entry.
 const MAX_TIMING_MS: f64 = 60_000.0;
+/// Largest magnitude of any window statistic or rate. No measurement comes near it: the largest
+/// statistic in SapiMouse is 5.5e8 (a jerk, px/s³), and jerk grows as the cube of the sampling
+/// interval's inverse, so even a 5 µs clock's samples 100 px apart stay under 1e18. Past it a value
+/// is no measurement, and squares and sums of many such values still stay finite (1e36 ≪ 1e308),
+/// which a profile's running statistics need.
+pub const MAX_STATISTIC: f64 = 1e18; // the messages below say "1e18"
 
 /// Events the collector saw but did not turn into features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -100,6 +106,9 @@ fn check_dist(what: &str, d: &Dist) -> Result<(), Error> {
     if vals.iter().any(|v| !v.is_finite()) {
         return Err(bad(format!("{what}: non-finite statistic")));
     }
+    if vals.iter().any(|v| v.abs() > MAX_STATISTIC) {
+        return Err(bad(format!("{what}: a statistic beyond 1e18 in magnitude")));
+    }
     if (d.n as usize) < MIN_BUCKET {
         return Err(bad(format!(
             "{what}: bucket of {} events (at least {MIN_BUCKET})",
@@ -120,6 +129,22 @@ fn check_finite(what: &str, v: f64) -> Result<(), Error> {
     } else {
         Err(bad(format!("{what} must be finite")))
     }
+}
+
+/// A window statistic that is not a [`Dist`]: finite and within [`MAX_STATISTIC`].
+fn check_statistic(what: &str, v: f64) -> Result<(), Error> {
+    check_finite(what, v)?;
+    if v.abs() > MAX_STATISTIC {
+        return Err(bad(format!("{what} is beyond 1e18 in magnitude")));
+    }
+    Ok(())
+}
+
+/// Whether `items` has two equal keys: a window has one statistic per key class, class pair,
+/// pointer kind or feature name, and a copy would be learned as a second observation.
+fn repeats<K: PartialEq>(items: impl Iterator<Item = K>) -> bool {
+    let keys: Vec<K> = items.collect();
+    keys.iter().enumerate().any(|(i, k)| keys[..i].contains(k))
 }
 
 /// Session tokens: 1 to [`MAX_TOKEN_LEN`] visible ASCII characters (`!` to `~`). The collector
@@ -206,7 +231,7 @@ impl Summary {
                 return Err(bad("a key window needs at least five keys"));
             }
             for v in [k.speed_kpm, k.burst_mean_keys, k.correction_rate] {
-                check_finite("key window rate", v)?;
+                check_statistic("key window rate", v)?;
                 if v < 0.0 {
                     return Err(bad("key window rates cannot be negative"));
                 }
@@ -215,7 +240,18 @@ impl Summary {
                 return Err(bad("correction_rate is a share (0-1)"));
             }
             if let Some(p) = k.pause_median_ms {
-                check_finite("pause_median_ms", p)?;
+                check_statistic("pause_median_ms", p)?;
+            }
+            if repeats(k.holds.iter().map(|h| h.class)) {
+                return Err(bad("a key window has one hold statistic per key class"));
+            }
+            if k.pairs.len() > crate::features::keys::MAX_PAIRS
+                || repeats(k.pairs.iter().map(|p| (p.from, p.to)))
+            {
+                return Err(bad(format!(
+                    "a key window has at most {} class pairs, each once",
+                    crate::features::keys::MAX_PAIRS
+                )));
             }
             for h in &k.holds {
                 check_dist("hold", &h.hold)?;
@@ -226,7 +262,22 @@ impl Summary {
                 }
             }
         }
+        if repeats(self.pointer.iter().map(|w| w.kind)) {
+            return Err(bad("a summary has one pointer window per pointer kind"));
+        }
         for w in &self.pointer {
+            if repeats(w.features.iter().map(|f| f.name.as_str())) {
+                return Err(bad("a pointer window names each feature once"));
+            }
+            for (what, d) in [
+                ("press_hold_ms", &w.press_hold_ms),
+                ("pre_press_ms", &w.pre_press_ms),
+                ("post_release_ms", &w.post_release_ms),
+            ] {
+                if let Some(d) = d {
+                    check_dist(what, d)?;
+                }
+            }
             if (w.actions as usize) < MIN_BUCKET
                 || w.mouse_moves + w.point_clicks + w.drag_drops != w.actions
                 || w.robotic_actions > w.actions

@@ -132,13 +132,65 @@ fn summaries_reject_unknown_fields_and_bad_values() {
     ok.session = "eyJhbGciOi.J9-_~+/=".to_owned() + &"t".repeat(MAX_TOKEN_LEN - 19);
     assert_eq!(ok.session.len(), MAX_TOKEN_LEN);
     ok.validate().unwrap();
-    let mut bad = s;
+    let mut bad = s.clone();
     bad.fixed.push(FixedSample {
         field: "name with spaces".into(),
         edited: false,
         timings: vec![1.0],
     });
     assert!(bad.validate().is_err());
+    // Finite but beyond any measurement: refused, so that no profile's statistics overflow.
+    let mut bad = s.clone();
+    bad.keys.as_mut().unwrap().holds[0].hold.q75 = 1e200;
+    assert!(bad.validate().unwrap_err().to_string().contains("1e18"));
+    let mut bad = s.clone();
+    bad.keys.as_mut().unwrap().speed_kpm = 1e300;
+    assert!(bad.validate().unwrap_err().to_string().contains("1e18"));
+    // One statistic per key class: a copy would be learned twice.
+    let mut bad = s.clone();
+    let hold = bad.keys.as_ref().unwrap().holds[0].clone();
+    bad.keys.as_mut().unwrap().holds.push(hold);
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("per key class"));
+    let mut bad = s;
+    bad.keys.as_mut().unwrap().pairs = Vec::new();
+    let pairs = &mut bad.keys.as_mut().unwrap().pairs;
+    for _ in 0..2 {
+        pairs.push(telltale_core::features::keys::PairTiming {
+            from: KeyClass::Digit,
+            to: KeyClass::Digit,
+            dd: None,
+            ud: None,
+        });
+    }
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("class pairs"));
+}
+
+#[test]
+fn a_profile_keeps_a_bounded_number_of_fixed_fields() {
+    let mut p = Profile::default();
+    for k in 0..30 {
+        p.learn(&summary_with(entry("employee-id", 90.0, 180.0, k)))
+            .unwrap();
+    }
+    // Field names that come once each (a stolen token used to grow the profile) take turns in
+    // the free places; the field learned from most entries stays.
+    for i in 0..100 {
+        p.learn(&summary_with(entry(&format!("junk-{i}"), 90.0, 180.0, i)))
+            .unwrap();
+    }
+    let fields = p.enrollment();
+    assert_eq!(fields.len(), telltale_core::profile::MAX_FIXED_FIELDS);
+    assert!(fields
+        .iter()
+        .any(|e| e.modality == "fixed:employee-id" && e.samples == 30));
 }
 
 /// A person with a steady rhythm: holds near `hold`, gaps near `gap`, with natural spread.

@@ -100,3 +100,26 @@ fn linear_features_carry_their_unit() {
         "high straightness of movements (mouse) 5 percentage points below usual"
     );
 }
+
+#[test]
+fn deviations_beyond_any_real_one_read_as_a_million() {
+    // A summary's statistics may reach 1e18: no reason prints a saturated number for them.
+    let speed = FeatureId::KEY_SPEED;
+    assert_eq!(
+        reason(speed, times(1e12), true),
+        "typing speed 1000000.0 times higher than usual"
+    );
+    assert_eq!(
+        reason(speed, -times(1e30), true),
+        "typing speed 1000000.0 times lower than usual"
+    );
+    assert_eq!(
+        reason(speed, times(999.0), true),
+        "typing speed 999.0 times higher than usual"
+    );
+    let ud = FeatureId::key_pair(KeyClass::LetterLeft, KeyClass::Space, true);
+    assert_eq!(
+        reason(ud, -1e18, false),
+        "gap between releasing left-hand letters and pressing the space bar 1000000 ms below usual"
+    );
+}

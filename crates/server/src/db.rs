@@ -179,7 +179,8 @@ impl Store {
     /// SQLite: copies the write-ahead log into the database every 250 ms (small steps: each
     /// copies what a quarter second wrote), in PASSIVE mode (it
     /// waits for no reader or writer), until the process ends. Every process on the file runs
-    /// one; with `wal_autocheckpoint = 0` nothing else does. Nothing to do for PostgreSQL.
+    /// one; with `wal_autocheckpoint = 0` nothing else does. Nothing to do for PostgreSQL. It
+    /// ends when the pool is closed (shutdown: closing it checkpoints what is left).
     pub async fn checkpoints(self) {
         if self.kind != Kind::Sqlite {
             return;
@@ -187,6 +188,9 @@ impl Store {
         let mut tick = tokio::time::interval(Duration::from_millis(250));
         loop {
             tick.tick().await;
+            if self.pool.is_closed() {
+                return;
+            }
             if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
                 .execute(&self.pool)
                 .await

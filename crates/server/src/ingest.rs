@@ -605,6 +605,12 @@ async fn attempt(
         }
     }
 
+    // The rate limit again, on what this try read: batches of one session sent at once all
+    // passed the check in `post` before any was stored, and each write that lost the race
+    // comes back here with the winners counted.
+    if ctx.recent + fresh.len() as i64 > i64::from(st.settings.max_per_minute) {
+        return Err(ApiError::TooManyRequests(60));
+    }
     if fresh.is_empty() {
         // A resend of stored summaries: nothing to write.
         share_scores(items, &seen, &mut scores);

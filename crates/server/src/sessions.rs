@@ -151,12 +151,14 @@ pub async fn raise(st: &AppState, id: &str, flag: &str) -> Result<(), ApiError> 
 }
 
 /// Pseudonymous user ids: 1-128 of `[A-Za-z0-9_.@-]` (no spaces, no markup; an e-mail-like
-/// id or a hash fits).
+/// id or a hash fits), and not only dots: `.` and `..` in a URL path (`/v1/users/..`) are
+/// removed by browsers and HTTP clients, so such a user could never be reviewed or erased.
 pub fn valid_user(user: &str) -> bool {
     (1..=128).contains(&user.len())
         && user
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"_.@-".contains(&b))
+        && !user.bytes().all(|b| b == b'.')
 }
 
 /// `POST /v1/sessions`'s body.
@@ -185,7 +187,7 @@ pub async fn open(st: &AppState, user: &str) -> Result<Created, ApiError> {
     if !valid_user(user) {
         return Err(ApiError::field(
             "user",
-            "a user id is 1-128 characters of [A-Za-z0-9_.@-]",
+            "a user id is 1-128 characters of [A-Za-z0-9_.@-], not only dots",
         ));
     }
     let id = token::random_hex(16);

@@ -80,7 +80,7 @@ fn checked(user: &str) -> Result<(), ApiError> {
     } else {
         Err(ApiError::field(
             "user",
-            "a user id is 1-128 characters of [A-Za-z0-9_.@-]",
+            "a user id is 1-128 characters of [A-Za-z0-9_.@-], not only dots",
         ))
     }
 }

@@ -162,6 +162,12 @@ fn cases(c: &Ctx) -> Vec<Case> {
             v["keys"]["holds"][0]["hold"]["q25"] = json!(500.0)
         }),
         c.summary("an unknown key class", |v| v["keys"]["holds"][0]["class"] = json!("letter_q")),
+        c.summary("a hold quartile of 1e200", |v| v["keys"]["holds"][0]["hold"]["q75"] = json!(1e200)),
+        c.summary("a typing speed of 1e300", |v| v["keys"]["speed_kpm"] = json!(1e300)),
+        c.summary("a key class twice", |v| {
+            let h = v["keys"]["holds"][0].clone();
+            v["keys"]["holds"].as_array_mut().unwrap().push(h);
+        }),
         c.summary("17 fixed-text entries", |v| {
             let e = v["fixed"][0].clone();
             v["fixed"] = Value::Array(vec![e; 17]);
@@ -225,6 +231,7 @@ fn cases(c: &Ctx) -> Vec<Case> {
         c.api("a session without a user", "POST", "/v1/sessions", PORTAL, "{}", bad),
         c.api("a user id of 200 characters", "POST", "/v1/sessions", PORTAL, &json!({"user": "u".repeat(200)}).to_string(), bad),
         c.api("a user id as a number", "POST", "/v1/sessions", PORTAL, r#"{"user": 7}"#, bad),
+        c.api("a user id of two dots", "POST", "/v1/sessions", PORTAL, r#"{"user": ".."}"#, bad),
         c.api("an unknown field in a new session", "POST", "/v1/sessions", PORTAL, r#"{"user": "u", "admin": true}"#, bad),
         c.api("a session from the reviewer key", "POST", "/v1/sessions", REVIEWER, r#"{"user": "u"}"#, S::FORBIDDEN),
         c.api("an unknown verdict", "POST", "/v1/review/00000000000000000000000000000000", REVIEWER, r#"{"verdict": "maybe"}"#, bad),

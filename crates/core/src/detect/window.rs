@@ -65,6 +65,10 @@ impl WindowParams {
 const MIN_SD: f64 = 0.01;
 /// Windows before clipping starts (as in the fixed-text detector).
 const WARMUP: u64 = 10;
+/// The largest ratio or amount a reason states: a million times, or a million ms, percentage
+/// points or counts, is no real deviation (a summary's statistics can reach 1e18, where the
+/// number would no longer print exactly), and a larger number says nothing more to a reviewer.
+const FAR: f64 = 1e6;
 
 /// One feature's deviation from the profile.
 #[derive(Debug, Clone, PartialEq)]
@@ -95,7 +99,7 @@ impl Deviation {
     /// "… 38% above usual", "… 25% below usual" (`(1 - e^diff)·100`, under 100% however far
     /// below), and from twice or half on "… 2.4 times higher than usual", "… 3.1 times lower
     /// than usual". A linear one's is in its unit ([`FeatureId::linear_unit`]): "… 373 ms above
-    /// usual", "… 12 percentage points below usual".
+    /// usual", "… 12 percentage points below usual". Numbers beyond a million read as a million.
     pub fn reason(&self, label: &str) -> String {
         let above = self.diff >= 0.0;
         if self.log {
@@ -107,7 +111,7 @@ impl Deviation {
                 } else {
                     " times lower"
                 };
-                return cat(&[label, " ", &fixed_point(f, 1), dir, " than usual"]);
+                return cat(&[label, " ", &fixed_point(f.min(FAR), 1), dir, " than usual"]);
             }
             let share = if above { f - 1.0 } else { 1.0 - 1.0 / f };
             let dir = if above {
@@ -123,7 +127,7 @@ impl Deviation {
         } else {
             " below usual"
         };
-        let amount = fixed_point(self.diff.abs() * scale, decimals);
+        let amount = fixed_point((self.diff.abs() * scale).min(FAR), decimals);
         cat(&[label, " ", &amount, unit, dir])
     }
 }
@@ -158,7 +162,7 @@ impl WindowModel {
             let Some(name) = f.id.name() else { continue };
             let s = self.features.get_or_insert_with(name, Running::default);
             let mut y = f.value;
-            if s.n >= WARMUP {
+            if s.n >= WARMUP && s.mean.is_finite() {
                 let sd = s.sd().max(MIN_SD);
                 y = y.clamp(
                     s.mean - self.params.clip * sd,

@@ -166,15 +166,19 @@ pub struct Running {
 }
 
 impl Running {
-    /// Adds `x` with weight 1 after ageing the past by `decay` (0 < decay <= 1).
+    /// Adds `x` with weight 1 after ageing the past by `decay` (0 < decay <= 1). A value whose
+    /// update would not be finite (a NaN, or one so large that its square overflows) is left
+    /// out: one such value would otherwise end the statistics for good.
     pub fn push(&mut self, x: f64, decay: f64) {
-        self.n += 1;
-        self.w *= decay;
-        self.m2 *= decay;
-        self.w += 1.0;
+        let w = self.w * decay + 1.0;
         let d = x - self.mean;
-        self.mean += d / self.w;
-        self.m2 += d * (x - self.mean);
+        let mean = self.mean + d / w;
+        let m2 = self.m2 * decay + d * (x - mean);
+        if !(mean.is_finite() && m2.is_finite()) {
+            return;
+        }
+        self.n += 1;
+        (self.w, self.mean, self.m2) = (w, mean, m2);
     }
 
     /// Variance with the weighted analogue of Bessel's correction (effective sample size), or 0
@@ -195,6 +199,21 @@ impl Running {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn running_leaves_out_what_would_not_be_finite() {
+        let mut r = Running::default();
+        for x in [1.0, 2.0, 3.0] {
+            r.push(x, 1.0);
+        }
+        let before = r;
+        for x in [f64::NAN, f64::INFINITY, 1e300, -1e300] {
+            r.push(x, 0.9);
+            assert_eq!(r, before, "{x}");
+        }
+        r.push(4.0, 1.0);
+        assert_eq!((r.n, r.mean), (4, 2.5));
+    }
 
     #[test]
     fn quantiles_match_numpy() {
