@@ -6,6 +6,8 @@ import * as fmt from '../shared/format.js';
 import { modality } from './words.js';
 
 function enrolledPill(u) {
+  // A stored profile this build cannot read (a newer model's during a rollback; damage).
+  if (u.profile_error) return h('span', { class: 'pill review', title: u.profile_error }, 'profile unreadable');
   return u.enrolled
     ? h('span', { class: 'pill allow' }, 'enrolled')
     : h('span', { class: 'pill enrolling' }, 'enrolling');

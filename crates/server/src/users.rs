@@ -32,6 +32,10 @@ pub struct UserItem {
     pub enrolled: bool,
     /// Progress per modality.
     pub enrollment: Vec<Enrollment>,
+    /// Set when the stored profile cannot be read by this build (a newer model's, during a
+    /// rollback; damage): the list still answers, and the server's log says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile_error: Option<String>,
 }
 
 /// `GET /v1/users`.
@@ -97,13 +101,28 @@ pub async fn list(State(st): State<AppState>, headers: HeaderMap) -> Result<Json
     .await?;
     let mut users = Vec::with_capacity(rows.len());
     for (user, sessions, flagged) in rows {
-        let (p, _) = load_profile(&st, &user).await?;
+        // One unreadable profile must not hide every user from the reviewers.
+        let (p, profile_error) = match load_profile(&st, &user).await {
+            Ok((p, _)) => (p, None),
+            Err(ApiError::Internal(e)) => {
+                tracing::error!(%user, error = %e, "profile not readable");
+                (
+                    Profile::default(),
+                    Some(
+                        "the stored profile cannot be read by this build (see the server's log)"
+                            .into(),
+                    ),
+                )
+            }
+            Err(e) => return Err(e),
+        };
         users.push(UserItem {
             user,
             sessions,
             flagged,
-            enrolled: enrolled(&p),
+            enrolled: profile_error.is_none() && enrolled(&p),
             enrollment: p.enrollment(),
+            profile_error,
         });
     }
     Ok(Json(Users { users }))

@@ -305,6 +305,16 @@ async fn a_profile_stored_by_an_older_model_starts_again() {
         let a = app.post(&token, &more).await;
         assert_eq!(a.status, StatusCode::INTERNAL_SERVER_ERROR, "{}", a.text);
         assert_eq!(stored_profile(&app).await, body);
+        // The reviewers' list still answers, naming the profile it cannot read.
+        let a = app.call("GET", "/v1/users", REVIEWER, Value::Null).await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+        assert_eq!(a.body["users"][0]["user"], "alice");
+        assert_eq!(a.body["users"][0]["enrolled"], false);
+        assert!(
+            a.body["users"][0]["profile_error"].is_string(),
+            "{}",
+            a.text
+        );
     }
     // A reviewer's reset is the way out: the user enrolls under this build's model.
     let a = app
