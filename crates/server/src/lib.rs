@@ -80,7 +80,10 @@ pub fn api(state: AppState) -> Router {
         .route("/v1/users/{user}/reset", post(users::reset))
         .route("/healthz", get(ops::healthz))
         .route("/metrics", get(ops::metrics))
-        .route("/openapi.json", get(ops::openapi));
+        .route("/openapi.json", get(ops::openapi))
+        // Any other path under the API is no route, whatever the method (not the static
+        // files' "405, only GET" when `www` is served).
+        .route("/v1/{*rest}", axum::routing::any(not_found));
     if state.settings.demo_password.is_some() {
         r = r.route("/demo/login", post(demo::login));
     }

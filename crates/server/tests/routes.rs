@@ -603,6 +603,22 @@ async fn operations_routes() {
         .await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert_eq!(a.body["error"], "invalid", "{}", a.text);
+    // With the static files served too, an unknown API path is still no route (not the
+    // files' "405, only GET"), while a known one with another method is 405.
+    let www = std::env::temp_dir().join(format!("telltale-www-{}", std::process::id()));
+    std::fs::create_dir_all(&www).unwrap();
+    let served = TestApp {
+        state: app.state.clone(),
+        router: telltale_server::app(app.state.clone(), Some(&www), None),
+    };
+    let a = served.request("POST", "/v1/nothing", &[], "").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    assert_eq!(a.body["error"], "not_found");
+    let a = served.request("DELETE", "/v1/users", &[], "").await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{}", a.text);
+    let a = served.request("GET", "/nowhere.html", &[], "").await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    std::fs::remove_dir_all(&www).unwrap();
 }
 
 #[tokio::test]
