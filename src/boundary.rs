@@ -6,7 +6,7 @@
 //! on elements that are not text fields (they may hide a password field in a closed shadow root).
 
 use crate::prelude::*;
-use js_sys::{Object, WeakSet};
+use js_sys::Object;
 use telltale_core::event::{PointerEvent as CorePointer, PointerKind, PointerPhase, WheelEvent};
 use telltale_core::summary::valid_field_name;
 use telltale_core::{InputEvent, KeyClass, KeyEvent};
@@ -71,7 +71,7 @@ extern "C" {
     /// Clears a key target (and the element its password check looks at) for the reader's
     /// fast path, or none (`null`).
     #[wasm_bindgen(method, js_name = approve)]
-    fn approve_keys(this: &KeyReader, target: &JsValue, el: &JsValue, seen: &WeakSet);
+    fn approve_keys(this: &KeyReader, target: &JsValue, el: &JsValue);
 
     /// Listens for keydown, keyup and `input` on `target` and calls `deliver(-1, phase, event)`
     /// for each event the boundary must look at ([`KEY_DOWN`], [`KEY_UP`], [`INPUT`]).
@@ -84,7 +84,7 @@ extern "C" {
 
     /// -1 for no KeyboardEvent, else the `KEY_*` flags; the event's time goes to the buffer.
     #[wasm_bindgen(method)]
-    fn read(this: &KeyReader, ev: &Event, last: &JsValue, el: &JsValue, seen: &WeakSet) -> i32;
+    fn read(this: &KeyReader, ev: &Event, last: &JsValue, el: &JsValue) -> i32;
 
     /// A key event `read` accepted: its class (an index into `KeyClass::ALL`), plus [`TAB`] for
     /// Tab; its pairing hash goes to the buffer.
@@ -100,11 +100,12 @@ extern "C" {
     #[wasm_bindgen(method, js_name = typingTarget)]
     fn typing_target(this: &KeyReader, el: &Element) -> bool;
 
-    /// Whether `el` is (or was: remembered in `seen`) a password field: `type=password`, or an
-    /// `autocomplete` naming a password. The one implementation of that rule: `read` applies
-    /// it to every key event, this to pointer, wheel and `input` events and new key targets.
+    /// Whether `el` is (or was: the reader remembers them) a password field: `type=password`,
+    /// an `autocomplete` naming a password, or a field masked by CSS. The one implementation of
+    /// that rule: `read` applies it to every key event, this to pointer, wheel and `input`
+    /// events and new key targets.
     #[wasm_bindgen(method, js_name = password)]
-    fn is_password(this: &KeyReader, el: &Element, seen: &WeakSet) -> bool;
+    fn is_password(this: &KeyReader, el: &Element) -> bool;
 
     /// `src/read.js`: reads pointer events straight into a buffer of the boundary's.
     #[derive(Debug, Clone)]
@@ -194,12 +195,12 @@ const PER: usize = 9;
 /// releases, key events and the window timer drain it sooner.
 const BUFFERED: usize = 128;
 
-/// The boundary's small state: which keys are down (by hash), password fields seen.
+/// The boundary's small state: which keys are down (by hash), the targets last decided (the
+/// password fields seen are the [`KeyReader`]'s).
 #[derive(Debug)]
 pub struct Boundary {
     held: Vec<(u32, u32)>,
     next_press: u32,
-    passwords: WeakSet,
     last_target: Option<JsValue>,
     last_privacy: Option<Uncaptured>,
     key_target: Option<JsValue>,
@@ -283,7 +284,6 @@ impl Boundary {
         Boundary {
             held: Vec::with_capacity(MAX_HELD),
             next_press: 0,
-            passwords: WeakSet::new(),
             last_target: None,
             last_privacy: None,
             key_target: None,
@@ -307,9 +307,7 @@ impl Boundary {
     /// Whether `el` is (or was) a password field: checked on every event, so a field that
     /// becomes a password field is never captured, cached verdict or not.
     fn password(&self, el: &Element) -> Option<Uncaptured> {
-        self.keys
-            .is_password(el, &self.passwords)
-            .then_some(Uncaptured::Password)
+        self.keys.is_password(el).then_some(Uncaptured::Password)
     }
 
     /// The key event's target and what the DOM says about it, from the cache when the event
@@ -327,8 +325,10 @@ impl Boundary {
         }
         let element = real_target(e);
         let verdict = TargetVerdict {
-            // Not typing (see `typing_target`), or in an ignored region.
-            ignored: element.as_ref().is_some_and(|el| {
+            // Not typing (see `typing_target`), or in an ignored region; or no element this
+            // page's realm knows (one made by another frame's document fails every check
+            // here, a password field's too): never captured.
+            ignored: element.as_ref().is_none_or(|el| {
                 !self.keys.typing_target(el) || closest(el, "[data-telltale-ignore]").is_some()
             }),
             fixed: element
@@ -355,11 +355,17 @@ impl Boundary {
         real_target(e).is_some_and(|el| self.keys.typing_target(&el) && self.privacy(&el).is_none())
     }
 
+    /// Forgets the keys held down: a key pressed before focus moved is paired with no keyup
+    /// after it (Tab's keyup lands in the next field; a Shift held while clicking into a
+    /// password field may be released in another), so no hold spans what was typed between.
+    pub fn forget_held(&mut self) {
+        self.held.clear();
+    }
+
     /// Forgets cached verdicts (focus moved: a field may have changed since).
     pub fn forget_targets(&mut self) {
         self.key_target = None;
-        self.keys
-            .approve_keys(&JsValue::NULL, &JsValue::NULL, &self.passwords);
+        self.keys.approve_keys(&JsValue::NULL, &JsValue::NULL);
         self.last_target = None;
         // The pointer reader's cleared and refused targets too: the next pointer event's target
         // is decided again.
@@ -378,7 +384,7 @@ impl Boundary {
             .element
             .as_ref()
             .map_or(&null, |el| el.as_ref());
-        let flags = self.keys.read(e, last, el, &self.passwords);
+        let flags = self.keys.read(e, last, el);
         if flags < 0 {
             return None;
         }
@@ -397,9 +403,9 @@ impl Boundary {
                 let null = JsValue::NULL;
                 match (&self.key_target, &v.element) {
                     (Some(target), Some(el)) if cached && !password && !v.ignored => {
-                        self.keys.approve_keys(target, el.as_ref(), &self.passwords)
+                        self.keys.approve_keys(target, el.as_ref())
                     }
-                    _ => self.keys.approve_keys(&null, &null, &self.passwords),
+                    _ => self.keys.approve_keys(&null, &null),
                 }
                 (password, v.ignored, v.fixed)
             };

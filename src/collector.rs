@@ -136,10 +136,13 @@ impl ToJson for Stats {
     }
 }
 
+/// `document.hidden`: the same as `visibilityState == "hidden"` since the "prerender" state left
+/// the Page Visibility spec, read as a bool (the enum's conversion cost the package its
+/// unreachable-value message).
 fn hidden() -> bool {
     crate::dom::window()
         .and_then(|w| w.document())
-        .is_some_and(|d| d.visibility_state() == web_sys::VisibilityState::Hidden)
+        .is_some_and(|d| d.hidden())
 }
 
 fn online() -> bool {
@@ -264,6 +267,12 @@ impl Inner {
         }
     }
 
+    /// Ends the run of typing where focus moved: in the boundary (keys held) and the windows.
+    fn break_key_run(&mut self) {
+        self.boundary.forget_held();
+        self.windower.break_key_run();
+    }
+
     /// Ends the fixed-text entry under way (Enter, blur, submit) and closes the window at once,
     /// so that the entry is scored and sent without waiting for the window to end.
     fn end_fixed(&mut self, out: &mut Vec<Summary>) {
@@ -298,15 +307,21 @@ impl Inner {
                     self.captured(c, &mut out);
                 }
             }
-            "focusout" | "submit" => self.end_fixed(&mut out),
+            "submit" => self.end_fixed(&mut out),
+            // Focus left the field: for another one, a frame (whose typing this page never
+            // sees: no `focusin` follows here), or another window. The run of typing ends, so
+            // that no timing of the captured typing spans what may be typed there (how long a
+            // password took), and whether anything was typed there changes no summary.
+            "focusout" => {
+                self.end_fixed(&mut out);
+                self.break_key_run();
+            }
             "focusin" => {
                 self.boundary.forget_targets();
-                // Focus moved where keys are not captured (a password field, an ignored
-                // region, a button): the run of typing ends here, so that no timing of the
-                // captured typing spans what may be typed there (how long a password took),
-                // and whether anything was typed there changes no summary.
+                // Focus arrived where keys are not captured (a password field, an ignored
+                // region, a button) without leaving a field first (from the page's body).
                 if !self.boundary.captures_keys_at(e) {
-                    self.windower.break_key_run();
+                    self.break_key_run();
                 }
             }
             _ => {}

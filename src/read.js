@@ -107,10 +107,16 @@ export class PointerReader {
   // Reads the kept events into the buffer, oldest first, as far as they fit. Returns 0 when none
   // are left, else their count (the buffer is full: drain it and call again). Called by `read`
   // every 16 moves, and by the boundary before it drains the buffer.
+  // A kept event whose reads throw (a script's event with a getter that throws) ends the batch:
+  // the kept events are dropped, and the boundary's state is not left borrowed.
   settle() {
     const kept = this.pending;
     let i = 0;
-    while (i < kept.length && this.put(kept[i], kept[i + 1])) i += 2;
+    try {
+      while (i < kept.length && this.put(kept[i], kept[i + 1])) i += 2;
+    } catch {
+      i = kept.length;
+    }
     kept.splice(0, i);
     return kept.length;
   }
@@ -202,22 +208,27 @@ const IME_KEY_CODE = 229;
 
 // Whether `el` is (or was) a password field: `type=password`, an `autocomplete` naming a
 // password (`current-password`, `new-password`), or, looked at when `el` is a new target
-// (`fresh`), a text field masked by CSS like one (`-webkit-text-security` other than `none`:
-// how pages hide a PIN or password typed into a plain text field, so that the browser offers
-// no password saving). Remembered in `seen` (a WeakSet), so that a show-password toggle does
-// not make it capturable. The one implementation of the rule: the boundary asks it through
-// `KeyReader.password` for a new target, and `KeyReader.read` for every key event.
+// (`fresh`), a text field, textarea or editable region masked by CSS like one
+// (`-webkit-text-security` other than `none`: how pages hide a PIN or password typed into a
+// plain field, so that the browser offers no password saving). Remembered in `seen` (a
+// WeakSet, with the fields a show-password toggle made text fields: `KeyReader.attach`), so
+// that a toggle does not make it capturable. The one implementation of the rule: the boundary
+// asks it through `KeyReader.password` for a new target, and `KeyReader.read` for every key
+// event. Anything it cannot read (a page's getter that throws) counts as a password field.
 function password(el, seen, fresh) {
-  if (!(el instanceof HTMLInputElement)) return false;
-  // `type` reads back as its lowercase keyword; autofill tokens are ASCII case-insensitive
-  // (HTML): lowercased, any case matches.
-  const autocomplete = el.getAttribute('autocomplete');
-  if (el.type === 'password' || (autocomplete !== null && autocomplete.toLowerCase().includes('password'))
-    || (fresh && masked(el))) {
-    seen.add(el);
+  try {
+    const input = el instanceof HTMLInputElement;
+    // `type` reads back as its lowercase keyword; autofill tokens are ASCII case-insensitive
+    // (HTML): lowercased, any case matches.
+    const autocomplete = input && el.getAttribute('autocomplete');
+    if ((input && (el.type === 'password' || (autocomplete !== null && autocomplete.toLowerCase().includes('password'))))
+      || (fresh && (input || el instanceof HTMLTextAreaElement || el.isContentEditable === true) && masked(el))) {
+      seen.add(el);
+    }
+    return seen.has(el);
+  } catch {
     return true;
   }
-  return seen.has(el);
 }
 
 // Whether `el`'s characters are drawn as discs, circles or squares. The computed style is read
@@ -309,17 +320,17 @@ export class KeyReader {
     this.samples = samples;
     this.last = null;
     this.el = null;
-    this.seen = null;
     this.listeners = null;
     this.byCode = new Map();
+    this.seen = new WeakSet(); // password fields, as they are or were (see `password`)
+    this.watch = null;
   }
 
-  // Clears `target` for the fast path (`el`: the element the password check looks at, `seen` the
-  // boundary's password fields), or nothing (`null`).
-  approve(target, el, seen) {
+  // Clears `target` for the fast path (`el`: the element the password check looks at), or
+  // nothing (`null`).
+  approve(target, el) {
     this.last = target;
     this.el = el;
-    this.seen = seen;
   }
 
   // Listens on `target` (capture, passive) and calls `deliver(-1, phase, event)` for each event
@@ -329,9 +340,18 @@ export class KeyReader {
     const key = (phase) => (ev) => { if (!this.fast(ev, phase)) deliver(-1, phase, ev); };
     const input = (ev) => { if (!this.typing(ev)) deliver(-1, INPUT, ev); };
     this.listeners = listen(target, [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', input]]);
+    // A show-password toggle makes a password field a text field; one toggled before any event
+    // reached the field (the eye clicked first) is seen here: its `type` was `password`.
+    this.watch = new MutationObserver((records) => {
+      for (const r of records) if (/^password$/i.test(r.oldValue)) this.seen.add(r.target);
+    });
+    this.watch.observe(target, { subtree: true, attributeFilter: ['type'], attributeOldValue: true });
   }
 
-  detach() { this.listeners = unlisten(this.listeners); }
+  detach() {
+    this.listeners = unlisten(this.listeners);
+    this.watch?.disconnect();
+  }
 
   // A key event the boundary would capture as it stands, appended as a sample: on the cleared
   // target, a KeyboardEvent, not composing, not an auto-repeat, the field not (now) a password
@@ -404,16 +424,21 @@ export class KeyReader {
   // text field, a textarea or an editable region, or with no field focused (the body). On any
   // other element they are not captured: it may be the host of a closed shadow root, whose inside
   // (a password field, say) the page cannot see, since events from inside are retargeted to it.
+  // Reads that throw (a page's getter) say: not typing.
   typingTarget(el) {
-    return el === document.body || el === document.documentElement
-      || el instanceof HTMLTextAreaElement || el.isContentEditable === true
-      || (el instanceof HTMLInputElement && TEXT_TYPES.has(el.type));
+    try {
+      return el === document.body || el === document.documentElement
+        || el instanceof HTMLTextAreaElement || el.isContentEditable === true
+        || (el instanceof HTMLInputElement && TEXT_TYPES.has(el.type));
+    } catch {
+      return false;
+    }
   }
 
   // See `password`: the boundary's check for pointer, wheel and `input` events and new key
   // targets (the one implementation of the rule).
-  password(el, seen) {
-    return password(el, seen, true);
+  password(el) {
+    return password(el, this.seen, true);
   }
 
   // A captured key event's class (the return value) and pairing hash (`out[1]`), from `code`, or from `key` where there is no `code`. Pairing goes by the
@@ -421,22 +446,32 @@ export class KeyReader {
   // released first ("A" down, "a" up). Nothing of either is kept.
   // Tab adds TAB to the class (it is in the class `other`): in a fixed-text field it ends the
   // entry, as Enter does, and is no part of it.
+  // A key whose `code` or `key` cannot be read (a page's getter that throws) is of the class
+  // `other`, paired with nothing.
   identify(ev) {
-    const known = this.classify(ev);
+    let known = [OTHER, 0];
+    try {
+      known = this.classify(ev);
+    } catch {}
     if (this.memory !== null) this.buffer()[1] = known[1];
     return known[0];
   }
 
-  // -1 when `ev` is no KeyboardEvent; else the flags above. `last`: the target whose verdict
-  // the boundary holds; `el`: the element the password check looks at (the real target, inside
-  // open shadow roots); `seen`: the boundary's WeakSet of password fields.
-  read(ev, last, el, seen) {
-    if (!(ev instanceof KeyboardEvent) || this.memory === null) return -1;
-    this.buffer()[0] = ev.timeStamp;
-    return (ev.target === last ? SAME_TARGET : 0)
-      | (password(el, seen, false) ? PASSWORD : 0)
-      | (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0)
-      | (ev.repeat ? REPEAT : 0)
-      | (ev.isTrusted ? TRUSTED : 0);
+  // -1 when `ev` is no KeyboardEvent, or one whose reads throw (a script's event with a getter
+  // that throws: left alone, as it would leave the boundary's state borrowed for good); else
+  // the flags above. `last`: the target whose verdict the boundary holds; `el`: the element the
+  // password check looks at (the real target, inside open shadow roots).
+  read(ev, last, el) {
+    try {
+      if (!(ev instanceof KeyboardEvent) || this.memory === null) return -1;
+      this.buffer()[0] = ev.timeStamp;
+      return (ev.target === last ? SAME_TARGET : 0)
+        | (password(el, this.seen, false) ? PASSWORD : 0)
+        | (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0)
+        | (ev.repeat ? REPEAT : 0)
+        | (ev.isTrusted ? TRUSTED : 0);
+    } catch {
+      return -1;
+    }
   }
 }

@@ -51,7 +51,9 @@ export function post(url, token, body, tag, done) {
   let request;
   out += 1;
   try {
-    request = fetch(url, {
+    // Raced against the timeout as well: a page's `fetch` wrapper that drops the signal, never
+    // settles or returns no promise at all still settles this request in 15 s, or at once.
+    request = Promise.race([fetch(url, {
       method: 'POST',
       body,
       keepalive: true,
@@ -62,7 +64,7 @@ export function post(url, token, body, tag, done) {
       redirect: 'manual',
       // Where AbortSignal.timeout is missing (before Safari 16), the browser's own limit applies.
       signal: AbortSignal.timeout?.(TIMEOUT_MS),
-    });
+    }), new Promise((_, reject) => setTimeout(reject, TIMEOUT_MS))]);
   } catch {
     request = Promise.reject();
   }

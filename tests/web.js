@@ -56,3 +56,22 @@ export function record_fetch(on) {
   }
 }
 export function fetched() { return requests; }
+
+// A password field made by another frame's document and put into this one: every `instanceof`
+// of this page's realm is false for it.
+export function foreign_password_field() {
+  const frame = document.createElement('iframe');
+  document.body.append(frame);
+  const field = frame.contentDocument.createElement('input');
+  field.type = 'password';
+  document.body.append(field);
+  frame.remove();
+  return field;
+}
+
+// A script's key event whose `timeStamp` getter throws.
+export function throwing_key_event(type) {
+  const ev = new KeyboardEvent(type, { key: 'a', code: 'KeyA', bubbles: true, composed: true });
+  Object.defineProperty(ev, 'timeStamp', { get() { throw new Error('no time for you'); } });
+  return ev;
+}

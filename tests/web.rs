@@ -27,6 +27,10 @@ extern "C" {
     fn record_fetch(on: bool);
     /// `[url, authorization, body]` of every request since `record_fetch(true)`.
     fn fetched() -> js_sys::Array;
+    /// An `<input type=password>` made by another frame's document, in this page's body.
+    fn foreign_password_field() -> JsValue;
+    /// A script's key event of `type` whose `timeStamp` getter throws.
+    fn throwing_key_event(ty: &str) -> KeyboardEvent;
 }
 
 fn document() -> web_sys::Document {
@@ -248,6 +252,65 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
         through(&b, &ta, &rep),
         Some(Captured::Count(Uncaptured::Repeat))
     );
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn masked_textareas_and_editable_regions_are_password_fields() {
+    // Masked by CSS like a password field, a textarea or an editable region is one too.
+    let root = element(
+        r#"<textarea style="-webkit-text-security: disc"></textarea><div contenteditable="true" style="-webkit-text-security: circle"></div>"#,
+    );
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let down = key_event("keydown", "s", "KeyS", false, false);
+    for selector in ["textarea", "[contenteditable]"] {
+        assert_eq!(
+            through(&b, &find(&root, selector), &down),
+            Some(Captured::Count(Uncaptured::Password)),
+            "{selector}"
+        );
+    }
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn an_element_of_another_frame_is_never_captured() {
+    // Nothing of this realm recognises it (not an Element here, not an HTMLInputElement): the
+    // boundary refuses what it cannot check rather than capture a password field.
+    let field: Element = foreign_password_field().unchecked_into();
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let down = key_event("keydown", "s", "KeyS", false, false);
+    assert_eq!(
+        through(&b, &field, &down),
+        Some(Captured::Count(Uncaptured::Ignored))
+    );
+    field.remove();
+}
+
+#[wasm_bindgen_test]
+fn an_event_whose_reads_throw_is_left_alone_and_the_boundary_goes_on() {
+    let root = element("<textarea></textarea>");
+    let ta = find(&root, "textarea");
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    assert_eq!(through(&b, &ta, &throwing_key_event("keydown")), None);
+    let next = through(&b, &ta, &key_event("keydown", "a", "KeyA", false, false));
+    assert_eq!(key_of(next).class, KeyClass::LetterLeft);
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn a_key_held_while_focus_moves_gives_no_hold() {
+    // Tab pressed in one field is released in the next: after focus moved (the collector calls
+    // `forget_held`), its keyup pairs with nothing, so no hold spans a password typed between.
+    let root = element("<input id=\"a\"><input id=\"b\">");
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let tab = |kind: &str| key_event(kind, "Tab", "Tab", false, false);
+    assert!(through(&b, &find(&root, "#a"), &tab("keydown")).is_some());
+    b.borrow_mut().forget_held();
+    assert_eq!(through(&b, &find(&root, "#b"), &tab("keyup")), None);
+    // Without a focus change between, the same keys pair.
+    assert!(through(&b, &find(&root, "#b"), &tab("keydown")).is_some());
+    assert!(through(&b, &find(&root, "#b"), &tab("keyup")).is_some());
     root.remove();
 }
 

@@ -210,7 +210,9 @@ test('nothing is lost when the page is closed right after typing (beacon)', asyn
 
 /** The page as if the worker switched tabs (`hidden`) or came back. */
 const setHidden = (page, hidden) => page.evaluate((h) => {
+  // Both, as a browser changes both (the collector reads `hidden`).
   Object.defineProperty(document, 'visibilityState', { value: h ? 'hidden' : 'visible', configurable: true });
+  Object.defineProperty(document, 'hidden', { value: h, configurable: true });
   document.dispatchEvent(new Event('visibilitychange'));
 }, hidden);
 
@@ -525,6 +527,59 @@ test('no timing of the captured typing spans a password entry', async () => {
   const keys = server.summaries().find((s) => s.keys !== null).keys;
   assert.equal(keys.pauses, 0, JSON.stringify(keys));
   for (const p of keys.pairs) assert.ok(!p.dd || p.dd.q75 < 1000, JSON.stringify(p));
+  await context.close();
+  await server.close();
+});
+
+test('no hold or gap spans a password typed elsewhere: Tabbed through, in a frame, or shown before it was typed', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 120000 });
+  await page.evaluate(() => {
+    // Built with DOM calls: the page enforces Trusted Types.
+    const make = (tag, props) => Object.assign(document.createElement(tag), props);
+    const box = make('div', {});
+    const shown = make('input', { id: 'shown', type: 'password' });
+    const eye = make('button', { id: 'eye', type: 'button', textContent: 'show' });
+    eye.addEventListener('click', () => { shown.type = shown.type === 'password' ? 'text' : 'password'; });
+    const frame = make('iframe', { id: 'frame' });
+    box.append(make('input', { id: 'a' }), make('input', { id: 'pw2', type: 'password' }), make('input', { id: 'b' }), frame, shown, eye);
+    document.body.prepend(box);
+    frame.contentDocument.body.append(Object.assign(frame.contentDocument.createElement('input'), { id: 'fpw', type: 'password' }));
+  });
+  // A password typed over about 2.5 s: a hold or gap that spanned it would be that long.
+  const slowly = async (keyboard) => { for (const ch of 'Zq7#pX9!') { await keyboard.press(ch, { delay: 50 }); await page.waitForTimeout(260); } };
+  for (let i = 0; i < 5; i++) {
+    // Tab's keydown is in #a, its keyup in the password field; the next Tab's keyup is in #b.
+    await typeInto(page, '#a', 'user');
+    await page.keyboard.press('Tab');
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'pw2');
+    await slowly(page.keyboard);
+    await page.keyboard.press('Tab');
+    await typeInto(page, '#b', 'ok');
+    // Focus goes into a frame (no focusin here), the password is typed there, then back.
+    await page.frameLocator('#frame').locator('#fpw').click();
+    await slowly(page.keyboard);
+    await page.click('#b');
+    await page.keyboard.press('Space', { delay: 50 });
+  }
+  await flush(page);
+  await waitFor(() => server.summaries().some((s) => s.keys !== null), 'a key window');
+  const windows = server.summaries().filter((s) => s.keys !== null).map((s) => s.keys);
+  for (const k of windows) {
+    assert.equal(k.pauses, 0, JSON.stringify(k));
+    for (const h of k.holds) assert.ok(h.hold.mean < 1000, JSON.stringify(h));
+    for (const p of k.pairs) for (const d of [p.dd, p.ud]) assert.ok(!d || d.mean < 1000, JSON.stringify(p));
+  }
+  // A show-password toggle used before the field had any event: what is typed there is still
+  // a password, captured not at all.
+  const before = server.summaries().length;
+  await page.click('#eye');
+  assert.equal(await page.evaluate(() => document.getElementById('shown').type), 'text');
+  await page.click('#shown');
+  await slowly(page.keyboard);
+  await flush(page);
+  const after = server.summaries().slice(before);
+  assert.ok(after.every((s) => s.keys === null), JSON.stringify(after.map((s) => s.keys)));
+  assert.deepEqual(errors, []);
   await context.close();
   await server.close();
 });

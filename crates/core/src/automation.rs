@@ -256,6 +256,7 @@ impl AutomationTracker {
     /// [`crate::features::KeyWindowBuilder::break_run`]).
     pub fn break_key_run(&mut self) {
         self.last_down = None;
+        self.open.clear();
     }
 
     /// Judges the hover movement in progress and starts a new one. Not inlined: three callers,

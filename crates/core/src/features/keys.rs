@@ -147,11 +147,14 @@ impl KeyWindowBuilder {
     }
 
     /// Ends the run of typing: the next keydown is paired with nothing before it (no down-down,
-    /// up-down or pause time spans the break). The collector breaks the run when focus moves to
+    /// up-down or pause time spans the break), and a key held across it gives no hold (its
+    /// keyup may come after a password was typed, as Tab's does when it leaves the field). The collector breaks the run when focus moves to
     /// where keys are not captured (a password field, an ignored region), so that no timing
     /// spans what was typed there, and whether anything was typed there changes nothing.
     pub fn break_run(&mut self) {
         self.prev = None;
+        self.open.clear();
+        self.pending_ud.clear();
     }
 
     /// Adds one (validated, trusted) key event.
@@ -457,6 +460,19 @@ mod tests {
             assert_eq!((dd.n, dd.q75), (8, 150.0), "gap {gap}: {pair:?}");
             assert_eq!(w.burst_mean_keys, 5.0, "two bursts of five");
         }
+        // A key pressed before the break and released after it (Tab into a password field and
+        // out again) gives no hold.
+        let mut b = KeyWindowBuilder::new();
+        for i in 0..5u32 {
+            let t = f64::from(i) * 150.0;
+            b.push(&ev(t, true, i, KeyClass::LetterLeft));
+            b.push(&ev(t + 80.0, false, i, KeyClass::LetterLeft));
+        }
+        b.push(&ev(800.0, true, 9, KeyClass::Other));
+        b.break_run();
+        b.push(&ev(2800.0, false, 9, KeyClass::Other));
+        let w = b.finish().unwrap();
+        assert!(w.holds.iter().all(|h| h.class != KeyClass::Other), "{w:?}");
     }
 
     #[test]
