@@ -241,9 +241,13 @@ impl Inner {
 
     fn captured(&mut self, c: Captured, out: &mut Vec<Summary>) {
         match c {
-            Captured::Event(ev) => {
+            Captured::Event(mut ev) => {
                 if !ev.trusted() {
                     self.stats.untrusted += 1;
+                    // A script sets an untrusted event's `timeStamp` as it likes: one far ahead
+                    // would hold the windows open (none could close before it), so it is no
+                    // later than now. A browser's own events are never later than now.
+                    ev.cap_time(now());
                 }
                 out.extend(self.windower.push(ev));
             }
@@ -254,7 +258,9 @@ impl Inner {
                 if !ev.trusted {
                     // Scripted entry: automation evidence only, never a timing sample.
                     self.stats.untrusted += 1;
-                    out.extend(self.windower.push(telltale_core::InputEvent::Key(ev)));
+                    let mut ev = telltale_core::InputEvent::Key(ev);
+                    ev.cap_time(now());
+                    out.extend(self.windower.push(ev));
                     return;
                 }
                 self.fixed

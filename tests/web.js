@@ -75,3 +75,10 @@ export function throwing_key_event(type) {
   Object.defineProperty(ev, 'timeStamp', { get() { throw new Error('no time for you'); } });
   return ev;
 }
+
+// A script's key event whose `timeStamp` reads `t`.
+export function key_event_at(type, t) {
+  const ev = new KeyboardEvent(type, { key: 'a', code: 'KeyA', bubbles: true, composed: true });
+  Object.defineProperty(ev, 'timeStamp', { value: t });
+  return ev;
+}

@@ -31,6 +31,8 @@ extern "C" {
     fn foreign_password_field() -> JsValue;
     /// A script's key event of `type` whose `timeStamp` getter throws.
     fn throwing_key_event(ty: &str) -> KeyboardEvent;
+    /// A script's key event of `type` whose `timeStamp` reads `t`.
+    fn key_event_at(ty: &str, t: f64) -> KeyboardEvent;
 }
 
 fn document() -> web_sys::Document {
@@ -694,6 +696,22 @@ fn untrusted_events_are_counted_not_featured() {
     assert_eq!(got.len(), 1);
     let keys = js_sys::Reflect::get(&got[0], &"keys".into()).unwrap();
     assert!(keys.is_null(), "untrusted key events never become features");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn a_scripts_event_dated_far_ahead_holds_no_window_open() {
+    // Its time is taken as now at the latest: the window it is in closes when it should.
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    let (c, summaries, _cb) = collecting();
+    ta.dispatch_event(&key_event_at("keydown", 1e300)).unwrap();
+    let _ = c.flush();
+    c.stop();
+    let got = summaries.borrow();
+    assert_eq!(got.len(), 1);
+    let end = field(&got[0], "end_ms").as_f64().unwrap();
+    assert!(end < 1e9, "the window ends now, not at {end}");
     root.remove();
 }
 

@@ -215,6 +215,17 @@ impl InputEvent {
         }
     }
 
+    /// Moves the event's time back to `max` if it is later (see the collector's use: a script
+    /// sets an untrusted event's time as it likes).
+    pub fn cap_time(&mut self, max: f64) {
+        let t = match self {
+            InputEvent::Key(k) => &mut k.t,
+            InputEvent::Pointer(p) => &mut p.t,
+            InputEvent::Wheel(w) => &mut w.t,
+        };
+        *t = t.min(max);
+    }
+
     /// `isTrusted` of the DOM event.
     pub fn trusted(&self) -> bool {
         match self {
