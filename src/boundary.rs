@@ -35,8 +35,10 @@ pub enum Captured {
 /// Why an event was only counted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uncaptured {
-    /// A password field: not even counted in a summary (only in the local `stats()`), so that
-    /// typing a password changes no summary field at all.
+    /// A password field, or what may hide one (an element that is no typing target may host a
+    /// closed shadow root with a password field inside): not even counted in a summary (only in
+    /// the local `stats()`), so that typing a password changes no summary field at all, not
+    /// even a count as long as the password.
     Password,
     /// `[data-telltale-ignore]`.
     Ignored,
@@ -231,7 +233,8 @@ struct KeyRead {
 #[derive(Debug, Clone, Default)]
 struct TargetVerdict {
     element: Option<Element>,
-    ignored: bool,
+    /// Why its key events are not captured, if they are not.
+    ignored: Option<Uncaptured>,
     fixed: Option<String>,
 }
 
@@ -325,12 +328,16 @@ impl Boundary {
         }
         let element = real_target(e);
         let verdict = TargetVerdict {
-            // Not typing (see `typing_target`), or in an ignored region; or no element this
-            // page's realm knows (one made by another frame's document fails every check
-            // here, a password field's too): never captured.
-            ignored: element.as_ref().is_none_or(|el| {
-                !self.keys.typing_target(el) || closest(el, "[data-telltale-ignore]").is_some()
-            }),
+            // Not typing (see `typing_target`), or no element this page's realm knows (one made
+            // by another frame's document fails every check here, a password field's too):
+            // never captured, and counted as a password field is. In an ignored region:
+            // counted as ignored.
+            ignored: match &element {
+                Some(el) if self.keys.typing_target(el) => {
+                    closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored)
+                }
+                _ => Some(Uncaptured::Password),
+            },
             fixed: element
                 .as_ref()
                 .and_then(|t| closest(t, "[data-telltale-fixed]"))
@@ -402,7 +409,7 @@ impl Boundary {
                 // captured as they stand (`KeyReader.fast` checks the rest per event).
                 let null = JsValue::NULL;
                 match (&self.key_target, &v.element) {
-                    (Some(target), Some(el)) if cached && !password && !v.ignored => {
+                    (Some(target), Some(el)) if cached && !password && v.ignored.is_none() => {
                         self.keys.approve_keys(target, el.as_ref())
                     }
                     _ => self.keys.approve_keys(&null, &null),
@@ -412,8 +419,8 @@ impl Boundary {
         if password {
             return Some(Captured::Count(Uncaptured::Password));
         }
-        if ignored {
-            return Some(Captured::Count(Uncaptured::Ignored));
+        if let Some(why) = ignored {
+            return Some(Captured::Count(why));
         }
         if flags & KEY_COMPOSING != 0 {
             return Some(Captured::Count(Uncaptured::Composing));
