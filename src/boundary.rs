@@ -329,9 +329,9 @@ impl Boundary {
         let element = real_target(e);
         let verdict = TargetVerdict {
             // Not typing (see `typing_target`), or no element this page's realm knows (one made
-            // by another frame's document fails every check here, a password field's too):
-            // never captured, and counted as a password field is. In an ignored region:
-            // counted as ignored.
+            // by another frame's document fails every check here, a password field's too; a
+            // script's event on the document or window has none either): never captured, and
+            // counted as a password field is. In an ignored region: counted as ignored.
             ignored: match &element {
                 Some(el) if self.keys.typing_target(el) => {
                     closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored)
@@ -494,7 +494,11 @@ impl Boundary {
     }
 
     fn refresh_pointer_target(&mut self, e: &Event, target: Option<JsValue>) {
-        self.last_privacy = real_target(e).and_then(|t| self.privacy(&t));
+        // No element this page's realm knows: see `key_target`.
+        self.last_privacy = match real_target(e) {
+            Some(t) => self.privacy(&t),
+            None => Some(Uncaptured::Password),
+        };
         self.last_target = target;
     }
 

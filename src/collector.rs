@@ -314,13 +314,19 @@ impl Inner {
                 }
             }
             "submit" => self.end_fixed(&mut out),
-            // Focus left the field: for another one, a frame (whose typing this page never
-            // sees: no `focusin` follows here), or another window. The run of typing ends, so
-            // that no timing of the captured typing spans what may be typed there (how long a
-            // password took), and whether anything was typed there changes no summary.
+            // Focus left for where this page cannot see: a frame, whose typing never reaches it,
+            // or another window (no `relatedTarget`, and no `focusin` follows). The run of typing
+            // ends, so that no timing of the captured typing spans what may be typed there (how
+            // long a password took), and whether anything was typed there changes no summary.
+            // Focus moving to another element of the page is decided by its `focusin`: from
+            // field to field (Tab) the run goes on.
             "focusout" => {
                 self.end_fixed(&mut out);
-                self.break_key_run();
+                if js_sys::Reflect::get(e, &JsValue::from_str("relatedTarget"))
+                    .map_or(true, |t| t.is_null())
+                {
+                    self.break_key_run();
+                }
             }
             "focusin" => {
                 self.boundary.forget_targets();

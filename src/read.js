@@ -203,6 +203,9 @@ const PASSWORD = 2;
 const COMPOSING = 4;
 const REPEAT = 8;
 const TRUSTED = 16;
+// What the show-password observer watches (`KeyReader.attach`): every `type` change, with the
+// value it had.
+const WATCH = { subtree: true, attributeFilter: ['type'], attributeOldValue: true };
 // `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
 const IME_KEY_CODE = 229;
 
@@ -345,7 +348,7 @@ export class KeyReader {
     this.watch = new MutationObserver((records) => {
       for (const r of records) if (/^password$/i.test(r.oldValue)) this.seen.add(r.target);
     });
-    this.watch.observe(target, { subtree: true, attributeFilter: ['type'], attributeOldValue: true });
+    this.watch.observe(target, WATCH);
   }
 
   detach() {
@@ -437,7 +440,12 @@ export class KeyReader {
 
   // See `password`: the boundary's check for pointer, wheel and `input` events and new key
   // targets (the one implementation of the rule).
+  // A new target inside an open shadow root: its root is watched for show-password toggles too
+  // (the document's observer does not see into shadow trees; a web component's own eye button
+  // is there), before the event that may toggle one is handled.
   password(el) {
+    const root = el.getRootNode();
+    if (root instanceof ShadowRoot) this.watch?.observe(root, WATCH);
     return password(el, this.seen, true);
   }
 

@@ -48,12 +48,16 @@ export function endpointOk(url) {
 // `done(outcome, tag, scores)`: `tag` names the request, `scores` is the server's `scores` array
 // when a 2xx answer carries one (`{"scores": [...]}`), otherwise undefined.
 export function post(url, token, body, tag, done) {
-  let request;
   out += 1;
-  try {
-    // Raced against the timeout as well: a page's `fetch` wrapper that drops the signal, never
-    // settles or returns no promise at all still settles this request in 15 s, or at once.
-    request = Promise.race([fetch(url, {
+  // The whole request, its answer read, is raced against the timeout: a page's `fetch` wrapper
+  // that drops the signal, never settles or returns no promise at all, or an answer whose body
+  // never ends, still settles it in 15 s, or at once. A `fetch` that throws is a failed attempt
+  // (made inside a promise). Every path ends in the last step, which tells the collector and
+  // counts the request as settled: a step that threw instead (a page that patched
+  // `Response.prototype.json` to throw did) would leave the collector waiting on this request
+  // for good and `flush()` hanging.
+  Promise.race([
+    new Promise((resolve) => resolve(fetch(url, {
       method: 'POST',
       body,
       keepalive: true,
@@ -62,17 +66,9 @@ export function post(url, token, body, tag, done) {
       // 302 or 303 would be followed with a GET, without the batch, and its page's 200 taken
       // for a delivery (a single-sign-on proxy whose session ran out answers so).
       redirect: 'manual',
-      // Where AbortSignal.timeout is missing (before Safari 16), the browser's own limit applies.
+      // Aborts the network request itself where AbortSignal.timeout exists (not before Safari 16).
       signal: AbortSignal.timeout?.(TIMEOUT_MS),
-    }), new Promise((_, reject) => setTimeout(reject, TIMEOUT_MS))]);
-  } catch {
-    request = Promise.reject();
-  }
-  // Every path ends in the last step, which tells the collector and counts the request as
-  // settled: a step that threw instead (a page that patched `Response.prototype.json` to throw
-  // did) would leave the collector waiting on this request for good and `flush()` hanging.
-  request
-    .then((response) => {
+    }))).then((response) => {
       if (response.ok) {
         // The answer's body is read through a promise, so that a read that throws at once is
         // an unreadable answer like any other: the batch is still accepted.
@@ -83,7 +79,9 @@ export function post(url, token, body, tag, done) {
       }
       const s = response.status;
       return [s >= 400 && s < 500 && s !== 408 && s !== 429 ? REJECTED : FAILED, undefined];
-    })
+    }),
+    new Promise((_, reject) => setTimeout(reject, TIMEOUT_MS)),
+  ])
     .catch(() => [FAILED, undefined])
     .then(([outcome, scores]) => {
       try {

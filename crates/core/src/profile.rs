@@ -215,12 +215,23 @@ impl Profile {
             return Ok(());
         }
         let params = self.params.fixed;
-        if self.fixed.get(s.field.as_str()).is_none() && self.fixed.len() >= MAX_FIXED_FIELDS {
-            // Full: the field learned from the fewest entries (the first by name among equals)
-            // makes room, so a portal's real fields outlast names that came once.
+        if self.fixed.get(s.field.as_str()).is_none() {
+            // Full: a field still enrolling makes room (the one learned from the fewest entries,
+            // the first by name among equals), so names that came once take turns; an enrolled
+            // field never does, so no run of made-up names can replace the login field a
+            // profile scores. With every field enrolled, the new name is not learned.
+            let enrolled = u64::from(self.params.enroll_fixed);
             let fields = self.fixed.entries_mut();
-            if let Some(i) = (0..fields.len()).min_by_key(|&i| fields[i].1.model.samples()) {
-                fields.remove(i);
+            while fields.len() >= MAX_FIXED_FIELDS {
+                let enrolling = (0..fields.len())
+                    .filter(|&i| fields[i].1.model.samples() < enrolled)
+                    .min_by_key(|&i| fields[i].1.model.samples());
+                match enrolling {
+                    Some(i) => {
+                        fields.remove(i);
+                    }
+                    None => return Ok(()),
+                }
             }
         }
         let p = self

@@ -33,10 +33,11 @@ pub const MAX_FIXED: usize = 16;
 const MAX_TIMING_MS: f64 = 60_000.0;
 /// Largest magnitude of any window statistic or rate. No measurement comes near it: the largest
 /// statistic in SapiMouse is 5.5e8 (a jerk, px/s³), and jerk grows as the cube of the sampling
-/// interval's inverse, so even a 5 µs clock's samples 100 px apart stay under 1e18. Past it a value
-/// is no measurement, and squares and sums of many such values still stay finite (1e36 ≪ 1e308),
-/// which a profile's running statistics need.
-pub const MAX_STATISTIC: f64 = 1e18; // the messages below say "1e18"
+/// interval's inverse, so even samples 10,000 px apart at a 1 µs clock (with the finite
+/// differences' factor of a few) stay under 1e24. Past it a value is no measurement, and squares
+/// and sums of many such values still stay finite (1e60 ≪ 1e308), which a profile's running
+/// statistics need.
+pub const MAX_STATISTIC: f64 = 1e30; // the messages below say "1e30"
 
 /// Events the collector saw but did not turn into features.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -107,7 +108,7 @@ fn check_dist(what: &str, d: &Dist) -> Result<(), Error> {
         return Err(bad(format!("{what}: non-finite statistic")));
     }
     if vals.iter().any(|v| v.abs() > MAX_STATISTIC) {
-        return Err(bad(format!("{what}: a statistic beyond 1e18 in magnitude")));
+        return Err(bad(format!("{what}: a statistic beyond 1e30 in magnitude")));
     }
     if (d.n as usize) < MIN_BUCKET {
         return Err(bad(format!(
@@ -135,7 +136,7 @@ fn check_finite(what: &str, v: f64) -> Result<(), Error> {
 fn check_statistic(what: &str, v: f64) -> Result<(), Error> {
     check_finite(what, v)?;
     if v.abs() > MAX_STATISTIC {
-        return Err(bad(format!("{what} is beyond 1e18 in magnitude")));
+        return Err(bad(format!("{what} is beyond 1e30 in magnitude")));
     }
     Ok(())
 }

@@ -141,11 +141,11 @@ fn summaries_reject_unknown_fields_and_bad_values() {
     assert!(bad.validate().is_err());
     // Finite but beyond any measurement: refused, so that no profile's statistics overflow.
     let mut bad = s.clone();
-    bad.keys.as_mut().unwrap().holds[0].hold.q75 = 1e200;
-    assert!(bad.validate().unwrap_err().to_string().contains("1e18"));
+    bad.keys.as_mut().unwrap().holds[0].hold.q75 = 1e31;
+    assert!(bad.validate().unwrap_err().to_string().contains("1e30"));
     let mut bad = s.clone();
     bad.keys.as_mut().unwrap().speed_kpm = 1e300;
-    assert!(bad.validate().unwrap_err().to_string().contains("1e18"));
+    assert!(bad.validate().unwrap_err().to_string().contains("1e30"));
     // One statistic per key class: a copy would be learned twice.
     let mut bad = s.clone();
     let hold = bad.keys.as_ref().unwrap().holds[0].clone();
@@ -191,6 +191,31 @@ fn a_profile_keeps_a_bounded_number_of_fixed_fields() {
     assert!(fields
         .iter()
         .any(|e| e.modality == "fixed:employee-id" && e.samples == 30));
+    // Made-up names learned more often than the login field, enrolled ones too, never push it
+    // out: with every place enrolled, a new name is not learned.
+    let mut p = Profile::default();
+    for k in 0..30 {
+        p.learn(&summary_with(entry("employee-id", 90.0, 180.0, k)))
+            .unwrap();
+    }
+    for round in 0..40 {
+        for i in 0..15 {
+            p.learn(&summary_with(entry(
+                &format!("junk-{i}"),
+                90.0,
+                180.0,
+                round,
+            )))
+            .unwrap();
+        }
+    }
+    p.learn(&summary_with(entry("late", 90.0, 180.0, 0)))
+        .unwrap();
+    let fields = p.enrollment();
+    assert_eq!(fields.len(), telltale_core::profile::MAX_FIXED_FIELDS);
+    assert!(fields.iter().all(|e| e.samples >= 30), "{fields:?}");
+    assert!(fields.iter().any(|e| e.modality == "fixed:employee-id"));
+    assert!(fields.iter().all(|e| e.modality != "fixed:late"));
 }
 
 /// A person with a steady rhythm: holds near `hold`, gaps near `gap`, with natural spread.

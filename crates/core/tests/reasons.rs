@@ -103,7 +103,7 @@ fn linear_features_carry_their_unit() {
 
 #[test]
 fn deviations_beyond_any_real_one_read_as_a_million() {
-    // A summary's statistics may reach 1e18: no reason prints a saturated number for them.
+    // A summary's statistics may reach 1e30: no reason prints a saturated number for them.
     let speed = FeatureId::KEY_SPEED;
     assert_eq!(
         reason(speed, times(1e12), true),

@@ -220,9 +220,11 @@ pub async fn post(
             ctx
         }
     };
-    // 429 when the session would pass its summaries per minute. A collector closes a window at
-    // most every few seconds (200 key events, or 30 s), plus a flush when the page is hidden.
-    if ctx.recent + items.len() as i64 > i64::from(st.settings.max_per_minute) {
+    // 429 when the session is at its summaries per minute already. A collector closes a window
+    // at most every few seconds (200 key events, or 30 s), plus a flush when the page is hidden.
+    // The exact count, of the summaries not stored before (a resend is not counted), is
+    // `attempt`'s.
+    if ctx.recent >= i64::from(st.settings.max_per_minute) {
         // The window is a minute: after one the count has started again.
         return Err(ApiError::TooManyRequests(60));
     }
@@ -414,13 +416,21 @@ async fn fingerprint_replays(
 
 /// A user's profile and its revision (`None` before the first).
 pub async fn load_profile(st: &AppState, user: &str) -> Result<(Profile, Option<i64>), ApiError> {
+    let (body, rev) = load_profile_row(st, user).await?;
+    parse_profile(st, user, body.as_deref(), rev)
+}
+
+/// A user's stored profile as text, and its revision (`None`, `None` before the first).
+pub async fn load_profile_row(
+    st: &AppState,
+    user: &str,
+) -> Result<(Option<String>, Option<i64>), ApiError> {
     let row: Option<(String, i64)> =
         sqlx::query_as("SELECT body, revision FROM profiles WHERE user_id = $1")
             .bind(user)
             .fetch_optional(&st.store.pool)
             .await?;
-    let (body, rev) = row.unzip();
-    parse_profile(st, user, body.as_deref(), rev)
+    Ok(row.unzip())
 }
 
 /// The one field every stored profile has had, read without the rest of its layout.
@@ -435,7 +445,7 @@ struct StoredModel {
 /// first save replaces it. A newer model's profile (during a rollback, whether or not its layout
 /// parses) and one that does not parse for any other reason (damage) are errors, never
 /// overwritten.
-fn parse_profile(
+pub fn parse_profile(
     st: &AppState,
     user: &str,
     body: Option<&str>,

@@ -10,7 +10,7 @@ use telltale_core::{Band, Profile};
 use crate::auth::{self, Role};
 use crate::db::{now_ms, rfc3339};
 use crate::error::ApiError;
-use crate::ingest::load_profile;
+use crate::ingest::{load_profile, load_profile_row, parse_profile};
 use crate::sessions::{valid_user, SessionRow};
 use crate::state::AppState;
 
@@ -101,11 +101,13 @@ pub async fn list(State(st): State<AppState>, headers: HeaderMap) -> Result<Json
     .await?;
     let mut users = Vec::with_capacity(rows.len());
     for (user, sessions, flagged) in rows {
-        // One unreadable profile must not hide every user from the reviewers.
-        let (p, profile_error) = match load_profile(&st, &user).await {
+        // One unreadable profile must not hide every user from the reviewers (a database
+        // error is the whole answer's, and a retry's).
+        let (body, revision) = load_profile_row(&st, &user).await?;
+        let (p, profile_error) = match parse_profile(&st, &user, body.as_deref(), revision) {
             Ok((p, _)) => (p, None),
-            Err(ApiError::Internal(e)) => {
-                tracing::error!(%user, error = %e, "profile not readable");
+            Err(e) => {
+                tracing::error!(%user, error = ?e, "profile not readable");
                 (
                     Profile::default(),
                     Some(
@@ -114,7 +116,6 @@ pub async fn list(State(st): State<AppState>, headers: HeaderMap) -> Result<Json
                     ),
                 )
             }
-            Err(e) => return Err(e),
         };
         users.push(UserItem {
             user,

@@ -66,7 +66,7 @@ const MIN_SD: f64 = 0.01;
 /// Windows before clipping starts (as in the fixed-text detector).
 const WARMUP: u64 = 10;
 /// The largest ratio or amount a reason states: a million times, or a million ms, percentage
-/// points or counts, is no real deviation (a summary's statistics can reach 1e18, where the
+/// points or counts, is no real deviation (a summary's statistics can reach 1e30, where the
 /// number would no longer print exactly), and a larger number says nothing more to a reviewer.
 const FAR: f64 = 1e6;
 
@@ -162,6 +162,8 @@ impl WindowModel {
             let Some(name) = f.id.name() else { continue };
             let s = self.features.get_or_insert_with(name, Running::default);
             let mut y = f.value;
+            // A finite mean is what `Running::push` keeps; checked here as well because
+            // `clamp` panics on NaN bounds (a handler's panic, once, when it did not).
             if s.n >= WARMUP && s.mean.is_finite() {
                 let sd = s.sd().max(MIN_SD);
                 y = y.clamp(

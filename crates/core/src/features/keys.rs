@@ -148,9 +148,10 @@ impl KeyWindowBuilder {
 
     /// Ends the run of typing: the next keydown is paired with nothing before it (no down-down,
     /// up-down or pause time spans the break), and a key held across it gives no hold (its
-    /// keyup may come after a password was typed, as Tab's does when it leaves the field). The collector breaks the run when focus moves to
-    /// where keys are not captured (a password field, an ignored region), so that no timing
-    /// spans what was typed there, and whether anything was typed there changes nothing.
+    /// keyup may come after a password was typed, as Tab's does when it leaves the field). The
+    /// collector breaks the run when focus moves to where keys are not captured (a password
+    /// field, an ignored region, a frame, another window), so that no timing spans what was
+    /// typed there, and whether anything was typed there changes nothing.
     pub fn break_run(&mut self) {
         self.prev = None;
         self.open.clear();
