@@ -331,7 +331,8 @@ impl Inner {
             "focusin" => {
                 self.boundary.forget_targets();
                 // Focus arrived where keys are not captured (a password field, an ignored
-                // region, a button) without leaving a field first (from the page's body).
+                // region, a button): the run of typing ends and the keys held are forgotten
+                // (Tab's keyup lands here; see the `focusout` arm for why).
                 if !self.boundary.captures_keys_at(e) {
                     self.break_key_run();
                 }
