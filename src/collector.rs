@@ -256,12 +256,10 @@ impl Inner {
                     self.end_fixed(out);
                 }
                 if !ev.trusted {
-                    // Scripted entry: automation evidence only, never a timing sample.
-                    self.stats.untrusted += 1;
-                    let mut ev = telltale_core::InputEvent::Key(ev);
-                    ev.cap_time(now());
-                    out.extend(self.windower.push(ev));
-                    return;
+                    // Scripted entry: automation evidence only, never a timing sample (as any
+                    // other untrusted event).
+                    let ev = Captured::Event(telltale_core::InputEvent::Key(ev));
+                    return self.captured(ev, out);
                 }
                 self.fixed
                     .get_or_insert_with(|| (field, FixedEntry::new()))

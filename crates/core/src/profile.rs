@@ -260,19 +260,25 @@ impl Profile {
     /// A profile of an older model starts again; one of a newer model is an error, and stays
     /// as it is ([`Profile::is_current`]).
     fn restart_if_older(&mut self) -> Result<(), Error> {
-        if self.is_current() {
-            Ok(())
-        } else if crate::is_older_model(&self.model_version) {
-            *self = Profile::new(self.params);
-            Ok(())
-        } else {
-            Err(Error::InvalidRecord(cat(&[
+        if self.is_newer() {
+            return Err(Error::InvalidRecord(cat(&[
                 "a profile of model ",
                 &self.model_version,
                 " is not learned by ",
                 MODEL_VERSION,
-            ])))
+            ])));
         }
+        if !self.is_current() {
+            *self = Profile::new(self.params);
+        }
+        Ok(())
+    }
+
+    /// Whether this profile was learned by a model newer than this build's (a rollback, or
+    /// replicas of two builds at once): neither learned nor overwritten here
+    /// ([`Profile::is_current`]).
+    pub fn is_newer(&self) -> bool {
+        !self.is_current() && !crate::is_older_model(&self.model_version)
     }
 
     /// What scoring reads of this profile ([`crate::scorer`]): every modality that gives a

@@ -453,9 +453,7 @@ pub fn parse_profile(
 ) -> Result<(Profile, Option<i64>), ApiError> {
     match (body, revision) {
         (Some(body), Some(rev)) => match serde_json::from_str::<Profile>(body) {
-            Ok(p) if p.is_current() || telltale_core::is_older_model(&p.model_version) => {
-                Ok((p, Some(rev)))
-            }
+            Ok(p) if !p.is_newer() => Ok((p, Some(rev))),
             Ok(p) => Err(ApiError::Internal(format!(
                 "stored profile of {user} is of model {}, newer than this build's {}",
                 p.model_version,
