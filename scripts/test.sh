@@ -54,9 +54,12 @@ bash scripts/build-www.sh
 # Each test has its own limit (3 min, 5 for the one-scorer test); this one bounds the file.
 node --test --test-timeout=900000 tests/e2e/
 
-step "collector size: pkg/ within 46 KB gzipped"
-# 46 KB: scoring in the page costs about 8 KB of it, and an internal portal loads the package
+step "collector size: pkg/ within 47 KB gzipped"
+# 47 KB: scoring in the page costs about 8 KB of it, and an internal portal loads the package
 # once and caches it, so one package with scoring is worth those bytes. It was 45 KB until the
 # movement-shape evidence and the replay fingerprint (about 1.5 KB, at 45.9): both must be
 # computed where the raw events are, in the page (a summary carries no path to compute them from).
-node scripts/bench-collector.mjs --size-only --pkg pkg --budget-kb 46
+# It was 46 KB until privacy fixes found by a probe of the page (the run of typing ends at a key
+# in a password field and at stop(), summaries tile the page's time, records survive a page's
+# JSON.parse wrapper): 120 bytes over, and privacy fixes must not wait on bytes.
+node scripts/bench-collector.mjs --size-only --pkg pkg --budget-kb 47

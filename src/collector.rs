@@ -297,6 +297,13 @@ impl Inner {
         match ty {
             "keydown" | "keyup" => {
                 if let Some(c) = self.boundary.key(e, ty == "keydown") {
+                    // A key in a password field ends the run of typing, as focus arriving in
+                    // one does (`focusin`): also in a field that became one after focus
+                    // arrived (a page's own `focusin` handler, or the first keystroke, setting
+                    // `type` or `autocomplete`), so that no pair spans the password.
+                    if matches!(c, Captured::Count(Uncaptured::Password)) {
+                        self.break_key_run();
+                    }
                     self.captured(c, &mut out);
                 }
             }
@@ -441,11 +448,15 @@ impl Inner {
         out
     }
 
-    /// Closes every open window now.
+    /// Closes every open window now, and ends the run of typing: what comes next (after
+    /// `stop()` and `start()`, the page hidden or restored, a host's `flush()`) follows a time
+    /// this collector did not hear, in which a password may have been typed (a host stops the
+    /// collector around a step-up), so no timing may span it.
     pub fn close_windows(&mut self) -> Vec<Summary> {
         let mut out = Vec::new();
         self.drain_pointer(&mut out);
         self.end_fixed(&mut out);
+        self.break_key_run();
         out.extend(self.windower.flush(now()));
         out
     }

@@ -96,7 +96,14 @@ export function post(url, token, body, tag, done) {
 
 // A record from Rust (`src/js.rs` `to_js`): JSON text in which every number is the index of its
 // value in `nums` (Rust does not print numbers; see telltale_core::json), parsed into a plain
-// object with each value put back.
+// object with each value put back. Put back by walking the parsed record, not by a reviver
+// passed to `JSON.parse`: a page's wrapper of `JSON.parse` (a legacy "revive dates" one passes
+// its own reviver and drops the caller's) would leave the indices in place of every number.
 export function revive(text, nums) {
-  return JSON.parse(text, (_, v) => (typeof v === 'number' ? nums[v] : v));
+  const put = (v) => {
+    if (typeof v === 'number') return nums[v];
+    if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) v[k] = put(v[k]);
+    return v;
+  };
+  return put(JSON.parse(text));
 }

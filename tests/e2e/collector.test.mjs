@@ -584,6 +584,53 @@ test('no hold or gap spans a password typed elsewhere: Tabbed through, in a fram
   await server.close();
 });
 
+test('a field made a password field after focus, or a collector stopped around a password, ends the run; summaries tile the time', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 120000 });
+  await page.evaluate(() => {
+    const make = (tag, props) => Object.assign(document.createElement(tag), props);
+    // Anti-autofill pages: a text field until focus (the page's own focusin handler, which
+    // runs after the collector's capture listener), or until its first key.
+    const late = make('input', { id: 'late' });
+    late.addEventListener('focusin', () => { late.type = 'password'; });
+    const first = make('input', { id: 'first' });
+    first.addEventListener('keydown', () => { first.autocomplete = 'current-password'; });
+    const box = make('div', {});
+    box.append(make('input', { id: 'c' }), late, first);
+    document.body.prepend(box);
+  });
+  // A password typed over about 2.5 s: a gap that spanned it would be that long.
+  const slowly = async () => { for (const ch of 'Zq7#pX9!') { await page.keyboard.press(ch, { delay: 50 }); await page.waitForTimeout(260); } };
+  for (let i = 0; i < 3; i++) {
+    for (const pw of ['#late', '#first']) {
+      await typeInto(page, '#c', 'user');
+      await page.click(pw);
+      await slowly();
+      await page.click('#c');
+      await page.keyboard.press('Space', { delay: 50 });
+    }
+    // The host stops the collector around a step-up's password, then starts it again.
+    await typeInto(page, '#c', 'note');
+    await page.evaluate(() => window.__collector.stop());
+    await slowly();
+    await page.evaluate(() => window.__collector.start());
+    await page.keyboard.press('Space', { delay: 50 });
+  }
+  await flush(page);
+  await waitFor(() => server.summaries().some((s) => s.keys !== null), 'a key window');
+  for (const k of server.summaries().filter((s) => s.keys !== null).map((s) => s.keys)) {
+    assert.equal(k.pauses, 0, JSON.stringify(k));
+    for (const h of k.holds) assert.ok(h.hold.mean < 1000, JSON.stringify(h));
+    for (const p of k.pairs) for (const d of [p.dd, p.ud]) assert.ok(!d || d.mean < 1000, JSON.stringify(p));
+  }
+  // Each summary starts where the page's one before it ended: no gap times what came between.
+  const mine = server.summaries().sort((a, b) => a.seq - b.seq);
+  assert.ok(mine.length >= 4, `${mine.length} summaries`);
+  for (let i = 1; i < mine.length; i++) assert.equal(mine[i].start_ms, mine[i - 1].end_ms, JSON.stringify(mine[i]));
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   await strictCsp(page, server);
@@ -724,6 +771,9 @@ test('a started collector runs on when the page keeps no reference to it', async
     })();
   });
   await typeInto(page, '#notes', 'before');
+  // Its window closed and delivered first: a summary ending after `freedAt` is of later typing
+  // (summaries tile the time, so a later one starts where this one ended).
+  await waitFor(() => page.evaluate(() => window.__got.some((s) => s.keys !== null)), 'the first key window', 20000);
   await waitFor(async () => {
     await page.evaluate(() => gc());
     return page.evaluate(() => window.__handleFreed);
@@ -731,7 +781,7 @@ test('a started collector runs on when the page keeps no reference to it', async
   const freedAt = await page.evaluate(() => performance.now());
   await typeInto(page, '#notes', 'after the handle is gone');
   const later = await waitFor(() => page.evaluate(
-    (t) => window.__got.filter((s) => s.start_ms > t && s.keys !== null).length,
+    (t) => window.__got.filter((s) => s.end_ms > t && s.keys !== null).length,
     freedAt,
   ), 'a summary of typing after the garbage collection', 20000);
   assert.ok(later >= 1);

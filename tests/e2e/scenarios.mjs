@@ -101,7 +101,7 @@ export async function afterRestore(page, server, token) {
   // No flush: the window closes on the collector's own timer, which must have survived.
   const got = await waitFor(() => {
     const g = server.summaries();
-    return g.some((x) => x.keys && x.start_ms >= restoredAt) && g;
+    return g.some((x) => x.keys && x.end_ms > restoredAt) && g;
   }, 'a summary typed after the restore', 30000);
   // A summary whose `fetch` was still in flight as the page was left goes again in the beacon
   // (delivery is at least once; a server drops the copy by page and number): the same summary.

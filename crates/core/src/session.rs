@@ -59,6 +59,8 @@ pub struct Windower {
     page: String,
     seq: u64,
     start: Option<f64>,
+    /// The end of the last summary: the next one starts there (see [`Windower::close`]).
+    last_end: Option<f64>,
     last_t: f64,
     key_events: u32,
     keys: KeyWindowBuilder,
@@ -82,6 +84,7 @@ impl Windower {
             page: page.into(),
             seq: 0,
             start: None,
+            last_end: None,
             last_t: 0.0,
             key_events: 0,
             keys: KeyWindowBuilder::new(),
@@ -175,8 +178,14 @@ impl Windower {
         s
     }
 
+    /// Closes the current window at `now`: its summary, if anything happened in it. The summaries
+    /// of one page tile its time: each starts where the one before ended (the first, at its
+    /// first event), so the gaps between windows tell nothing. A window that closes early (a
+    /// fixed-text field left with Tab, into a password field) would otherwise be followed by
+    /// one starting at the first event after the password: the gap would time it.
     fn close(&mut self, now: f64) -> Option<Summary> {
-        let start = self.start.unwrap_or(now);
+        let first = self.start.unwrap_or(now);
+        let start = self.last_end.map_or(first, |end| end.min(first));
         let keys = self.keys.finish();
         let pointer = self.pointer.finish(now);
         let automation = self.automation.finish(&pointer, self.webdriver);
@@ -189,6 +198,7 @@ impl Windower {
         }
         let seq = self.seq;
         self.seq += 1;
+        self.last_end = Some(now.max(start));
         Some(Summary {
             schema: SCHEMA_VERSION,
             session: self.session.clone(),

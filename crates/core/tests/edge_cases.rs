@@ -303,3 +303,31 @@ fn the_smallest_accepted_enrollment_is_scored() {
     let s = p.score(&summary_with(entry("employee-id", 90.0, 180.0, 10)));
     assert_ne!(s.band, Band::Enrolling, "{s:?}");
 }
+
+/// A page's summaries tile its time: the gap after a window closed early (a fixed-text field
+/// left with Tab into a password field) would otherwise time what was typed before the next
+/// captured event.
+#[test]
+fn summaries_start_where_the_previous_one_ended() {
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
+    let mut typed = |w: &mut Windower, t0: f64, first: u32| {
+        for i in 0..12u32 {
+            let t = t0 + i as f64 * 180.0;
+            w.push(key(t, true, first + i));
+            w.push(key(t + 90.0, false, first + i));
+        }
+    };
+    typed(&mut w, 1000.0, 0);
+    let a = w.flush(3200.0).expect("twelve keys");
+    assert_eq!(a.start_ms, 1000.0, "the first summary starts at its first event");
+    // A password typed between 3.2 s and 7.9 s: nothing captured.
+    typed(&mut w, 7900.0, 12);
+    let b = w.flush(10100.0).expect("twelve keys");
+    assert_eq!(b.start_ms, a.end_ms, "no gap between summaries");
+    assert_eq!(b.end_ms, 10100.0);
+    b.validate().unwrap();
+    // An empty window sends nothing and moves no start.
+    assert!(w.flush(20000.0).is_none());
+    typed(&mut w, 30000.0, 24);
+    assert_eq!(w.flush(33000.0).unwrap().start_ms, b.end_ms);
+}
