@@ -273,6 +273,19 @@ fn closest(el: &Element, sel: &str) -> Option<Element> {
     }
 }
 
+/// The mark of a region the page asks never to capture.
+const IGNORE: &str = "[data-telltale-ignore]";
+
+/// Why key events whose element is `el` are not captured, by the ignore mark: `el` is inside a
+/// marked subtree, or has one inside it. Key events in an editable region carry the region
+/// itself, never the part of it the caret is in, so a marked part (a card number in a rich-text
+/// note) makes the whole region ignored.
+fn keys_ignored(el: &Element) -> Option<Uncaptured> {
+    closest(el, IGNORE)
+        .or_else(|| el.query_selector(IGNORE).ok().flatten())
+        .map(|_| Uncaptured::Ignored)
+}
+
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
@@ -304,7 +317,7 @@ impl Boundary {
     /// `[data-telltale-ignore]` subtree. `None`: captured.
     pub fn privacy(&self, el: &Element) -> Option<Uncaptured> {
         self.password(el)
-            .or_else(|| closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored))
+            .or_else(|| closest(el, IGNORE).map(|_| Uncaptured::Ignored))
     }
 
     /// Whether `el` is (or was) a password field: checked on every event, so a field that
@@ -333,9 +346,7 @@ impl Boundary {
             // script's event on the document or window has none either): never captured, and
             // counted as a password field is. In an ignored region: counted as ignored.
             ignored: match &element {
-                Some(el) if self.keys.typing_target(el) => {
-                    closest(el, "[data-telltale-ignore]").map(|_| Uncaptured::Ignored)
-                }
+                Some(el) if self.keys.typing_target(el) => keys_ignored(el),
                 _ => Some(Uncaptured::Password),
             },
             fixed: element
@@ -359,7 +370,10 @@ impl Boundary {
     /// Whether key events on the target of `e` (a `focusin`) would be captured: typing (see
     /// `typing_target`) outside password fields and ignored regions.
     pub fn captures_keys_at(&self, e: &Event) -> bool {
-        real_target(e).is_some_and(|el| self.keys.typing_target(&el) && self.privacy(&el).is_none())
+        real_target(e).is_some_and(|el| {
+            self.keys.typing_target(&el)
+                && self.password(&el).or_else(|| keys_ignored(&el)).is_none()
+        })
     }
 
     /// Forgets the keys held down: a key pressed before focus moved is paired with no keyup

@@ -258,6 +258,27 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
 }
 
 #[wasm_bindgen_test]
+fn an_editable_region_with_an_ignored_part_is_ignored_whole() {
+    // Key events in an editable region carry the region, never the part the caret is in: a
+    // marked part (a card number in a rich-text note) makes the whole region ignored. A region
+    // with no mark inside stays captured.
+    let root = element(
+        r#"<div id="note" contenteditable="true">Card: <span data-telltale-ignore>4111</span></div><div id="plain" contenteditable="true">hello</div>"#,
+    );
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    let down = key_event("keydown", "4", "Digit4", false, false);
+    assert_eq!(
+        through(&b, &find(&root, "#note"), &down),
+        Some(Captured::Count(Uncaptured::Ignored))
+    );
+    assert!(matches!(
+        through(&b, &find(&root, "#plain"), &down),
+        Some(Captured::Event(_))
+    ));
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 fn masked_textareas_and_editable_regions_are_password_fields() {
     // Masked by CSS like a password field, a textarea or an editable region is one too.
     let root = element(

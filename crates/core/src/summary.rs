@@ -78,7 +78,8 @@ pub struct Summary {
     pub page: String,
     /// Sequence number within the page, from 0, contiguous.
     pub seq: u64,
-    /// Window start, ms since the page loaded (`performance.now()` scale).
+    /// Window start, ms since the page loaded (`performance.now()` scale): the previous
+    /// summary's end (a page's summaries tile its time; the first starts at its first event).
     pub start_ms: f64,
     /// Window end, ms since the page loaded.
     pub end_ms: f64,

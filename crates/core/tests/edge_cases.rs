@@ -310,7 +310,7 @@ fn the_smallest_accepted_enrollment_is_scored() {
 #[test]
 fn summaries_start_where_the_previous_one_ended() {
     let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
-    let mut typed = |w: &mut Windower, t0: f64, first: u32| {
+    let typed = |w: &mut Windower, t0: f64, first: u32| {
         for i in 0..12u32 {
             let t = t0 + i as f64 * 180.0;
             w.push(key(t, true, first + i));
@@ -319,7 +319,10 @@ fn summaries_start_where_the_previous_one_ended() {
     };
     typed(&mut w, 1000.0, 0);
     let a = w.flush(3200.0).expect("twelve keys");
-    assert_eq!(a.start_ms, 1000.0, "the first summary starts at its first event");
+    assert_eq!(
+        a.start_ms, 1000.0,
+        "the first summary starts at its first event"
+    );
     // A password typed between 3.2 s and 7.9 s: nothing captured.
     typed(&mut w, 7900.0, 12);
     let b = w.flush(10100.0).expect("twelve keys");

@@ -77,11 +77,39 @@ pub fn url(database: &str) -> (String, Kind) {
     (format!("sqlite://{path}{sep}mode=rwc"), Kind::Sqlite)
 }
 
+/// Creates a new SQLite database file readable by its owner only (0600): it holds the
+/// token-signing secret and every worker's profile. SQLite gives the WAL and shared-memory files
+/// the database file's permissions. An existing file is left as it is; `:memory:` has none.
+fn private_file(url: &str) {
+    let path = url
+        .trim_start_matches("sqlite://")
+        .split('?')
+        .next()
+        .unwrap_or_default();
+    if path.is_empty() || path == ":memory:" {
+        return;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // `create_new`: never truncates; a file that exists (or cannot be made) is SQLite's
+        // to open or to refuse.
+        let _ = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path);
+    }
+}
+
 impl Store {
     /// Connects and brings the schema up to date.
     pub async fn connect(database: &str, connections: Option<u32>) -> Result<Store, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let (url, kind) = url(database);
+        if kind == Kind::Sqlite {
+            private_file(&url);
+        }
         // SQLite writes one transaction at a time whatever the pool, and readers never block
         // in WAL mode: a few connections serve the dashboard's reads beside the writer.
         // PostgreSQL: 16 per process, well under its default 100 with several replicas.

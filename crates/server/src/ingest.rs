@@ -143,7 +143,14 @@ pub struct Item {
 
 impl Item {
     fn new(summary: Summary) -> Item {
-        let body = serde_json::to_string(&summary).expect("a summary serialises");
+        // Stored without its session token, a credential until it expires (anyone who reads
+        // the database, or a reviewer's view of the session, could send as the worker): the
+        // session id the token names stands in its place, as in the row's `session_id`.
+        let stored = Summary {
+            session: crate::token::id_in(&summary.session).to_owned(),
+            ..summary.clone()
+        };
+        let body = serde_json::to_string(&stored).expect("a summary serialises");
         let digest = digest_hex(body.as_bytes());
         // The behaviour alone: what a replay under another session, page or seq repeats.
         let bare = Summary {

@@ -35,8 +35,11 @@ pub async fn get(State(st): State<AppState>, headers: HeaderMap) -> Result<Respo
     };
     let packed = scorer.pack();
     let text = serde_json::to_string(&packed).expect("a packed scorer serialises");
+    // Only while the session exists: a user erased since the session was read (`DELETE
+    // /v1/users/{user}` in between) leaves no copy of the profile behind.
     sqlx::query(
-        "INSERT INTO handed (session_id, revision, scorer, handed_ms) VALUES ($1, $2, $3, $4) \
+        "INSERT INTO handed (session_id, revision, scorer, handed_ms) \
+         SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM sessions WHERE id = $1) \
          ON CONFLICT (session_id, revision) DO NOTHING",
     )
     .bind(&session.id)

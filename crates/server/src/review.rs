@@ -162,8 +162,11 @@ pub struct SessionView {
     pub revoked: bool,
     /// The core's session decision.
     pub decision: telltale_core::Decision,
-    /// Every window, in the order received.
+    /// Every window, in the order received; of a session with more than [`MAX_TIMELINE`], the
+    /// first and the last half of that many.
     pub timeline: Vec<Point>,
+    /// Windows left out between the timeline's first and last half (0: none).
+    pub omitted: u64,
     /// The most deviating features.
     pub features: Vec<FeatureView>,
 }
@@ -187,6 +190,45 @@ async fn summaries_of(st: &AppState, id: &str) -> Result<Vec<StoredSummary>, Api
     .bind(id)
     .fetch_all(&st.store.pool)
     .await?)
+}
+
+/// Windows a session's view holds at most. An eight-hour shift of 30 s windows is 960 per
+/// page, so a real session fits whole; a session flooded with summaries (a token allows 600 a
+/// minute for 12 hours, over 400,000) would make a view of hundreds of megabytes that no
+/// reviewer could open. Its first and last 2,000 windows are shown: where it was flagged, and
+/// what it does now.
+pub const MAX_TIMELINE: usize = 4000;
+
+/// The summaries a session's view shows ([`MAX_TIMELINE`]), in the order received, and how many
+/// were left out between the first and the last half.
+async fn view_summaries(st: &AppState, id: &str) -> Result<(Vec<StoredSummary>, u64), ApiError> {
+    let half = (MAX_TIMELINE / 2) as i64;
+    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM summaries WHERE session_id = $1")
+        .bind(id)
+        .fetch_one(&st.store.pool)
+        .await?;
+    if count <= MAX_TIMELINE as i64 {
+        return Ok((summaries_of(st, id).await?, 0));
+    }
+    let part = |order: &str| {
+        format!(
+            "SELECT page, seq, received_ms, body, score, page_match, learned FROM summaries \
+             WHERE session_id = $1 ORDER BY received_ms {order}, page {order}, seq {order} LIMIT $2"
+        )
+    };
+    let mut first: Vec<StoredSummary> = sqlx::query_as(&part("ASC"))
+        .bind(id)
+        .bind(half)
+        .fetch_all(&st.store.pool)
+        .await?;
+    let mut last: Vec<StoredSummary> = sqlx::query_as(&part("DESC"))
+        .bind(id)
+        .bind(half)
+        .fetch_all(&st.store.pool)
+        .await?;
+    last.reverse();
+    first.append(&mut last);
+    Ok((first, (count - 2 * half) as u64))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, ApiError> {
@@ -251,7 +293,7 @@ pub async fn session(
 ) -> Result<Json<SessionView>, ApiError> {
     auth::require(&st, &headers, Role::Reviewer)?;
     let row = session_row(&st, &id).await?;
-    let stored = summaries_of(&st, &id).await?;
+    let (stored, omitted) = view_summaries(&st, &id).await?;
     let mut timeline = Vec::with_capacity(stored.len());
     let mut summaries = Vec::with_capacity(stored.len());
     for r in &stored {
@@ -279,6 +321,7 @@ pub async fn session(
         revoked: row.revoked != 0,
         decision: row.trust_state().decision(),
         timeline,
+        omitted,
         features: features(&profile, &summaries),
     }))
 }
@@ -319,11 +362,40 @@ pub async fn resolve(
             format!("a note is at most {MAX_NOTE} characters"),
         ));
     }
+    // Control characters other than line breaks and tabs are no part of a note (PostgreSQL
+    // refuses a NUL in text: a 500 there, stored on SQLite).
+    if v.note.as_ref().is_some_and(|n| {
+        n.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    }) {
+        return Err(ApiError::field(
+            "note",
+            "a note has no control characters other than line breaks and tabs",
+        ));
+    }
     let row = session_row(&st, &id).await?;
     if row.status == "none" {
         return Err(ApiError::NotFound("this session was never flagged"));
     }
     let genuine = v.verdict == "genuine";
+    // A `genuine` verdict taught the profile the session's windows, and nothing takes one
+    // window back out of a profile: another verdict now would leave the impostor's rhythm in
+    // it, where it passes as the worker's. The way back is a reset (re-enrollment), which
+    // marks every summary of the user unlearned; then the verdict may change.
+    if row.verdict.as_deref() == Some("genuine") && !genuine && {
+        let (learned,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM summaries WHERE session_id = $1 AND learned = 1")
+                .bind(&id)
+                .fetch_one(&st.store.pool)
+                .await?;
+        learned > 0
+    } {
+        return Err(ApiError::Conflict(format!(
+            "this session was resolved as genuine and the profile of {} learned from it; \
+             reset that profile (POST /v1/users/{{user}}/reset) to undo what it learned",
+            row.user_id
+        )));
+    }
     st.store
         .retry(|| async {
             let row = session_row(&st, &id).await?;

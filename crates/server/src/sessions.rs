@@ -77,8 +77,13 @@ pub const FLAGS: [(&str, &str); 6] = [
 ];
 
 impl SessionRow {
-    /// Loads a session.
+    /// Loads a session (none for an id that is no session id: 32 hex digits, as
+    /// [`crate::token::is_session_id`] says, so that no other string reaches the database: a
+    /// NUL, which PostgreSQL refuses in text, answered 500 there and 404 on SQLite).
     pub async fn load(store: &Store, id: &str) -> Result<Option<SessionRow>, sqlx::Error> {
+        if !crate::token::is_session_id(id) {
+            return Ok(None);
+        }
         sqlx::query_as("SELECT * FROM sessions WHERE id = $1")
             .bind(id)
             .fetch_optional(&store.pool)
@@ -231,6 +236,9 @@ pub async fn revoke(
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
     auth::require(&st, &headers, Role::Portal)?;
+    if !crate::token::is_session_id(&id) {
+        return Err(ApiError::NotFound("no such session"));
+    }
     let done = sqlx::query("UPDATE sessions SET revoked = 1, version = version + 1 WHERE id = $1")
         .bind(&id)
         .execute(&st.store.pool)

@@ -23,6 +23,17 @@ pub fn random_hex(n: usize) -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// Whether `id` can be a session id: 32 hex digits (128 bits, [`random_hex`]).
+pub fn is_session_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// The session id a token names (`tt1.<id>.…`), unchecked: empty for a string that names
+/// none. What the server stores in a summary's place of its token.
+pub fn id_in(token: &str) -> &str {
+    token.split('.').nth(1).unwrap_or_default()
+}
+
 /// SHA-256.
 pub fn digest(bytes: &[u8]) -> [u8; 32] {
     Sha256::digest(bytes).into()
@@ -102,7 +113,7 @@ impl Signer {
         else {
             return Err(TokenError::Malformed);
         };
-        let id_ok = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        let id_ok = is_session_id(id);
         let exp: i64 = exp.parse().map_err(|_| TokenError::Malformed)?;
         let sig = URL_SAFE_NO_PAD
             .decode(sig)

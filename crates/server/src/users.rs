@@ -175,17 +175,36 @@ pub async fn reset(
     auth::require(&st, &headers, Role::Reviewer)?;
     checked(&user)?;
     let empty = serde_json::to_string(&Profile::new(st.settings.params)).expect("serialises");
+    let mut w = st.store.write().await?;
     let done = sqlx::query(
         "UPDATE profiles SET body = $1, revision = revision + 1, updated_ms = $2 WHERE user_id = $3",
     )
     .bind(empty)
     .bind(now_ms())
     .bind(&user)
-    .execute(&st.store.pool)
+    .execute(&mut *w.tx)
     .await?;
     if done.rows_affected() == 0 {
-        return Err(ApiError::NotFound("this user has no profile"));
+        // A user with sessions and no profile yet has nothing to reset.
+        let (sessions,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM sessions WHERE user_id = $1")
+                .bind(&user)
+                .fetch_one(&mut *w.tx)
+                .await?;
+        return if sessions > 0 {
+            Ok(StatusCode::NO_CONTENT)
+        } else {
+            Err(ApiError::NotFound("no such user"))
+        };
     }
+    // The profile has learned none of the user's summaries now: a session resolved as genuine
+    // may be given another verdict (`review::resolve`), and one resolved genuine again teaches
+    // the new profile.
+    sqlx::query("UPDATE summaries SET learned = 0 WHERE user_id = $1")
+        .bind(&user)
+        .execute(&mut *w.tx)
+        .await?;
+    w.commit().await?;
     tracing::info!(%user, "profile reset");
     Ok(StatusCode::NO_CONTENT)
 }

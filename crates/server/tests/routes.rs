@@ -394,6 +394,35 @@ async fn an_impostor_is_flagged_and_does_not_teach_the_profile() {
         .call("GET", "/v1/review?status=resolved", REVIEWER, Value::Null)
         .await;
     assert_eq!(q.body["sessions"][0]["verdict"], "genuine");
+    // The profile holds what the genuine verdict taught it: no other verdict now, or the
+    // impostor's rhythm would stay in the profile as the worker's. A reset undoes it.
+    let review = format!("/v1/review/{id}");
+    let other = app
+        .call("POST", &review, REVIEWER, json!({"verdict": "impostor"}))
+        .await;
+    assert_eq!(other.status, StatusCode::CONFLICT, "{}", other.text);
+    assert_eq!(other.body["error"], "conflict");
+    let reset = app
+        .call("POST", "/v1/users/alice/reset", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(reset.status, StatusCode::NO_CONTENT, "{}", reset.text);
+    let other = app
+        .call("POST", &review, REVIEWER, json!({"verdict": "impostor"}))
+        .await;
+    assert_eq!(other.status, StatusCode::OK, "{}", other.text);
+    assert_eq!(other.body["verdict"], "impostor");
+    // Stored without the session token (a credential until it expires): the session id.
+    let bodies: Vec<(String,)> = sqlx::query_as("SELECT body FROM summaries WHERE session_id = $1")
+        .bind(&id)
+        .fetch_all(&app.state.store.pool)
+        .await
+        .unwrap();
+    assert_eq!(bodies.len(), 6);
+    for (b,) in &bodies {
+        assert!(!b.contains(&token), "{b}");
+        assert!(b.contains(&format!("\"session\":\"{id}\"")), "{b}");
+    }
+    assert_eq!(s.body["omitted"], 0);
     let bad = app
         .call(
             "POST",
@@ -761,4 +790,73 @@ async fn a_recording_played_again_is_flagged_by_its_fingerprint() {
         )
         .await;
     assert!(!replay_flag(&s.body), "{}", s.body);
+}
+
+#[tokio::test]
+async fn ids_that_are_no_session_id_notes_with_control_characters_and_unknown_users() {
+    let app = app().await;
+    // A NUL (PostgreSQL refuses one in text: it answered 500 there) or any other string that is
+    // not 32 hex digits is no session: 404 on every route, the same on both databases.
+    for (method, uri, bearer, body) in [
+        ("GET", "/v1/sessions/a%00b", REVIEWER, Value::Null),
+        ("DELETE", "/v1/sessions/a%00b", PORTAL, Value::Null),
+        (
+            "POST",
+            "/v1/review/a%00b",
+            REVIEWER,
+            json!({"verdict": "impostor"}),
+        ),
+    ] {
+        let a = app.call(method, uri, bearer, body).await;
+        assert_eq!(
+            a.status,
+            StatusCode::NOT_FOUND,
+            "{method} {uri}: {}",
+            a.text
+        );
+    }
+    let a = app
+        .call(
+            "POST",
+            "/v1/review/0123456789abcdef0123456789abcdef",
+            REVIEWER,
+            json!({"verdict": "impostor", "note": "a\u{0}b"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{}", a.text);
+    assert_eq!(a.body["field"], "note");
+    // Reset: a user with sessions and no profile yet has nothing to reset (204); one the
+    // server never saw is none (404).
+    app.login("dave").await;
+    let a = app
+        .call("POST", "/v1/users/dave/reset", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text);
+    let a = app
+        .call("POST", "/v1/users/nobody/reset", REVIEWER, Value::Null)
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+}
+
+#[tokio::test]
+async fn a_scorer_handed_to_no_session_is_neither_stored_nor_kept() {
+    let app = app().await;
+    let (_, token) = enrolled(&app, "alice").await;
+    // A user erased between the hand-out's reading its session and its insert left a copy of
+    // the profile: the insert now needs the session, and the purge takes any such row.
+    sqlx::query("INSERT INTO handed (session_id, revision, scorer, handed_ms) VALUES ('00000000000000000000000000000000', 1, '{}', 0)")
+        .execute(&app.state.store.pool)
+        .await
+        .unwrap();
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(app.count("handed").await, 2);
+    telltale_server::retention::purge(&app.state, telltale_server::db::now_ms())
+        .await
+        .unwrap();
+    assert_eq!(
+        app.count("handed").await,
+        1,
+        "the orphan is purged, the live one kept"
+    );
 }
