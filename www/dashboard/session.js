@@ -13,7 +13,7 @@ const FIRST_FEATURES = 8;
 const STATUS_WORDS = { none: 'not flagged', open: 'open', resolved: 'resolved' };
 
 const VERDICTS = [
-  { verdict: 'genuine', words: 'Genuine', what: 'A false alarm: it was the worker. The profile learns from this session.' },
+  { verdict: 'genuine', words: 'Genuine', what: 'A false alarm: it was the worker. The profile learns from this session, and only a reset of the profile undoes that.' },
   { verdict: 'impostor', words: 'Impostor', what: 'Someone else used the account.' },
   { verdict: 'automation', words: 'Automation', what: 'A script or a program drove the browser.' },
 ];
@@ -67,8 +67,13 @@ function timeline(s) {
     return h('section', { class: 'card', 'aria-labelledby': 'timeline-h' }, head, h('p', {}, 'No windows received.'));
   }
   const points = timelinePoints(windows);
+  // A session of more windows than a view holds: its first and last ones (the server's cap).
+  const omitted = s.omitted > 0
+    ? h('p', { class: 'small' }, `${s.omitted} windows between the first and the last ${windows.length / 2} are not shown.`)
+    : null;
   return h('section', { class: 'card', 'aria-labelledby': 'timeline-h' },
     head,
+    omitted,
     timelineChart(points),
     h('details', {},
       h('summary', {}, 'The numbers as a table'),
@@ -149,7 +154,10 @@ function verdict(s, rerender) {
     h('h2', { id: 'verdict-h' }, 'Verdict'),
     s.verdict
       ? h('p', {}, 'Resolved as ', h('span', { class: `pill ${s.verdict}` }, s.verdict),
-        s.note ? [' — ', h('q', {}, s.note)] : null, '. Choose again to change it.')
+        s.note ? [' — ', h('q', {}, s.note)] : null,
+        s.verdict === 'genuine'
+          ? '. The profile learned from it: to change the verdict, reset the worker\'s profile first.'
+          : '. Choose again to change it.')
       : h('p', {}, 'Was this session the worker?'),
     h('label', { for: 'verdict-note' }, 'Note ', h('span', { class: 'hint' }, 'Optional: what you checked')),
     note,

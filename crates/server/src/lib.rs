@@ -41,6 +41,7 @@ pub mod ops;
 pub mod profile;
 pub mod retention;
 pub mod review;
+pub mod serve;
 pub mod sessions;
 pub mod state;
 pub mod token;
@@ -54,6 +55,7 @@ use axum::routing::{delete, get, post};
 use axum::Router;
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
 pub use state::AppState;
@@ -104,19 +106,26 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
     if let Some(www) = www {
         r = r.fallback_service(ServeDir::new(www).fallback(axum::routing::any(not_found)));
     }
-    r.layer(axum::middleware::from_fn(json_errors))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(CSP),
-        ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-cache"),
-        ))
+    // A request, its body read, is answered within 30 s or gets a 408: the largest batch is
+    // 64 KiB (seconds on the poorest uplink) and no handler takes more than milliseconds, so
+    // only a client stalling its body meets it, and it holds a connection no longer.
+    r.layer(TimeoutLayer::with_status_code(
+        StatusCode::REQUEST_TIMEOUT,
+        std::time::Duration::from_secs(30),
+    ))
+    .layer(axum::middleware::from_fn(json_errors))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    ))
+    .layer(SetResponseHeaderLayer::overriding(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    ))
+    .layer(SetResponseHeaderLayer::if_not_present(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-cache"),
+    ))
 }
 
 /// Every error answer in the API's form: the framework's own (a 405 for a method a route does

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use telltale_server::config::Config;
-use telltale_server::{app, retention, AppState};
+use telltale_server::{app, retention, serve, AppState};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
@@ -52,8 +52,7 @@ async fn run(config: Config) -> Result<(), String> {
     tokio::spawn(retention::run(state.clone()));
     tokio::spawn(state.store.clone().checkpoints());
     let router = app(state.clone(), Some(&config.www), Some(&config.pkg));
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown())
+    serve::serve(listener, router, serve::Limits::default(), shutdown())
         .await
         .map_err(|e| format!("serving: {e}"))?;
     state.store.close().await;

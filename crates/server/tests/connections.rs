@@ -1,0 +1,127 @@
+//! The connection loop's limits (`telltale_server::serve`), on a real socket with short limits:
+//! a client that sends nothing, or a request's head a line at a time, loses its connection; at
+//! the connection cap a new client waits for a free one; a shutdown closes idle connections and
+//! returns.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::{Duration, Instant};
+
+use common::app;
+use telltale_server::serve::{serve, Limits};
+
+const LIMITS: Limits = Limits {
+    header: Duration::from_millis(500),
+    max_age: Duration::from_secs(2),
+    drain: Duration::from_secs(1),
+    connections: 2,
+};
+
+/// Starts the loop on a free port; the sender ends it.
+async fn start() -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<()>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app().await.router;
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        serve(listener, router, LIMITS, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    (addr, tx, task)
+}
+
+/// Seconds until the server closes `s` (reading until end of stream), at most `limit`.
+fn closed_after(mut s: TcpStream, limit: Duration) -> Option<f64> {
+    let t = Instant::now();
+    s.set_read_timeout(Some(limit)).unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match s.read(&mut buf) {
+            Ok(0) => return Some(t.elapsed().as_secs_f64()),
+            Ok(_) => {}
+            Err(_) => return None,
+        }
+    }
+}
+
+fn healthz(addr: SocketAddr) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_and_silent_clients_lose_their_connections() {
+    let (addr, stop, task) = start().await;
+    tokio::task::spawn_blocking(move || {
+        // Connected, nothing sent: closed at the connection's age limit.
+        let silent = TcpStream::connect(addr).unwrap();
+        // A head a line at a time, one line every 200 ms: closed at the header timeout.
+        let mut slow = TcpStream::connect(addr).unwrap();
+        slow.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+        let dripping = std::thread::spawn(move || {
+            for _ in 0..30 {
+                std::thread::sleep(Duration::from_millis(200));
+                if slow.write_all(b"X-A: b\r\n").is_err() {
+                    break;
+                }
+            }
+            closed_after(slow, Duration::from_secs(1))
+        });
+        let silent_closed = closed_after(silent, Duration::from_secs(10)).expect("closed");
+        assert!(silent_closed < 5.0, "{silent_closed}");
+        // The dripping client was cut before its 6 s of header lines ended.
+        assert!(dripping.join().unwrap().is_some());
+        // Both slots are free again: a request is answered.
+        assert!(healthz(addr).starts_with("HTTP/1.1 200"), "answered");
+    })
+    .await
+    .unwrap();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the loop returns after a shutdown")
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn at_the_connection_cap_a_new_client_waits_for_a_free_slot() {
+    let (addr, stop, task) = start().await;
+    tokio::task::spawn_blocking(move || {
+        // Two idle connections take both slots until their age limit (2 s).
+        let held = [
+            TcpStream::connect(addr).unwrap(),
+            TcpStream::connect(addr).unwrap(),
+        ];
+        std::thread::sleep(Duration::from_millis(200));
+        let t = Instant::now();
+        let answer = healthz(addr);
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        let waited = t.elapsed().as_secs_f64();
+        assert!(
+            waited > 1.0,
+            "answered after {waited} s: the cap did not hold"
+        );
+        drop(held);
+    })
+    .await
+    .unwrap();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the loop returns after a shutdown")
+        .unwrap();
+}
