@@ -92,9 +92,13 @@ fn checked(user: &str) -> Result<(), ApiError> {
 /// `GET /v1/users`.
 pub async fn list(State(st): State<AppState>, headers: HeaderMap) -> Result<Json<Users>, ApiError> {
     auth::require(&st, &headers, Role::Reviewer)?;
+    // Every user with a session or a profile: a profile outlives its user's last session
+    // (retention deletes sessions, not profiles), and a reviewer must still find it to erase it.
     let rows: Vec<(String, i64, i64)> = sqlx::query_as(
-        "SELECT user_id, COUNT(*), COUNT(CASE WHEN status <> 'none' THEN 1 END) \
-         FROM sessions GROUP BY user_id ORDER BY user_id LIMIT $1",
+        "SELECT u.user_id, COUNT(s.id), COUNT(CASE WHEN s.status <> 'none' THEN 1 END) \
+         FROM (SELECT user_id FROM sessions UNION SELECT user_id FROM profiles) u \
+         LEFT JOIN sessions s ON s.user_id = u.user_id \
+         GROUP BY u.user_id ORDER BY u.user_id LIMIT $1",
     )
     .bind(USERS_LIMIT)
     .fetch_all(&st.store.pool)

@@ -860,3 +860,20 @@ async fn a_scorer_handed_to_no_session_is_neither_stored_nor_kept() {
         "the orphan is purged, the live one kept"
     );
 }
+
+#[tokio::test]
+async fn a_profile_whose_sessions_are_gone_is_still_listed() {
+    let app = app().await;
+    enrolled(&app, "alice").await;
+    // Retention deletes sessions, never profiles: the reviewers must still find the profile.
+    sqlx::query("DELETE FROM sessions")
+        .execute(&app.state.store.pool)
+        .await
+        .unwrap();
+    let a = app.call("GET", "/v1/users", REVIEWER, Value::Null).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    let users = a.body["users"].as_array().unwrap();
+    assert_eq!(users.len(), 1, "{}", a.text);
+    assert_eq!(users[0]["user"], "alice");
+    assert_eq!(users[0]["sessions"], 0);
+}
