@@ -297,11 +297,17 @@ impl Inner {
         match ty {
             "keydown" | "keyup" => {
                 if let Some(c) = self.boundary.key(e, ty == "keydown") {
-                    // A key in a password field ends the run of typing, as focus arriving in
-                    // one does (`focusin`): also in a field that became one after focus
-                    // arrived (a page's own `focusin` handler, or the first keystroke, setting
-                    // `type` or `autocomplete`), so that no pair spans the password.
-                    if matches!(c, Captured::Count(Uncaptured::Password)) {
+                    // A person's key in a password field or an ignored region ends the run of
+                    // typing, as focus arriving in one does (`focusin`): also in a field that
+                    // became one after focus arrived (a page's own `focusin` handler, or the
+                    // first keystroke, setting `type`, `autocomplete` or the ignore mark), so
+                    // that no pair spans what was typed there. A script's key event (one
+                    // dispatched on the document, which is no field) breaks nothing.
+                    if matches!(
+                        c,
+                        Captured::Count(Uncaptured::Password | Uncaptured::Ignored)
+                    ) && e.is_trusted()
+                    {
                         self.break_key_run();
                     }
                     self.captured(c, &mut out);

@@ -155,13 +155,16 @@ function verdict(s, rerender) {
     s.verdict
       ? h('p', {}, 'Resolved as ', h('span', { class: `pill ${s.verdict}` }, s.verdict),
         s.note ? [' — ', h('q', {}, s.note)] : null,
-        s.verdict === 'genuine'
+        s.verdict === 'genuine' && s.learned > 0
           ? '. The profile learned from it: to change the verdict, reset the worker\'s profile first.'
           : '. Choose again to change it.')
       : h('p', {}, 'Was this session the worker?'),
     h('label', { for: 'verdict-note' }, 'Note ', h('span', { class: 'hint' }, 'Optional: what you checked')),
     note,
     h('div', { class: 'row verdicts' }, buttons),
+    s.learned > 0 && s.verdict !== 'genuine'
+      ? h('p', { class: 'small' }, `The worker's profile learned ${s.learned} window${s.learned === 1 ? '' : 's'} of this session before it was flagged. If it was not the worker, reset the profile (Users) to take them out.`)
+      : null,
     h('ul', { class: 'small muted verdict-help' }, VERDICTS.map((v) => h('li', { id: `verdict-${v.verdict}` },
       h('strong', {}, v.words), ': ', v.what))),
     message);

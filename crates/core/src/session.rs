@@ -120,9 +120,9 @@ impl Windower {
         match self.start {
             Some(s) if t - s >= self.config.window_ms => {
                 out = self.close(t);
-                self.start = Some(t);
+                self.start = Some(self.grid_start(t));
             }
-            None => self.start = Some(t),
+            None => self.start = Some(self.grid_start(t)),
             _ => {}
         }
         self.last_t = self.last_t.max(t);
@@ -146,6 +146,24 @@ impl Windower {
             return out.or(closed);
         }
         out
+    }
+
+    /// Where a window whose first event comes at `t` starts, for closing it on time: on the grid
+    /// of whole window lengths from the last summary's end (the first window: at `t`). A window
+    /// that closed at its first event plus `window_ms` would tell that event's time by its end,
+    /// and so the gap before it (a window closed as Tab left for a password field, the next one's
+    /// first key after the password: how long the password took); on the grid, its end tells
+    /// nothing about when in the cell it began. (The first window after a long pause is then
+    /// shorter: its cell began before its first event.)
+    fn grid_start(&self, t: f64) -> f64 {
+        match self.last_end {
+            Some(end) if t > end => {
+                let w = self.config.window_ms;
+                // Whole cells since `end`: not negative, so the cast's truncation is the floor.
+                end + ((t - end) / w) as u64 as f64 * w
+            }
+            _ => t,
+        }
     }
 
     /// Ends the run of typing: no timing of the window's features or of the automation

@@ -70,7 +70,8 @@ pub struct Counts {
 pub struct Summary {
     /// [`SCHEMA_VERSION`].
     pub schema: u32,
-    /// The session token the server issued after login.
+    /// The session token the server issued after login (the server stores the session id the
+    /// token names in its place).
     pub session: String,
     /// The collector instance that made it: a random id drawn once per collector
     /// (`crypto.getRandomValues`), so that a reload or a second tab under one session token

@@ -334,3 +334,36 @@ fn summaries_start_where_the_previous_one_ended() {
     typed(&mut w, 30000.0, 24);
     assert_eq!(w.flush(33000.0).unwrap().start_ms, b.end_ms);
 }
+
+/// A window closed on time ends on the grid of window lengths from the previous summary's end,
+/// not at its first event plus a window: its end tells nothing of how long the pause before its
+/// first event (a password typed elsewhere) lasted.
+#[test]
+fn a_window_closed_on_time_ends_on_the_grid_not_after_its_first_event() {
+    for pause in [1000.0, 9000.0] {
+        let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
+        for i in 0..12u32 {
+            let t = 1000.0 + i as f64 * 180.0;
+            w.push(key(t, true, i));
+            w.push(key(t + 90.0, false, i));
+        }
+        let a = w.flush(3200.0).expect("twelve keys");
+        // The password: `pause` ms with nothing captured; then typing for a while.
+        for i in 0..12u32 {
+            let t = 3200.0 + pause + i as f64 * 180.0;
+            w.push(key(t, true, 12 + i));
+            w.push(key(t + 90.0, false, 12 + i));
+        }
+        // The window timer, a window length after the first summary's end: the window closes
+        // however long the pause was (it started on the grid, at `a.end_ms`).
+        let b = w
+            .tick(a.end_ms + WindowConfig::default().window_ms)
+            .expect("closed on time");
+        assert_eq!(b.start_ms, a.end_ms);
+        assert_eq!(
+            b.end_ms,
+            a.end_ms + WindowConfig::default().window_ms,
+            "pause {pause}"
+        );
+    }
+}

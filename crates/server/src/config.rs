@@ -52,6 +52,12 @@ pub struct Config {
     /// Summaries one session may send per minute.
     #[arg(long, env = "TELLTALE_MAX_SUMMARIES_PER_MINUTE", default_value_t = 600)]
     pub max_summaries_per_minute: u32,
+    /// Connections open at once (more wait in the listen backlog). 1,000: under the 1,024 file
+    /// descriptors a process is given by default (the soft limit of systemd services and most
+    /// shells), with room for the database's connections and the static files; raise both
+    /// together. Connections are short: an idle one closes after 10 s.
+    #[arg(long, env = "TELLTALE_MAX_CONNECTIONS", default_value_t = 1000)]
+    pub max_connections: u32,
     /// Demo mode: generates the keys it is not given and prints them, and serves the demo
     /// portal's stand-in login backend (`POST /demo/login`).
     #[arg(long, env = "TELLTALE_DEMO")]
@@ -123,6 +129,9 @@ impl Config {
         }
         if !(1..=100_000).contains(&self.max_summaries_per_minute) {
             return Err("--max-summaries-per-minute must be 1 to 100000".into());
+        }
+        if !(1..=1_000_000).contains(&self.max_connections) {
+            return Err("--max-connections must be 1 to 1000000".into());
         }
         let mut params = ProfileParams {
             enroll_fixed: self.enroll_fixed,

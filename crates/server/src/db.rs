@@ -91,14 +91,24 @@ fn private_file(url: &str) {
     }
     #[cfg(unix)]
     {
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
         // `create_new`: never truncates; a file that exists (or cannot be made) is SQLite's
         // to open or to refuse.
-        let _ = std::fs::OpenOptions::new()
+        let made = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o600)
             .open(path);
+        if made.is_err() {
+            if let Ok(m) = std::fs::metadata(path) {
+                if m.permissions().mode() & 0o077 != 0 {
+                    tracing::warn!(
+                        path,
+                        "the database file can be read by other users: it holds the token secret and every profile (chmod 600)"
+                    );
+                }
+            }
+        }
     }
 }
 

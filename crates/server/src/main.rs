@@ -52,7 +52,11 @@ async fn run(config: Config) -> Result<(), String> {
     tokio::spawn(retention::run(state.clone()));
     tokio::spawn(state.store.clone().checkpoints());
     let router = app(state.clone(), Some(&config.www), Some(&config.pkg));
-    serve::serve(listener, router, serve::Limits::default(), shutdown())
+    let limits = serve::Limits {
+        connections: config.max_connections as usize,
+        ..serve::Limits::default()
+    };
+    serve::serve(listener, router, limits, shutdown())
         .await
         .map_err(|e| format!("serving: {e}"))?;
     state.store.close().await;

@@ -31,7 +31,8 @@ pub async fn purge(st: &AppState, now: i64) -> Result<Purged, sqlx::Error> {
         .bind(cutoff)
         .execute(&mut *w.tx)
         .await?;
-    // Also any scorer whose session is gone (none should be: a hand-out checks its session).
+    // Also any scorer whose session is gone: a hand-out checks its session, but an erase
+    // committing beside it (read committed, on PostgreSQL) can still leave one.
     sqlx::query(
         "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE expires_ms < $1) \
          OR session_id NOT IN (SELECT id FROM sessions)",

@@ -167,6 +167,9 @@ pub struct SessionView {
     pub timeline: Vec<Point>,
     /// Windows left out between the timeline's first and last half (0: none).
     pub omitted: u64,
+    /// Windows of the session the profile learned: while it was not flagged, or by a `genuine`
+    /// verdict. If the session was not the worker's, only a reset takes them out.
+    pub learned: i64,
     /// The most deviating features.
     pub features: Vec<FeatureView>,
 }
@@ -183,13 +186,39 @@ struct StoredSummary {
 }
 
 async fn summaries_of(st: &AppState, id: &str) -> Result<Vec<StoredSummary>, ApiError> {
-    Ok(sqlx::query_as(
+    first_summaries(st, id, "ASC", i64::MAX).await
+}
+
+/// At most `limit` of a session's summaries, in the order received (`ASC`) or the reverse.
+async fn first_summaries(
+    st: &AppState,
+    id: &str,
+    order: &str,
+    limit: i64,
+) -> Result<Vec<StoredSummary>, ApiError> {
+    let sql = format!(
         "SELECT page, seq, received_ms, body, score, page_match, learned FROM summaries \
-         WHERE session_id = $1 ORDER BY received_ms, page, seq",
-    )
-    .bind(id)
-    .fetch_all(&st.store.pool)
-    .await?)
+         WHERE session_id = $1 ORDER BY received_ms {order}, page {order}, seq {order} LIMIT $2"
+    );
+    Ok(sqlx::query_as(&sql)
+        .bind(id)
+        .bind(limit)
+        .fetch_all(&st.store.pool)
+        .await?)
+}
+
+/// A session's summaries, or only those the profile learned.
+async fn count_summaries(st: &AppState, id: &str, learned: bool) -> Result<i64, ApiError> {
+    let sql = if learned {
+        "SELECT COUNT(*) FROM summaries WHERE session_id = $1 AND learned = 1"
+    } else {
+        "SELECT COUNT(*) FROM summaries WHERE session_id = $1"
+    };
+    let (n,): (i64,) = sqlx::query_as(sql)
+        .bind(id)
+        .fetch_one(&st.store.pool)
+        .await?;
+    Ok(n)
 }
 
 /// Windows a session's view holds at most. An eight-hour shift of 30 s windows is 960 per
@@ -203,29 +232,12 @@ pub const MAX_TIMELINE: usize = 4000;
 /// were left out between the first and the last half.
 async fn view_summaries(st: &AppState, id: &str) -> Result<(Vec<StoredSummary>, u64), ApiError> {
     let half = (MAX_TIMELINE / 2) as i64;
-    let (count,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM summaries WHERE session_id = $1")
-        .bind(id)
-        .fetch_one(&st.store.pool)
-        .await?;
+    let count = count_summaries(st, id, false).await?;
     if count <= MAX_TIMELINE as i64 {
         return Ok((summaries_of(st, id).await?, 0));
     }
-    let part = |order: &str| {
-        format!(
-            "SELECT page, seq, received_ms, body, score, page_match, learned FROM summaries \
-             WHERE session_id = $1 ORDER BY received_ms {order}, page {order}, seq {order} LIMIT $2"
-        )
-    };
-    let mut first: Vec<StoredSummary> = sqlx::query_as(&part("ASC"))
-        .bind(id)
-        .bind(half)
-        .fetch_all(&st.store.pool)
-        .await?;
-    let mut last: Vec<StoredSummary> = sqlx::query_as(&part("DESC"))
-        .bind(id)
-        .bind(half)
-        .fetch_all(&st.store.pool)
-        .await?;
+    let mut first = first_summaries(st, id, "ASC", half).await?;
+    let mut last = first_summaries(st, id, "DESC", half).await?;
     last.reverse();
     first.append(&mut last);
     Ok((first, (count - 2 * half) as u64))
@@ -322,6 +334,7 @@ pub async fn session(
         decision: row.trust_state().decision(),
         timeline,
         omitted,
+        learned: count_summaries(&st, &id, true).await?,
         features: features(&profile, &summaries),
     }))
 }
@@ -378,27 +391,35 @@ pub async fn resolve(
         return Err(ApiError::NotFound("this session was never flagged"));
     }
     let genuine = v.verdict == "genuine";
-    // A `genuine` verdict taught the profile the session's windows, and nothing takes one
-    // window back out of a profile: another verdict now would leave the impostor's rhythm in
-    // it, where it passes as the worker's. The way back is a reset (re-enrollment), which
-    // marks every summary of the user unlearned; then the verdict may change.
-    if row.verdict.as_deref() == Some("genuine") && !genuine && {
-        let (learned,): (i64,) =
-            sqlx::query_as("SELECT COUNT(*) FROM summaries WHERE session_id = $1 AND learned = 1")
-                .bind(&id)
-                .fetch_one(&st.store.pool)
-                .await?;
-        learned > 0
-    } {
+    // A session of more windows than a view shows: the reviewer has not seen them all, and
+    // learning them all would outlast the request (a flooded session holds hundreds of
+    // thousands).
+    if genuine && count_summaries(&st, &id, false).await? > MAX_TIMELINE as i64 {
         return Err(ApiError::Conflict(format!(
-            "this session was resolved as genuine and the profile of {} learned from it; \
-             reset that profile (POST /v1/users/{{user}}/reset) to undo what it learned",
-            row.user_id
+            "this session has more than {MAX_TIMELINE} windows, more than a reviewer can \
+             have seen: the profile does not learn it; give another verdict"
         )));
     }
     st.store
         .retry(|| async {
             let row = session_row(&st, &id).await?;
+            // A `genuine` verdict taught the profile the session's windows, and nothing takes
+            // one window back out of a profile: another verdict now would leave that rhythm in
+            // it, where it passes as the worker's. The way back is a reset (re-enrollment),
+            // which marks every summary of the user unlearned; then the verdict may change.
+            // Checked on the row read in this attempt: the write below happens only if the row
+            // is still at this version (a concurrent verdict, or windows learned since, retry).
+            if row.verdict.as_deref() == Some("genuine")
+                && !genuine
+                && count_summaries(&st, &id, true).await? > 0
+            {
+                return Err(ApiError::Conflict(format!(
+                    "this session was resolved as genuine and the profile of {} learned from \
+                     it; reset that profile (POST /v1/users/{{user}}/reset) to undo what it \
+                     learned",
+                    row.user_id
+                )));
+            }
             let (mut profile, revision) = load_profile(&st, &row.user_id).await?;
             // A false alarm: the profile learns what it did not learn from the session.
             let mut learned = Vec::new();

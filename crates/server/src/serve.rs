@@ -14,8 +14,8 @@ use std::time::Duration;
 use axum::extract::Request;
 use axum::Router;
 use hyper::body::Incoming;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto::Builder;
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
@@ -24,23 +24,24 @@ use tower::ServiceExt;
 /// Limits on each connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    /// A request's head (request line and headers) must arrive within this: hyper's own
-    /// slow-header defence (its default, 30 s, is inert without a timer, as `axum::serve` leaves
-    /// it). 10 s: a browser sends its head in one packet.
+    /// A request's head (request line and headers) must arrive within this, counted from when
+    /// the server waits for it: hyper's own slow-header defence (its default, 30 s, is inert
+    /// without a timer, as `axum::serve` leaves it). So a client that connects and sends
+    /// nothing, or drips its head, is cut after it, and so is a kept-alive connection idle that
+    /// long after an answer (the browser opens another for its next request). 10 s: a browser
+    /// sends its head in one packet.
     pub header: Duration,
-    /// A connection is closed once it has lasted this long, after the request under way (an
-    /// idle one at once): HTTP/1.1 clients open a new connection for the next request, so a
-    /// collector or dashboard notices nothing, while a client that connects and sends nothing
-    /// (which the header timeout does not cover before the first byte) holds it no longer.
-    /// 60 s: two of the collector's 30 s windows on one connection.
+    /// A connection is closed once it has lasted this long, after the request under way: a
+    /// backstop for a client that keeps one busy (HTTP/1.1 clients open a new connection for
+    /// the next request, so a collector or dashboard notices nothing). 60 s: two of the
+    /// collector's 30 s windows.
     pub max_age: Duration,
     /// After `max_age` (or a shutdown), a request still under way gets this long to finish
     /// before the connection is dropped. Requests themselves end in 30 s (`crate::app`'s
     /// timeout), so this only cuts a client that will not read its answer.
     pub drain: Duration,
-    /// Connections open at once; beyond them, new ones wait in the listen backlog. 4,096: two
-    /// thousand collectors on keep-alive and the dashboards beside them, well under the file
-    /// descriptor limits a server process is given (this machine's: 20,000).
+    /// Connections open at once; beyond them, new ones wait in the listen backlog
+    /// (`--max-connections`, see `crate::config`).
     pub connections: usize,
 }
 
@@ -50,7 +51,8 @@ impl Default for Limits {
             header: Duration::from_secs(10),
             max_age: Duration::from_secs(60),
             drain: Duration::from_secs(30),
-            connections: 4096,
+            // `--max-connections`' default (`crate::config`).
+            connections: 1000,
         }
     }
 }
@@ -92,13 +94,15 @@ pub async fn serve(
         );
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
-            let mut builder = Builder::new(TokioExecutor::new());
+            // HTTP/1.1 only, as `axum::serve`'s default build: the collector, a beacon and the
+            // dashboard speak nothing else to it (a proxy in front may speak HTTP/2 to browsers).
+            let mut builder = http1::Builder::new();
             builder
-                .http1()
                 .timer(TokioTimer::new())
                 .header_read_timeout(limits.header);
-            let mut conn =
-                pin!(builder.serve_connection_with_upgrades(TokioIo::new(stream), service));
+            let mut conn = pin!(builder
+                .serve_connection(TokioIo::new(stream), service)
+                .with_upgrades());
             tokio::select! {
                 _ = conn.as_mut() => return drop(permit),
                 _ = tokio::time::sleep(limits.max_age) => {}

@@ -1,7 +1,7 @@
 //! The connection loop's limits (`telltale_server::serve`), on a real socket with short limits:
-//! a client that sends nothing, or a request's head a line at a time, loses its connection; at
-//! the connection cap a new client waits for a free one; a shutdown closes idle connections and
-//! returns.
+//! a client that sends nothing, or a request's head a line at a time, loses its connection at the
+//! header timeout (well before the connection's age limit); at the connection cap a new client
+//! waits for a free one; a shutdown closes an open connection and returns.
 
 mod common;
 
@@ -20,7 +20,9 @@ const LIMITS: Limits = Limits {
 };
 
 /// Starts the loop on a free port; the sender ends it.
-async fn start() -> (
+async fn start(
+    limits: Limits,
+) -> (
     SocketAddr,
     tokio::sync::oneshot::Sender<()>,
     tokio::task::JoinHandle<()>,
@@ -30,7 +32,7 @@ async fn start() -> (
     let router = app().await.router;
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
-        serve(listener, router, LIMITS, async {
+        serve(listener, router, limits, async {
             let _ = rx.await;
         })
         .await
@@ -65,26 +67,43 @@ fn healthz(addr: SocketAddr) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_silent_clients_lose_their_connections() {
-    let (addr, stop, task) = start().await;
+    let (addr, stop, task) = start(LIMITS).await;
     tokio::task::spawn_blocking(move || {
         // Connected, nothing sent: closed at the connection's age limit.
         let silent = TcpStream::connect(addr).unwrap();
-        // A head a line at a time, one line every 200 ms: closed at the header timeout.
+        // A head a line at a time, one line every 100 ms: closed at the header timeout.
         let mut slow = TcpStream::connect(addr).unwrap();
+        let t = Instant::now();
         slow.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
         let dripping = std::thread::spawn(move || {
-            for _ in 0..30 {
-                std::thread::sleep(Duration::from_millis(200));
+            let mut probe = slow.try_clone().unwrap();
+            probe
+                .set_read_timeout(Some(Duration::from_millis(100)))
+                .unwrap();
+            let mut buf = [0u8; 256];
+            while t.elapsed() < Duration::from_secs(5) {
+                // End of stream, or a reset: the server closed it.
+                match probe.read(&mut buf) {
+                    Ok(0) => return t.elapsed().as_secs_f64(),
+                    Err(e)
+                        if e.kind() != std::io::ErrorKind::WouldBlock
+                            && e.kind() != std::io::ErrorKind::TimedOut =>
+                    {
+                        return t.elapsed().as_secs_f64()
+                    }
+                    _ => {}
+                }
                 if slow.write_all(b"X-A: b\r\n").is_err() {
-                    break;
+                    return t.elapsed().as_secs_f64();
                 }
             }
-            closed_after(slow, Duration::from_secs(1))
+            f64::INFINITY
         });
         let silent_closed = closed_after(silent, Duration::from_secs(10)).expect("closed");
-        assert!(silent_closed < 5.0, "{silent_closed}");
-        // The dripping client was cut before its 6 s of header lines ended.
-        assert!(dripping.join().unwrap().is_some());
+        // The header timeout (0.5 s), not the age limit (2 s).
+        assert!(silent_closed < 1.5, "{silent_closed}");
+        let dripping_closed = dripping.join().unwrap();
+        assert!(dripping_closed < 1.5, "{dripping_closed}");
         // Both slots are free again: a request is answered.
         assert!(healthz(addr).starts_with("HTTP/1.1 200"), "answered");
     })
@@ -99,9 +118,15 @@ async fn slow_and_silent_clients_lose_their_connections() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn at_the_connection_cap_a_new_client_waits_for_a_free_slot() {
-    let (addr, stop, task) = start().await;
+    // Idle connections that hold their slots for 3 s (the header timeout).
+    let (addr, stop, task) = start(Limits {
+        header: Duration::from_secs(3),
+        max_age: Duration::from_secs(5),
+        ..LIMITS
+    })
+    .await;
     tokio::task::spawn_blocking(move || {
-        // Two idle connections take both slots until their age limit (2 s).
+        // Two idle connections take both slots until the header timeout (3 s).
         let held = [
             TcpStream::connect(addr).unwrap(),
             TcpStream::connect(addr).unwrap(),
@@ -124,4 +149,29 @@ async fn at_the_connection_cap_a_new_client_waits_for_a_free_slot() {
         .await
         .expect("the loop returns after a shutdown")
         .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shutdown_closes_an_open_connection_and_returns() {
+    let (addr, stop, task) = start(LIMITS).await;
+    let held = tokio::task::spawn_blocking(move || {
+        let mut s = TcpStream::connect(addr).unwrap();
+        // Half a head: the connection is open and waiting for the rest.
+        s.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+        s
+    })
+    .await
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let t = Instant::now();
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(3), task)
+        .await
+        .expect("the loop returns after a shutdown")
+        .unwrap();
+    assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
+    let closed = tokio::task::spawn_blocking(move || closed_after(held, Duration::from_secs(2)))
+        .await
+        .unwrap();
+    assert!(closed.is_some(), "the connection was closed");
 }

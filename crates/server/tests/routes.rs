@@ -839,7 +839,7 @@ async fn ids_that_are_no_session_id_notes_with_control_characters_and_unknown_us
 }
 
 #[tokio::test]
-async fn a_scorer_handed_to_no_session_is_neither_stored_nor_kept() {
+async fn a_scorer_whose_session_is_gone_is_purged() {
     let app = app().await;
     let (_, token) = enrolled(&app, "alice").await;
     // A user erased between the hand-out's reading its session and its insert left a copy of
@@ -876,4 +876,62 @@ async fn a_profile_whose_sessions_are_gone_is_still_listed() {
     assert_eq!(users.len(), 1, "{}", a.text);
     assert_eq!(users[0]["user"], "alice");
     assert_eq!(users[0]["sessions"], 0);
+}
+
+#[tokio::test]
+async fn a_flooded_session_shows_its_first_and_last_windows_and_is_not_learned() {
+    let app = app().await;
+    enrolled(&app, "alice").await;
+    let (id, token) = app.login("alice").await;
+    let a = app
+        .post(
+            &token,
+            &Typist { seed: 5, ..ALICE }.summaries(&token, &page_id(), 1),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    // 4,001 more windows, copies of the first (a token allows 600 a minute for 12 hours).
+    let mut tx = app.state.store.pool.begin().await.unwrap();
+    for k in 1..=4001i64 {
+        sqlx::query(
+            "INSERT INTO summaries (session_id, page, seq, user_id, received_ms, body, digest, \
+             content, score, similarity, band, automation, page_match, learned) \
+             SELECT session_id, page, $1, user_id, received_ms + $1, body, digest, content, \
+             score, similarity, band, automation, page_match, 0 FROM summaries \
+             WHERE session_id = $2 AND seq = 0",
+        )
+        .bind(k)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let v = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text);
+    let timeline = v.body["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 4000);
+    assert_eq!(v.body["omitted"], 2);
+    // The first 2,000 in order, then the last 2,000 in order.
+    assert_eq!(timeline[0]["seq"], 0);
+    assert_eq!(timeline[1999]["seq"], 1999);
+    assert_eq!(timeline[2000]["seq"], 2002);
+    assert_eq!(timeline[3999]["seq"], 4001);
+    // More windows than a reviewer can have seen: no genuine verdict teaches them.
+    sqlx::query("UPDATE sessions SET status = 'open' WHERE id = $1")
+        .bind(&id)
+        .execute(&app.state.store.pool)
+        .await
+        .unwrap();
+    let r = app
+        .call(
+            "POST",
+            &format!("/v1/review/{id}"),
+            REVIEWER,
+            json!({"verdict": "genuine"}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.text);
 }
