@@ -77,12 +77,12 @@ pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
     for (i, s) in batch.into_iter().enumerate() {
         check(&s).map_err(|(field, m)| ApiError::field(format!("[{i}]{field}"), m))?;
         let it = Item::new(s);
-        if it.body.len() > MAX_SUMMARY_BYTES {
+        if it.size > MAX_SUMMARY_BYTES {
             return Err(ApiError::field(
                 format!("[{i}]"),
                 format!(
                     "a summary is at most {MAX_SUMMARY_BYTES} bytes of JSON, this one {}",
-                    it.body.len()
+                    it.size
                 ),
             ));
         }
@@ -137,6 +137,8 @@ fn check(s: &Summary) -> Result<(), (String, String)> {
 pub struct Item {
     summary: Summary,
     body: String,
+    /// Bytes of the summary's JSON as received (with its token): the collector's limit.
+    size: usize,
     digest: String,
     content: String,
 }
@@ -151,7 +153,11 @@ impl Item {
             ..summary.clone()
         };
         let body = serde_json::to_string(&stored).expect("a summary serialises");
-        let digest = digest_hex(body.as_bytes());
+        // The digest is of the summary as received, token included, as it always was: a
+        // resend compares equal to a row stored before the token was left out (a 409 there
+        // would flag the session for tampering).
+        let received = serde_json::to_string(&summary).expect("a summary serialises");
+        let digest = digest_hex(received.as_bytes());
         // The behaviour alone: what a replay under another session, page or seq repeats.
         let bare = Summary {
             session: String::new(),
@@ -168,6 +174,7 @@ impl Item {
         Item {
             summary,
             body,
+            size: received.len(),
             digest,
             content,
         }
