@@ -41,6 +41,15 @@ async fn start(
     (addr, tx, task)
 }
 
+/// Ends the loop and waits for it to return.
+async fn shut(stop: tokio::sync::oneshot::Sender<()>, task: tokio::task::JoinHandle<()>) {
+    stop.send(()).unwrap();
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the loop returns after a shutdown")
+        .unwrap();
+}
+
 /// Seconds until the server closes `s` (reading until end of stream), at most `limit`.
 fn closed_after(mut s: TcpStream, limit: Duration) -> Option<f64> {
     let t = Instant::now();
@@ -109,11 +118,7 @@ async fn slow_and_silent_clients_lose_their_connections() {
     })
     .await
     .unwrap();
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("the loop returns after a shutdown")
-        .unwrap();
+    shut(stop, task).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,11 +149,7 @@ async fn at_the_connection_cap_a_new_client_waits_for_a_free_slot() {
     })
     .await
     .unwrap();
-    stop.send(()).unwrap();
-    tokio::time::timeout(Duration::from_secs(5), task)
-        .await
-        .expect("the loop returns after a shutdown")
-        .unwrap();
+    shut(stop, task).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
