@@ -335,11 +335,11 @@ fn summaries_start_where_the_previous_one_ended() {
     assert_eq!(w.flush(33000.0).unwrap().start_ms, b.end_ms);
 }
 
-/// A window closed on time ends on the grid of window lengths from the previous summary's end,
-/// not at its first event plus a window: its end tells nothing of how long the pause before its
-/// first event (a password typed elsewhere) lasted.
+/// A window begun within a window length of the previous summary's end closes on time a window
+/// length after that end, not after its first event: its end tells nothing of how long the
+/// pause before its first event (a password typed elsewhere) lasted.
 #[test]
-fn a_window_closed_on_time_ends_on_the_grid_not_after_its_first_event() {
+fn a_window_closed_on_time_ends_a_window_after_the_last_end_not_after_its_first_event() {
     for pause in [1000.0, 9000.0] {
         let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
         for i in 0..12u32 {
