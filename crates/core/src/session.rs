@@ -120,9 +120,9 @@ impl Windower {
         match self.start {
             Some(s) if t - s >= self.config.window_ms => {
                 out = self.close(t);
-                self.start = Some(self.grid_start(t));
+                self.start = Some(self.window_start(t));
             }
-            None => self.start = Some(self.grid_start(t)),
+            None => self.start = Some(self.window_start(t)),
             _ => {}
         }
         self.last_t = self.last_t.max(t);
@@ -158,7 +158,7 @@ impl Windower {
     /// minute and more, and a window after it keeps its full length of activity. (Anchoring
     /// every window on a grid from the last end also hid those, but made the first window after
     /// each pause shorter: the demo flagged one impostor in ten fewer, twice.)
-    fn grid_start(&self, t: f64) -> f64 {
+    fn window_start(&self, t: f64) -> f64 {
         match self.last_end {
             Some(end) if t > end && t - end < self.config.window_ms => end,
             _ => t,
