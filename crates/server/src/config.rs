@@ -52,11 +52,10 @@ pub struct Config {
     /// Summaries one session may send per minute.
     #[arg(long, env = "TELLTALE_MAX_SUMMARIES_PER_MINUTE", default_value_t = 600)]
     pub max_summaries_per_minute: u32,
-    /// Connections open at once (more wait in the listen backlog). 1,000: under the 1,024 file
-    /// descriptors a process is given by default (the soft limit of systemd services and most
-    /// shells), with room for the database's connections and the static files; raise both
-    /// together. Connections are short: an idle one closes after 10 s.
-    #[arg(long, env = "TELLTALE_MAX_CONNECTIONS", default_value_t = 1000)]
+    /// Connections open at once (more wait in the listen backlog): the default stays under the
+    /// 1,024 file descriptors a process gets by default; raise it with that limit. Connections
+    /// are short: an idle one closes after 10 s.
+    #[arg(long, env = "TELLTALE_MAX_CONNECTIONS", default_value_t = crate::serve::DEFAULT_CONNECTIONS)]
     pub max_connections: u32,
     /// Demo mode: generates the keys it is not given and prints them, and serves the demo
     /// portal's stand-in login backend (`POST /demo/login`).

@@ -21,6 +21,11 @@ use tokio::net::TcpListener;
 use tokio::sync::{watch, Semaphore};
 use tower::ServiceExt;
 
+/// `--max-connections`' default: under the 1,024 file descriptors a process is given by default
+/// (the soft limit of systemd services and most shells), with room for the database's
+/// connections and the static files.
+pub const DEFAULT_CONNECTIONS: u32 = 1000;
+
 /// Limits on each connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -51,8 +56,7 @@ impl Default for Limits {
             header: Duration::from_secs(10),
             max_age: Duration::from_secs(60),
             drain: Duration::from_secs(30),
-            // `--max-connections`' default (`crate::config`).
-            connections: 1000,
+            connections: DEFAULT_CONNECTIONS as usize,
         }
     }
 }
