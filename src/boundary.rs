@@ -109,6 +109,23 @@ extern "C" {
     #[wasm_bindgen(method, js_name = password)]
     fn is_password(this: &KeyReader, el: &Element) -> bool;
 
+    /// An event's `target`, or null when reading it throws (the reads below are guarded the
+    /// same way: a script's event may carry a getter that throws).
+    #[wasm_bindgen(method, js_name = target)]
+    fn target_of(this: &KeyReader, ev: &Event) -> JsValue;
+
+    /// The element an event really happened on, also inside open shadow roots, or null.
+    #[wasm_bindgen(method, js_name = realTarget)]
+    fn real_target_of(this: &KeyReader, ev: &Event) -> JsValue;
+
+    /// A wheel event's `timeStamp` and `deltaY` into the buffer; false when unreadable.
+    #[wasm_bindgen(method, js_name = wheel)]
+    fn read_wheel(this: &KeyReader, ev: &Event) -> bool;
+
+    /// An `input` event: 1 a paste, 2 a drop, 3 an autofill (or unreadable), 0 typing.
+    #[wasm_bindgen(method, js_name = inputKind)]
+    fn input_kind(this: &KeyReader, ev: &Event) -> u32;
+
     /// `src/read.js`: reads pointer events straight into a buffer of the boundary's.
     #[derive(Debug, Clone)]
     pub type PointerReader;
@@ -252,15 +269,6 @@ impl Default for Boundary {
     }
 }
 
-/// The element an event really happened on, also inside open shadow roots.
-fn real_target(e: &Event) -> Option<Element> {
-    let path = e.composed_path();
-    path.get(0)
-        .dyn_into::<Element>()
-        .ok()
-        .or_else(|| e.target()?.dyn_into::<Element>().ok())
-}
-
 /// `el.closest(sel)`, continued through the hosts of open shadow roots.
 fn closest(el: &Element, sel: &str) -> Option<Element> {
     let mut cur = el.clone();
@@ -322,6 +330,16 @@ impl Boundary {
 
     /// Whether `el` is (or was) a password field: checked on every event, so a field that
     /// becomes a password field is never captured, cached verdict or not.
+    /// The element an event really happened on, also inside open shadow roots.
+    fn real_target(&self, e: &Event) -> Option<Element> {
+        self.keys.real_target_of(e).dyn_into::<Element>().ok()
+    }
+
+    /// An event's target, `None` when it has none or it cannot be read.
+    fn target(&self, e: &Event) -> Option<JsValue> {
+        Some(self.keys.target_of(e)).filter(|t| !t.is_null() && !t.is_undefined())
+    }
+
     fn password(&self, el: &Element) -> Option<Uncaptured> {
         self.keys.is_password(el).then_some(Uncaptured::Password)
     }
@@ -331,7 +349,7 @@ impl Boundary {
     /// never cached: events from different fields inside it share that target.
     /// Also says whether the verdict is now the cached one.
     fn key_target(&mut self, e: &Event) -> (TargetVerdict, bool) {
-        let target: Option<JsValue> = e.target().map(Into::into);
+        let target = self.target(e);
         let hit = match (&target, &self.key_target) {
             (Some(a), Some(b)) => Object::is(a, b),
             _ => false,
@@ -339,7 +357,7 @@ impl Boundary {
         if hit {
             return (self.key_verdict.clone(), true);
         }
-        let element = real_target(e);
+        let element = self.real_target(e);
         let verdict = TargetVerdict {
             // Not typing (see `typing_target`), or no element this page's realm knows (one made
             // by another frame's document fails every check here, a password field's too; a
@@ -370,7 +388,7 @@ impl Boundary {
     /// Whether key events on the target of `e` (a `focusin`) would be captured: typing (see
     /// `typing_target`) outside password fields and ignored regions.
     pub fn captures_keys_at(&self, e: &Event) -> bool {
-        real_target(e).is_some_and(|el| {
+        self.real_target(e).is_some_and(|el| {
             self.keys.typing_target(&el)
                 && self.password(&el).or_else(|| keys_ignored(&el)).is_none()
         })
@@ -496,7 +514,7 @@ impl Boundary {
     /// Privacy verdict for a pointer or wheel event, cached while the target stays the same
     /// (pointermove arrives up to 1000 times a second over the same element).
     fn pointer_privacy(&mut self, e: &Event) -> Option<Uncaptured> {
-        let target: Option<JsValue> = e.target().map(Into::into);
+        let target = self.target(e);
         let same = match (&target, &self.last_target) {
             (Some(a), Some(b)) => Object::is(a, b),
             _ => false,
@@ -509,7 +527,7 @@ impl Boundary {
 
     fn refresh_pointer_target(&mut self, e: &Event, target: Option<JsValue>) {
         // No element this page's realm knows: see `key_target`.
-        self.last_privacy = match real_target(e) {
+        self.last_privacy = match self.real_target(e) {
             Some(t) => self.privacy(&t),
             None => Some(Uncaptured::Password),
         };
@@ -558,7 +576,7 @@ impl Boundary {
                 let Some(e) = e.dyn_ref::<Event>() else {
                     return events + 1;
                 };
-                let target = e.target().map(JsValue::from);
+                let target = self.target(e);
                 self.refresh_pointer_target(e, target.clone());
                 let target = target.unwrap_or(JsValue::NULL);
                 if let Some(why) = self.last_privacy {
@@ -635,16 +653,21 @@ impl Boundary {
         events
     }
 
-    /// Converts a wheel event.
-    pub fn wheel(&mut self, e: &web_sys::WheelEvent) -> Captured {
+    /// Converts a wheel event (`None`: one whose reads throw).
+    pub fn wheel(&mut self, e: &web_sys::WheelEvent) -> Option<Captured> {
         if let Some(why) = self.pointer_privacy(e) {
-            return Captured::Count(why);
+            return Some(Captured::Count(why));
         }
-        Captured::Event(InputEvent::Wheel(WheelEvent {
-            t: e.time_stamp(),
-            dy: e.delta_y(),
+        // Read into the key buffer (`KeyReader.wheel`), guarded: a script's wheel event whose
+        // reads throw is left alone, as such a key event is.
+        if !self.keys.read_wheel(e) {
+            return None;
+        }
+        Some(Captured::Event(InputEvent::Wheel(WheelEvent {
+            t: self.key_buf[0],
+            dy: self.key_buf[1],
             trusted: e.is_trusted(),
-        }))
+        })))
     }
 
     /// Classifies an `input` event: only its `inputType` is read, never its data. Ordinary
@@ -652,16 +675,13 @@ impl Boundary {
     /// alone; only a paste, drop or autofill looks at where it happened (a password field or an
     /// ignored region is counted as such, not as a paste).
     pub fn input(&mut self, e: &Event) -> Option<Captured> {
-        let kind = match e.dyn_ref::<web_sys::InputEvent>() {
-            None => Uncaptured::Autofill, // Chrome's autofill fires a plain `Event`
-            Some(ie) => match ie.input_type().as_str() {
-                "insertFromPaste" | "insertFromPasteAsQuotation" => Uncaptured::Paste,
-                "insertFromDrop" => Uncaptured::Drop,
-                "insertReplacementText" | "" => Uncaptured::Autofill,
-                _ => return None,
-            },
+        let kind = match self.keys.input_kind(e) {
+            1 => Uncaptured::Paste,
+            2 => Uncaptured::Drop,
+            3 => Uncaptured::Autofill,
+            _ => return None,
         };
-        let why = real_target(e).and_then(|t| self.privacy(&t));
+        let why = self.real_target(e).and_then(|t| self.privacy(&t));
         Some(Captured::Count(why.unwrap_or(kind)))
     }
 }

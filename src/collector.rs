@@ -314,8 +314,10 @@ impl Inner {
                 }
             }
             "wheel" => {
-                if let Some(w) = e.dyn_ref::<web_sys::WheelEvent>() {
-                    let c = self.boundary.wheel(w);
+                if let Some(c) = e
+                    .dyn_ref::<web_sys::WheelEvent>()
+                    .and_then(|w| self.boundary.wheel(w))
+                {
                     self.captured(c, &mut out);
                 }
             }
@@ -768,9 +770,10 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
     listeners.push(Listener::new(&window, "pagehide", move |_| leave(&weak)));
     let weak = Rc::downgrade(state);
     listeners.push(Listener::new(&window, "pageshow", move |e| {
-        let persisted = e
-            .dyn_ref::<web_sys::PageTransitionEvent>()
-            .is_some_and(|p| p.persisted());
+        // Read through `Reflect` (which catches): a script's `pageshow` may carry a getter that
+        // throws.
+        let persisted = js_sys::Reflect::get(e, &JsValue::from_str("persisted"))
+            .is_ok_and(|p| p.as_bool() == Some(true));
         if persisted {
             with_state(&weak, Inner::rearm);
         }

@@ -19,6 +19,13 @@ extern "C" {
     static WINDOW: Option<Window>;
 }
 
+#[wasm_bindgen(module = "/src/read.js")]
+extern "C" {
+    /// `src/read.js`: `f` wrapped so that it never throws into the page (a fault goes to the
+    /// console).
+    fn guard(f: &Function) -> Function;
+}
+
 /// The page's `window`, if there is one.
 pub fn window() -> Option<Window> {
     WINDOW.with(Option::clone)
@@ -29,7 +36,9 @@ pub fn window() -> Option<Window> {
 pub struct Listener {
     target: EventTarget,
     ty: &'static str,
-    callback: Closure<dyn FnMut(&Event)>,
+    /// What was added: `_callback`, guarded.
+    guarded: Function,
+    _callback: Closure<dyn FnMut(&Event)>,
 }
 
 impl Listener {
@@ -42,19 +51,18 @@ impl Listener {
     /// The part that does not depend on the closure's type: one copy in the WebAssembly.
     fn add(target: &EventTarget, ty: &'static str, f: Box<dyn FnMut(&Event)>) -> Self {
         let callback = Closure::<dyn FnMut(&Event)>::wrap(f);
+        let guarded = guard(callback.as_ref().unchecked_ref());
         let opts = AddEventListenerOptions::new();
         opts.set_capture(true);
         opts.set_passive(true);
         // Throws only for a callback that is not callable, which this one always is.
-        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
-            ty,
-            callback.as_ref().unchecked_ref(),
-            &opts,
-        );
+        let _ = target
+            .add_event_listener_with_callback_and_add_event_listener_options(ty, &guarded, &opts);
         Listener {
             target: target.clone(),
             ty,
-            callback,
+            guarded,
+            _callback: callback,
         }
     }
 }
@@ -62,11 +70,9 @@ impl Listener {
 impl Drop for Listener {
     fn drop(&mut self) {
         // A capture listener is removed by type, callback and `capture: true`.
-        let _ = self.target.remove_event_listener_with_callback_and_bool(
-            self.ty,
-            self.callback.as_ref().unchecked_ref(),
-            true,
-        );
+        let _ =
+            self.target
+                .remove_event_listener_with_callback_and_bool(self.ty, &self.guarded, true);
     }
 }
 
@@ -91,7 +97,7 @@ impl Timer {
     fn new(ms: u32, repeat: bool, f: Box<dyn FnMut()>) -> Option<Self> {
         let callback = Closure::wrap(f);
         let window = window()?;
-        let cb: &Function = callback.as_ref().unchecked_ref();
+        let cb = &guard(callback.as_ref().unchecked_ref());
         // Delays beyond i32::MAX ms fire at once in browsers; the collector's are far below.
         let ms = ms.min(i32::MAX as u32) as i32;
         let id = if repeat {

@@ -182,13 +182,28 @@ export class PointerReader {
   detach() { this.listeners = unlisten(this.listeners); }
 }
 
-// Adds each [type, fn] of `pairs` as a capture, passive listener on `target`; returns what
-// `unlisten` removes.
+// Adds each [type, fn] of `pairs` as a capture, passive listener on `target`, guarded; returns
+// what `unlisten` removes.
 function listen(target, pairs) {
   return pairs.map(([type, fn]) => {
-    target.addEventListener(type, fn, OPTIONS);
-    return [target, type, fn];
+    const g = guard(fn);
+    target.addEventListener(type, g, OPTIONS);
+    return [target, type, g];
   });
+}
+
+// `f`, which never throws: every listener and timer of the collector runs through this, so that
+// nothing it does (a page's prototype patched to throw, a fault of its own) reaches the page's
+// event dispatch or its error handlers. A fault is written to the console, for whoever embeds
+// the collector; the page goes on.
+export function guard(f) {
+  return (ev) => {
+    try {
+      f(ev);
+    } catch (err) {
+      console.error('telltale:', err);
+    }
+  };
 }
 
 // Removes what `listen` added (none for null); returns null.
@@ -444,9 +459,64 @@ export class KeyReader {
   // (the document's observer does not see into shadow trees; a web component's own eye button
   // is there), before the event that may toggle one is handled.
   password(el) {
-    const root = el.getRootNode();
-    if (root instanceof ShadowRoot) this.watch?.observe(root, WATCH);
+    try {
+      const root = el.getRootNode();
+      if (root instanceof ShadowRoot) this.watch?.observe(root, WATCH);
+    } catch {
+      return true;
+    }
     return password(el, this.seen, true);
+  }
+
+  // The reads the boundary makes of an event in WebAssembly, each guarded here: a script's
+  // event may carry a getter that throws, which would otherwise stop the collector (its state
+  // left borrowed) and reach the page. What cannot be read is what the boundary cannot capture.
+  // `target`: null when unreadable (counted as a password field is).
+  target(ev) {
+    try {
+      return ev.target;
+    } catch {
+      return null;
+    }
+  }
+
+  // The element an event really happened on, also inside open shadow roots (`composedPath()`'s
+  // first element, else `target`), or null.
+  realTarget(ev) {
+    try {
+      const first = ev.composedPath()[0];
+      if (first instanceof Element) return first;
+      const target = ev.target;
+      return target instanceof Element ? target : null;
+    } catch {
+      return null;
+    }
+  }
+
+  // A wheel event's `timeStamp` and `deltaY` into the buffer; false when they cannot be read.
+  wheel(ev) {
+    try {
+      const out = this.buffer();
+      out[0] = ev.timeStamp;
+      out[1] = ev.deltaY;
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  // What an `input` event delivered to the boundary is (`NOTED_INPUT`): 1 a paste, 2 a drop,
+  // 3 an autofill (also Chrome's, a plain `Event`, and one whose `inputType` cannot be read:
+  // not captured either way), 0 ordinary typing.
+  inputKind(ev) {
+    try {
+      if (!(ev instanceof InputEvent)) return 3;
+      const type = ev.inputType;
+      return type === 'insertFromPaste' || type === 'insertFromPasteAsQuotation' ? 1
+        : type === 'insertFromDrop' ? 2 : type === 'insertReplacementText' || type === '' ? 3 : 0;
+    } catch {
+      return 3;
+    }
   }
 
   // A captured key event's class (the return value) and pairing hash (`out[1]`), from `code`, or from `key` where there is no `code`. Pairing goes by the

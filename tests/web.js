@@ -82,3 +82,31 @@ export function key_event_at(type, t) {
   Object.defineProperty(ev, 'timeStamp', { value: t });
   return ev;
 }
+
+// Errors that reached the page's error handlers (a listener that threw) since the module loaded.
+let reported = 0;
+window.addEventListener('error', () => { reported++; });
+export function errors_reported() { return reported; }
+
+// Dispatches on `el` a script's event of every kind the collector reads, each with getters that
+// throw: what a hostile or broken page can hand any listener.
+export function dispatch_throwing_events(el) {
+  const boom = { get() { throw new Error('patched by the page'); } };
+  const make = (ev, ...names) => {
+    for (const name of names) Object.defineProperty(ev, name, boom);
+    return ev;
+  };
+  const all = [
+    make(new FocusEvent('focusin', { bubbles: true, composed: true }), 'target', 'composedPath', 'relatedTarget'),
+    make(new FocusEvent('focusout', { bubbles: true, composed: true }), 'target', 'composedPath', 'relatedTarget'),
+    make(new WheelEvent('wheel', { bubbles: true, deltaY: 3 }), 'deltaY', 'timeStamp'),
+    make(new WheelEvent('wheel', { bubbles: true, deltaY: 3 }), 'target', 'composedPath'),
+    make(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' }), 'inputType', 'composedPath'),
+    make(new KeyboardEvent('keydown', { key: 'a', code: 'KeyA', bubbles: true }), 'target', 'code', 'timeStamp'),
+    make(new PointerEvent('pointermove', { bubbles: true, isPrimary: true }), 'clientX', 'timeStamp'),
+    make(new PointerEvent('pointerdown', { bubbles: true, isPrimary: true }), 'target', 'pointerType'),
+  ];
+  for (const ev of all) el.dispatchEvent(ev);
+  const show = make(new Event('pageshow'), 'persisted');
+  window.dispatchEvent(show);
+}

@@ -33,6 +33,11 @@ extern "C" {
     fn throwing_key_event(ty: &str) -> KeyboardEvent;
     /// A script's key event of `type` whose `timeStamp` reads `t`.
     fn key_event_at(ty: &str, t: f64) -> KeyboardEvent;
+    /// How many errors reached the page's `error` handlers so far.
+    fn errors_reported() -> u32;
+    /// Dispatches on `el` a script's event of every kind the collector reads (focus, wheel,
+    /// `input`, key, pointer, `pageshow`), each with getters that throw.
+    fn dispatch_throwing_events(el: &Element);
 }
 
 fn document() -> web_sys::Document {
@@ -802,6 +807,35 @@ fn without_crypto_get_random_values_construction_fails_saying_so() {
         "{message}"
     );
     assert!(Collector::new(JsValue::UNDEFINED).is_ok());
+}
+
+#[wasm_bindgen_test]
+fn events_whose_reads_throw_reach_neither_the_page_nor_the_collectors_state() {
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    let (c, summaries, _cb) = collecting();
+    let before = errors_reported();
+    dispatch_throwing_events(&ta);
+    dispatch_throwing_events(&document().body().unwrap());
+    assert_eq!(errors_reported(), before, "nothing thrown into the page");
+    // The collector goes on: typing after them is counted and summarised.
+    for i in 0..20 {
+        let code = if i % 2 == 0 { "KeyA" } else { "KeyL" };
+        ta.dispatch_event(&key_event("keydown", "a", code, false, false))
+            .unwrap();
+        ta.dispatch_event(&key_event("keyup", "a", code, false, false))
+            .unwrap();
+    }
+    let _ = c.flush();
+    c.stop();
+    let untrusted = js_sys::Reflect::get(&c.stats(), &"untrusted".into())
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    assert!(untrusted >= 40.0, "untrusted {untrusted}");
+    assert_eq!(summaries.borrow().len(), 1);
+    assert_eq!(errors_reported(), before);
+    root.remove();
 }
 
 #[wasm_bindgen_test]
