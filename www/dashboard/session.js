@@ -67,9 +67,10 @@ function timeline(s) {
     return h('section', { class: 'card', 'aria-labelledby': 'timeline-h' }, head, h('p', {}, 'No windows received.'));
   }
   const points = timelinePoints(windows);
-  // A session of more windows than a view holds: its first and last ones (the server's cap).
+  // A session of more windows than a view holds: its first and last ones, and the most
+  // deviating of those between (the server's cap).
   const omitted = s.omitted > 0
-    ? h('p', { class: 'small' }, `${s.omitted} windows between the first and the last ${windows.length / 2} are not shown.`)
+    ? h('p', { class: 'small' }, `${s.omitted} windows are not shown: this session has more than a view holds. Shown are its first and last windows and, from between them, those least like the user and most like a script.`)
     : null;
   return h('section', { class: 'card', 'aria-labelledby': 'timeline-h' },
     head,

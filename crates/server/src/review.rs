@@ -163,9 +163,9 @@ pub struct SessionView {
     /// The core's session decision.
     pub decision: telltale_core::Decision,
     /// Every window, in the order received; of a session with more than [`MAX_TIMELINE`], the
-    /// first and the last half of that many.
+    /// first and the last ones and, from between them, the [`MIDDLE_WORST`] that deviated most.
     pub timeline: Vec<Point>,
-    /// Windows left out between the timeline's first and last half (0: none).
+    /// Windows left out (0: none).
     pub omitted: u64,
     /// Windows of the session the profile learned: while it was not flagged, or by a `genuine`
     /// verdict. If the session was not the worker's, only a reset takes them out.
@@ -224,23 +224,67 @@ async fn count_summaries(st: &AppState, id: &str, learned: bool) -> Result<i64, 
 /// Windows a session's view holds at most. An eight-hour shift of 30 s windows is 960 per
 /// page, so a real session fits whole; a session flooded with summaries (a token allows 600 a
 /// minute for 12 hours, over 400,000) would make a view of hundreds of megabytes that no
-/// reviewer could open. Its first and last 2,000 windows are shown: where it was flagged, and
-/// what it does now.
+/// reviewer could open. It shows its first and last windows (where it was flagged, what it does
+/// now) and, from between them, the [`MIDDLE_WORST`] that deviated most.
 pub const MAX_TIMELINE: usize = 4000;
 
+/// Windows from between a capped view's first and last ones, the most deviating: half the
+/// lowest similarity, half the highest automation. A flood of ordinary windows cannot push the
+/// one that flagged the session out of its view. (200: every window of a flagged stretch of an
+/// hour and a half, a twentieth of the view.)
+pub const MIDDLE_WORST: usize = 200;
+
 /// The summaries a session's view shows ([`MAX_TIMELINE`]), in the order received, and how many
-/// were left out between the first and the last half.
+/// were left out.
 async fn view_summaries(st: &AppState, id: &str) -> Result<(Vec<StoredSummary>, u64), ApiError> {
-    let half = (MAX_TIMELINE / 2) as i64;
     let count = count_summaries(st, id, false).await?;
     if count <= MAX_TIMELINE as i64 {
         return Ok((summaries_of(st, id).await?, 0));
     }
-    let mut first = first_summaries(st, id, "ASC", half).await?;
-    let mut last = first_summaries(st, id, "DESC", half).await?;
+    let edge = ((MAX_TIMELINE - MIDDLE_WORST) / 2) as i64;
+    let mut shown = first_summaries(st, id, "ASC", edge).await?;
+    let mut last = first_summaries(st, id, "DESC", edge).await?;
     last.reverse();
-    first.append(&mut last);
-    Ok((first, (count - 2 * half) as u64))
+    // The middle: after the first ones and before the last ones, in the view's order.
+    let (Some(a), Some(b)) = (shown.last(), last.first()) else {
+        return Err(ApiError::Internal("a capped view without edges".into()));
+    };
+    let (a, b) = (
+        (a.received_ms, a.page.clone(), a.seq),
+        (b.received_ms, b.page.clone(), b.seq),
+    );
+    let mut middle = Vec::with_capacity(MIDDLE_WORST);
+    for by in ["similarity ASC", "automation DESC"] {
+        let sql = format!(
+            "SELECT page, seq, received_ms, body, score, page_match, learned FROM summaries \
+             WHERE session_id = $1 AND (received_ms, page, seq) > ($2, $3, $4) \
+             AND (received_ms, page, seq) < ($5, $6, $7) {} ORDER BY {by} LIMIT $8",
+            if by.starts_with("similarity") {
+                "AND similarity IS NOT NULL"
+            } else {
+                ""
+            }
+        );
+        let rows: Vec<StoredSummary> = sqlx::query_as(&sql)
+            .bind(id)
+            .bind(a.0)
+            .bind(&a.1)
+            .bind(a.2)
+            .bind(b.0)
+            .bind(&b.1)
+            .bind(b.2)
+            .bind((MIDDLE_WORST / 2) as i64)
+            .fetch_all(&st.store.pool)
+            .await?;
+        middle.extend(rows);
+    }
+    let key = |r: &StoredSummary| (r.received_ms, r.page.clone(), r.seq);
+    middle.sort_by_key(key);
+    middle.dedup_by_key(|r| key(r));
+    shown.append(&mut middle);
+    shown.append(&mut last);
+    let omitted = count as u64 - shown.len() as u64;
+    Ok((shown, omitted))
 }
 
 fn parse<T: serde::de::DeserializeOwned>(what: &str, text: &str) -> Result<T, ApiError> {
