@@ -338,6 +338,7 @@ export class KeyReader {
     this.samples = samples;
     this.last = null;
     this.el = null;
+    this.input = false;
     this.listeners = null;
     this.byCode = new Map();
     this.seen = new WeakSet(); // password fields, as they are or were (see `password`)
@@ -349,6 +350,10 @@ export class KeyReader {
   approve(target, el) {
     this.last = target;
     this.el = el;
+    // Only a text field can become a password field after it was cleared (its `type` or
+    // `autocomplete` set by the page); for any other element the check on each key is whether
+    // it is remembered as one (`seen`, as `password` says), asked without the field's reads.
+    this.input = el instanceof HTMLInputElement;
   }
 
   // Listens on `target` (capture, passive) and calls `deliver(-1, phase, event)` for each event
@@ -380,7 +385,7 @@ export class KeyReader {
     if (this.last === null || ev.target !== this.last || !(ev instanceof KeyboardEvent)) return false;
     const down = phase === KEY_DOWN;
     if (ev.isComposing || ev.keyCode === IME_KEY_CODE || (down && ev.repeat)
-      || password(this.el, this.seen, false)) return false;
+      || (this.input ? password(this.el, this.seen, false) : this.seen.has(this.el))) return false;
     const known = this.classify(ev);
     const id = known[0];
     if (down && ((id & ~TAB) === ENTER || (id & TAB) !== 0)) return false;

@@ -81,12 +81,14 @@ pub fn url(database: &str) -> (String, Kind) {
 /// token-signing secret and every worker's profile. SQLite gives the WAL and shared-memory files
 /// the database file's permissions. An existing file is left as it is; `:memory:` has none.
 fn private_file(url: &str) {
-    let path = url
-        .trim_start_matches("sqlite://")
-        .split('?')
-        .next()
-        .unwrap_or_default();
-    if path.is_empty() || path == ":memory:" {
+    use std::str::FromStr;
+    // The path as sqlx will open it (percent-decoded: `%20` is a space), so that the file made
+    // here is the one SQLite uses, not a sibling named with the escapes.
+    let Ok(options) = sqlx::sqlite::SqliteConnectOptions::from_str(url) else {
+        return; // refused again, with its reason, when the pool connects
+    };
+    let path = options.get_filename();
+    if path.as_os_str().is_empty() || url.contains(":memory:") || url.contains("mode=memory") {
         return;
     }
     #[cfg(unix)]
@@ -103,7 +105,7 @@ fn private_file(url: &str) {
             if let Ok(m) = std::fs::metadata(path) {
                 if m.permissions().mode() & 0o077 != 0 {
                     tracing::warn!(
-                        path,
+                        path = %path.display(),
                         "the database file can be read by other users: it holds the token secret and every profile (chmod 600)"
                     );
                 }
