@@ -12,7 +12,7 @@ use telltale_core::summary::valid_field_name;
 use telltale_core::{InputEvent, KeyClass, KeyEvent};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Element, Event, ShadowRoot};
+use web_sys::{Element, Event};
 
 /// What the boundary made of a DOM event.
 #[derive(Debug, Clone, PartialEq)]
@@ -125,6 +125,19 @@ extern "C" {
     /// An `input` event: 1 a paste, 2 a drop, 3 an autofill (or unreadable), 0 typing.
     #[wasm_bindgen(method, js_name = inputKind)]
     fn input_kind(this: &KeyReader, ev: &Event) -> u32;
+
+    /// Whether `el` is in a `[data-telltale-ignore]` subtree (through the hosts of open shadow
+    /// roots), or with `inside`, has one inside it; also when that cannot be read.
+    #[wasm_bindgen(method)]
+    fn ignored(this: &KeyReader, el: &Element, inside: bool) -> bool;
+
+    /// The `data-telltale-fixed` name of the fixed-text field `el` is in, if any.
+    #[wasm_bindgen(method, js_name = fixedName)]
+    fn fixed_name(this: &KeyReader, el: &Element) -> Option<String>;
+
+    /// Whether `target` has an open shadow root (also when that cannot be read).
+    #[wasm_bindgen(method, js_name = shadowHost)]
+    fn shadow_host(this: &KeyReader, target: &JsValue) -> bool;
 
     /// `src/read.js`: reads pointer events straight into a buffer of the boundary's.
     #[derive(Debug, Clone)]
@@ -269,31 +282,6 @@ impl Default for Boundary {
     }
 }
 
-/// `el.closest(sel)`, continued through the hosts of open shadow roots.
-fn closest(el: &Element, sel: &str) -> Option<Element> {
-    let mut cur = el.clone();
-    loop {
-        if let Ok(Some(found)) = cur.closest(sel) {
-            return Some(found);
-        }
-        let root = cur.get_root_node();
-        cur = root.dyn_into::<ShadowRoot>().ok()?.host();
-    }
-}
-
-/// The mark of a region the page asks never to capture.
-const IGNORE: &str = "[data-telltale-ignore]";
-
-/// Why key events whose element is `el` are not captured, by the ignore mark: `el` is inside a
-/// marked subtree, or has one inside it. Key events in an editable region carry the region
-/// itself, never the part of it the caret is in, so a marked part (a card number in a rich-text
-/// note) makes the whole region ignored.
-fn keys_ignored(el: &Element) -> Option<Uncaptured> {
-    closest(el, IGNORE)
-        .or_else(|| el.query_selector(IGNORE).ok().flatten())
-        .map(|_| Uncaptured::Ignored)
-}
-
 impl Boundary {
     /// A fresh boundary.
     pub fn new() -> Self {
@@ -325,11 +313,17 @@ impl Boundary {
     /// `[data-telltale-ignore]` subtree. `None`: captured.
     pub fn privacy(&self, el: &Element) -> Option<Uncaptured> {
         self.password(el)
-            .or_else(|| closest(el, IGNORE).map(|_| Uncaptured::Ignored))
+            .or_else(|| self.keys.ignored(el, false).then_some(Uncaptured::Ignored))
     }
 
-    /// Whether `el` is (or was) a password field: checked on every event, so a field that
-    /// becomes a password field is never captured, cached verdict or not.
+    /// Why key events whose element is `el` are not captured, by the ignore mark: `el` is
+    /// inside a marked subtree, or has one inside it. Key events in an editable region carry the
+    /// region itself, never the part of it the caret is in, so a marked part (a card number in a
+    /// rich-text note) makes the whole region ignored.
+    fn keys_ignored(&self, el: &Element) -> Option<Uncaptured> {
+        self.keys.ignored(el, true).then_some(Uncaptured::Ignored)
+    }
+
     /// The element an event really happened on, also inside open shadow roots.
     fn real_target(&self, e: &Event) -> Option<Element> {
         self.keys.real_target_of(e).dyn_into::<Element>().ok()
@@ -340,6 +334,8 @@ impl Boundary {
         Some(self.keys.target_of(e)).filter(|t| !t.is_null() && !t.is_undefined())
     }
 
+    /// Whether `el` is (or was) a password field: checked on every event, so a field that
+    /// becomes a password field is never captured, cached verdict or not.
     fn password(&self, el: &Element) -> Option<Uncaptured> {
         self.keys.is_password(el).then_some(Uncaptured::Password)
     }
@@ -364,20 +360,16 @@ impl Boundary {
             // script's event on the document or window has none either): never captured, and
             // counted as a password field is. In an ignored region: counted as ignored.
             ignored: match &element {
-                Some(el) if self.keys.typing_target(el) => keys_ignored(el),
+                Some(el) if self.keys.typing_target(el) => self.keys_ignored(el),
                 _ => Some(Uncaptured::Password),
             },
             fixed: element
                 .as_ref()
-                .and_then(|t| closest(t, "[data-telltale-fixed]"))
-                .and_then(|f| f.get_attribute("data-telltale-fixed"))
+                .and_then(|t| self.keys.fixed_name(t))
                 .filter(|name| valid_field_name(name)),
             element,
         };
-        let shadow_host = target
-            .as_ref()
-            .and_then(|t| t.dyn_ref::<Element>())
-            .is_some_and(|t| t.shadow_root().is_some());
+        let shadow_host = target.as_ref().is_some_and(|t| self.keys.shadow_host(t));
         if !shadow_host {
             self.key_target = target;
             self.key_verdict = verdict.clone();
@@ -390,7 +382,10 @@ impl Boundary {
     pub fn captures_keys_at(&self, e: &Event) -> bool {
         self.real_target(e).is_some_and(|el| {
             self.keys.typing_target(&el)
-                && self.password(&el).or_else(|| keys_ignored(&el)).is_none()
+                && self
+                    .password(&el)
+                    .or_else(|| self.keys_ignored(&el))
+                    .is_none()
         })
     }
 

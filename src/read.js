@@ -86,7 +86,7 @@ export class PointerReader {
   }
 
   // Takes a pointer event. Returns -1 when `ev` is no PointerEvent (a page can dispatch a plain
-  // Event named "pointermove"); having read nothing, -2 when its target is new (the boundary
+  // Event named "pointermove") or its target cannot be read; having read nothing, -2 when its target is new (the boundary
   // first decides whether it may be captured at all) and -3 when its target is the refused one;
   // else a positive number when the buffer should be drained now (a press or release, or full)
   // and 0 when it can wait. An event on the cleared target is only kept (`pending`, with its
@@ -96,8 +96,13 @@ export class PointerReader {
   // was made (`target`, which the DOM clears after dispatch inside shadow trees, is checked
   // here, during dispatch).
   read(ev, phase) {
-    if (!(ev instanceof PointerEvent)) return -1;
-    const target = ev.target;
+    let target;
+    try {
+      if (!(ev instanceof PointerEvent)) return -1;
+      target = ev.target;
+    } catch {
+      return -1;
+    }
     if (target !== this.last) return target === this.blocked ? -3 : -2;
     const kept = this.pending;
     kept.push(ev, phase);
@@ -256,6 +261,21 @@ function masked(el) {
   return security !== '' && security !== 'none';
 }
 
+// The marks a page puts on what is never captured and on its fixed-text fields.
+const IGNORE = '[data-telltale-ignore]';
+const FIXED = '[data-telltale-fixed]';
+
+// `el.closest(sel)`, continued through the hosts of open shadow roots; null: none. May throw.
+function up(el, sel) {
+  for (let cur = el; ;) {
+    const found = cur.closest(sel);
+    if (found !== null) return found;
+    const root = cur.getRootNode();
+    if (!(root instanceof ShadowRoot)) return null;
+    cur = root.host;
+  }
+}
+
 // Input types whose keystrokes are typing: HTML's text-entry controls (a password input is
 // refused by the password check before this matters).
 const TEXT_TYPES = new Set(['text', 'search', 'email', 'url', 'tel', 'number', 'password']);
@@ -348,12 +368,12 @@ export class KeyReader {
   // Clears `target` for the fast path (`el`: the element the password check looks at), or
   // nothing (`null`).
   approve(target, el) {
-    this.last = target;
-    this.el = el;
     // Only a text field can become a password field after it was cleared (its `type` or
     // `autocomplete` set by the page); for any other element the check on each key is whether
     // it is remembered as one (`seen`, as `password` says), asked without the field's reads.
     this.input = el instanceof HTMLInputElement;
+    this.last = target;
+    this.el = el;
   }
 
   // Listens on `target` (capture, passive) and calls `deliver(-1, phase, event)` for each event
@@ -495,6 +515,36 @@ export class KeyReader {
       return target instanceof Element ? target : null;
     } catch {
       return null;
+    }
+  }
+
+  // Whether `el` is in a `[data-telltale-ignore]` subtree, continued through the hosts of open
+  // shadow roots, or (`inside`) has one inside it. What cannot be read counts as ignored.
+  ignored(el, inside) {
+    try {
+      return up(el, IGNORE) !== null || (inside && el.querySelector(IGNORE) !== null);
+    } catch {
+      return true;
+    }
+  }
+
+  // The `data-telltale-fixed` name of the fixed-text field `el` is in (through open shadow
+  // roots' hosts), or null (also when it cannot be read).
+  fixedName(el) {
+    try {
+      return up(el, FIXED)?.getAttribute('data-telltale-fixed') ?? null;
+    } catch {
+      return null;
+    }
+  }
+
+  // Whether `target` is an element with an open shadow root: events from different fields inside
+  // it share it as their target, so its verdict is never cached (nor when this cannot be read).
+  shadowHost(target) {
+    try {
+      return target instanceof Element && target.shadowRoot !== null;
+    } catch {
+      return true;
     }
   }
 

@@ -106,6 +106,21 @@ export function dispatch_throwing_events(el) {
     make(new PointerEvent('pointermove', { bubbles: true, isPrimary: true }), 'clientX', 'timeStamp'),
     make(new PointerEvent('pointerdown', { bubbles: true, isPrimary: true }), 'target', 'pointerType'),
   ];
+  // Events whose target poses as an element of this page (its prototype, none of its
+  // internals): every DOM call on it throws.
+  const fake = Object.create(HTMLTextAreaElement.prototype);
+  const posing = (ev) => {
+    Object.defineProperty(ev, 'target', { value: fake });
+    Object.defineProperty(ev, 'composedPath', { value: () => [fake] });
+    return ev;
+  };
+  all.push(
+    posing(new KeyboardEvent('keydown', { key: 'a', code: 'KeyA', bubbles: true })),
+    posing(new FocusEvent('focusin', { bubbles: true })),
+    posing(new PointerEvent('pointerdown', { bubbles: true, isPrimary: true })),
+    posing(new WheelEvent('wheel', { bubbles: true, deltaY: 3 })),
+    posing(new InputEvent('input', { bubbles: true, inputType: 'insertFromPaste' })),
+  );
   for (const ev of all) el.dispatchEvent(ev);
   const show = make(new Event('pageshow'), 'persisted');
   window.dispatchEvent(show);

@@ -37,6 +37,9 @@ async function open(opts = {}, { on = browser, cacheable = false } = {}) {
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
+  // The collector's own faults never reach the page (its listeners are guarded): they are
+  // written to the console, and count as errors here.
+  page.on('console', (m) => { if (m.type() === 'error' && m.text().startsWith('telltale:')) errors.push(m.text()); });
   const full = { endpoint: '/v1/summaries', sessionToken: 'tok-e2e', ...opts };
   if (full.endpoint === null) delete full.endpoint;
   await page.goto(`${server.url}/tests/e2e/page.html?opts=${encodeURIComponent(JSON.stringify(full))}`);

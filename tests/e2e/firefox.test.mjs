@@ -46,6 +46,12 @@ async function open(opts = {}, serve = {}) {
     }
     addEventListener('error', (e) => window.__errors.push(String(e.message)));
     addEventListener('unhandledrejection', (e) => window.__errors.push(String(e.reason)));
+    // The collector's own faults go to the console (its listeners are guarded): errors here too.
+    const logError = console.error;
+    console.error = (...args) => {
+      if (String(args[0]).startsWith('telltale:')) window.__errors.push(args.map(String).join(' '));
+      logError.apply(console, args);
+    };
   });
   return { server, page, close };
 }

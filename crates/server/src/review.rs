@@ -253,19 +253,20 @@ async fn view_summaries(st: &AppState, id: &str) -> Result<(Vec<StoredSummary>, 
         (a.received_ms, a.page.clone(), a.seq),
         (b.received_ms, b.page.clone(), b.seq),
     );
-    let mut middle = Vec::with_capacity(MIDDLE_WORST);
-    for by in ["similarity ASC", "automation DESC"] {
+    // Ranked on the keys alone (a flood's bodies are not read), ties in the order received;
+    // then the picked rows, read by key.
+    let mut picked: Vec<(i64, String, i64)> = Vec::with_capacity(MIDDLE_WORST);
+    for (by, only) in [
+        ("similarity ASC", "AND similarity IS NOT NULL"),
+        ("automation DESC", ""),
+    ] {
         let sql = format!(
-            "SELECT page, seq, received_ms, body, score, page_match, learned FROM summaries \
+            "SELECT received_ms, page, seq FROM summaries \
              WHERE session_id = $1 AND (received_ms, page, seq) > ($2, $3, $4) \
-             AND (received_ms, page, seq) < ($5, $6, $7) {} ORDER BY {by} LIMIT $8",
-            if by.starts_with("similarity") {
-                "AND similarity IS NOT NULL"
-            } else {
-                ""
-            }
+             AND (received_ms, page, seq) < ($5, $6, $7) {only} \
+             ORDER BY {by}, received_ms, page, seq LIMIT $8"
         );
-        let rows: Vec<StoredSummary> = sqlx::query_as(&sql)
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(&sql)
             .bind(id)
             .bind(a.0)
             .bind(&a.1)
@@ -276,12 +277,23 @@ async fn view_summaries(st: &AppState, id: &str) -> Result<(Vec<StoredSummary>, 
             .bind((MIDDLE_WORST / 2) as i64)
             .fetch_all(&st.store.pool)
             .await?;
-        middle.extend(rows);
+        picked.extend(rows);
     }
-    let key = |r: &StoredSummary| (r.received_ms, r.page.clone(), r.seq);
-    middle.sort_by_key(key);
-    middle.dedup_by_key(|r| key(r));
-    shown.append(&mut middle);
+    picked.sort();
+    picked.dedup();
+    for (_, page, seq) in picked {
+        // Gone since it was ranked (retention, an erase): left out.
+        let row: Option<StoredSummary> = sqlx::query_as(
+            "SELECT page, seq, received_ms, body, score, page_match, learned FROM summaries \
+             WHERE session_id = $1 AND page = $2 AND seq = $3",
+        )
+        .bind(id)
+        .bind(&page)
+        .bind(seq)
+        .fetch_optional(&st.store.pool)
+        .await?;
+        shown.extend(row);
+    }
     shown.append(&mut last);
     let omitted = count as u64 - shown.len() as u64;
     Ok((shown, omitted))
