@@ -102,6 +102,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = typingTarget)]
     fn typing_target(this: &KeyReader, el: &Element) -> bool;
 
+    /// Whether `el` is an `<input>` (which a page can make a password field at any moment).
+    #[wasm_bindgen(method, js_name = textInput)]
+    fn text_input(this: &KeyReader, el: &Element) -> bool;
+
     /// Whether `el` is (or was: the reader remembers them) a password field: `type=password`,
     /// an `autocomplete` naming a password, or a field masked by CSS. The one implementation of
     /// that rule: `read` applies it to every key event, this to pointer, wheel and `input`
@@ -377,11 +381,17 @@ impl Boundary {
         (verdict, !shadow_host)
     }
 
-    /// Whether key events on the target of `e` (a `focusin`) would be captured: typing (see
-    /// `typing_target`) outside password fields and ignored regions.
-    pub fn captures_keys_at(&self, e: &Event) -> bool {
+    /// Whether the run of typing goes on into the target of `e` (a `focusin`): its key events
+    /// are captured (typing, see `typing_target`, outside password fields and ignored regions)
+    /// and it is no text input. A text input can be made a password field by a page's handler
+    /// of its first key, which the collector's capture listener has then already taken: that
+    /// key starts a run of its own, so that nothing pairs it with the keys before it (its
+    /// class, the password's first character's, would be told by the pair). From field to
+    /// textarea or editable region the run goes on.
+    pub fn run_goes_on_at(&self, e: &Event) -> bool {
         self.real_target(e).is_some_and(|el| {
-            self.keys.typing_target(&el)
+            !self.keys.text_input(&el)
+                && self.keys.typing_target(&el)
                 && self
                     .password(&el)
                     .or_else(|| self.keys_ignored(&el))

@@ -344,9 +344,10 @@ impl Inner {
             "focusin" => {
                 self.boundary.forget_targets();
                 // Focus arrived where keys are not captured (a password field, an ignored
-                // region, a button): the run of typing ends and the keys held are forgotten
-                // (Tab's keyup lands here; see the `focusout` arm for why).
-                if !self.boundary.captures_keys_at(e) {
+                // region, a button), or in a text input (which its first key can make a
+                // password field: `Boundary::run_goes_on_at`): the run of typing ends and the
+                // keys held are forgotten (Tab's keyup lands here; see the `focusout` arm).
+                if !self.boundary.run_goes_on_at(e) {
                     self.break_key_run();
                 }
             }

@@ -478,6 +478,11 @@ export class KeyReader {
     }
   }
 
+  // Whether `el` is an `<input>`: a page can make one a password field at any moment.
+  textInput(el) {
+    return el instanceof HTMLInputElement;
+  }
+
   // See `password`: the boundary's check for pointer, wheel and `input` events and new key
   // targets (the one implementation of the rule).
   // A new target inside an open shadow root: its root is watched for show-password toggles too

@@ -634,6 +634,43 @@ test('a field made a password field after focus, or a collector stopped around a
   await server.close();
 });
 
+test("a field made a password field by its first key: that key's class is in no pair and no hold", async () => {
+  // One window for all of it: a pair is reported from five timings on.
+  const { server, context, page, errors } = await open({ windowMs: 120000, maxKeyEvents: 1000 });
+  await page.evaluate(() => {
+    const box = document.createElement('div');
+    box.id = 'box';
+    box.append(Object.assign(document.createElement('input'), { id: 'c' }));
+    document.body.prepend(box);
+  });
+  // The page's own handler of the field's first key makes it a password field: the
+  // collector's capture listener has taken that key already, as typed into a text field.
+  // A new field each time (a password field stays one for the collector).
+  const newField = () => page.evaluate(() => {
+    document.getElementById('first')?.remove();
+    const first = Object.assign(document.createElement('input'), { id: 'first' });
+    first.addEventListener('keydown', () => { first.type = 'password'; });
+    document.getElementById('box').append(first);
+  });
+  // Letters and spaces everywhere else; the password starts with a digit, the one digit typed.
+  for (let i = 0; i < 6; i++) {
+    await newField();
+    await typeInto(page, '#c', 'user ');
+    await page.click('#first');
+    for (const ch of '7qwe') await page.keyboard.press(ch, { delay: 50 });
+    await typeInto(page, '#c', 'on ');
+  }
+  await flush(page);
+  await waitFor(() => server.summaries().some((s) => s.keys !== null), 'a key window');
+  for (const k of server.summaries().filter((s) => s.keys !== null).map((s) => s.keys)) {
+    for (const p of k.pairs) assert.ok(p.from !== 'digit' && p.to !== 'digit', JSON.stringify(p));
+    for (const h of k.holds) assert.notEqual(h.class, 'digit', JSON.stringify(h));
+  }
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('works under a strict Content-Security-Policy, throws nothing into the page', async () => {
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   await strictCsp(page, server);
