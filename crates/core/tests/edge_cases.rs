@@ -335,6 +335,39 @@ fn summaries_start_where_the_previous_one_ended() {
     assert_eq!(w.flush(33000.0).unwrap().start_ms, b.end_ms);
 }
 
+/// An event dated before the previous summary's end (a script's event with a made-up time, or a
+/// person's queued behind the window timer) opens the next window at that end: the summaries
+/// still tile, and the window is not closed at once by the next event.
+#[test]
+fn an_event_dated_before_the_last_end_opens_the_window_at_that_end() {
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
+    let typed = |w: &mut Windower, t0: f64, first: u32| {
+        let mut closed = 0;
+        for i in 0..12u32 {
+            let t = t0 + i as f64 * 180.0;
+            closed += usize::from(w.push(key(t, true, first + i)).is_some());
+            closed += usize::from(w.push(key(t + 90.0, false, first + i)).is_some());
+        }
+        closed
+    };
+    typed(&mut w, 100_000.0, 0);
+    let a = w.flush(103_000.0).expect("twelve keys");
+    // Dated an hour back, then typing goes on at once.
+    let mut past = key(1000.0, true, 99);
+    if let InputEvent::Key(k) = &mut past {
+        k.trusted = false;
+    }
+    assert!(w.push(past).is_none());
+    assert_eq!(
+        typed(&mut w, 103_500.0, 12),
+        0,
+        "no window closed by the next keys"
+    );
+    let b = w.flush(106_000.0).expect("twelve keys");
+    assert_eq!(b.start_ms, a.end_ms, "the summaries tile");
+    assert_eq!(b.counts.untrusted, 1);
+}
+
 /// A window begun within a window length of the previous summary's end closes on time a window
 /// length after that end, not after its first event: its end tells nothing of how long the
 /// pause before its first event (a password typed elsewhere) lasted.
