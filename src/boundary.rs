@@ -381,22 +381,24 @@ impl Boundary {
         (verdict, !shadow_host)
     }
 
-    /// Whether the run of typing goes on into the target of `e` (a `focusin`): its key events
-    /// are captured (typing, see `typing_target`, outside password fields and ignored regions)
-    /// and it is no text input. A text input can be made a password field by a page's handler
-    /// of its first key, which the collector's capture listener has then already taken: that
-    /// key starts a run of its own, so that nothing pairs it with the keys before it (its
-    /// class, the password's first character's, would be told by the pair). From field to
-    /// textarea or editable region the run goes on.
-    pub fn run_goes_on_at(&self, e: &Event) -> bool {
-        self.real_target(e).is_some_and(|el| {
-            !self.keys.text_input(&el)
-                && self.keys.typing_target(&el)
-                && self
-                    .password(&el)
-                    .or_else(|| self.keys_ignored(&el))
-                    .is_none()
-        })
+    /// Whether key events on the target of `e` (a `focusin`) would be captured: typing (see
+    /// `typing_target`) outside password fields and ignored regions.
+    pub fn captures_keys_at(&self, e: &Event) -> bool {
+        self.real_target(e)
+            .is_some_and(|el| self.keys.typing_target(&el) && self.keys_privacy(&el).is_none())
+    }
+
+    /// Why key events on `el` are not captured now: a password field (also one masked by CSS
+    /// since it was cleared) or an ignored region. `None`: captured.
+    pub fn keys_privacy(&self, el: &Element) -> Option<Uncaptured> {
+        self.password(el).or_else(|| self.keys_ignored(el))
+    }
+
+    /// The target of `e` (a `focusin`) when it is a text input: a page can make one a password
+    /// field (or mark or mask it) in its own handler of the first key, after the collector's
+    /// capture listener took that key as typed into a text field.
+    pub fn text_input_at(&self, e: &Event) -> Option<Element> {
+        self.real_target(e).filter(|el| self.keys.text_input(el))
     }
 
     /// Forgets the keys held down: a key pressed before focus moved is paired with no keyup

@@ -7,11 +7,11 @@ use core::cell::RefCell;
 
 use js_sys::{Function, Reflect};
 use telltale_core::event::PointerPhase;
-use telltale_core::{FixedEntry, Json, Scorer, Summary, ToJson, Windower};
+use telltale_core::{FixedEntry, InputEvent, Json, Scorer, Summary, ToJson, Windower};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::Event;
+use web_sys::{Element, Event};
 
 use crate::boundary::{
     phase_of, Boundary, Captured, KeyReader, PointerReader, Uncaptured, INPUT, KEY_DOWN, KEY_UP,
@@ -52,6 +52,11 @@ type Callback = Closure<dyn FnMut(i32, u32, JsValue)>;
 /// A host callback to call once the state is no longer borrowed.
 pub type Call = (Function, JsValue);
 
+/// Key events held back in a text input at most (`Inner::probation`): a page's first-key handler
+/// has acted by the second key; 64 is a long rollover (n-key rollover never holds more than 16
+/// keys down at once, `boundary::MAX_HELD`) with room to spare.
+const PROBATION_KEYS: usize = 64;
+
 /// The collector's state.
 pub struct Inner {
     pub(crate) opts: Options,
@@ -74,6 +79,13 @@ pub struct Inner {
     retry: Option<Timer>,
     retry_due: bool,
     scratch: Vec<Captured>,
+    /// The text input focus last arrived in, and the key events typed into it and held back
+    /// until it has shown that its keys are still captured (see `settle_probation`).
+    probation: Option<(Element, Vec<InputEvent>)>,
+    /// The text input under probation turned out not to be captured: the key events taken
+    /// from it before that was known (read by `src/read.js` into the buffer, not yet drained)
+    /// are dropped until focus moves.
+    refused: bool,
     /// The listeners and timer while started (`Collector::start`).
     pub(crate) armed: Option<Armed>,
 }
@@ -198,6 +210,8 @@ impl Inner {
             retry: None,
             retry_due: false,
             scratch: Vec::new(),
+            probation: None,
+            refused: false,
             armed: None,
         }
     }
@@ -249,6 +263,24 @@ impl Inner {
                     // later than now. A browser's own events are never later than now.
                     ev.cap_time(now());
                 }
+                if self.refused && matches!(ev, InputEvent::Key(_)) {
+                    return;
+                }
+                if let (InputEvent::Key(k), Some((_, held))) = (&ev, &mut self.probation) {
+                    // A key after a whole key (a press and a release) in the text input is
+                    // the one that tells whether the page made it a password field: the keys
+                    // before it are let go if it stays one whose keys are captured.
+                    let whole = held
+                        .iter()
+                        .any(|h| matches!(h, InputEvent::Key(h) if !h.down));
+                    if !(k.down && whole) && held.len() < PROBATION_KEYS {
+                        held.push(ev);
+                        return;
+                    }
+                    if !self.settle_probation(out) {
+                        return;
+                    }
+                }
                 out.extend(self.windower.push(ev));
             }
             Captured::Fixed { field, ev } => {
@@ -269,6 +301,28 @@ impl Inner {
             Captured::FixedEnd => self.end_fixed(out),
             Captured::Count(what) => self.count(what),
         }
+    }
+
+    /// Lets go of the key events held back in a text input since focus arrived (`probation`)
+    /// if its keys are still captured, else drops them and ends the run of typing (the page
+    /// made it a password field, or marked or masked it, in its handler of the first key: that
+    /// key was taken before, as typed into a text field). True when they were let go (or there
+    /// were none).
+    fn settle_probation(&mut self, out: &mut Vec<Summary>) -> bool {
+        let Some((el, held)) = self.probation.take() else {
+            return true;
+        };
+        if self.boundary.keys_privacy(&el).is_some() {
+            self.refused = true;
+            self.break_key_run();
+            // The cached verdict on the field predates the change: decide again.
+            self.boundary.forget_targets();
+            return false;
+        }
+        for ev in held {
+            out.extend(self.windower.push(ev));
+        }
+        true
     }
 
     /// Ends the run of typing where focus moved: in the boundary (keys held) and the windows.
@@ -308,6 +362,8 @@ impl Inner {
                         Captured::Count(Uncaptured::Password | Uncaptured::Ignored)
                     ) && e.is_trusted()
                     {
+                        // The keys held back since focus arrived were typed into it too.
+                        self.probation = None;
                         self.break_key_run();
                     }
                     self.captured(c, &mut out);
@@ -334,6 +390,8 @@ impl Inner {
             // Focus moving to another element of the page is decided by its `focusin`: from
             // field to field (Tab) the run goes on.
             "focusout" => {
+                self.settle_probation(&mut out);
+                self.refused = false;
                 self.end_fixed(&mut out);
                 if js_sys::Reflect::get(e, &JsValue::from_str("relatedTarget"))
                     .map_or(true, |t| t.is_null())
@@ -343,12 +401,15 @@ impl Inner {
             }
             "focusin" => {
                 self.boundary.forget_targets();
+                self.settle_probation(&mut out);
+                self.refused = false;
                 // Focus arrived where keys are not captured (a password field, an ignored
-                // region, a button), or in a text input (which its first key can make a
-                // password field: `Boundary::run_goes_on_at`): the run of typing ends and the
-                // keys held are forgotten (Tab's keyup lands here; see the `focusout` arm).
-                if !self.boundary.run_goes_on_at(e) {
+                // region, a button): the run of typing ends and the keys held are forgotten
+                // (Tab's keyup lands here; see the `focusout` arm for why).
+                if !self.boundary.captures_keys_at(e) {
                     self.break_key_run();
+                } else if let Some(el) = self.boundary.text_input_at(e) {
+                    self.probation = Some((el, Vec::new()));
                 }
             }
             _ => {}
@@ -464,6 +525,7 @@ impl Inner {
     pub fn close_windows(&mut self) -> Vec<Summary> {
         let mut out = Vec::new();
         self.drain_pointer(&mut out);
+        self.settle_probation(&mut out);
         self.end_fixed(&mut out);
         self.break_key_run();
         out.extend(self.windower.flush(now()));

@@ -634,8 +634,8 @@ test('a field made a password field after focus, or a collector stopped around a
   await server.close();
 });
 
-test("a field made a password field by its first key: that key's class is in no pair and no hold", async () => {
-  // One window for all of it: a pair is reported from five timings on.
+test("a field made a password field, or marked, by its first key: no key typed there is in a pair or a hold", async () => {
+  // One window for all of it: a pair or a hold is reported from five timings on.
   const { server, context, page, errors } = await open({ windowMs: 120000, maxKeyEvents: 1000 });
   await page.evaluate(() => {
     const box = document.createElement('div');
@@ -643,22 +643,30 @@ test("a field made a password field by its first key: that key's class is in no 
     box.append(Object.assign(document.createElement('input'), { id: 'c' }));
     document.body.prepend(box);
   });
-  // The page's own handler of the field's first key makes it a password field: the
-  // collector's capture listener has taken that key already, as typed into a text field.
-  // A new field each time (a password field stays one for the collector).
-  const newField = () => page.evaluate(() => {
+  // The page's own handler of the field's first key (on keydown, on its `input`, on keyup)
+  // makes it a password field, or marks it ignored: the collector's capture listener has taken
+  // that key already, as typed into a text field. A new field each time (a password field
+  // stays one for the collector).
+  const newField = (on, what) => page.evaluate(([on, what]) => {
     document.getElementById('first')?.remove();
     const first = Object.assign(document.createElement('input'), { id: 'first' });
-    first.addEventListener('keydown', () => { first.type = 'password'; });
+    first.addEventListener(on, () => {
+      if (what === 'ignore') first.setAttribute('data-telltale-ignore', '');
+      else first.type = 'password';
+    }, { once: true });
     document.getElementById('box').append(first);
-  });
-  // Letters and spaces everywhere else; the password starts with a digit, the one digit typed.
-  for (let i = 0; i < 6; i++) {
-    await newField();
-    await typeInto(page, '#c', 'user ');
-    await page.click('#first');
-    for (const ch of '7qwe') await page.keyboard.press(ch, { delay: 50 });
-    await typeInto(page, '#c', 'on ');
+  }, [on, what]);
+  // Letters and spaces everywhere else; the passwords are the only digits typed (the first
+  // with Shift: `&` on Digit7, so that a held-down modifier comes before it).
+  for (const [on, what, secret] of [['keydown', 'password', '7890'], ['input', 'password', '&890'],
+    ['keyup', 'password', '7890'], ['keydown', 'ignore', '7890']]) {
+    for (let i = 0; i < 5; i++) {
+      await newField(on, what);
+      await typeInto(page, '#c', 'user ');
+      await page.click('#first');
+      for (const ch of secret) await page.keyboard.press(ch, { delay: 50 });
+      await typeInto(page, '#c', 'on ');
+    }
   }
   await flush(page);
   await waitFor(() => server.summaries().some((s) => s.keys !== null), 'a key window');
