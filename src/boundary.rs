@@ -106,6 +106,10 @@ extern "C" {
     #[wasm_bindgen(method, js_name = textInput)]
     fn text_input(this: &KeyReader, el: &Element) -> bool;
 
+    /// Whether `el` is in the document (false also when that cannot be read).
+    #[wasm_bindgen(method)]
+    fn connected(this: &KeyReader, el: &Element) -> bool;
+
     /// Whether `el` is (or was: the reader remembers them) a password field: `type=password`,
     /// an `autocomplete` naming a password, or a field masked by CSS. The one implementation of
     /// that rule: `read` applies it to every key event, this to pointer, wheel and `input`
@@ -392,6 +396,12 @@ impl Boundary {
     /// since it was cleared) or an ignored region. `None`: captured.
     pub fn keys_privacy(&self, el: &Element) -> Option<Uncaptured> {
         self.password(el).or_else(|| self.keys_ignored(el))
+    }
+
+    /// Whether `el` is still in the page (a field the page removed can no longer say whether it
+    /// was made a password field: its style and marks are gone).
+    pub fn still_in_page(&self, el: &Element) -> bool {
+        self.keys.connected(el)
     }
 
     /// The target of `e` (a `focusin`) when it is a text input: a page can make one a password

@@ -52,6 +52,16 @@ type Callback = Closure<dyn FnMut(i32, u32, JsValue)>;
 /// A host callback to call once the state is no longer borrowed.
 pub type Call = (Function, JsValue);
 
+/// Whether the key events held back in a text input (a person's only) hold a whole keystroke
+/// typed there: a keyup whose keydown is held too (Tab's keyup lands in the field it moved to, its
+/// keydown in the one before).
+fn whole_keystroke(held: &[InputEvent]) -> bool {
+    held.iter().any(|u| {
+        matches!(u, InputEvent::Key(u) if !u.down && held.iter().any(
+            |d| matches!(d, InputEvent::Key(d) if d.down && d.press == u.press)))
+    })
+}
+
 /// Key events held back in a text input at most (`Inner::probation`): a page's first-key handler
 /// has acted by the second key; 64 is a long rollover (n-key rollover never holds more than 16
 /// keys down at once, `boundary::MAX_HELD`) with room to spare.
@@ -263,17 +273,20 @@ impl Inner {
                     // later than now. A browser's own events are never later than now.
                     ev.cap_time(now());
                 }
-                if self.refused && matches!(ev, InputEvent::Key(_)) {
+                if self.refused && matches!(ev, InputEvent::Key(k) if k.trusted) {
                     return;
                 }
-                if let (InputEvent::Key(k), Some((_, held))) = (&ev, &mut self.probation) {
+                // A script's key events tell nothing of a person's typing (they feed the
+                // automation evidence only) and are never held back.
+                let held_back = match (&ev, &mut self.probation) {
+                    (InputEvent::Key(k), Some((_, held))) if k.trusted => Some((k.down, held)),
+                    _ => None,
+                };
+                if let Some((down, held)) = held_back {
                     // A key after a whole key (a press and a release) in the text input is
                     // the one that tells whether the page made it a password field: the keys
                     // before it are let go if it stays one whose keys are captured.
-                    let whole = held
-                        .iter()
-                        .any(|h| matches!(h, InputEvent::Key(h) if !h.down));
-                    if !(k.down && whole) && held.len() < PROBATION_KEYS {
+                    if !(down && whole_keystroke(held)) && held.len() < PROBATION_KEYS {
                         held.push(ev);
                         return;
                     }
@@ -306,16 +319,23 @@ impl Inner {
     /// Lets go of the key events held back in a text input since focus arrived (`probation`)
     /// if its keys are still captured, else drops them and ends the run of typing (the page
     /// made it a password field, or marked or masked it, in its handler of the first key: that
-    /// key was taken before, as typed into a text field). True when they were let go (or there
-    /// were none).
+    /// key was taken before, as typed into a text field; or the field is gone from the page,
+    /// where none of that can be read). Held keys without a whole keystroke among them (focus
+    /// left, or the windows closed, before the first key was released: a keyup handler has
+    /// not run yet) are dropped too. True when they were let go (or there were none).
     fn settle_probation(&mut self, out: &mut Vec<Summary>) -> bool {
         let Some((el, held)) = self.probation.take() else {
             return true;
         };
-        if self.boundary.keys_privacy(&el).is_some() {
+        if !whole_keystroke(&held) {
+            self.break_key_run();
+            return false;
+        }
+        if !self.boundary.still_in_page(&el) || self.boundary.keys_privacy(&el).is_some() {
+            // What the fast path read from the field before this was known is dropped as well
+            // (the rest of this batch: `through_boundary`), and its next keys decided again.
             self.refused = true;
             self.break_key_run();
-            // The cached verdict on the field predates the change: decide again.
             self.boundary.forget_targets();
             return false;
         }
@@ -391,7 +411,6 @@ impl Inner {
             // field to field (Tab) the run goes on.
             "focusout" => {
                 self.settle_probation(&mut out);
-                self.refused = false;
                 self.end_fixed(&mut out);
                 if js_sys::Reflect::get(e, &JsValue::from_str("relatedTarget"))
                     .map_or(true, |t| t.is_null())
@@ -402,7 +421,6 @@ impl Inner {
             "focusin" => {
                 self.boundary.forget_targets();
                 self.settle_probation(&mut out);
-                self.refused = false;
                 // Focus arrived where keys are not captured (a password field, an ignored
                 // region, a button): the run of typing ends and the keys held are forgotten
                 // (Tab's keyup lands here; see the `focusout` arm for why).
@@ -463,6 +481,8 @@ impl Inner {
         for c in got.drain(..) {
             self.captured(c, out);
         }
+        // Every key read before a refusal (`settle_probation`) was in this batch.
+        self.refused = false;
         self.scratch = got;
     }
 

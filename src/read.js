@@ -483,6 +483,15 @@ export class KeyReader {
     return el instanceof HTMLInputElement;
   }
 
+  // Whether `el` is in the document; false when that cannot be read.
+  connected(el) {
+    try {
+      return el.isConnected === true;
+    } catch {
+      return false;
+    }
+  }
+
   // See `password`: the boundary's check for pointer, wheel and `input` events and new key
   // targets (the one implementation of the rule).
   // A new target inside an open shadow root: its root is watched for show-password toggles too

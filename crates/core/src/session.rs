@@ -141,7 +141,9 @@ impl Windower {
             InputEvent::Wheel(_) => self.counts.wheels += 1,
         }
         if self.key_events >= self.config.max_key_events {
-            let closed = self.close(t);
+            // At the latest event's time: a key let go late (held back by the collector) may
+            // come after the window's other events.
+            let closed = self.close(self.last_t);
             self.start = None;
             return out.or(closed);
         }
