@@ -273,7 +273,7 @@ impl Inner {
                     // later than now. A browser's own events are never later than now.
                     ev.cap_time(now());
                 }
-                if self.refused && matches!(ev, InputEvent::Key(k) if k.trusted) {
+                if self.refused && matches!(ev, InputEvent::Key(_)) {
                     return;
                 }
                 // A script's key events tell nothing of a person's typing (they feed the
@@ -290,7 +290,7 @@ impl Inner {
                         held.push(ev);
                         return;
                     }
-                    if !self.settle_probation(out) {
+                    if !self.settle_probation(out, false) {
                         return;
                     }
                 }
@@ -320,15 +320,24 @@ impl Inner {
     /// if its keys are still captured, else drops them and ends the run of typing (the page
     /// made it a password field, or marked or masked it, in its handler of the first key: that
     /// key was taken before, as typed into a text field; or the field is gone from the page,
-    /// where none of that can be read). Held keys without a whole keystroke among them (focus
-    /// left, or the windows closed, before the first key was released: a keyup handler has
-    /// not run yet) are dropped too. True when they were let go (or there were none).
-    fn settle_probation(&mut self, out: &mut Vec<Summary>) -> bool {
+    /// where none of that can be read). Held keys with a keydown but no whole keystroke among
+    /// them (focus left, or the windows closed, before the first key was released: a keyup
+    /// handler has not run yet) are dropped too; with the windows closed (`leaving` false), the
+    /// field stays under probation and its next keys are decided again. True when they were let
+    /// go (or there were none).
+    fn settle_probation(&mut self, out: &mut Vec<Summary>, leaving: bool) -> bool {
         let Some((el, held)) = self.probation.take() else {
             return true;
         };
-        if !whole_keystroke(&held) {
+        let pressed = held
+            .iter()
+            .any(|e| matches!(e, InputEvent::Key(k) if k.down));
+        if pressed && !whole_keystroke(&held) {
             self.break_key_run();
+            if !leaving {
+                self.boundary.forget_targets();
+                self.probation = Some((el, Vec::new()));
+            }
             return false;
         }
         if !self.boundary.still_in_page(&el) || self.boundary.keys_privacy(&el).is_some() {
@@ -410,7 +419,7 @@ impl Inner {
             // Focus moving to another element of the page is decided by its `focusin`: from
             // field to field (Tab) the run goes on.
             "focusout" => {
-                self.settle_probation(&mut out);
+                self.settle_probation(&mut out, true);
                 self.end_fixed(&mut out);
                 if js_sys::Reflect::get(e, &JsValue::from_str("relatedTarget"))
                     .map_or(true, |t| t.is_null())
@@ -420,7 +429,7 @@ impl Inner {
             }
             "focusin" => {
                 self.boundary.forget_targets();
-                self.settle_probation(&mut out);
+                self.settle_probation(&mut out, true);
                 // Focus arrived where keys are not captured (a password field, an ignored
                 // region, a button): the run of typing ends and the keys held are forgotten
                 // (Tab's keyup lands here; see the `focusout` arm for why).
@@ -545,7 +554,7 @@ impl Inner {
     pub fn close_windows(&mut self) -> Vec<Summary> {
         let mut out = Vec::new();
         self.drain_pointer(&mut out);
-        self.settle_probation(&mut out);
+        self.settle_probation(&mut out, false);
         self.end_fixed(&mut out);
         self.break_key_run();
         out.extend(self.windower.flush(now()));
