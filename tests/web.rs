@@ -703,26 +703,34 @@ fn collecting() -> (Collector, Delivered, Closure<dyn FnMut(JsValue)>) {
     (c, summaries, cb)
 }
 
+/// A script types 20 keys into `el` (untrusted key events).
+fn script_typing(el: &Element) {
+    for i in 0..20 {
+        let code = if i % 2 == 0 { "KeyA" } else { "KeyL" };
+        el.dispatch_event(&key_event("keydown", "a", code, false, false))
+            .unwrap();
+        el.dispatch_event(&key_event("keyup", "a", code, false, false))
+            .unwrap();
+    }
+}
+
+/// The collector's `stats().untrusted`.
+fn untrusted(c: &Collector) -> f64 {
+    js_sys::Reflect::get(&c.stats(), &"untrusted".into())
+        .unwrap()
+        .as_f64()
+        .unwrap()
+}
+
 #[wasm_bindgen_test]
 fn untrusted_events_are_counted_not_featured() {
     let root = element("<textarea></textarea>");
     let ta = root.first_element_child().unwrap();
     let (c, summaries, _cb) = collecting();
-    for i in 0..20 {
-        let code = if i % 2 == 0 { "KeyA" } else { "KeyL" };
-        ta.dispatch_event(&key_event("keydown", "a", code, false, false))
-            .unwrap();
-        ta.dispatch_event(&key_event("keyup", "a", code, false, false))
-            .unwrap();
-    }
+    script_typing(&ta);
     let _ = c.flush();
     c.stop();
-    let stats = c.stats();
-    let untrusted = js_sys::Reflect::get(&stats, &"untrusted".into())
-        .unwrap()
-        .as_f64()
-        .unwrap();
-    assert_eq!(untrusted, 40.0);
+    assert_eq!(untrusted(&c), 40.0);
     let got = summaries.borrow();
     assert_eq!(got.len(), 1);
     let keys = js_sys::Reflect::get(&got[0], &"keys".into()).unwrap();
@@ -821,20 +829,11 @@ fn events_whose_reads_throw_reach_neither_the_page_nor_the_collectors_state() {
     dispatch_throwing_events(&document().body().unwrap());
     assert_eq!(errors_reported(), before, "nothing thrown into the page");
     // The collector goes on: typing after them is counted and summarised.
-    for i in 0..20 {
-        let code = if i % 2 == 0 { "KeyA" } else { "KeyL" };
-        ta.dispatch_event(&key_event("keydown", "a", code, false, false))
-            .unwrap();
-        ta.dispatch_event(&key_event("keyup", "a", code, false, false))
-            .unwrap();
-    }
+    script_typing(&ta);
     let _ = c.flush();
     c.stop();
-    let untrusted = js_sys::Reflect::get(&c.stats(), &"untrusted".into())
-        .unwrap()
-        .as_f64()
-        .unwrap();
-    assert!(untrusted >= 40.0, "untrusted {untrusted}");
+    let n = untrusted(&c);
+    assert!(n >= 40.0, "untrusted {n}");
     assert_eq!(summaries.borrow().len(), 1);
     assert_eq!(errors_reported(), before);
     root.remove();
