@@ -93,8 +93,8 @@ pub struct Inner {
     /// until it has shown that its keys are still captured (see `settle_probation`).
     probation: Option<(Element, Vec<InputEvent>)>,
     /// The text input under probation turned out not to be captured: the key events taken
-    /// from it before that was known (read by `src/read.js` into the buffer, not yet drained)
-    /// are dropped until focus moves.
+    /// from it before that was known (read by `src/read.js` into the buffer, drained in the
+    /// same batch) are dropped, to the end of that batch (`through_boundary`).
     refused: bool,
     /// The listeners and timer while started (`Collector::start`).
     pub(crate) armed: Option<Armed>,
