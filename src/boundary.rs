@@ -30,6 +30,10 @@ pub enum Captured {
     FixedEnd,
     /// Not captured, only counted.
     Count(Uncaptured),
+    /// A person's key event in a password field or an ignored region: only counted, and the
+    /// run of typing ends there, so that no timing spans what was typed in it (a script's key
+    /// event there is a [`Captured::Count`]).
+    Refused(Uncaptured),
 }
 
 /// Why an event was only counted.
@@ -70,13 +74,14 @@ extern "C" {
     #[wasm_bindgen(constructor)]
     fn new(memory: &JsValue, ptr: usize, samples: &PointerReader) -> KeyReader;
 
-    /// Clears a key target (and the element its password check looks at) for the reader's
-    /// fast path, or none (`null`).
+    /// Clears a key target for the reader (its key events are kept and read in batches), or
+    /// none (`null`); `eager`: a fixed-text field, whose key events are read at once.
     #[wasm_bindgen(method, js_name = approve)]
-    fn approve_keys(this: &KeyReader, target: &JsValue, el: &JsValue);
+    fn approve_keys(this: &KeyReader, target: &JsValue, eager: bool);
 
     /// Listens for keydown, keyup and `input` on `target` and calls `deliver(-1, phase, event)`
-    /// for each event the boundary must look at ([`KEY_DOWN`], [`KEY_UP`], [`INPUT`]).
+    /// for each event the boundary must look at ([`KEY_DOWN`], [`KEY_UP`], [`INPUT`]), and
+    /// `deliver(n, MOVE, undefined)` when the buffer is to be drained (as [`PointerReader`]).
     #[wasm_bindgen(method, js_name = attach)]
     pub fn attach_keys(this: &KeyReader, target: &web_sys::EventTarget, deliver: &js_sys::Function);
 
@@ -112,7 +117,7 @@ extern "C" {
 
     /// Whether `el` is (or was: the reader remembers them) a password field: `type=password`,
     /// an `autocomplete` naming a password, or a field masked by CSS. The one implementation of
-    /// that rule: `read` applies it to every key event, this to pointer, wheel and `input`
+    /// that rule: `read` and `put` apply it to every key event, this to pointer, wheel and `input`
     /// events and new key targets.
     #[wasm_bindgen(method, js_name = password)]
     fn is_password(this: &KeyReader, el: &Element) -> bool;
@@ -192,7 +197,8 @@ extern "C" {
 pub const KEY_DOWN: u32 = 4;
 /// Of a keyup.
 pub const KEY_UP: u32 = 5;
-/// Of an `input` event delivered (never a sample).
+/// Of an `input` event: delivered, or a sample of a paste, drop or autofill (its kind as
+/// `KeyReader.inputKind` says: 1, 2, 3).
 pub const INPUT: u32 = 6;
 
 /// A phase code of `src/read.js`.
@@ -214,7 +220,8 @@ fn phase_code(phase: PointerPhase) -> u32 {
     }
 }
 
-/// [`KeyReader`] flags: the target is the one whose verdict is cached.
+/// [`KeyReader`] flags (of `read`, and of a key sample: `put`): the target is the one whose
+/// verdict is cached.
 const KEY_SAME_TARGET: i32 = 1;
 /// The cached target element is (or was) a password field.
 const KEY_PASSWORD: i32 = 2;
@@ -421,7 +428,7 @@ impl Boundary {
     /// Forgets cached verdicts (focus moved: a field may have changed since).
     pub fn forget_targets(&mut self) {
         self.key_target = None;
-        self.keys.approve_keys(&JsValue::NULL, &JsValue::NULL);
+        self.keys.approve_keys(&JsValue::NULL, false);
         self.last_target = None;
         // The pointer reader's cleared and refused targets too: the next pointer event's target
         // is decided again.
@@ -454,28 +461,24 @@ impl Boundary {
             } else {
                 let (v, cached) = self.key_target(e);
                 let password = v.element.as_ref().and_then(|t| self.password(t)).is_some();
-                // The reader's fast path takes this target's next key events while they are
-                // captured as they stand (`KeyReader.fast` checks the rest per event).
-                let null = JsValue::NULL;
+                // The reader keeps this target's next key events and reads them in batches
+                // (`KeyReader.keep`, `put`: the password check, composition and auto-repeat
+                // per event, decided by `uncaptured_key` as here).
                 match (&self.key_target, &v.element) {
-                    (Some(target), Some(el)) if cached && !password && v.ignored.is_none() => {
-                        self.keys.approve_keys(target, el.as_ref())
+                    (Some(target), Some(_)) if cached && !password && v.ignored.is_none() => {
+                        self.keys.approve_keys(target, v.fixed.is_some())
                     }
-                    _ => self.keys.approve_keys(&null, &null),
+                    _ => self.keys.approve_keys(&null, false),
                 }
                 (password, v.ignored, v.fixed)
             };
-        if password {
-            return Some(Captured::Count(Uncaptured::Password));
-        }
-        if let Some(why) = ignored {
-            return Some(Captured::Count(why));
-        }
-        if flags & KEY_COMPOSING != 0 {
-            return Some(Captured::Count(Uncaptured::Composing));
-        }
-        if down && flags & KEY_REPEAT != 0 {
-            return Some(Captured::Count(Uncaptured::Repeat));
+        let flags = if password {
+            flags | KEY_PASSWORD
+        } else {
+            flags & !KEY_PASSWORD
+        };
+        if let Some(c) = uncaptured_key(flags, down, ignored) {
+            return Some(c);
         }
         // Key identity is read in JavaScript and dropped there: only the class and the pairing
         // hash come back (`KeyReader.identify`).
@@ -628,7 +631,9 @@ impl Boundary {
         }
     }
 
-    /// Turns the samples in the buffer into events and empties it (see `drain_pointer`).
+    /// Turns the samples in the buffer into events and empties it (see `drain_pointer`). Key
+    /// and `input` samples are of the cached key target: the reader kept them while it was the
+    /// cleared one, and the boundary drains them before it decides about another.
     fn drain_buffer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
         let events = self.pointer_buf[0] as u32;
         let n = (self.pointer_buf[1] as usize).min(BUFFERED);
@@ -646,10 +651,19 @@ impl Boundary {
                     t: s[3],
                     trusted: s[2] != 0.0,
                 };
-                let fixed = self.key_verdict.fixed.clone();
-                if let Some(c) = self.key_event(read, fixed) {
+                let flags = s[5] as i32 | if read.trusted { KEY_TRUSTED } else { 0 };
+                let c = match uncaptured_key(flags, read.down, None) {
+                    Some(c) => Some(c),
+                    None => self.key_event(read, self.key_verdict.fixed.clone()),
+                };
+                if let Some(c) = c {
                     out(c);
                 }
+                continue;
+            }
+            if phase == INPUT {
+                let el = self.key_verdict.element.clone();
+                out(self.noted_input(s[1] as u32, el.as_ref()));
                 continue;
             }
             out(Captured::Event(InputEvent::Pointer(CorePointer {
@@ -692,13 +706,46 @@ impl Boundary {
     /// alone; only a paste, drop or autofill looks at where it happened (a password field or an
     /// ignored region is counted as such, not as a paste).
     pub fn input(&mut self, e: &Event) -> Option<Captured> {
-        let kind = match self.keys.input_kind(e) {
+        match self.keys.input_kind(e) {
+            0 => None,
+            kind => Some(self.noted_input(kind, self.real_target(e).as_ref())),
+        }
+    }
+
+    /// A paste (`kind` 1), drop (2) or autofill (3) `input` into `el`: counted as such, or as a
+    /// password field or an ignored region where it happened in one.
+    fn noted_input(&self, kind: u32, el: Option<&Element>) -> Captured {
+        let why = el.and_then(|t| self.privacy(t));
+        Captured::Count(why.unwrap_or(match kind {
             1 => Uncaptured::Paste,
             2 => Uncaptured::Drop,
-            3 => Uncaptured::Autofill,
-            _ => return None,
-        };
-        let why = self.real_target(e).and_then(|t| self.privacy(&t));
-        Some(Captured::Count(why.unwrap_or(kind)))
+            _ => Uncaptured::Autofill,
+        }))
     }
+}
+
+/// What a key event with these flags (`KEY_*`, as `KeyReader.read` or `put` set them) on a target
+/// whose key events are `ignored` (or not) comes to when it is not captured: a password field or
+/// an ignored region (refused: a person's key ends the run of typing), composition or
+/// auto-repeat (counted). `None`: captured.
+fn uncaptured_key(flags: i32, down: bool, ignored: Option<Uncaptured>) -> Option<Captured> {
+    let refused = if flags & KEY_PASSWORD != 0 {
+        Some(Uncaptured::Password)
+    } else {
+        ignored
+    };
+    if let Some(why) = refused {
+        return Some(if flags & KEY_TRUSTED != 0 {
+            Captured::Refused(why)
+        } else {
+            Captured::Count(why)
+        });
+    }
+    if flags & KEY_COMPOSING != 0 {
+        return Some(Captured::Count(Uncaptured::Composing));
+    }
+    if down && flags & KEY_REPEAT != 0 {
+        return Some(Captured::Count(Uncaptured::Repeat));
+    }
+    None
 }

@@ -313,6 +313,18 @@ impl Inner {
             }
             Captured::FixedEnd => self.end_fixed(out),
             Captured::Count(what) => self.count(what),
+            // A person's key in a password field or an ignored region ends the run of typing,
+            // as focus arriving in one does (`focusin`): also in a field that became one after
+            // focus arrived (a page's own `focusin` handler, or the first keystroke, setting
+            // `type`, `autocomplete` or the ignore mark), so that no pair spans what was typed
+            // there. A script's key event (one dispatched on the document, which is no field)
+            // breaks nothing.
+            Captured::Refused(what) => {
+                // The keys held back since focus arrived were typed into it too.
+                self.probation = None;
+                self.break_key_run();
+                self.count(what);
+            }
         }
     }
 
@@ -380,21 +392,6 @@ impl Inner {
         match ty {
             "keydown" | "keyup" => {
                 if let Some(c) = self.boundary.key(e, ty == "keydown") {
-                    // A person's key in a password field or an ignored region ends the run of
-                    // typing, as focus arriving in one does (`focusin`): also in a field that
-                    // became one after focus arrived (a page's own `focusin` handler, or the
-                    // first keystroke, setting `type`, `autocomplete` or the ignore mark), so
-                    // that no pair spans what was typed there. A script's key event (one
-                    // dispatched on the document, which is no field) breaks nothing.
-                    if matches!(
-                        c,
-                        Captured::Count(Uncaptured::Password | Uncaptured::Ignored)
-                    ) && e.is_trusted()
-                    {
-                        // The keys held back since focus arrived were typed into it too.
-                        self.probation = None;
-                        self.break_key_run();
-                    }
                     self.captured(c, &mut out);
                 }
             }

@@ -1,16 +1,16 @@
-// The boundary's DOM reads, in JavaScript: a listener here reads what an event carries into the
-// boundary's own memory (numbers and flags; a pointer event is held, unread, until the next
-// drain or at most 16 moves later, and nothing of an event is kept after), and WebAssembly is
-// entered only when the boundary has something to decide. Each crossing from WebAssembly into
-// JavaScript and back, and each conversion of a string, cost more per event than the features
-// (`npm run bench:collector -- --profile`). Pointer events on a target the boundary cleared
-// (read in batches, `PointerReader.settle`), and key events on the key target it cleared, are
-// appended to one buffer, in order; WebAssembly drains it when full, on a press, release, Enter
-// or Tab, on any event it handles itself (a new target, a password field, composition,
-// auto-repeat, wheel, focus), on the window timer and on `stats()`, `flush()` and `stop()`.
+// The boundary's DOM reads, in JavaScript: a listener here keeps an event on a target the
+// boundary cleared, unread (its target is compared while it is dispatched), and reads the kept
+// events into the boundary's own memory (numbers and flags) in batches, at most 16 later
+// (`PointerReader.settle`; nothing of an event is kept after); WebAssembly is entered only when
+// the boundary has something to decide. Each crossing from WebAssembly into JavaScript and back,
+// and each conversion of a string, cost more per event than the features (`npm run
+// bench:collector -- --profile`). Pointer events, and key and `input` events, are kept in one
+// list and appended to one buffer, in order; WebAssembly drains it when full, on a press or
+// release, on a fixed-text field's key, on any event it handles itself (a new target, wheel,
+// focus), on the window timer and on `stats()`, `flush()` and `stop()`.
 // The rules are the boundary's (src/boundary.rs): an event on a new target is not read until it
 // has checked that target. Two are written here: what a password field is (`password`: checked
-// on every key event, and asked by the boundary for every other event, so that the rule exists
+// for every key event, and asked by the boundary for every other event, so that the rule exists
 // once) and a key's class (`keyClass`): key identity (`code`, `key`) is read only in
 // `KeyReader.classify` and dropped there: only the class and a hash for pairing reach
 // WebAssembly.
@@ -28,9 +28,9 @@ const UP = 2;
 // `pointerup` (telltale-core's `PointerPhase::Cancel`).
 const CANCEL = 3;
 // Key samples share the buffer with pointer samples, so that the boundary takes both in the order
-// they happened: a keydown or keyup read by `KeyReader.fast` (its numbers: phase, class, isTrusted,
-// timeStamp, pairing hash). `INPUT` is only ever delivered (an `input` event for the boundary).
-// The same codes in src/boundary.rs.
+// they happened: a keydown or keyup read by `KeyReader.put` (its numbers: phase, class, isTrusted,
+// timeStamp, pairing hash, flags), and a paste, drop or autofill `input` (phase, kind,
+// isTrusted). The same codes in src/boundary.rs.
 const KEY_DOWN = 4;
 const KEY_UP = 5;
 const INPUT = 6;
@@ -60,6 +60,7 @@ export class PointerReader {
     this.listeners = null;
     this.pressed = [false, false, false]; // per kind: mouse, pen, touch
     this.pending = []; // events taken, each with its phase, not yet read (see `read`)
+    this.keys = null; // the KeyReader whose key events share `pending` (it sets this)
   }
 
   approve(target) { this.last = target; this.blocked = null; }
@@ -109,18 +110,29 @@ export class PointerReader {
     return phase !== MOVE ? 1 : kept.length < 2 * PENDING ? 0 : this.settle();
   }
 
-  // Reads the kept events into the buffer, oldest first, as far as they fit. Returns 0 when none
-  // are left, else their count (the buffer is full: drain it and call again). Called by `read`
-  // every 16 moves, and by the boundary before it drains the buffer.
-  // A kept event whose reads throw (a script's event with a getter that throws) ends the batch:
-  // the kept events are dropped, and the boundary's state is not left borrowed.
+  // Reads the kept events (pointer events, and the KeyReader's key and `input` events) into the
+  // buffer, oldest first, as far as they fit. Returns 0 when none are left, else their count
+  // (the buffer is full: drain it and call again). Called by `read` and `KeyReader.keep` every
+  // 16 moves or key events, and by the boundary before it drains the buffer.
+  // A kept event whose reads throw (a script's event with a getter that throws) is counted and
+  // dropped alone, and the boundary's state is not left borrowed.
   settle() {
     const kept = this.pending;
+    if (kept.length === 0) return 0;
+    this.keys?.sync();
     let i = 0;
-    try {
-      while (i < kept.length && this.put(kept[i], kept[i + 1])) i += 2;
-    } catch {
-      i = kept.length;
+    while (i < kept.length) {
+      let fits;
+      try {
+        const ev = kept[i];
+        const phase = kept[i + 1];
+        fits = phase >= KEY_DOWN ? this.keys.put(ev, phase, this.buffer(), this.cap) : this.put(ev, phase);
+      } catch {
+        this.buffer()[0] += 1;
+        fits = true;
+      }
+      if (!fits) break;
+      i += 2;
     }
     kept.splice(0, i);
     return kept.length;
@@ -223,9 +235,9 @@ const PASSWORD = 2;
 const COMPOSING = 4;
 const REPEAT = 8;
 const TRUSTED = 16;
-// What the show-password observer watches (`KeyReader.attach`): every `type` change, with the
-// value it had.
-const WATCH = { subtree: true, attributeFilter: ['type'], attributeOldValue: true };
+// What the show-password observer watches (`KeyReader.attach`): every `type` and
+// `autocomplete` change, with the value it had.
+const WATCH = { subtree: true, attributeFilter: ['type', 'autocomplete'], attributeOldValue: true };
 // `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
 const IME_KEY_CODE = 229;
 
@@ -334,11 +346,6 @@ function hash(s) {
   return h >>> 0;
 }
 
-// `input` types the boundary looks at (src/boundary.rs `Boundary::input`: a paste, a drop, an
-// autofill); every other one is ordinary typing, which it neither reads nor counts.
-const NOTED_INPUT = new Set(['insertFromPaste', 'insertFromPasteAsQuotation', 'insertFromDrop',
-  'insertReplacementText', '']);
-
 // Physical keys classified so far (`code` values): [class, hash], so the next press of a key
 // skips `keyClass`'s regexes. The UI Events code values are about 160, so 256 holds every
 // physical key. A `key` value (an event without a `code`, as some virtual keyboards send) is a
@@ -347,9 +354,10 @@ const CLASSIFIED = 256;
 
 // Reads a key event's flags, and its timeStamp into `out[0]` (a view like PointerReader's); on
 // request, its class and pairing hash (`out[1]`). Listens for keydown, keyup and `input` and
-// handles the common case here without entering WebAssembly (`fast`): a key event on the target
-// the boundary last cleared, which is appended to `samples`' buffer (a PointerReader's) like a
-// pointer sample; anything else is delivered to the boundary, which decides as before.
+// handles the common case here without entering WebAssembly (`keep`): a key or `input` event on
+// the target the boundary last cleared is kept, unread, with the pointer events the
+// PointerReader `samples` keeps, and read with them into its buffer (`put`, in order, up to 16
+// at a time); anything else is delivered to the boundary, which decides as before.
 export class KeyReader {
   constructor(memory, ptr, samples) {
     this.memory = memory;
@@ -357,38 +365,61 @@ export class KeyReader {
     this.view = null;
     this.samples = samples;
     this.last = null;
-    this.el = null;
-    this.input = false;
+    this.eager = false;
+    this.checked = null; // the target `put` last checked for a password field, in this batch
+    this.wasPassword = false; // what it found
     this.listeners = null;
     this.byCode = new Map();
     this.seen = new WeakSet(); // password fields, as they are or were (see `password`)
     this.watch = null;
+    samples.keys = this;
   }
 
-  // Clears `target` for the fast path (`el`: the element the password check looks at), or
-  // nothing (`null`).
-  approve(target, el) {
-    // Only a text field can become a password field after it was cleared (its `type` or
-    // `autocomplete` set by the page); for any other element the check on each key is whether
-    // it is remembered as one (`seen`, as `password` says), asked without the field's reads.
-    this.input = el instanceof HTMLInputElement;
+  // Clears `target` for `keep`, or nothing (`null`): an element of the page outside shadow
+  // trees (a shadow host is never cleared), so the element the boundary's verdict is about is
+  // the target itself, which `put` checks for a password field. `eager`: a fixed-text field,
+  // whose key events are read at once (its Enter or Tab ends the entry, which is then scored
+  // and sent).
+  approve(target, eager) {
     this.last = target;
-    this.el = el;
+    this.eager = eager === true;
   }
 
   // Listens on `target` (capture, passive) and calls `deliver(-1, phase, event)` for each event
   // the boundary must look at itself.
   attach(target, deliver) {
     this.detach();
-    const key = (phase) => (ev) => { if (!this.fast(ev, phase)) deliver(-1, phase, ev); };
-    const input = (ev) => { if (!this.typing(ev)) deliver(-1, INPUT, ev); };
-    this.listeners = listen(target, [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', input]]);
+    // Kept: nothing to do until the buffer is drained (0), or drain it now (> 0).
+    const key = (phase) => (ev) => {
+      const r = this.keep(ev, phase);
+      if (r > 0) deliver(r, MOVE, undefined);
+      else if (r < 0) deliver(-1, phase, ev);
+    };
+    this.listeners = listen(target, [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', key(INPUT)]]);
     // A show-password toggle makes a password field a text field; one toggled before any event
     // reached the field (the eye clicked first) is seen here: its `type` was `password`.
-    this.watch = new MutationObserver((records) => {
-      for (const r of records) if (/^password$/i.test(r.oldValue)) this.seen.add(r.target);
-    });
+    this.watch = new MutationObserver((records) => this.toggled(records));
     this.watch.observe(target, WATCH);
+  }
+
+  // Remembers the fields that were password fields before a change of `type` or
+  // `autocomplete` (`WATCH`).
+  toggled(records) {
+    for (const r of records) {
+      const old = r.oldValue;
+      if (old !== null && (r.attributeName === 'type' ? /^password$/i.test(old) : /password/i.test(old))) {
+        this.seen.add(r.target);
+      }
+    }
+  }
+
+  // Before kept events are read (`PointerReader.settle`): the changes the observer has not yet
+  // reported (it reports after the script that made them) are taken now, so that a field toggled
+  // from a password field to a text field since its key events were kept is known as one; and
+  // each field is checked again.
+  sync() {
+    if (this.watch !== null) this.toggled(this.watch.takeRecords());
+    this.checked = null;
   }
 
   detach() {
@@ -396,39 +427,69 @@ export class KeyReader {
     this.watch?.disconnect();
   }
 
-  // A key event the boundary would capture as it stands, appended as a sample: on the cleared
-  // target, a KeyboardEvent, not composing, not an auto-repeat, the field not (now) a password
-  // field, and not the Enter or Tab that may end a fixed-text entry (the boundary ends it at
-  // once). False: the boundary decides (src/boundary.rs `Boundary::key`).
-  fast(ev, phase) {
+  // Takes a key or `input` event (`phase`) while it is dispatched. On the cleared target it is
+  // kept, unread, in order with the pointer events (`samples.pending`), and read later by `put`:
+  // an event's values are fixed once it is made, and its `target`, the one value the DOM
+  // changes after dispatch (inside shadow trees), is compared here. Reading a batch of events in
+  // one loop costs less main-thread time than reading each while it is dispatched (`npm run
+  // bench:collector`, README). Returns -1 when the event is not on the cleared target (the
+  // boundary decides), else as `PointerReader.read`: 0 to wait, a positive number to drain now
+  // (the buffer is full, or a fixed-text field's key, read at once).
+  keep(ev, phase) {
+    if (this.last === null || ev.target !== this.last) return -1;
     const samples = this.samples;
-    if (this.last === null || ev.target !== this.last || !(ev instanceof KeyboardEvent)) return false;
-    const down = phase === KEY_DOWN;
-    if (ev.isComposing || ev.keyCode === IME_KEY_CODE || (down && ev.repeat)
-      || (this.input ? password(this.el, this.seen, false) : this.seen.has(this.el))) return false;
-    const known = this.classify(ev);
-    const id = known[0];
-    if (down && ((id & ~TAB) === ENTER || (id & TAB) !== 0)) return false;
-    // Pointer events kept (read in order by the boundary first), or full: the boundary drains it.
-    if (samples.pending.length) return false;
-    const out = samples.buffer();
-    const n = out[1];
-    if (n >= samples.cap) return false;
-    const at = HEAD + n * PER;
-    out[at] = phase;
-    out[at + 1] = id;
-    out[at + 2] = ev.isTrusted ? 1 : 0;
-    out[at + 3] = ev.timeStamp;
-    out[at + 4] = known[1];
-    out[0] += 1;
-    out[1] = n + 1;
-    return true;
+    const kept = samples.pending;
+    kept.push(ev, phase);
+    return this.eager ? 1 : kept.length < 2 * PENDING ? 0 : samples.settle();
   }
 
-  // Ordinary typing's `input` (one per keystroke): counted as a DOM event, nothing else.
-  typing(ev) {
-    if (!(ev instanceof InputEvent) || NOTED_INPUT.has(ev.inputType) || this.samples.cap === 0) return false;
-    this.samples.buffer()[0] += 1;
+  // Appends a kept event's sample to `out` (the PointerReader's buffer, `cap` samples): a key
+  // event as its phase, class, isTrusted, timeStamp, pairing hash and the boundary's flags
+  // (`PASSWORD`, `COMPOSING`, `REPEAT`: such a key is only counted, and neither its class nor
+  // its time is read), a paste, drop or autofill as `INPUT` and its kind (`inputKind`).
+  // Ordinary typing's `input`, and what is no KeyboardEvent (a page's plain `Event` named
+  // "keydown"), are counted as DOM events, nothing else. False, having written nothing, when a
+  // sample does not fit in a buffer that is not empty. The boundary's decisions are
+  // src/boundary.rs `Boundary::key` and `Boundary::input`, made there from these numbers.
+  put(ev, phase, out, cap) {
+    const n = out[1];
+    let kind = 0;
+    if (phase === INPUT ? (kind = this.inputKind(ev)) === 0 : !(ev instanceof KeyboardEvent)) {
+      out[0] += 1;
+      return true;
+    }
+    if (n >= cap && n > 0) return false;
+    const at = HEAD + n * PER;
+    out[at] = phase;
+    out[at + 2] = ev.isTrusted ? 1 : 0;
+    if (phase === INPUT) {
+      out[at + 1] = kind;
+    } else {
+      // The field is checked once per batch (nothing of the page runs while a batch is read):
+      // as it is now, and as it was since the key events were kept (`sync`). Only a text field
+      // is read (`type`, `autocomplete`): any other element is a password field only if it is
+      // remembered as one.
+      const target = ev.target;
+      if (target !== this.checked) {
+        this.checked = target;
+        this.wasPassword = target instanceof HTMLInputElement ? password(target, this.seen, false) : this.seen.has(target);
+      }
+      const flags = this.wasPassword ? PASSWORD
+        : (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0) | (phase === KEY_DOWN && ev.repeat ? REPEAT : 0);
+      let id = 0, h = 0, t = 0;
+      if (flags === 0) {
+        const known = this.classify(ev);
+        id = known[0];
+        h = known[1];
+        t = ev.timeStamp;
+      }
+      out[at + 1] = id;
+      out[at + 3] = t;
+      out[at + 4] = h;
+      out[at + 5] = flags;
+    }
+    out[0] += 1;
+    out[1] = n + 1;
     return true;
   }
 
@@ -574,7 +635,7 @@ export class KeyReader {
     }
   }
 
-  // What an `input` event delivered to the boundary is (`NOTED_INPUT`): 1 a paste, 2 a drop,
+  // What an `input` event is (for `put`, and the boundary's `Boundary::input`): 1 a paste, 2 a drop,
   // 3 an autofill (also Chrome's, a plain `Event`, and one whose `inputType` cannot be read:
   // not captured either way), 0 ordinary typing.
   inputKind(ev) {
