@@ -18,7 +18,7 @@
 
 use crate::prelude::*;
 
-use crate::detect::{deviations, mean_capped_square, z_scores, Deviation};
+use crate::detect::{deviations, is_scored, mean_capped_square, z_scores, Deviation};
 use crate::event::PointerKind;
 use crate::features::{stats::order_by_magnitude, Feature, FeatureId, FixedSample};
 use crate::map::SortedMap;
@@ -144,14 +144,16 @@ impl FixedScorer {
         }
         let z = self.z_scores(&s.timings);
         let anomaly = mean_capped_square(&z, self.cap);
+        // Reasons name only timings the score reads (a down-down time is not one of them).
         let reasons = order_by_magnitude(&z)
             .iter()
+            .filter(|&&i| is_scored(i))
             .take(MAX_REASONS)
             .map(|&i| {
-                let kind = match i % 3 {
-                    0 => "hold time of key",
-                    1 => "time between keys",
-                    _ => "release-to-press gap after key",
+                let kind = if i % 3 == 0 {
+                    "hold time of key"
+                } else {
+                    "release-to-press gap after key"
                 };
                 let dir = if z[i] >= 0.0 { "longer" } else { "shorter" };
                 cat(&[

@@ -53,6 +53,18 @@ const MODELS: &[(&str, [f64; 6])] = &[
             9.397476227531734e-16,
         ],
     ),
+    // Down-down times left out of the fixed-text score (each is a hold plus an up-down gap).
+    (
+        "telltale-4",
+        [
+            11.245670624027628,
+            2.385497815944979e-5,
+            1.8653714865459128e-8,
+            50.10304076802357,
+            84.81935868042898,
+            9.397476227531734e-16,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).

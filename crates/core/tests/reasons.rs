@@ -1,6 +1,6 @@
 //! The words of window reasons: a ratio below usual is never more than 100% below, and a
 //! difference compared linearly has its unit ("typing speed 221% below usual" and "… 372.75
-//! above usual" were shown to reviewers).
+//! above usual" were shown to reviewers), and which timings a fixed-text entry's reasons name.
 
 use telltale_core::detect::Deviation;
 use telltale_core::event::{KeyClass, PointerKind};
@@ -121,5 +121,41 @@ fn deviations_beyond_any_real_one_read_as_a_million() {
     assert_eq!(
         reason(ud, -1e18, false),
         "gap between releasing left-hand letters and pressing the space bar 1000000 ms below usual"
+    );
+}
+
+/// A fixed-text entry's score and reasons read holds and up-down gaps only: a down-down time is
+/// a hold plus the gap after it (`telltale_core::detect::is_scored`), so a deviation there is
+/// neither scored again nor named.
+#[test]
+fn fixed_text_scores_and_names_no_down_down_time() {
+    use telltale_core::detect::mean_capped_square;
+    use telltale_core::features::FixedSample;
+    use telltale_core::scorer::{FixedScorer, Norm};
+
+    // `H0, DD01, UD01, H1`: only the down-down time is off, by 50 SD.
+    assert_eq!(mean_capped_square(&[0.0, 50.0, 0.0, 0.0], 8.0), 0.0);
+    assert_eq!(mean_capped_square(&[2.0, 50.0, 0.0, 0.0], 8.0), 4.0 / 3.0);
+    let scorer = FixedScorer {
+        tau_ms: 10.0,
+        cap: 8.0,
+        calibration: Norm { mean: 0.0, sd: 1.0 },
+        timings: vec![Norm { mean: 0.0, sd: 1.0 }; 4],
+    };
+    let sample = FixedSample {
+        field: "id".into(),
+        edited: false,
+        timings: vec![0.0, 1e6, 0.0, 0.0],
+    };
+    let v = scorer.verdict(&sample).unwrap();
+    assert_eq!(v.anomaly, 0.0);
+    // Ties keep the layout's order; the down-down time, 10⁶ SD off, is not among them.
+    assert_eq!(
+        v.reasons,
+        [
+            "id: hold time of key 1 0.0 standard deviations longer than usual",
+            "id: release-to-press gap after key 1 0.0 standard deviations longer than usual",
+            "id: hold time of key 2 0.0 standard deviations longer than usual",
+        ]
     );
 }

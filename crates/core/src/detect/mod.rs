@@ -19,7 +19,7 @@ pub use classic::{Euclidean, Manhattan, ManhattanScaled, OutlierCount};
 pub use mahalanobis::{Mahalanobis, NearestNeighborMahalanobis};
 pub use population::{PopulationModel, WindowPopulationModel};
 pub use telltale::{
-    mean_capped_square, transform, z_scores, Rung, TelltaleFixed, TelltaleFixedModel,
+    is_scored, mean_capped_square, transform, z_scores, Rung, TelltaleFixed, TelltaleFixedModel,
     TelltaleFixedParams,
 };
 pub use window::{deviations, mean_surprise, Deviation, WindowModel, WindowParams};

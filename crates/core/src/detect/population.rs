@@ -13,7 +13,7 @@ use crate::prelude::*;
 
 use alloc::collections::BTreeMap;
 
-use super::{Model, TelltaleFixedModel, WindowModel};
+use super::{is_scored, Model, TelltaleFixedModel, WindowModel};
 use crate::features::stats::Running;
 use crate::features::Feature;
 
@@ -107,12 +107,18 @@ impl PopulationModel {
 
 impl Model for PopulationModel {
     fn score(&self, x: &[f64]) -> f64 {
+        // Over the timings the one-class score reads ([`is_scored`]: a down-down time is a hold
+        // plus an up-down gap, evidence counted already).
         let y = self.user.transformed(x);
-        y.iter()
+        let (sum, n) = y
+            .iter()
             .zip(&self.features)
-            .map(|(y, f)| f.against(*y))
-            .sum::<f64>()
-            / y.len().max(1) as f64
+            .enumerate()
+            .filter(|(j, _)| is_scored(*j))
+            .fold((0.0, 0usize), |(sum, n), (_, (y, f))| {
+                (sum + f.against(*y), n + 1)
+            });
+        sum / n.max(1) as f64
     }
 }
 
