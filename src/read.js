@@ -86,25 +86,25 @@ export class PointerReader {
     return out;
   }
 
-  // Takes a pointer event. Returns -1 when `ev` is no PointerEvent (a page can dispatch a plain
-  // Event named "pointermove") or its target cannot be read; having read nothing, -2 when its target is new (the boundary
-  // first decides whether it may be captured at all) and -3 when its target is the refused one;
-  // else a positive number when the buffer should be drained now (a press or release, or full)
-  // and 0 when it can wait. An event on the cleared target is only kept (`pending`, with its
-  // phase) and read with the events before it by `settle`: reading a batch of events in one
-  // loop costs less main-thread time than reading each while it is dispatched (measured with
-  // `npm run bench:collector`, README), and every value read is the event's own, fixed when it
-  // was made (`target`, which the DOM clears after dispatch inside shadow trees, is checked
-  // here, during dispatch).
+  // Takes a pointer event. Returns -1 when its target cannot be read, or it is on a target other
+  // than the cleared one and no PointerEvent (a page can dispatch a plain Event named
+  // "pointermove"); having read nothing, -2 when its target is new (the boundary first decides
+  // whether it may be captured at all) and -3 when its target is the refused one; else a positive number when the buffer should be
+  // drained now (a press or release, or full) and 0 when it can wait. An event on the cleared
+  // target is only kept (`pending`, with its phase) and read with the events before it by
+  // `settle`: reading a batch of events in one loop costs less main-thread time than reading
+  // each while it is dispatched (measured with `npm run bench:collector`, README), and every
+  // value read is the event's own, fixed when it was made (`target`, which the DOM clears after
+  // dispatch inside shadow trees, is checked here, during dispatch). On the cleared target,
+  // whether it is a PointerEvent at all is `put`'s to check.
   read(ev, phase) {
     let target;
     try {
-      if (!(ev instanceof PointerEvent)) return -1;
       target = ev.target;
     } catch {
       return -1;
     }
-    if (target !== this.last) return target === this.blocked ? -3 : -2;
+    if (target !== this.last) return !(ev instanceof PointerEvent) ? -1 : target === this.blocked ? -3 : -2;
     const kept = this.pending;
     kept.push(ev, phase);
     return phase !== MOVE ? 1 : kept.length < 2 * PENDING ? 0 : this.settle();
@@ -119,7 +119,7 @@ export class PointerReader {
   settle() {
     const kept = this.pending;
     if (kept.length === 0) return 0;
-    this.keys?.sync();
+    if (this.keys !== null) this.keys.checked = null;
     let i = 0;
     while (i < kept.length) {
       let fits;
@@ -142,6 +142,12 @@ export class PointerReader {
   // when they do not fit in a buffer that is not empty.
   put(ev, phase) {
     const out = this.buffer();
+    // A page's plain Event named like a pointer event: counted, as an event the boundary cannot
+    // read.
+    if (!(ev instanceof PointerEvent)) {
+      out[0] += 1;
+      return true;
+    }
     // One pointer per kind: a second finger (or pen) down at once is not the primary pointer, and
     // its points would be woven into the primary's path. Counted as an event, not read. (Only a
     // trusted event says so reliably: a script's `new PointerEvent()` is not primary unless it
@@ -190,37 +196,47 @@ export class PointerReader {
   // for a new target). Most moves return without entering WebAssembly.
   attach(target, deliver) {
     this.detach();
+    // Guarded as `guard` does, written out: a listener that calls `guard`'s one shared `f(ev)`
+    // is a call no engine inlines (it sees many functions there), on every move.
     this.listeners = listen(target, PHASES.map(([type, phase]) => [type, (ev) => {
-      const r = this.read(ev, phase);
-      if (r) deliver(r, phase, r === -2 ? ev : undefined);
+      try {
+        const r = this.read(ev, phase);
+        if (r) deliver(r, phase, r === -2 ? ev : undefined);
+      } catch (err) {
+        fault(err);
+      }
     }]));
   }
 
   detach() { this.listeners = unlisten(this.listeners); }
 }
 
-// Adds each [type, fn] of `pairs` as a capture, passive listener on `target`, guarded; returns
-// what `unlisten` removes.
+// Adds each [type, fn] of `pairs` as a capture, passive listener on `target` (each `fn` guarded
+// as `guard` says); returns what `unlisten` removes.
 function listen(target, pairs) {
   return pairs.map(([type, fn]) => {
-    const g = guard(fn);
-    target.addEventListener(type, g, OPTIONS);
-    return [target, type, g];
+    target.addEventListener(type, fn, OPTIONS);
+    return [target, type, fn];
   });
 }
 
-// `f`, which never throws: every listener and timer of the collector runs through this, so that
-// nothing it does (a page's prototype patched to throw, a fault of its own) reaches the page's
-// event dispatch or its error handlers. A fault is written to the console, for whoever embeds
-// the collector; the page goes on.
+// `f`, which never throws: every listener and timer of the collector runs through this (or, on
+// the readers' per-event listeners, the same try and catch written out), so that nothing it
+// does (a page's prototype patched to throw, a fault of its own) reaches the page's event
+// dispatch or its error handlers. A fault is written to the console, for whoever embeds the
+// collector; the page goes on.
 export function guard(f) {
   return (ev) => {
     try {
       f(ev);
     } catch (err) {
-      console.error('telltale:', err);
+      fault(err);
     }
   };
+}
+
+function fault(err) {
+  console.error('telltale:', err);
 }
 
 // Removes what `listen` added (none for null); returns null.
@@ -390,10 +406,15 @@ export class KeyReader {
   attach(target, deliver) {
     this.detach();
     // Kept: nothing to do until the buffer is drained (0), or drain it now (> 0).
+    // Guarded as `guard` does, written out (see `PointerReader.attach`).
     const key = (phase) => (ev) => {
-      const r = this.keep(ev, phase);
-      if (r > 0) deliver(r, MOVE, undefined);
-      else if (r < 0) deliver(-1, phase, ev);
+      try {
+        const r = this.keep(ev, phase);
+        if (r > 0) deliver(r, MOVE, undefined);
+        else if (r < 0) deliver(-1, phase, ev);
+      } catch (err) {
+        fault(err);
+      }
     };
     this.listeners = listen(target, [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', key(INPUT)]]);
     // A show-password toggle makes a password field a text field; one toggled before any event
@@ -413,14 +434,6 @@ export class KeyReader {
     }
   }
 
-  // Before kept events are read (`PointerReader.settle`): the changes the observer has not yet
-  // reported (it reports after the script that made them) are taken now, so that a field toggled
-  // from a password field to a text field since its key events were kept is known as one; and
-  // each field is checked again.
-  sync() {
-    if (this.watch !== null) this.toggled(this.watch.takeRecords());
-    this.checked = null;
-  }
 
   detach() {
     this.listeners = unlisten(this.listeners);
@@ -465,14 +478,22 @@ export class KeyReader {
     if (phase === INPUT) {
       out[at + 1] = kind;
     } else {
-      // The field is checked once per batch (nothing of the page runs while a batch is read):
-      // as it is now, and as it was since the key events were kept (`sync`). Only a text field
-      // is read (`type`, `autocomplete`): any other element is a password field only if it is
-      // remembered as one.
+      // The field is checked once per batch (`checked`, reset by `PointerReader.settle`:
+      // nothing of the page runs while a batch is read), as it is now and as it was since the
+      // key events were kept. Only an `<input>` can be or become a password field (`type`,
+      // `autocomplete`): for it, the changes the observer has not yet reported (it reports
+      // after the script that made them) are taken first, so that one toggled from a password
+      // field to a text field since is known as one. Any other element is a password field only
+      // if it is remembered as one (masked by CSS when it was cleared).
       const target = ev.target;
       if (target !== this.checked) {
         this.checked = target;
-        this.wasPassword = target instanceof HTMLInputElement ? password(target, this.seen, false) : this.seen.has(target);
+        if (target instanceof HTMLInputElement) {
+          if (this.watch !== null) this.toggled(this.watch.takeRecords());
+          this.wasPassword = password(target, this.seen, false);
+        } else {
+          this.wasPassword = this.seen.has(target);
+        }
       }
       const flags = this.wasPassword ? PASSWORD
         : (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0) | (phase === KEY_DOWN && ev.repeat ? REPEAT : 0);
