@@ -15,9 +15,11 @@ use crate::scorer::Norm;
 /// before read the new profiles' up-down references on the log scale (genuine entries scored
 /// near 0); `telltale-3` scores a fixed-text entry by its capped z² with a cap that follows the
 /// profile's size; `telltale-4` leaves down-down times out of that score (each is a hold plus an
-/// up-down gap), so a profile's calibration of `telltale-3` scores does not describe its scores.
+/// up-down gap), so a profile's calibration of `telltale-3` scores does not describe its scores;
+/// `telltale-5` lets a free-text window's class-pair medians (down-down and up-down) count half
+/// each in its score ([`crate::features::FeatureId::weight`]).
 /// `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-4";
+pub const MODEL_VERSION: &str = "telltale-5";
 
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a

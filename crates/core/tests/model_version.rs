@@ -65,6 +65,18 @@ const MODELS: &[(&str, [f64; 6])] = &[
             9.397476227531734e-16,
         ],
     ),
+    // A free-text window's class-pair medians (down-down, up-down) count half each.
+    (
+        "telltale-5",
+        [
+            11.245670624027628,
+            2.385497815944979e-5,
+            1.8653714865459128e-8,
+            57.452488247888326,
+            89.15518545090579,
+            4.3576839466432933e-14,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).

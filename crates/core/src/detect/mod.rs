@@ -22,7 +22,7 @@ pub use telltale::{
     is_scored, mean_capped_square, transform, z_scores, Rung, TelltaleFixed, TelltaleFixedModel,
     TelltaleFixedParams,
 };
-pub use window::{deviations, mean_surprise, Deviation, WindowModel, WindowParams};
+pub use window::{deviations, mean_surprise, weighted_mean, Deviation, WindowModel, WindowParams};
 
 use crate::error::Error;
 

@@ -13,7 +13,7 @@ use crate::prelude::*;
 
 use alloc::collections::BTreeMap;
 
-use super::{is_scored, Model, TelltaleFixedModel, WindowModel};
+use super::{is_scored, weighted_mean, Model, TelltaleFixedModel, WindowModel};
 use crate::features::stats::Running;
 use crate::features::Feature;
 
@@ -154,10 +154,11 @@ impl WindowPopulationModel {
 
     /// Evidence against the user, averaged over shared features; `None` when none is shared.
     pub fn score(&self, window: &[Feature]) -> Option<f64> {
-        let v: Vec<f64> = window
-            .iter()
-            .filter_map(|f| Some(self.features.get(&f.id.name()?)?.against(f.value)))
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+        // Weighted as the one-class score weighs its terms ([`FeatureId::weight`]).
+        weighted_mean(
+            window
+                .iter()
+                .filter_map(|f| Some((f.id, self.features.get(&f.id.name()?)?.against(f.value)))),
+        )
     }
 }

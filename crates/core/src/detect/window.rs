@@ -2,7 +2,8 @@
 //! quartiles and rates of its buckets, see [`crate::features::Feature`]); which ones exist varies
 //! from window to window (a bucket under five events is left out), so the profile keeps an ageing
 //! mean and variance per feature name and a window is compared on the features it shares with the
-//! profile: the mean over them of each deviation's Student-t surprise ([`mean_surprise`]).
+//! profile: the mean over them of each deviation's Student-t surprise ([`mean_surprise`]), a
+//! class pair's two medians counting once between them ([`FeatureId::weight`]).
 
 use crate::math;
 use crate::prelude::*;
@@ -203,7 +204,8 @@ impl WindowModel {
         deviations(window, |id| self.norm(&id.name()?))
     }
 
-    /// Anomaly score: mean Student-t surprise over shared features; `None` when none is shared.
+    /// Anomaly score: the weighted mean Student-t surprise over shared features
+    /// ([`mean_surprise`]); `None` when none is shared.
     pub fn score(&self, window: &[Feature]) -> Option<f64> {
         mean_surprise(&self.deviations(window))
     }
@@ -238,11 +240,19 @@ pub fn deviations(
         .collect()
 }
 
-/// The window detector's anomaly score: the mean Student-t surprise of the deviations; `None`
-/// for none.
+/// The window detector's anomaly score: the mean Student-t surprise of the deviations, each
+/// weighted by its feature's [`FeatureId::weight`] (a class pair's two medians count once);
+/// `None` for none.
 pub fn mean_surprise(d: &[Deviation]) -> Option<f64> {
-    if d.is_empty() {
-        return None;
-    }
-    Some(d.iter().map(Deviation::surprise).sum::<f64>() / d.len() as f64)
+    weighted_mean(d.iter().map(|x| (x.id, x.surprise())))
+}
+
+/// The mean of per-feature terms, each weighted by its feature's [`FeatureId::weight`]; `None`
+/// for none.
+pub fn weighted_mean(terms: impl Iterator<Item = (FeatureId, f64)>) -> Option<f64> {
+    let (sum, weights) = terms.fold((0.0, 0.0), |(sum, weights), (id, v)| {
+        let w = id.weight();
+        (sum + w * v, weights + w)
+    });
+    (weights > 0.0).then(|| sum / weights)
 }

@@ -108,6 +108,32 @@ impl FeatureId {
         keys.chain(pointer)
     }
 
+    /// How much this feature's surprise counts in a window's score ([`crate::detect::mean_surprise`]).
+    /// A class pair's down-down and up-down medians count half each, so the pair counts once,
+    /// as a hold does: a down-down time is the hold of its first key plus the up-down gap after
+    /// it (`DD = H + UD`, exactly, per press), so the two medians mostly say the same thing
+    /// (on Aalto's development half, 100-keystroke windows, their z-scores against the user's
+    /// profile correlate 0.64 within a user, each with the first key's hold 0.05 and −0.08),
+    /// and counted in full they gave the gap's deviation twice the say of a hold's. The
+    /// fixed-text detector drops its down-down times for the same reason; here neither is exact
+    /// (medians of sums are not sums of medians, and the two are on different scales), so the
+    /// pair shares one weight. Measured on the development half (`telltale-eval freetext` and
+    /// `session --users dev`; one-class EER at 50 / 100 / 200 keystrokes, population EER,
+    /// false flags (chained) / takeovers flagged / median seconds): every feature at 1, 0.1187
+    /// 0.0670 0.0388, 0.0957 0.0597 0.0340, 3 (4) / 73.8% / 90 s; the pair at half each, 0.1141
+    /// 0.0641 0.0381, 0.0869 0.0543 0.0328, 2 (3) / 76.3% / 90 s; down-down times left out,
+    /// 0.1188 0.0663 0.0411; down-down at half, 0.1177 0.0646 0.0377 (held-out half: 6 false
+    /// flags where every feature at 1 had 3); up-down at half, 0.1148 0.0653 0.0390, population
+    /// 0.0351 at 200. Every other feature counts 1 (pointer features: docs/figures.md,
+    /// "SapiMouse", what was measured).
+    pub fn weight(self) -> f64 {
+        if (DD_Q50..KEY_SPEED).contains(&self.0) {
+            0.5
+        } else {
+            1.0
+        }
+    }
+
     /// How a difference of this feature reads when it is compared linearly (not on a log
     /// scale, [`crate::features::Feature::linear`]): (factor, decimals, unit). Up-down times
     /// are in ms; sharp turns per movement are a count; the others compared linearly are shares
