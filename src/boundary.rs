@@ -161,8 +161,8 @@ extern "C" {
 
     /// Takes a pointer event (a move is kept, and read into the buffer with the next ones).
     /// Returns a positive number when the buffer should be drained now, 0 when it can wait;
-    /// -1 for no PointerEvent; having read nothing, -2 for a target not yet cleared and -3 for
-    /// the refused one.
+    /// -1 for an unreadable target, or no PointerEvent off the cleared target; having read
+    /// nothing, -2 for a target not yet cleared and -3 for the refused one.
     #[wasm_bindgen(method)]
     fn read(this: &PointerReader, ev: &Event, phase: u32) -> i32;
 
@@ -349,8 +349,9 @@ impl Boundary {
         Some(self.keys.target_of(e)).filter(|t| !t.is_null() && !t.is_undefined())
     }
 
-    /// Whether `el` is (or was) a password field: checked on every event, so a field that
-    /// becomes a password field is never captured, cached verdict or not.
+    /// Whether `el` is (or was) a password field: checked for every event (a key event on the
+    /// cleared target when its batch is read: `KeyReader.put`), so a field that becomes a
+    /// password field is never captured, cached verdict or not.
     fn password(&self, el: &Element) -> Option<Uncaptured> {
         self.keys.is_password(el).then_some(Uncaptured::Password)
     }
@@ -618,8 +619,8 @@ impl Boundary {
 
     /// Turns every buffered sample into an event, oldest first, and empties the buffer, with
     /// the events the reader kept unread until now (`PointerReader.settle`, a buffer at a time).
-    /// Returns the DOM events the samples came from. Key samples (the reader's fast path) are
-    /// key events on the cached target, whose verdict they take.
+    /// Returns the DOM events the samples came from. Key and `input` samples (the reader's
+    /// kept events) are of the cached target, whose verdict they take.
     pub fn drain_pointer(&mut self, out: &mut impl FnMut(Captured)) -> u32 {
         let mut events = 0;
         loop {
@@ -662,8 +663,13 @@ impl Boundary {
                 continue;
             }
             if phase == INPUT {
-                let el = self.key_verdict.element.clone();
-                out(self.noted_input(s[1] as u32, el.as_ref()));
+                // Into a password field (as `KeyReader.put` found it), or as the field is now.
+                out(if s[5] as i32 & KEY_PASSWORD != 0 {
+                    Captured::Count(Uncaptured::Password)
+                } else {
+                    let el = self.key_verdict.element.clone();
+                    self.noted_input(s[1] as u32, el.as_ref())
+                });
                 continue;
             }
             out(Captured::Event(InputEvent::Pointer(CorePointer {

@@ -353,7 +353,7 @@ impl Inner {
             return false;
         }
         if !self.boundary.still_in_page(&el) || self.boundary.keys_privacy(&el).is_some() {
-            // What the fast path read from the field before this was known is dropped as well
+            // What the reader read from the field before this was known is dropped as well
             // (the rest of this batch: `through_boundary`), and its next keys decided again.
             self.refused = true;
             self.break_key_run();

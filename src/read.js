@@ -10,8 +10,8 @@
 // focus), on the window timer and on `stats()`, `flush()` and `stop()`.
 // The rules are the boundary's (src/boundary.rs): an event on a new target is not read until it
 // has checked that target. Two are written here: what a password field is (`password`: checked
-// for every key event, and asked by the boundary for every other event, so that the rule exists
-// once) and a key's class (`keyClass`): key identity (`code`, `key`) is read only in
+// for every key event, when its batch is read, and asked by the boundary for every other event,
+// so that the rule exists once) and a key's class (`keyClass`): key identity (`code`, `key`) is read only in
 // `KeyReader.classify` and dropped there: only the class and a hash for pairing reach
 // WebAssembly.
 
@@ -37,15 +37,22 @@ const INPUT = 6;
 
 const PHASES = [['pointerdown', DOWN], ['pointermove', MOVE], ['pointerup', UP], ['pointercancel', CANCEL]];
 const OPTIONS = { capture: true, passive: true };
-// Moves kept before they are read (`PointerReader.read`): 16 (a quarter of a second of
-// frame-aligned moves) measured as cheap as 32 or 64 in the bench, and bounds the events held.
+// Events kept before they are read (`PointerReader.read`, `KeyReader.keep`): 16 (a quarter of a
+// second of frame-aligned moves) measured as cheap as 32 or 64 in the bench, and bounds the
+// events held.
 const PENDING = 16;
+// Numbers per kept event in `PointerReader.pending`: the event, its phase and its target as it
+// was while the event was dispatched (a page may dispatch a key event object again, elsewhere,
+// before it is read: its `target` and `isTrusted` are then another dispatch's; `KeyReader.put`).
+// A pointer event's target is not compared again: inside a web component's shadow tree the DOM
+// clears it after dispatch.
+const KEPT = 3;
 
-// Buffers pointer samples in a collector's buffer (`len` doubles at byte `ptr` of the module's
-// `memory`), which the boundary drains. Moves are only kept, and appended in batches: WebAssembly
-// is entered when the buffer is full, on a press or release, or when the boundary drains it
-// before anything else (a key event, the window timer, a flush), so the hot path of a 1000 Hz
-// mouse stays in this file. The view is made once, and again only when the memory has grown
+// Buffers pointer samples (and the KeyReader's key samples) in a collector's buffer (`len`
+// doubles at byte `ptr` of the module's `memory`), which the boundary drains. Events are only
+// kept, and appended in batches: WebAssembly is entered when the buffer is full, on a press or
+// release, or when the boundary drains it before anything else (an event it decides itself, the
+// window timer, a flush), so the hot path of a 1000 Hz mouse and of typing stays in this file. The view is made once, and again only when the memory has grown
 // (which detaches it). `last` is the target the boundary last cleared for capture, `blocked` the
 // one it last refused.
 export class PointerReader {
@@ -59,7 +66,7 @@ export class PointerReader {
     this.blocked = null;
     this.listeners = null;
     this.pressed = [false, false, false]; // per kind: mouse, pen, touch
-    this.pending = []; // events taken, each with its phase, not yet read (see `read`)
+    this.pending = []; // events taken, not yet read: `KEPT` numbers each (see `read`)
     this.keys = null; // the KeyReader whose key events share `pending` (it sets this)
   }
 
@@ -91,7 +98,7 @@ export class PointerReader {
   // "pointermove"); having read nothing, -2 when its target is new (the boundary first decides
   // whether it may be captured at all) and -3 when its target is the refused one; else a positive number when the buffer should be
   // drained now (a press or release, or full) and 0 when it can wait. An event on the cleared
-  // target is only kept (`pending`, with its phase) and read with the events before it by
+  // target is only kept (`pending`, with its phase and target) and read with the events before it by
   // `settle`: reading a batch of events in one loop costs less main-thread time than reading
   // each while it is dispatched (measured with `npm run bench:collector`, README), and every
   // value read is the event's own, fixed when it was made (`target`, which the DOM clears after
@@ -106,8 +113,8 @@ export class PointerReader {
     }
     if (target !== this.last) return !(ev instanceof PointerEvent) ? -1 : target === this.blocked ? -3 : -2;
     const kept = this.pending;
-    kept.push(ev, phase);
-    return phase !== MOVE ? 1 : kept.length < 2 * PENDING ? 0 : this.settle();
+    kept.push(ev, phase, target);
+    return phase !== MOVE ? 1 : kept.length < KEPT * PENDING ? 0 : this.settle();
   }
 
   // Reads the kept events (pointer events, and the KeyReader's key and `input` events) into the
@@ -115,7 +122,7 @@ export class PointerReader {
   // (the buffer is full: drain it and call again). Called by `read` and `KeyReader.keep` every
   // 16 moves or key events, and by the boundary before it drains the buffer.
   // A kept event whose reads throw (a script's event with a getter that throws) is counted and
-  // dropped alone, and the boundary's state is not left borrowed.
+  // dropped, and the boundary's state is not left borrowed.
   settle() {
     const kept = this.pending;
     if (kept.length === 0) return 0;
@@ -126,13 +133,14 @@ export class PointerReader {
       try {
         const ev = kept[i];
         const phase = kept[i + 1];
-        fits = phase >= KEY_DOWN ? this.keys.put(ev, phase, this.buffer(), this.cap) : this.put(ev, phase);
+        fits = phase >= KEY_DOWN ? this.keys.put(ev, phase, kept[i + 2], this.buffer(), this.cap)
+          : this.put(ev, phase);
       } catch {
         this.buffer()[0] += 1;
         fits = true;
       }
       if (!fits) break;
-      i += 2;
+      i += KEPT;
     }
     kept.splice(0, i);
     return kept.length;
@@ -236,7 +244,9 @@ export function guard(f) {
 }
 
 function fault(err) {
-  console.error('telltale:', err);
+  try {
+    console.error('telltale:', err);
+  } catch {}
 }
 
 // Removes what `listen` added (none for null); returns null.
@@ -245,7 +255,7 @@ function unlisten(listeners) {
   return null;
 }
 
-// KeyReader.read's flags.
+// The flags of KeyReader.read and of a key sample (`KeyReader.put`).
 const SAME_TARGET = 1;
 const PASSWORD = 2;
 const COMPOSING = 4;
@@ -391,9 +401,9 @@ export class KeyReader {
     samples.keys = this;
   }
 
-  // Clears `target` for `keep`, or nothing (`null`): an element of the page outside shadow
-  // trees (a shadow host is never cleared), so the element the boundary's verdict is about is
-  // the target itself, which `put` checks for a password field. `eager`: a fixed-text field,
+  // Clears `target` for `keep`, or nothing (`null`): the element the boundary's verdict is
+  // about is the target itself (the host of an open shadow root is never cleared), which `put`
+  // checks for a password field. `eager`: a fixed-text field,
   // whose key events are read at once (its Enter or Tab ends the entry, which is then scored
   // and sent).
   approve(target, eager) {
@@ -402,7 +412,8 @@ export class KeyReader {
   }
 
   // Listens on `target` (capture, passive) and calls `deliver(-1, phase, event)` for each event
-  // the boundary must look at itself.
+  // the boundary must look at itself, and `deliver(n, MOVE, undefined)` when the buffer is to be
+  // drained (as `PointerReader.attach`).
   attach(target, deliver) {
     this.detach();
     // Kept: nothing to do until the buffer is drained (0), or drain it now (> 0).
@@ -418,8 +429,9 @@ export class KeyReader {
     };
     this.listeners = listen(target, [['keydown', key(KEY_DOWN)], ['keyup', key(KEY_UP)], ['input', key(INPUT)]]);
     // A show-password toggle makes a password field a text field; one toggled before any event
-    // reached the field (the eye clicked first) is seen here: its `type` was `password`.
-    this.watch = new MutationObserver((records) => this.toggled(records));
+    // reached the field (the eye clicked first) is seen here: its `type` was `password` (or its
+    // `autocomplete` named one).
+    this.watch = new MutationObserver(guard((records) => this.toggled(records)));
     this.watch.observe(target, WATCH);
   }
 
@@ -435,9 +447,16 @@ export class KeyReader {
   }
 
 
+  // Removes the listeners and the observer, remembering first the changes it has not yet
+  // reported (the kept events are read after: `stop()`).
   detach() {
     this.listeners = unlisten(this.listeners);
-    this.watch?.disconnect();
+    if (this.watch !== null) {
+      try {
+        this.toggled(this.watch.takeRecords());
+      } catch {}
+      this.watch.disconnect();
+    }
   }
 
   // Takes a key or `input` event (`phase`) while it is dispatched. On the cleared target it is
@@ -449,22 +468,24 @@ export class KeyReader {
   // boundary decides), else as `PointerReader.read`: 0 to wait, a positive number to drain now
   // (the buffer is full, or a fixed-text field's key, read at once).
   keep(ev, phase) {
-    if (this.last === null || ev.target !== this.last) return -1;
+    const target = ev.target;
+    if (this.last === null || target !== this.last) return -1;
     const samples = this.samples;
     const kept = samples.pending;
-    kept.push(ev, phase);
-    return this.eager ? 1 : kept.length < 2 * PENDING ? 0 : samples.settle();
+    kept.push(ev, phase, target);
+    return this.eager ? 1 : kept.length < KEPT * PENDING ? 0 : samples.settle();
   }
 
   // Appends a kept event's sample to `out` (the PointerReader's buffer, `cap` samples): a key
   // event as its phase, class, isTrusted, timeStamp, pairing hash and the boundary's flags
   // (`PASSWORD`, `COMPOSING`, `REPEAT`: such a key is only counted, and neither its class nor
-  // its time is read), a paste, drop or autofill as `INPUT` and its kind (`inputKind`).
-  // Ordinary typing's `input`, and what is no KeyboardEvent (a page's plain `Event` named
-  // "keydown"), are counted as DOM events, nothing else. False, having written nothing, when a
-  // sample does not fit in a buffer that is not empty. The boundary's decisions are
+  // its time is read), a paste, drop or autofill as `INPUT`, its kind (`inputKind`) and
+  // `PASSWORD` where it went into a password field. Ordinary typing's `input`, and what is no
+  // KeyboardEvent (a page's plain `Event` named "keydown"), are counted as DOM events, nothing
+  // else. `target`: the event's target while it was dispatched. False, having written nothing,
+  // when a sample does not fit in a buffer that is not empty. The boundary's decisions are
   // src/boundary.rs `Boundary::key` and `Boundary::input`, made there from these numbers.
-  put(ev, phase, out, cap) {
+  put(ev, phase, target, out, cap) {
     const n = out[1];
     let kind = 0;
     if (phase === INPUT ? (kind = this.inputKind(ev)) === 0 : !(ev instanceof KeyboardEvent)) {
@@ -472,30 +493,40 @@ export class KeyReader {
       return true;
     }
     if (n >= cap && n > 0) return false;
-    const at = HEAD + n * PER;
-    out[at] = phase;
-    out[at + 2] = ev.isTrusted ? 1 : 0;
-    if (phase === INPUT) {
-      out[at + 1] = kind;
-    } else {
-      // The field is checked once per batch (`checked`, reset by `PointerReader.settle`:
-      // nothing of the page runs while a batch is read), as it is now and as it was since the
-      // key events were kept. Only an `<input>` can be or become a password field (`type`,
-      // `autocomplete`): for it, the changes the observer has not yet reported (it reports
-      // after the script that made them) are taken first, so that one toggled from a password
-      // field to a text field since is known as one. Any other element is a password field only
-      // if it is remembered as one (masked by CSS when it was cleared).
-      const target = ev.target;
-      if (target !== this.checked) {
-        this.checked = target;
+    // Whether the field is a password field is decided once per batch (`checked`, reset by
+    // `PointerReader.settle`), as it is now and as it was since its events were kept. Only an
+    // `<input>` can be or become one (`type`, `autocomplete`): for it, the changes the observer
+    // has not yet reported (it reports after the script that made them) are taken first, so
+    // that one toggled from a password field to a text field since is known as one; and one no
+    // longer in the page, whose changes the observer no longer sees, counts as one. Any other
+    // element is a password field only if it is remembered as one (masked by CSS when it was
+    // cleared). Anything here that throws (a page's patched prototype) counts as one.
+    if (target !== this.checked) {
+      let was = true;
+      try {
         if (target instanceof HTMLInputElement) {
           if (this.watch !== null) this.toggled(this.watch.takeRecords());
-          this.wasPassword = password(target, this.seen, false);
+          was = target.isConnected !== true || password(target, this.seen, false);
         } else {
-          this.wasPassword = this.seen.has(target);
+          was = this.seen.has(target);
         }
-      }
-      const flags = this.wasPassword ? PASSWORD
+      } catch {}
+      this.checked = target;
+      this.wasPassword = was;
+    }
+    // Dispatched again since it was kept (a page forwarding it): its `target` and `isTrusted`
+    // are another dispatch's. Refused as a person's key in a password field is: the run of
+    // typing ends.
+    const again = ev.target !== target;
+    const refused = again || this.wasPassword;
+    const at = HEAD + n * PER;
+    out[at] = phase;
+    out[at + 2] = again || ev.isTrusted ? 1 : 0;
+    if (phase === INPUT) {
+      out[at + 1] = kind;
+      out[at + 5] = refused ? PASSWORD : 0;
+    } else {
+      const flags = refused ? PASSWORD
         : (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0) | (phase === KEY_DOWN && ev.repeat ? REPEAT : 0);
       let id = 0, h = 0, t = 0;
       if (flags === 0) {

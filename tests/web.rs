@@ -719,38 +719,97 @@ fn untrusted(c: &Collector) -> f64 {
     stat(c, "untrusted")
 }
 
+/// A text input in the page, a started collector, and the first key typed there (which clears
+/// the field for the reader: the next key events there are kept and read in batches).
+fn cleared_text_field() -> (Element, Element, Collector, Closure<dyn FnMut(JsValue)>) {
+    let root = element(r#"<input type="text" id="t"><input type="text" id="p">"#);
+    let input = find(&root, "#t");
+    let (c, _summaries, cb) = collecting();
+    input
+        .dispatch_event(&key_event("keydown", "a", "KeyA", false, false))
+        .unwrap();
+    (root, input, c, cb)
+}
+
+/// Five keys (ten key events: fewer than the 16 kept before a batch is read) into `el`.
+fn five_keys(el: &Element) -> Vec<KeyboardEvent> {
+    let mut sent = Vec::new();
+    for _ in 0..5 {
+        for ty in ["keydown", "keyup"] {
+            let ev = key_event(ty, "a", "KeyA", false, false);
+            el.dispatch_event(&ev).unwrap();
+            sent.push(ev);
+        }
+    }
+    sent
+}
+
+/// `stats()` counter `name` of `stats`.
+fn count(stats: &JsValue, name: &str) -> f64 {
+    field(stats, name).as_f64().unwrap()
+}
+
 #[wasm_bindgen_test]
 fn keys_kept_while_a_field_was_a_password_field_are_not_captured_even_if_it_was_toggled_back() {
     // The reader keeps a cleared field's key events and reads them in batches: whether the
     // field is a password field is decided then, as it is and as it was since (a show-password
     // toggle back to text before the batch is read, its change not yet reported to the
-    // observer, since nothing here lets the page's microtasks run).
-    let root = element(r#"<input type="text">"#);
-    let input = find(&root, "input");
-    let (c, _summaries, _cb) = collecting();
-    // The first key clears the field for the reader.
-    input
-        .dispatch_event(&key_event("keydown", "a", "KeyA", false, false))
-        .unwrap();
-    input.set_attribute("type", "password").unwrap();
-    // Fewer than the 16 events kept before a batch is read.
-    for _ in 0..5 {
-        for ty in ["keydown", "keyup"] {
-            input
-                .dispatch_event(&key_event(ty, "a", "KeyA", false, false))
-                .unwrap();
+    // observer, since nothing here lets the page's microtasks run). Read by `stats()`, and by
+    // `stop()`, which removes the observer first.
+    for stop_first in [false, true] {
+        let (root, input, c, _cb) = cleared_text_field();
+        input.set_attribute("type", "password").unwrap();
+        five_keys(&input);
+        input.set_attribute("type", "text").unwrap();
+        if stop_first {
+            c.stop();
         }
+        let stats = c.stats();
+        // Not one of the 10 key events typed while it was a password field is captured (an
+        // untrusted event captured is counted in `untrusted`); they are counted as a password
+        // field's (`ignored`). The first key may be either: it was typed into a text field
+        // that was a password field by the time it was read.
+        assert!(
+            count(&stats, "untrusted") <= 1.0,
+            "{stop_first}: {:?}",
+            stats
+        );
+        assert!(
+            count(&stats, "ignored") >= 10.0,
+            "{stop_first}: {:?}",
+            stats
+        );
+        c.stop();
+        root.remove();
     }
-    input.set_attribute("type", "text").unwrap();
-    // `stats()` reads the kept events at once, before any microtask runs.
+}
+
+#[wasm_bindgen_test]
+fn keys_kept_in_a_field_removed_or_dispatched_again_elsewhere_are_not_captured() {
+    // A field removed from the page before its keys are read: what became of it is no longer
+    // seen, so its kept keys are refused.
+    let (root, input, c, _cb) = cleared_text_field();
+    five_keys(&input);
+    input.remove();
     let stats = c.stats();
-    let count = |name: &str| field(&stats, name).as_f64().unwrap();
-    // Not one of the 10 key events typed while it was a password field is captured (an
-    // untrusted event captured is counted in `untrusted`); they are counted as a password
-    // field's (`ignored`). The first key may be either: it was typed into a text field that
-    // was a password field by the time it was read.
-    assert!(count("untrusted") <= 1.0, "{}", count("untrusted"));
-    assert!(count("ignored") >= 10.0, "{}", count("ignored"));
+    assert!(count(&stats, "untrusted") <= 1.0, "{:?}", stats);
+    assert!(count(&stats, "ignored") >= 10.0, "{:?}", stats);
+    c.stop();
+    root.remove();
+    // Key events typed into a field made a password field, dispatched again by the page on a
+    // text field before they are read: their target and `isTrusted` are now the second
+    // dispatch's, and they are refused, not taken as typed into the text field.
+    let (root, input, c, _cb) = cleared_text_field();
+    input.set_attribute("type", "password").unwrap();
+    let sent = five_keys(&input);
+    let other = find(&root, "#p");
+    for ev in &sent {
+        other.dispatch_event(ev).unwrap();
+    }
+    let stats = c.stats();
+    // Captured: the first key, and the ten dispatched on the text field (as such).
+    assert!(count(&stats, "untrusted") <= 11.0, "{:?}", stats);
+    assert!(count(&stats, "ignored") >= 10.0, "{:?}", stats);
     c.stop();
     root.remove();
 }

@@ -664,8 +664,8 @@ test("a field made a password field, or marked, by its first key: no key typed t
       await newField(on, what);
       await typeInto(page, '#c', 'user ');
       // Clicked into, or Tabbed into (Tab's keyup then lands in the field, its keydown before),
-      // with the pointer moving before the first key (moves kept unread send the key event
-      // to the boundary at once, not through the reader's fast path).
+      // with the pointer moving before the first key (moves kept unread, then key events kept
+      // with them, read in one batch).
       if (i % 2) await page.keyboard.press('Tab', { delay: 50 });
       else await page.click('#first');
       await page.mouse.move(400 + 20 * i, 300, { steps: 3 });
