@@ -267,6 +267,12 @@ const WATCH = { subtree: true, attributeFilter: ['type', 'autocomplete'], attrib
 // `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
 const IME_KEY_CODE = 229;
 
+// `COMPOSING` and (for a keydown, `down`) `REPEAT` of a key event: such a key is counted, never
+// captured (`KeyReader.read`, `put`).
+function keyFlags(ev, down) {
+  return (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0) | (down && ev.repeat ? REPEAT : 0);
+}
+
 // Whether `el` is (or was) a password field: `type=password`, an `autocomplete` naming a
 // password (`current-password`, `new-password`), or, looked at when `el` is a new target
 // (`fresh`), a text field, textarea or editable region masked by CSS like one
@@ -526,8 +532,7 @@ export class KeyReader {
       out[at + 1] = kind;
       out[at + 5] = refused ? PASSWORD : 0;
     } else {
-      const flags = refused ? PASSWORD
-        : (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0) | (phase === KEY_DOWN && ev.repeat ? REPEAT : 0);
+      const flags = refused ? PASSWORD : keyFlags(ev, phase === KEY_DOWN);
       let id = 0, h = 0, t = 0;
       if (flags === 0) {
         const known = this.classify(ev);
@@ -727,8 +732,7 @@ export class KeyReader {
       this.buffer()[0] = ev.timeStamp;
       return (ev.target === last ? SAME_TARGET : 0)
         | (password(el, this.seen, false) ? PASSWORD : 0)
-        | (ev.isComposing || ev.keyCode === IME_KEY_CODE ? COMPOSING : 0)
-        | (ev.repeat ? REPEAT : 0)
+        | keyFlags(ev, true)
         | (ev.isTrusted ? TRUSTED : 0);
     } catch {
       return -1;
