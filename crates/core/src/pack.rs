@@ -168,6 +168,7 @@ impl Pack for FeatureNorm {
         self.mean.walk(c);
         c.positive(&mut self.sd);
         self.dof.walk(c);
+        self.events.walk(c);
     }
 }
 

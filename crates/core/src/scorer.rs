@@ -48,6 +48,9 @@ pub struct FeatureNorm {
     pub sd: f64,
     /// Degrees of freedom of the variance estimate (for the Student-t surprise).
     pub dof: f64,
+    /// The profile's usual count of events behind the feature (an ageing mean), or 0 when it
+    /// has none ([`crate::Feature::events`]).
+    pub events: f64,
 }
 
 impl Norm {

@@ -16,11 +16,13 @@ use telltale_core::event::{KeyClass, KeyEvent};
 use telltale_core::features::{timing_vector, FixedSample};
 use telltale_core::{Band, InputEvent, Profile, Summary, WindowConfig, Windower, MODEL_VERSION};
 
-/// What each model version computes for [`fingerprint`]: (version, similarities).
-const MODELS: &[(&str, [f64; 6])] = &[
+/// What each model version computes for [`fingerprint`]: (version, similarities). The seventh
+/// summary (a short window) came with `telltale-6`, the first model a window's count of events
+/// changes; the rows before have the first six.
+const MODELS: &[(&str, &[f64])] = &[
     (
         "telltale-1",
-        [
+        &[
             0.9786730840525655,
             0.0024080616780361437,
             0.00023517102643663508,
@@ -32,7 +34,7 @@ const MODELS: &[(&str, [f64; 6])] = &[
     // Up-down times on a near-linear scale (τ = 1000 ms), |z| capped at 6, one half-life.
     (
         "telltale-2",
-        [
+        &[
             1.4668429062218242,
             2.1930188551832284e-6,
             6.904375073314875e-5,
@@ -44,7 +46,7 @@ const MODELS: &[(&str, [f64; 6])] = &[
     // Fixed text scored by the mean capped z², the cap at Student's t two-sided 0.1% point.
     (
         "telltale-3",
-        [
+        &[
             4.1610593211381355,
             1.0015124305732425e-6,
             1.315763311161145e-5,
@@ -56,7 +58,7 @@ const MODELS: &[(&str, [f64; 6])] = &[
     // Down-down times left out of the fixed-text score (each is a hold plus an up-down gap).
     (
         "telltale-4",
-        [
+        &[
             11.245670624027628,
             2.385497815944979e-5,
             1.8653714865459128e-8,
@@ -68,13 +70,26 @@ const MODELS: &[(&str, [f64; 6])] = &[
     // A free-text window's class-pair medians (down-down, up-down) count half each.
     (
         "telltale-5",
-        [
+        &[
             11.245670624027628,
             2.385497815944979e-5,
             1.8653714865459128e-8,
             57.452488247888326,
             89.15518545090579,
             4.3576839466432933e-14,
+        ],
+    ),
+    // A window statistic of fewer events than the profile's usual deviates less per unit.
+    (
+        "telltale-6",
+        &[
+            11.245670624027628,
+            2.385497815944979e-5,
+            1.8653714865459128e-8,
+            57.452488247888326,
+            89.15518545090579,
+            4.3576839466432933e-14,
+            3.576895717685227e-11,
         ],
     ),
 ];
@@ -111,13 +126,18 @@ fn entry(r: &mut Stream, hold: f64, gap: f64) -> FixedSample {
 
 /// A summary of free text: 150 key presses, holds around `hold` ms, presses `gap` ms apart.
 fn window(r: &mut Stream, hold: f64, gap: f64) -> Summary {
+    window_of(r, hold, gap, 150)
+}
+
+/// A summary of free text of `presses` key presses.
+fn window_of(r: &mut Stream, hold: f64, gap: f64, presses: u32) -> Summary {
     let config = WindowConfig {
         window_ms: 600_000.0,
         max_key_events: 10_000,
     };
     let mut w = Windower::new(config, "session", "page");
     let mut t = 0.0;
-    for press in 0..150u32 {
+    for press in 0..presses {
         let class =
             [KeyClass::LetterLeft, KeyClass::LetterRight, KeyClass::Space][press as usize % 3];
         let h = hold * (0.7 + 0.6 * r.next());
@@ -144,7 +164,7 @@ fn with_fixed(e: FixedSample) -> Summary {
 
 /// Similarities of held-out summaries against a profile learned from 40 entries and 40
 /// windows: fixed text as the user types it, slower, with long holds; free text as the user
-/// types it, and twice as slow.
+/// types it, twice as slow, and a short window as the user types it.
 fn fingerprint() -> Vec<f64> {
     let mut r = Stream(7);
     let mut profile = Profile::default();
@@ -161,6 +181,7 @@ fn fingerprint() -> Vec<f64> {
         window(&mut r, 100.0, 200.0),
         window(&mut r, 100.0, 200.0),
         window(&mut r, 100.0, 400.0),
+        window_of(&mut r, 100.0, 200.0, 40),
     ];
     held_out
         .iter()

@@ -100,14 +100,24 @@ fn norm() -> impl Strategy<Value = Norm> {
 fn window_scorer() -> impl Strategy<Value = WindowScorer> {
     (
         norm(),
-        btree_map(0u32..2000, ((num(), pos(), num()), "[a-z ()-]{0,30}"), 0..4),
+        btree_map(
+            0u32..2000,
+            ((num(), pos(), num(), num()), "[a-z ()-]{0,30}"),
+            0..4,
+        ),
     )
         .prop_map(|(calibration, features)| WindowScorer {
             calibration,
             features: features
                 .into_iter()
-                .map(|(id, ((mean, sd, dof), label))| {
-                    (FeatureId(id), (FeatureNorm { mean, sd, dof }, label))
+                .map(|(id, ((mean, sd, dof, events), label))| {
+                    let norm = FeatureNorm {
+                        mean,
+                        sd,
+                        dof,
+                        events,
+                    };
+                    (FeatureId(id), (norm, label))
                 })
                 .collect(),
         })
@@ -348,21 +358,27 @@ fn profile() -> impl Strategy<Value = Profile> {
         (
             (num(), num(), 0u64..100),
             0u64..10_000,
-            btree_map("[a-z_.:]{1,24}", running(), 0..4),
+            (
+                btree_map("[a-z_.:]{1,24}", running(), 0..4),
+                btree_map("[a-z_.:]{1,24}", running(), 0..4),
+            ),
             running(),
         )
             .prop_map(
-                |((half_life, clip, min_windows), windows, features, log_scores)| WindowProfile {
-                    model: WindowModel {
-                        params: WindowParams {
-                            half_life,
-                            clip,
-                            min_windows,
+                |((half_life, clip, min_windows), windows, (features, events), log_scores)| {
+                    WindowProfile {
+                        model: WindowModel {
+                            params: WindowParams {
+                                half_life,
+                                clip,
+                                min_windows,
+                            },
+                            windows,
+                            features: features.into_iter().collect(),
+                            events: events.into_iter().collect(),
                         },
-                        windows,
-                        features: features.into_iter().collect(),
-                    },
-                    calibration: Calibration { log_scores },
+                        calibration: Calibration { log_scores },
+                    }
                 },
             )
     };
@@ -468,7 +484,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     let unpack = |p: &Packed| Scorer::unpack(&p.names, &p.nums).unwrap_err().to_string();
     let good = Scorer::default().pack();
     // The walk: model_version; the lengths of `fixed`, the option `keys` and `pointer`.
-    assert_eq!(good.names, ["telltale-5"]);
+    assert_eq!(good.names, ["telltale-6"]);
     assert_eq!(good.nums, [0.0, 0.0, 0.0]);
 
     let mut p = good.clone();
@@ -502,13 +518,13 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     p.names[0] = "telltale-0".into();
     assert_eq!(
         unpack(&p),
-        "names[0]: made by scoring model telltale-0, not telltale-5"
+        "names[0]: made by scoring model telltale-0, not telltale-6"
     );
     // Spreads are divided by: a zero, negative or infinite one is refused. A keys scorer:
-    // calibration (mean, sd), one feature (its number; mean, sd, dof; its words).
+    // calibration (mean, sd), one feature (its number; mean, sd, dof, usual events; its words).
     let keys = |sd: f64| {
         let mut p = good.clone();
-        p.nums = vec![0.0, 1.0, 0.0, 1.0, 1.0, 180.0, 0.5, sd, 3.0, 0.0];
+        p.nums = vec![0.0, 1.0, 0.0, 1.0, 1.0, 180.0, 0.5, sd, 3.0, 0.0, 0.0];
         p.names.push("typing speed".into());
         p
     };

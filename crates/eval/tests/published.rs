@@ -204,10 +204,10 @@ fn sapimouse_figures() {
     };
     // The README's figures (deterministic: the tolerance is for the fourth digit only).
     for (secs, det, want) in [
-        (15.0, "telltale-window", 0.9035),
-        (60.0, "telltale-window", 0.9593),
-        (15.0, "telltale-window-population", 0.9049),
-        (60.0, "telltale-window-population", 0.9495),
+        (15.0, "telltale-window", 0.9137),
+        (60.0, "telltale-window", 0.9661),
+        (15.0, "telltale-window-population", 0.9148),
+        (60.0, "telltale-window-population", 0.9528),
     ] {
         let got = auc(secs, det);
         assert!(
@@ -305,9 +305,9 @@ fn free_text_windows() {
             .unwrap()
     };
     for (keys, one, pop, gp) in [
-        (50, 0.1152, 0.0852, 0.1794),
-        (100, 0.0652, 0.0523, 0.0894),
-        (200, 0.0457, 0.0394, 0.0331),
+        (50, 0.1066, 0.0822, 0.1789),
+        (100, 0.0480, 0.0420, 0.0894),
+        (200, 0.0336, 0.0280, 0.0333),
     ] {
         let close = |got: f64, want: f64, what: &str| {
             assert!(
@@ -334,7 +334,7 @@ fn free_text_windows() {
 #[test]
 fn whole_sessions() {
     for (users, keys_flags, pointer_flags, keys_median_s, pointer_median_s) in
-        [("dev", 2, 0, 90.0, 120.0), ("held-out", 3, 0, 87.0, 90.0)]
+        [("dev", 2, 0, 79.0, 94.0), ("held-out", 2, 1, 77.0, 90.0)]
     {
         let rows = eval(&["session", "--users", users]);
         let row = |m: &str| rows.iter().find(|r| r["modality"] == m).unwrap();

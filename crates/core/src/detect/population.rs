@@ -13,6 +13,7 @@ use crate::prelude::*;
 
 use alloc::collections::BTreeMap;
 
+use super::window::few_events;
 use super::{is_scored, weighted_mean, Model, TelltaleFixedModel, WindowModel};
 use crate::features::stats::Running;
 use crate::features::Feature;
@@ -42,9 +43,11 @@ impl Gauss {
         }
     }
 
-    fn log_pdf(&self, y: f64) -> f64 {
-        let z = (y - self.mean) / self.sd;
-        -(self.nu + 1.0) / 2.0 * math::ln_1p(z * z / self.nu) - math::ln(self.sd)
+    /// The log-density of `y`, the spread widened `widen` times.
+    fn log_pdf(&self, y: f64, widen: f64) -> f64 {
+        let sd = self.sd * widen;
+        let z = (y - self.mean) / sd;
+        -(self.nu + 1.0) / 2.0 * math::ln_1p(z * z / self.nu) - math::ln(sd)
     }
 }
 
@@ -65,13 +68,14 @@ struct Llr {
 }
 
 impl Llr {
-    /// Evidence against the user (the negative capped log-likelihood ratio).
-    fn against(&self, y: f64) -> f64 {
+    /// Evidence against the user (the negative capped log-likelihood ratio), every spread
+    /// widened `widen` times.
+    fn against(&self, y: f64, widen: f64) -> f64 {
         if self.background.is_empty() {
             return 0.0;
         }
-        let bg = log_mean_exp(self.background.iter().map(|g| g.log_pdf(y)));
-        -(self.user.log_pdf(y) - bg).clamp(-LLR_CAP, LLR_CAP)
+        let bg = log_mean_exp(self.background.iter().map(|g| g.log_pdf(y, widen)));
+        -(self.user.log_pdf(y, widen) - bg).clamp(-LLR_CAP, LLR_CAP)
     }
 }
 
@@ -116,7 +120,7 @@ impl Model for PopulationModel {
             .enumerate()
             .filter(|(j, _)| is_scored(*j))
             .fold((0.0, 0usize), |(sum, n), (_, (y, f))| {
-                (sum + f.against(*y), n + 1)
+                (sum + f.against(*y, 1.0), n + 1)
             });
         sum / n.max(1) as f64
     }
@@ -125,7 +129,8 @@ impl Model for PopulationModel {
 /// Population model for windows (free text or pointer).
 #[derive(Debug, Clone)]
 pub struct WindowPopulationModel {
-    features: BTreeMap<String, Llr>,
+    /// Per feature name: the ratio, and the user's usual count of events behind it.
+    features: BTreeMap<String, (Llr, f64)>,
 }
 
 impl WindowPopulationModel {
@@ -146,7 +151,8 @@ impl WindowPopulationModel {
                         .map(Gauss::of)
                         .collect(),
                 };
-                (name.clone(), llr)
+                let usual = user.events.get(name).map_or(0.0, |e| e.mean);
+                (name.clone(), (llr, usual))
             })
             .collect();
         WindowPopulationModel { features }
@@ -155,10 +161,12 @@ impl WindowPopulationModel {
     /// Evidence against the user, averaged over shared features; `None` when none is shared.
     pub fn score(&self, window: &[Feature]) -> Option<f64> {
         // Weighted as the one-class score weighs its terms ([`FeatureId::weight`]).
-        weighted_mean(
-            window
-                .iter()
-                .filter_map(|f| Some((f.id, self.features.get(&f.id.name()?)?.against(f.value)))),
-        )
+        weighted_mean(window.iter().filter_map(|f| {
+            let (llr, usual) = self.features.get(&f.id.name()?)?;
+            // A statistic of fewer events than usual is wider for everyone, as the
+            // one-class score reads it.
+            let widen = 1.0 / few_events(f.id, f.events, *usual);
+            Some((f.id, llr.against(f.value, widen)))
+        }))
     }
 }

@@ -73,6 +73,11 @@ impl FeatureId {
     /// Free text: correction rate.
     pub const KEY_CORRECTIONS: FeatureId = FeatureId(KEY_CORRECTIONS);
 
+    /// Whether this is a pointer feature (else free text).
+    pub fn is_pointer(self) -> bool {
+        self.0 >= POINTER
+    }
+
     fn pointer(kind: PointerKind, offset: u32) -> Self {
         FeatureId(POINTER + PER_KIND * kind as u32 + offset)
     }

@@ -24,6 +24,10 @@ pub struct Feature {
     pub value: f64,
     /// Whether `value` is a log (so differences read as ratios in reasons).
     pub log: bool,
+    /// Events the statistic summarises (a bucket's count), or 0 when it is no sample statistic
+    /// or the count is unknown; scoring widens the spread of a statistic of fewer events than
+    /// the profile's usual ([`crate::detect::deviations`]).
+    pub events: u32,
 }
 
 /// Smallest magnitude taken before a log: 1e-3 of the unit keeps a zero (a speed of 0, an IQR of
@@ -37,6 +41,7 @@ impl Feature {
             id,
             value: math::ln(raw.max(LOG_FLOOR)),
             log: true,
+            events: 0,
         }
     }
 
@@ -46,6 +51,12 @@ impl Feature {
             id,
             value: raw,
             log: false,
+            events: 0,
         }
+    }
+
+    /// The same feature, a statistic of `events` events.
+    pub fn of(self, events: u32) -> Self {
+        Feature { events, ..self }
     }
 }

@@ -550,11 +550,12 @@ impl PointerWindow {
                 continue;
             };
             let id = FeatureId::pointer_action(kind, i, 2);
-            f.push(if LINEAR[i] {
+            let q75 = if LINEAR[i] {
                 Feature::linear(id, nd.dist.q75)
             } else {
                 Feature::log(id, nd.dist.q75)
-            });
+            };
+            f.push(q75.of(nd.dist.n));
         }
         // In `PRESS_TIMINGS` order.
         for (m, d) in [
@@ -567,14 +568,17 @@ impl PointerWindow {
         {
             if let Some(h) = d {
                 for (q, v) in [h.q25, h.q50, h.q75].into_iter().enumerate() {
-                    f.push(Feature::log(FeatureId::pointer_press(kind, m, q), v));
+                    f.push(Feature::log(FeatureId::pointer_press(kind, m, q), v).of(h.n));
                 }
             }
         }
-        f.push(Feature::linear(
-            FeatureId::pointer_click_share(kind),
-            self.point_clicks as f64 / self.actions.max(1) as f64,
-        ));
+        f.push(
+            Feature::linear(
+                FeatureId::pointer_click_share(kind),
+                self.point_clicks as f64 / self.actions.max(1) as f64,
+            )
+            .of(self.actions),
+        );
         f.retain(|x| x.value.is_finite());
         f
     }
