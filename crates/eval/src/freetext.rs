@@ -139,6 +139,14 @@ pub fn windows(strokes: &[Stroke], keys: usize) -> Vec<Vec<Feature>> {
         .collect()
 }
 
+/// The whole windows of `keys` keystrokes in `strokes`: [`windows`] without the rest after the
+/// last whole one (what the end of the data flushes). A test window is of the length its row
+/// names, for the user as for the impostors (whose windows are whole ones too); the rest, often
+/// a few dozen keystrokes, was once counted as a genuine window of the full length.
+pub fn whole_windows(strokes: &[Stroke], keys: usize) -> Vec<Vec<Feature>> {
+    windows(&strokes[..strokes.len() / keys * keys], keys)
+}
+
 /// A window configuration that cuts windows by keystroke count.
 pub fn count_config(keys: usize) -> WindowConfig {
     WindowConfig {
@@ -323,7 +331,7 @@ pub fn run(users: &[User], p: Protocol, tick: &(dyn Fn() + Sync)) -> Vec<Freetex
             for w in enrollment_windows(enroll, p.window_keys) {
                 model.update(&w);
             }
-            let tests = windows(test, p.window_keys);
+            let tests = whole_windows(test, p.window_keys);
             // The reference row's samples: the enrollment cut in windows of the test length
             // (at least one), and each test window's keystrokes.
             let enroll_digraphs = enroll
