@@ -17,9 +17,11 @@ use crate::scorer::Norm;
 /// profile's size; `telltale-4` leaves down-down times out of that score (each is a hold plus an
 /// up-down gap), so a profile's calibration of `telltale-3` scores does not describe its scores;
 /// `telltale-5` lets a free-text window's class-pair medians (down-down and up-down) count half
-/// each in its score ([`crate::features::FeatureId::weight`]).
+/// each in its score ([`crate::features::FeatureId::weight`]); `telltale-6` learns a window
+/// modality's similarity scale at enrollment from each enrollment window scored against all the
+/// others ([`crate::profile::leave_one_out`]), keeping those windows in the profile until then.
 /// `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-5";
+pub const MODEL_VERSION: &str = "telltale-6";
 
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a

@@ -77,6 +77,18 @@ const MODELS: &[(&str, [f64; 6])] = &[
             4.3576839466432933e-14,
         ],
     ),
+    // A window modality's similarity scale learned leave-one-out from its enrollment windows.
+    (
+        "telltale-6",
+        [
+            11.245670624027628,
+            2.385497815944979e-5,
+            1.8653714865459128e-8,
+            51.27569340185065,
+            87.35883963826178,
+            1.550146727638772e-16,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).
