@@ -400,3 +400,59 @@ fn a_window_closed_on_time_ends_a_window_after_the_last_end_not_after_its_first_
         );
     }
 }
+
+/// A free-text summary of 60 presses, holds and gaps varying with `seed`.
+fn typed(seed: u32) -> Summary {
+    let config = WindowConfig {
+        window_ms: 600_000.0,
+        max_key_events: 10_000,
+    };
+    let mut w = Windower::new(config, "tok", "0123456789abcdef");
+    let mut t = 0.0;
+    for press in 0..60u32 {
+        let wobble = f64::from((seed * 31 + press * 17) % 23);
+        w.push(key(t, true, press));
+        w.push(key(t + 80.0 + wobble, false, press));
+        t += 190.0 + 3.0 * wobble;
+    }
+    w.flush(t + 1_000.0).expect("a window")
+}
+
+#[test]
+fn a_window_modality_learns_its_scale_leave_one_out_at_enrollment() {
+    let mut p = Profile::default();
+    let needed = u64::from(p.params.enroll_windows);
+    let windows: Vec<Summary> = (0..needed as u32 + 1).map(typed).collect();
+    for s in &windows[..needed as usize - 1] {
+        p.learn(s).unwrap();
+    }
+    let keys = p.keys.as_ref().unwrap();
+    assert_eq!(
+        keys.enrolling.len() as u64,
+        needed - 1,
+        "kept until enrolled"
+    );
+    assert!(p.scorer().keys.is_none());
+    // The kept windows are part of the stored profile.
+    let text = serde_json::to_string(&p).unwrap();
+    assert_eq!(serde_json::from_str::<Profile>(&text).unwrap(), p);
+
+    p.learn(&windows[needed as usize - 1]).unwrap();
+    let keys = p.keys.as_ref().unwrap();
+    assert!(keys.enrolling.is_empty(), "dropped once enrolled");
+    let features: Vec<_> = windows[..needed as usize]
+        .iter()
+        .map(|s| s.keys.as_ref().unwrap().features())
+        .collect();
+    let expected = telltale_core::profile::leave_one_out(keys.model.params, &features, |_, _| true);
+    assert_eq!(keys.calibration.log_scores.n, needed);
+    assert!((keys.calibration.log_scores.mean - expected.log_scores.mean).abs() < 1e-12);
+    assert!((keys.calibration.log_scores.m2 - expected.log_scores.m2).abs() < 1e-9);
+    assert!(p.scorer().keys.is_some());
+
+    // Afterwards each window is scored before it is learned, and nothing is kept.
+    p.learn(&windows[needed as usize]).unwrap();
+    let keys = p.keys.as_ref().unwrap();
+    assert!(keys.enrolling.is_empty());
+    assert_eq!(keys.calibration.log_scores.n, needed + 1);
+}

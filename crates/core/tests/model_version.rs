@@ -92,6 +92,20 @@ const MODELS: &[(&str, &[f64])] = &[
             3.576895717685227e-11,
         ],
     ),
+    // A window modality's similarity scale learned leave-one-out from its enrollment windows;
+    // free text no longer weighs a statistic by its count (the pointer does).
+    (
+        "telltale-7",
+        &[
+            11.245670624027628,
+            2.385497815944979e-5,
+            1.8653714865459128e-8,
+            51.27569340185065,
+            87.35883963826178,
+            1.550146727638772e-16,
+            7.152230492363502e-14,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).

@@ -17,9 +17,8 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use telltale_core::decision::REVIEW_EVIDENCE;
-use telltale_core::detect::WindowModel;
 use telltale_core::event::{InputEvent, PointerKind};
-use telltale_core::score::Calibration;
+use telltale_core::profile::leave_one_out;
 use telltale_core::{
     Feature, Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower,
 };
@@ -81,11 +80,11 @@ fn features_of(s: &Summary) -> Option<Vec<Feature>> {
         .or_else(|| s.pointer.first().map(|w| w.features()))
 }
 
-/// Learns the profile's similarity scale again as the server would from windows that do not
-/// overlap: the enrollment windows overlap (they start every quarter window), and a window's
-/// score against a model that learned three-quarters of it is no honest score, so each window is
-/// scored against the earlier windows that share no event time with it (the profile's own
-/// `learn` scored it against all earlier ones).
+/// Learns the profile's similarity scale again as the server does ([`leave_one_out`]: each
+/// enrollment window scored against a model of the others), from the others that do not overlap
+/// it: the enrollment windows overlap (they start every quarter window), and a window's score
+/// against a model that learned three-quarters of it is no honest score (scored so, the scale
+/// was too narrow and genuine windows fell under similarity 1 four to five times too often).
 fn recalibrate(p: &mut Profile, enroll: &[Summary]) {
     let windows: Vec<(f64, f64, Vec<Feature>)> = enroll
         .iter()
@@ -99,20 +98,11 @@ fn recalibrate(p: &mut Profile, enroll: &[Summary]) {
             .get_or_insert_with(PointerKind::Mouse, Default::default),
         None => return,
     };
-    let params = part.model.params;
-    let decay = 0.5f64.powf(1.0 / params.half_life);
-    part.calibration = Calibration::default();
-    for (i, (start, end, f)) in windows.iter().enumerate() {
-        let mut m = WindowModel::new(params);
-        for (s2, e2, f2) in &windows[..i] {
-            if *e2 <= *start || *s2 >= *end {
-                m.update(f2);
-            }
-        }
-        if let Some(score) = m.score(f) {
-            part.calibration.push(score, decay);
-        }
-    }
+    let features: Vec<Vec<Feature>> = windows.iter().map(|w| w.2.clone()).collect();
+    part.calibration = leave_one_out(part.model.params, &features, |i, j| {
+        let ((s1, e1, _), (s2, e2, _)) = (&windows[i], &windows[j]);
+        e2 <= s1 || s2 >= e1
+    });
 }
 
 fn scored(profile: &Profile, s: &Summary) -> Window {

@@ -252,31 +252,25 @@ pub fn deviations(
         .collect()
 }
 
-/// How much of a deviation counts when the window's statistic of feature `id` summarises
-/// `events` events and the profile's usually summarise `usual` (1 when either is unknown): a
-/// median or quartile of fewer events than usual varies more from window to window. By sampling
-/// alone its variance is ∝ 1 / events, so z scales by `(events / usual)^½`; part of a profile's
-/// spread is the person's own variation, which no count shrinks.
+/// How much of a deviation counts when the window's statistic of pointer feature `id`
+/// summarises `events` movements or presses and the profile's usually summarise `usual`:
+/// `(events / usual)^¼`, 1 when either is unknown and for free text. A quartile of fewer
+/// movements than usual varies more from window to window: by sampling alone its variance is
+/// ∝ 1 / events (z would scale by the square root), but a window's movements also differ by the
+/// task, which no count shrinks, so the exponent is halfway (variance ∝ (usual / events)^½). On
+/// SapiMouse's development half (`telltale-eval pointer --users dev`, one-class AUC at 15 / 30 /
+/// 60 s) 0.904 0.947 0.968 without it, 0.911 0.952 0.974 with ¼, 0.909 0.949 0.969 with ½; the
+/// held-out half moved 0.905 0.931 0.954 to 0.917 0.944 0.961.
 ///
-/// Free text takes sampling alone (½): a bucket median of 5 to 30 key events is mostly sampling
-/// noise. On Aalto's development half (`telltale-eval freetext --users dev`, one-class EER at
-/// 50 / 100 / 200 keystrokes) 0.114 0.064 0.038 without it, 0.105 0.046 0.026 with ½, 0.108 0.052
-/// 0.027 with ¼, 0.103 0.044 0.033 with ¾ (and a session rule slower to flag).
-///
-/// Pointer takes ¼, halfway (variance ∝ (usual / events)^½): a window's movements differ by the
-/// task as well as by their count. On SapiMouse's development half (`telltale-eval pointer
-/// --users dev`, one-class AUC at 15 / 30 / 60 s) 0.904 0.947 0.968 without it, 0.911 0.952
-/// 0.974 with ¼, 0.909 0.949 0.969 with ½.
+/// Free text does not take it: with the scale learned leave-one-out
+/// ([`crate::profile::leave_one_out`]) the session rule with it needed 91 s instead of 74 s to
+/// keep to one false flag on Aalto's development half (docs/figures.md), for 0.003 of EER on
+/// whole windows of 50 keystrokes.
 pub(crate) fn few_events(id: FeatureId, events: u32, usual: f64) -> f64 {
-    if events == 0 || !usual.is_finite() || usual < 1.0 {
+    if !id.is_pointer() || events == 0 || !usual.is_finite() || usual < 1.0 {
         return 1.0;
     }
-    let r = math::sqrt(events as f64 / usual);
-    if id.is_pointer() {
-        math::sqrt(r)
-    } else {
-        r
-    }
+    math::sqrt(math::sqrt(events as f64 / usual))
 }
 
 /// The window detector's anomaly score: the mean Student-t surprise of the deviations, each
@@ -313,14 +307,20 @@ mod tests {
 
     #[test]
     fn a_statistic_of_fewer_events_deviates_less_per_unit() {
-        let key = FeatureId::key_hold(KeyClass::LetterLeft, false);
         let pointer = FeatureId::pointer_click_share(PointerKind::Mouse);
-        for (id, five) in [(key, 0.5), (pointer, math::sqrt(0.5))] {
+        // Free text does not weigh by count.
+        let key = FeatureId::key_hold(KeyClass::LetterLeft, false);
+        let m = profile(key);
+        let z = |f: Feature| m.deviations(&[f])[0].z;
+        assert_eq!(
+            z(Feature::linear(key, 3.0).of(5)),
+            z(Feature::linear(key, 3.0))
+        );
+        for (id, five) in [(pointer, math::sqrt(0.5))] {
             let m = profile(id);
             let z = |f: Feature| m.deviations(&[f])[0].z;
             let usual = z(Feature::linear(id, 3.0).of(20));
-            // A quarter of the events: half the z by sampling alone (free text), the square
-            // root of that for the pointer.
+            // A quarter of the movements: the square root of half the z.
             assert!((z(Feature::linear(id, 3.0).of(5)) / usual - five).abs() < 1e-12);
             // More events than usual count more; an unknown count, as usual.
             assert!(z(Feature::linear(id, 3.0).of(80)) > usual);

@@ -296,18 +296,27 @@ impl KeyWindow {
     pub fn features(&self) -> Vec<Feature> {
         let mut f = Vec::new();
         for h in &self.holds {
-            f.push(Feature::log(FeatureId::key_hold(h.class, false), h.hold.q50).of(h.hold.n));
-            f.push(
-                Feature::log(FeatureId::key_hold(h.class, true), h.hold.q75 - h.hold.q25)
-                    .of(h.hold.n),
-            );
+            f.push(Feature::log(
+                FeatureId::key_hold(h.class, false),
+                h.hold.q50,
+            ));
+            f.push(Feature::log(
+                FeatureId::key_hold(h.class, true),
+                h.hold.q75 - h.hold.q25,
+            ));
         }
         for p in &self.pairs {
             if let Some(dd) = &p.dd {
-                f.push(Feature::log(FeatureId::key_pair(p.from, p.to, false), dd.q50).of(dd.n));
+                f.push(Feature::log(
+                    FeatureId::key_pair(p.from, p.to, false),
+                    dd.q50,
+                ));
             }
             if let Some(ud) = &p.ud {
-                f.push(Feature::linear(FeatureId::key_pair(p.from, p.to, true), ud.q50).of(ud.n));
+                f.push(Feature::linear(
+                    FeatureId::key_pair(p.from, p.to, true),
+                    ud.q50,
+                ));
             }
         }
         f.push(Feature::log(FeatureId::KEY_SPEED, self.speed_kpm));
