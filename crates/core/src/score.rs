@@ -19,9 +19,10 @@ use crate::scorer::Norm;
 /// `telltale-5` lets a free-text window's class-pair medians (down-down and up-down) count half
 /// each in its score ([`crate::features::FeatureId::weight`]); `telltale-6` widens the spread of
 /// a window statistic of fewer events than the profile usually has (`detect::window::few_events`)
-/// and profiles keep each feature's usual count.
+/// and profiles keep each feature's usual count; `telltale-7` takes a young fixed-text profile's
+/// reference of each timing from the weighted median of its entries (`detect::MEDIAN_ENTRIES`).
 /// `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-6";
+pub const MODEL_VERSION: &str = "telltale-7";
 
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a

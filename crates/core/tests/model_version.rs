@@ -92,6 +92,19 @@ const MODELS: &[(&str, &[f64])] = &[
             3.576895717685227e-11,
         ],
     ),
+    // A young fixed-text profile's reference of each timing is the weighted median of its entries.
+    (
+        "telltale-7",
+        &[
+            14.243535345811804,
+            4.924485626891205e-5,
+            5.115448245926009e-7,
+            57.452488247888326,
+            89.15518545090579,
+            4.3576839466432933e-14,
+            3.576895717685227e-11,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).
