@@ -21,9 +21,11 @@ use crate::scorer::Norm;
 /// a window statistic of fewer events than the profile usually has (`detect::window::few_events`)
 /// and profiles keep each feature's usual count; `telltale-7` learns a window modality's
 /// similarity scale at enrollment from each enrollment window scored against all the others
-/// ([`crate::profile::leave_one_out`]), keeping those windows in the profile until then.
+/// ([`crate::profile::leave_one_out`]), keeping those windows in the profile until then;
+/// `telltale-8` takes a young fixed-text profile's reference of each timing from the weighted
+/// median of its entries (`detect::MEDIAN_ENTRIES`).
 /// `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-7";
+pub const MODEL_VERSION: &str = "telltale-8";
 
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a

@@ -106,6 +106,19 @@ const MODELS: &[(&str, &[f64])] = &[
             7.152230492363502e-14,
         ],
     ),
+    // A young fixed-text profile's reference of each timing is the weighted median of its entries.
+    (
+        "telltale-8",
+        &[
+            14.243535345811804,
+            4.924485626891205e-5,
+            5.115448245926009e-7,
+            51.27569340185065,
+            87.35883963826178,
+            1.550146727638772e-16,
+            7.152230492363502e-14,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).

@@ -330,9 +330,10 @@ fn profile() -> impl Strategy<Value = Profile> {
         (pos(), num(), num(), num(), num(), 0u32..100),
         vec((num(), vec(running(), 0..4), num()), 0..3),
         running(),
+        vec(vec(num(), 0..4), 0..3),
     )
         .prop_map(
-            |((tau_ms, lo, hi, cap_tail, clip, warmup), rungs, log_scores)| FixedProfile {
+            |((tau_ms, lo, hi, cap_tail, clip, warmup), rungs, log_scores, entries)| FixedProfile {
                 model: TelltaleFixedModel {
                     params: TelltaleFixedParams {
                         tau_ms,
@@ -350,6 +351,7 @@ fn profile() -> impl Strategy<Value = Profile> {
                             prequential,
                         })
                         .collect(),
+                    entries,
                 },
                 calibration: Calibration { log_scores },
             },
@@ -485,7 +487,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     let unpack = |p: &Packed| Scorer::unpack(&p.names, &p.nums).unwrap_err().to_string();
     let good = Scorer::default().pack();
     // The walk: model_version; the lengths of `fixed`, the option `keys` and `pointer`.
-    assert_eq!(good.names, ["telltale-7"]);
+    assert_eq!(good.names, ["telltale-8"]);
     assert_eq!(good.nums, [0.0, 0.0, 0.0]);
 
     let mut p = good.clone();
@@ -519,7 +521,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     p.names[0] = "telltale-0".into();
     assert_eq!(
         unpack(&p),
-        "names[0]: made by scoring model telltale-0, not telltale-7"
+        "names[0]: made by scoring model telltale-0, not telltale-8"
     );
     // Spreads are divided by: a zero, negative or infinite one is refused. A keys scorer:
     // calibration (mean, sd), one feature (its number; mean, sd, dof, usual events; its words).

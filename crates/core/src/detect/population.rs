@@ -36,8 +36,14 @@ struct Gauss {
 
 impl Gauss {
     fn of(r: &Running) -> Self {
+        Gauss::at(r, r.mean)
+    }
+
+    /// The density of a fixed-text timing: its reference's location (`mean`: the ageing mean,
+    /// or a young profile's weighted median, [`TelltaleFixedModel::norms`]), its ageing spread.
+    fn at(r: &Running, mean: f64) -> Self {
         Gauss {
-            mean: r.mean,
+            mean,
             sd: r.sd().max(MIN_SD),
             nu: (r.w - 1.0).max(1.0),
         }
@@ -89,16 +95,19 @@ pub struct PopulationModel {
 impl PopulationModel {
     /// The user's model against the background models (same text, so the same length).
     pub fn new(user: &TelltaleFixedModel, background: &[&TelltaleFixedModel]) -> Self {
+        let user_norms = user.norms();
+        let background_norms: Vec<_> = background.iter().map(|b| b.norms()).collect();
         let features = user
             .stats()
             .iter()
+            .zip(&user_norms)
             .enumerate()
-            .map(|(j, s)| Llr {
-                user: Gauss::of(s),
+            .map(|(j, (s, n))| Llr {
+                user: Gauss::at(s, n.mean),
                 background: background
                     .iter()
-                    .filter_map(|b| b.stats().get(j))
-                    .map(Gauss::of)
+                    .zip(&background_norms)
+                    .filter_map(|(b, norms)| Some(Gauss::at(b.stats().get(j)?, norms.get(j)?.mean)))
                     .collect(),
             })
             .collect();

@@ -24,6 +24,11 @@
 //!    ([`is_scored`]): with it, the mean of z² counted each hold's and each gap's deviation twice,
 //!    as if the down-down time were independent evidence, while the holds and up-down gaps alone
 //!    already describe every press and release of the entry.
+//! 6. **A young profile's location is its median.** Typing times have a long right tail (a
+//!    hesitation, a looked-for key), and before clipping starts (choice 3) nothing keeps one slow
+//!    entry from pulling a profile's mean: through [`MEDIAN_ENTRIES`] entries a timing's
+//!    reference is the weighted median of the entries learned (weights aged as the mean's), after
+//!    that the clipped ageing mean.
 
 use crate::math;
 use crate::prelude::*;
@@ -150,7 +155,25 @@ pub struct TelltaleFixedModel {
     pub params: TelltaleFixedParams,
     /// The half-life ladder; scores use the rung that predicts best.
     pub rungs: Vec<Rung>,
+    /// Every entry learned, transformed (not clipped), while the profile holds at most
+    /// [`MEDIAN_ENTRIES`]: what a young profile's weighted median reads (choice 6). Empty once
+    /// the profile is older. Absent in a profile of an earlier model, which then keeps the mean.
+    #[serde(default)]
+    pub entries: Vec<Vec<f64>>,
 }
+
+/// Entries through which a timing's reference is the weighted median of the profile's entries
+/// rather than its ageing mean (choice 6). Timings have a long right tail, and before clipping
+/// starts (`warmup`, 10 entries) a single hesitation moves a mean of a few entries by a large
+/// part of its spread; the median ignores it. Chosen on the CMU development half
+/// (`telltale-eval keystroke --users dev --train 5,10,20,50,100,200`): the mean gave 0.202 0.190
+/// 0.154 0.115 0.065 0.045 and 0.175 0.169 0.147 0.128 0.087 0.081 against practised impostors
+/// (`--practised-impostors`); the median at every size 0.198 0.179 0.137 0.103 0.059 0.043, but
+/// against practised impostors 0.175 0.165 0.143 0.127 0.089 0.084, worse at 100 and 200
+/// entries (held-out half 0.114 and 0.095 became 0.116 and 0.098). Through 50 entries the median
+/// is better against both kinds of impostor on both halves; by then clipping has had four
+/// half-lives to keep the mean from the tail, and the profile stops keeping its entries.
+pub const MEDIAN_ENTRIES: u64 = 50;
 
 /// Smallest standard deviation in transformed units: about 1% of a timing, under which a user's
 /// spread is below timer resolution and would make every other entry look infinitely far.
@@ -169,7 +192,11 @@ impl TelltaleFixedModel {
             });
             h *= 2.0;
         }
-        TelltaleFixedModel { params, rungs }
+        TelltaleFixedModel {
+            params,
+            rungs,
+            entries: Vec::new(),
+        }
     }
 
     /// Half-life (entries) of the rung in use.
@@ -207,9 +234,44 @@ impl TelltaleFixedModel {
             .collect()
     }
 
-    /// The reference of each timing in the rung in use (its spread floored): what scoring reads.
+    /// The reference of each timing in the rung in use (its spread floored; its location the
+    /// weighted median while the profile is young, choice 6): what scoring reads.
     pub fn norms(&self) -> Vec<Norm> {
-        self.stats().iter().map(norm_of).collect()
+        let mut norms: Vec<Norm> = self.stats().iter().map(norm_of).collect();
+        if let Some(medians) = self.medians() {
+            for (norm, median) in norms.iter_mut().zip(medians) {
+                norm.mean = median;
+            }
+        }
+        norms
+    }
+
+    /// Per timing, the weighted median of the entries learned, each weighted as the rung in use
+    /// ages it (`0.5^(age / half-life)`), or `None` once the profile holds more than
+    /// [`MEDIAN_ENTRIES`] (or it does not hold every entry it learned: a profile of an earlier
+    /// model).
+    fn medians(&self) -> Option<Vec<f64>> {
+        let n = self.entries.len();
+        if n == 0 || n as u64 != self.samples() || n as u64 > MEDIAN_ENTRIES {
+            return None;
+        }
+        let decay = math::powf(0.5, 1.0 / self.half_life());
+        let mut weights = vec![1.0; n];
+        for j in (0..n.saturating_sub(1)).rev() {
+            weights[j] = weights[j + 1] * decay;
+        }
+        let medians = (0..self.dims())
+            .map(|i| {
+                let mut pairs: Vec<(f64, f64)> = self
+                    .entries
+                    .iter()
+                    .map(|e| e[i])
+                    .zip(weights.iter().copied())
+                    .collect();
+                weighted_median(&mut pairs)
+            })
+            .collect();
+        Some(medians)
     }
 
     /// The |z| cap of the score for this profile's size (choice 4): the two-sided `cap_tail`
@@ -226,7 +288,7 @@ impl TelltaleFixedModel {
 
     /// Per-feature z-scores of `x` (transformed space).
     pub fn z_scores(&self, x: &[f64]) -> Vec<f64> {
-        z_scores(x, self.params.tau_ms, self.stats().iter().map(norm_of))
+        z_scores(x, self.params.tau_ms, self.norms())
     }
 
     /// Learns one entry (clipped once past warm-up).
@@ -261,8 +323,40 @@ impl TelltaleFixedModel {
                 s.push(y, decay);
             }
         }
+        if self.samples() <= MEDIAN_ENTRIES {
+            self.entries.push(y);
+        } else {
+            self.entries = Vec::new();
+        }
         Ok(())
     }
+}
+
+/// The weighted median of `(value, weight)` pairs (reordered in place; weights positive, at
+/// least one pair): the smallest value at which the cumulative weight reaches half the total, or
+/// the midpoint of it and the next value when it reaches exactly half. An insertion sort (at
+/// most [`MEDIAN_ENTRIES`] pairs), as [`crate::features::stats::sort`] keeps std's sorts out of
+/// the WebAssembly.
+fn weighted_median(pairs: &mut [(f64, f64)]) -> f64 {
+    for k in 1..pairs.len() {
+        let mut j = k;
+        while j > 0 && pairs[j - 1].0 > pairs[j].0 {
+            pairs.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+    let half = 0.5 * pairs.iter().map(|p| p.1).sum::<f64>();
+    let mut acc = 0.0;
+    for (k, (v, w)) in pairs.iter().enumerate() {
+        acc += w;
+        if acc > half {
+            return *v;
+        }
+        if acc == half {
+            return pairs.get(k + 1).map_or(*v, |next| 0.5 * (v + next.0));
+        }
+    }
+    pairs.last().map_or(0.0, |p| p.0)
 }
 
 /// The log-like timing scale of choice 1: `sign(t)·ln(1 + |t|/τ)`.
@@ -345,5 +439,39 @@ impl Detector for TelltaleFixed {
             m.update(row)?;
         }
         Ok(m)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weighted_median_takes_half_the_weight() {
+        assert_eq!(
+            weighted_median(&mut [(3.0, 1.0), (1.0, 1.0), (2.0, 1.0)]),
+            2.0
+        );
+        assert_eq!(weighted_median(&mut [(1.0, 1.0), (2.0, 1.0)]), 1.5);
+        assert_eq!(weighted_median(&mut [(1.0, 1.0), (5.0, 3.0)]), 5.0);
+    }
+
+    #[test]
+    fn a_young_profile_is_centred_on_its_median_until_it_is_older() {
+        let mut m = TelltaleFixedModel::new(TelltaleFixedParams::default(), 1);
+        for hold in [100.0, 102.0, 98.0, 101.0, 400.0] {
+            m.update(&[hold]).unwrap();
+        }
+        // One slow entry pulls the mean, not the median.
+        let t = |ms: f64| transform(ms, 10.0);
+        assert_eq!(m.norms()[0].mean, t(101.0));
+        assert!(m.stats()[0].mean > t(120.0));
+        for _ in 5..MEDIAN_ENTRIES {
+            m.update(&[100.0]).unwrap();
+        }
+        assert_eq!(m.entries.len() as u64, MEDIAN_ENTRIES);
+        m.update(&[100.0]).unwrap();
+        assert!(m.entries.is_empty());
+        assert_eq!(m.norms()[0].mean, m.stats()[0].mean);
     }
 }
