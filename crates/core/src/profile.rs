@@ -1,10 +1,13 @@
 //! Profiles: one per user, built incrementally from that user's clean samples, serialisable so the
-//! server can store it and the browser can load it for in-page scoring.
+//! server can store it (the browser loads its compiled scorer, [`crate::scorer`], for in-page
+//! scoring).
 //!
 //! Every modality (each fixed-text field, free-text, each pointer kind) has its own model and its
 //! own calibration. Each sample is scored against the profile *before* the profile learns from it;
 //! those honest scores calibrate the similarity scale, so a similarity of 5 means "one in twenty of
-//! this user's own samples looked this unusual".
+//! this user's own samples looked this unusual". A window modality's scale is learned at its
+//! enrollment from each enrollment window scored against all the others ([`leave_one_out`]),
+//! then from each later window scored before it is learned.
 
 use crate::math;
 use crate::prelude::*;
@@ -57,6 +60,9 @@ impl Default for ProfileParams {
     }
 }
 
+/// The most windows a window modality may need to enroll ([`ProfileParams::check`]).
+const MAX_ENROLL_WINDOWS: u64 = 200;
+
 impl ProfileParams {
     /// Checks every parameter.
     pub fn check(self) -> Result<Self, Error> {
@@ -74,6 +80,14 @@ impl ProfileParams {
             return Err(Error::InvalidParameter {
                 name: "enroll_fixed / enroll_windows",
                 reason: "must be at least 10, and 5 more than fixed.warmup / window.min_windows",
+            });
+        }
+        // A window modality keeps its enrollment windows in the stored profile until it enrolls
+        // (a few KB each) and scores each against the others then: ten times the default.
+        if windows > MAX_ENROLL_WINDOWS {
+            return Err(Error::InvalidParameter {
+                name: "enroll_windows",
+                reason: "must be at most 200 (each is kept in the profile until it enrolls)",
             });
         }
         Ok(self)
@@ -206,7 +220,9 @@ impl WindowProfile {
             .filter_map(|x| Some((x.id.name()?, x.value, x.events)))
             .collect();
         self.enrolling.push(pairs);
-        if windows == enroll {
+        // Only a complete list (a stored profile damaged or edited by hand may hold more or
+        // fewer windows than it learned): otherwise the scale learned window by window stays.
+        if windows == enroll && self.enrolling.len() as u64 == windows {
             let kept: Vec<Vec<Feature>> = core::mem::take(&mut self.enrolling)
                 .into_iter()
                 .map(|w| {
@@ -224,6 +240,8 @@ impl WindowProfile {
                 })
                 .collect();
             self.calibration = leave_one_out(self.model.params, &kept, |_, _| true);
+        } else if windows == enroll {
+            self.enrolling = Vec::new();
         }
     }
 }

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::automation::AutomationReport;
 use crate::error::Error;
+use crate::features::pointer::MAX_ACTIONS;
 use crate::features::stats::MIN_BUCKET;
 use crate::features::{Dist, FixedSample, KeyWindow, PointerWindow};
 use crate::score::Score;
@@ -272,6 +273,11 @@ impl Summary {
             if repeats(w.features.iter().map(|f| f.name.as_str())) {
                 return Err(bad("a pointer window names each feature once"));
             }
+            // A window keeps at most MAX_ACTIONS actions and press timings of each kind
+            // (`Gathered::add`); a larger count is forged, and scoring weighs a statistic by
+            // its count (`detect::window::few_events`), so one such window learned would dull
+            // every later deviation of the profile.
+            let most = MAX_ACTIONS as u32;
             for (what, d) in [
                 ("press_hold_ms", &w.press_hold_ms),
                 ("pre_press_ms", &w.pre_press_ms),
@@ -279,10 +285,16 @@ impl Summary {
             ] {
                 if let Some(d) = d {
                     check_dist(what, d)?;
+                    if d.n > most {
+                        return Err(bad(format!("{what}: more than {most} presses")));
+                    }
                 }
             }
+            let kinds = [w.mouse_moves, w.point_clicks, w.drag_drops];
             if (w.actions as usize) < MIN_BUCKET
-                || w.mouse_moves + w.point_clicks + w.drag_drops != w.actions
+                || w.actions > most
+                || kinds.iter().any(|&k| k > most)
+                || kinds.iter().sum::<u32>() != w.actions
                 || w.robotic_actions > w.actions
             {
                 return Err(bad("pointer window action counts are inconsistent"));
@@ -299,6 +311,9 @@ impl Summary {
                     return Err(bad(format!("unknown pointer feature `{}`", f.name)));
                 }
                 check_dist(&f.name, &f.dist)?;
+                if f.dist.n > w.actions {
+                    return Err(bad(format!("{}: more events than actions", f.name)));
+                }
             }
         }
         let a = &self.automation;

@@ -456,3 +456,73 @@ fn a_window_modality_learns_its_scale_leave_one_out_at_enrollment() {
     assert!(keys.enrolling.is_empty());
     assert_eq!(keys.calibration.log_scores.n, needed + 1);
 }
+
+/// A pointer window's counts are what a window can hold: at most `MAX_ACTIONS` actions and
+/// presses, no feature over more actions than the window has. Scoring weighs a pointer
+/// statistic by its count, so a forged count in one learned window would dull every later
+/// deviation of the profile.
+#[test]
+fn pointer_counts_beyond_what_a_window_holds_are_refused() {
+    use telltale_core::features::pointer::MAX_ACTIONS;
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
+    let mut t = 0.0;
+    for a in 0..8u32 {
+        for i in 0..10u32 {
+            let x = f64::from(a * 40 + i * 4) + f64::from(i * i) * 0.3;
+            let (phase, buttons) = (PointerPhase::Move, 0);
+            w.push(InputEvent::Pointer(PointerEvent {
+                t,
+                phase,
+                kind: PointerKind::Mouse,
+                x,
+                y: f64::from(i) * 2.0,
+                buttons,
+                movement: None,
+                trusted: true,
+            }));
+            t += 16.0;
+        }
+        for (phase, buttons, dt) in [(PointerPhase::Down, 1, 90.0), (PointerPhase::Up, 0, 700.0)] {
+            w.push(InputEvent::Pointer(PointerEvent {
+                t,
+                phase,
+                kind: PointerKind::Mouse,
+                x: f64::from(a * 40 + 40),
+                y: 20.0,
+                buttons,
+                movement: None,
+                trusted: true,
+            }));
+            t += dt;
+        }
+    }
+    let s = w.flush(t).expect("a summary");
+    s.validate().unwrap();
+    let p = &s.pointer[0];
+    assert!(p.press_hold_ms.is_some(), "{p:?}");
+    let most = MAX_ACTIONS as u32;
+    let mut bad = s.clone();
+    let p = &mut bad.pointer[0];
+    p.actions = most + 1;
+    p.point_clicks += most + 1 - (p.mouse_moves + p.point_clicks + p.drag_drops);
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("action counts"));
+    let mut bad = s.clone();
+    bad.pointer[0].features[0].dist.n = bad.pointer[0].actions + 1;
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("more events than actions"));
+    let mut bad = s.clone();
+    bad.pointer[0].press_hold_ms.as_mut().unwrap().n = most + 1;
+    assert!(bad.validate().unwrap_err().to_string().contains("presses"));
+    // Counts that wrap a u32 sum are refused too.
+    let mut bad = s.clone();
+    let p = &mut bad.pointer[0];
+    (p.mouse_moves, p.point_clicks) = (u32::MAX, p.actions - p.drag_drops + 1);
+    assert!(bad.validate().is_err());
+}

@@ -525,7 +525,9 @@ pub async fn save_profile(
     Ok(done.rows_affected() == 1)
 }
 
-/// The scorers handed to a session's pages.
+/// The scorers handed to a session's pages. One that this build cannot read (handed by a build
+/// of an earlier scoring model, before an upgrade) is left out with a warning: a browser score
+/// of another model never matches this build's anyway, and the session's batches go on.
 async fn handed(st: &AppState, session: &str) -> Result<Vec<Scorer>, ApiError> {
     let rows: Vec<(String,)> = sqlx::query_as("SELECT scorer FROM handed WHERE session_id = $1")
         .bind(session)
@@ -533,12 +535,13 @@ async fn handed(st: &AppState, session: &str) -> Result<Vec<Scorer>, ApiError> {
         .await?;
     let mut out = vec![Scorer::default()];
     for (text,) in rows {
-        let p: Packed = serde_json::from_str(&text)
-            .map_err(|e| ApiError::Internal(format!("stored scorer: {e}")))?;
-        out.push(
-            Scorer::unpack(&p.names, &p.nums)
-                .map_err(|e| ApiError::Internal(format!("stored scorer: {e}")))?,
-        );
+        let scorer = serde_json::from_str::<Packed>(&text)
+            .map_err(|e| e.to_string())
+            .and_then(|p| Scorer::unpack(&p.names, &p.nums).map_err(|e| e.to_string()));
+        match scorer {
+            Ok(s) => out.push(s),
+            Err(e) => tracing::warn!(session, error = %e, "a stored scorer left out"),
+        }
     }
     Ok(out)
 }

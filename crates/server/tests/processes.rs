@@ -200,7 +200,8 @@ fn two_processes_learn_every_summary_of_one_user_once() {
     let db = rt.block_on(fresh_database());
     // Enrollment longer than the load: every summary is learned, so the profile's count of
     // windows must equal the summaries stored.
-    let env = [("TELLTALE_ENROLL_WINDOWS", "100000")];
+    // (200, the most `ProfileParams::check` accepts: 6 workers × 30 summaries stay under it.)
+    let env = [("TELLTALE_ENROLL_WINDOWS", "200")];
     let a = Server::start(&db, SECRET, &env);
     let b = Server::start(&db, SECRET, &env);
     let bases = [a.base.clone(), b.base.clone()];
@@ -216,14 +217,14 @@ fn two_processes_learn_every_summary_of_one_user_once() {
                 ..ALICE
             };
             let mut n = 0;
-            for (i, chunk) in typist.summaries(&token, &page, 60).chunks(3).enumerate() {
+            for (i, chunk) in typist.summaries(&token, &page, 30).chunks(3).enumerate() {
                 n += post(&bases[(i + w as usize) % 2], &token, chunk).expect("server up");
             }
             n
         }));
     }
     let total: i64 = workers.into_iter().map(|w| w.join().unwrap()).sum();
-    assert_eq!(total, 6 * 60);
+    assert_eq!(total, 6 * 30);
     let user: Value = ureq::get(&format!("{}/v1/users/shared-user", bases[1]))
         .set("authorization", &format!("Bearer {REVIEWER}"))
         .call()

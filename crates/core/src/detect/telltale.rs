@@ -248,11 +248,15 @@ impl TelltaleFixedModel {
 
     /// Per timing, the weighted median of the entries learned, each weighted as the rung in use
     /// ages it (`0.5^(age / half-life)`), or `None` once the profile holds more than
-    /// [`MEDIAN_ENTRIES`] (or it does not hold every entry it learned: a profile of an earlier
-    /// model).
+    /// [`MEDIAN_ENTRIES`] (or it does not hold every entry it learned, each of the profile's
+    /// length: a profile of an earlier model, or a stored one damaged).
     fn medians(&self) -> Option<Vec<f64>> {
         let n = self.entries.len();
-        if n == 0 || n as u64 != self.samples() || n as u64 > MEDIAN_ENTRIES {
+        if n == 0
+            || n as u64 != self.samples()
+            || n as u64 > MEDIAN_ENTRIES
+            || self.entries.iter().any(|e| e.len() != self.dims())
+        {
             return None;
         }
         let decay = math::powf(0.5, 1.0 / self.half_life());

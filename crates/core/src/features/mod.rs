@@ -24,9 +24,10 @@ pub struct Feature {
     pub value: f64,
     /// Whether `value` is a log (so differences read as ratios in reasons).
     pub log: bool,
-    /// Events the statistic summarises (a bucket's count), or 0 when it is no sample statistic
-    /// or the count is unknown; scoring widens the spread of a statistic of fewer events than
-    /// the profile's usual ([`crate::detect::deviations`]).
+    /// Events the statistic summarises (a pointer window's movements or presses), or 0 when it
+    /// is no sample statistic or the count is not weighed; scoring widens the spread of a
+    /// statistic of fewer events than the profile's usual and narrows it for more
+    /// ([`crate::detect::deviations`]).
     pub events: u32,
 }
 
