@@ -501,25 +501,18 @@ fn pointer_counts_beyond_what_a_window_holds_are_refused() {
     let p = &s.pointer[0];
     assert!(p.press_hold_ms.is_some(), "{p:?}");
     let most = MAX_ACTIONS as u32;
+    let why = |bad: &Summary| bad.validate().unwrap_err().to_string();
     let mut bad = s.clone();
     let p = &mut bad.pointer[0];
     p.actions = most + 1;
     p.point_clicks += most + 1 - (p.mouse_moves + p.point_clicks + p.drag_drops);
-    assert!(bad
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("action counts"));
+    assert!(why(&bad).contains("action counts"));
     let mut bad = s.clone();
     bad.pointer[0].features[0].dist.n = bad.pointer[0].actions + 1;
-    assert!(bad
-        .validate()
-        .unwrap_err()
-        .to_string()
-        .contains("more events than actions"));
+    assert!(why(&bad).contains("more events than actions"));
     let mut bad = s.clone();
     bad.pointer[0].press_hold_ms.as_mut().unwrap().n = most + 1;
-    assert!(bad.validate().unwrap_err().to_string().contains("presses"));
+    assert!(why(&bad).contains("presses"));
     // Counts that wrap a u32 sum are refused too.
     let mut bad = s.clone();
     let p = &mut bad.pointer[0];
