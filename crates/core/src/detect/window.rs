@@ -278,8 +278,8 @@ pub(crate) fn few_events(id: FeatureId, events: u32, usual: f64) -> f64 {
 }
 
 /// The window detector's anomaly score: the mean Student-t surprise of the deviations, each
-/// weighted by its feature's [`FeatureId::weight`] (a class pair's two medians count once);
-/// `None` for none.
+/// weighted by its feature's [`FeatureId::weight`] (a class pair's two medians count once, a
+/// pointer feature by how well it told users apart on SapiMouse); `None` for none.
 pub fn mean_surprise(d: &[Deviation]) -> Option<f64> {
     weighted_mean(d.iter().map(|x| (x.id, x.surprise())))
 }

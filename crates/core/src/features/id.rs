@@ -52,6 +52,54 @@ const PRESS_LABELS: [&str; 3] = [
     "pauses after a release",
 ];
 
+/// The weight of each compared pointer feature in a window's score, by its offset within its
+/// pointer kind (the upper quartile of action feature `i` at `3i + 2`, the press timings'
+/// quartiles at 60 to 68, the click share at 90; see the module docs); an offset not listed (a
+/// quartile no window compares) counts 1.
+///
+/// Each is `i / g − 1`, scaled so that the mean over the 24 is 1 and rounded to 0.1: `g` is the
+/// mean z² (each capped at 100, so that a spread at its floor cannot decide it) of the feature in
+/// a user's genuine windows from the user's other session, `i` the same in other users' windows,
+/// both against the user's profile, pooled over SapiMouse's development half at 15, 30 and 60 s
+/// (`telltale-eval pointer --users dev`). Under a normal model the evidence a squared deviation
+/// gives is proportional to `1/g − 1/i` per unit of `z²`; `i / g − 1` is that per unit of `z² /
+/// g`, and a feature in which the user's own next session deviates as far as an impostor does (`i
+/// = g`) tells nothing and counts 0. Within one session every feature's z has spread 1 by
+/// construction; across sessions the user's own windows deviate 1.5 (straightness) to 6 times
+/// (movement duration) as much in z², and an impostor's 3.4 (the click share) to 29 times (jerk).
+/// Press hold's lower quartile separates best (a weight of 3.0), the click share least (0.1).
+/// One-class AUC at 15 / 30 / 60 s, development half: 0.911 0.952 0.974 with every feature at 1,
+/// 0.930 0.967 0.980 with these; fitted on random halves of the development half and measured on
+/// the other (six splits), +0.017 +0.014 +0.005 on average, and the held-out half, which none of
+/// this saw, is in docs/figures.md ("SapiMouse"). Pen and touch have no such data; they take the
+/// mouse's.
+const POINTER_WEIGHTS: [(u32, f64); 24] = [
+    (2, 0.5),  // movement duration
+    (5, 0.8),  // movement length
+    (8, 0.5),  // straightness
+    (11, 0.6), // speed
+    (14, 0.7), // speed spread
+    (17, 0.7), // peak speed
+    (20, 1.2), // acceleration
+    (23, 1.4), // acceleration spread
+    (26, 1.9), // jerk
+    (29, 0.8), // curvature
+    (32, 1.7), // turning speed
+    (35, 0.3), // deviation from the chord
+    (38, 0.3), // sharp turns
+    (41, 0.7), // time to peak speed
+    (60, 3.0), // button hold, q25
+    (61, 1.5), // q50
+    (62, 0.4), // q75
+    (63, 1.6), // pause before a press, q25
+    (64, 2.0), // q50
+    (65, 1.3), // q75
+    (66, 1.0), // pause after a release, q25
+    (67, 0.8), // q50
+    (68, 0.7), // q75
+    (90, 0.1), // click share
+];
+
 impl FeatureId {
     /// Free text: the median (or, with `spread`, the interquartile range) of hold times of a
     /// key class.
@@ -129,9 +177,18 @@ impl FeatureId {
     /// 0.0641 0.0381, 0.0869 0.0543 0.0328, 2 (3) / 76.3% / 90 s; down-down times left out,
     /// 0.1188 0.0663 0.0411; down-down at half, 0.1177 0.0646 0.0377 (held-out half: 6 false
     /// flags where every feature at 1 had 3); up-down at half, 0.1148 0.0653 0.0390, population
-    /// 0.0351 at 200. Every other feature counts 1 (pointer features: docs/figures.md,
-    /// "SapiMouse", what was measured).
+    /// 0.0351 at 200. Every other free-text feature counts 1.
+    ///
+    /// A pointer feature counts by how much further an impostor's window deviates in it than
+    /// the user's own next session does (`POINTER_WEIGHTS`).
     pub fn weight(self) -> f64 {
+        if self.is_pointer() {
+            let offset = (self.0 - POINTER) % PER_KIND;
+            return POINTER_WEIGHTS
+                .iter()
+                .find(|(o, _)| *o == offset)
+                .map_or(1.0, |(_, w)| *w);
+        }
         if (DD_Q50..KEY_SPEED).contains(&self.0) {
             0.5
         } else {
