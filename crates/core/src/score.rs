@@ -23,9 +23,11 @@ use crate::scorer::Norm;
 /// similarity scale at enrollment from each enrollment window scored against all the others
 /// ([`crate::profile::leave_one_out`]), keeping those windows in the profile until then;
 /// `telltale-8` takes a young fixed-text profile's reference of each timing from the weighted
-/// median of its entries (`detect::MEDIAN_ENTRIES`).
+/// median of its entries (`detect::MEDIAN_ENTRIES`); `telltale-9` weighs each pointer feature by
+/// how much further an impostor's window deviates in it than the user's next session does
+/// ([`crate::features::FeatureId::weight`]).
 /// `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-8";
+pub const MODEL_VERSION: &str = "telltale-9";
 
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a

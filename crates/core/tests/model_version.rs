@@ -12,13 +12,14 @@
 //! When it fails, the model changed: give it a new [`MODEL_VERSION`] and add a row for it here
 //! (keep the old rows: a version names one model, once).
 
-use telltale_core::event::{KeyClass, KeyEvent};
+use telltale_core::event::{KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase};
 use telltale_core::features::{timing_vector, FixedSample};
 use telltale_core::{Band, InputEvent, Profile, Summary, WindowConfig, Windower, MODEL_VERSION};
 
 /// What each model version computes for [`fingerprint`]: (version, similarities). The seventh
 /// summary (a short window) came with `telltale-6`, the first model a window's count of events
-/// changes; the rows before have the first six.
+/// changes; the rows before have the first six. The last two (pointer windows) came with
+/// `telltale-9`, the first model that weighs pointer features apart from free text's.
 const MODELS: &[(&str, &[f64])] = &[
     (
         "telltale-1",
@@ -119,6 +120,22 @@ const MODELS: &[(&str, &[f64])] = &[
             7.152230492363502e-14,
         ],
     ),
+    // Each pointer feature weighs by how much further impostors deviate in it than the user's
+    // next session (`FeatureId::weight`); the pointer windows join the fingerprint.
+    (
+        "telltale-9",
+        &[
+            14.243535345811804,
+            4.924485626891205e-5,
+            5.115448245926009e-7,
+            51.27569340185065,
+            87.35883963826178,
+            1.550146727638772e-16,
+            7.152230492363502e-14,
+            67.35985414227716,
+            3.974688241620365e-8,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).
@@ -183,6 +200,55 @@ fn window_of(r: &mut Stream, hold: f64, gap: f64, presses: u32) -> Summary {
     w.flush(t + 1_000.0).expect("a window")
 }
 
+/// A summary of 30 mouse movements, each ended by a click: movements of about `ms` ms, buttons
+/// held about `hold` ms.
+fn pointer(r: &mut Stream, ms: f64, hold: f64) -> Summary {
+    let mut w = Windower::new(WindowConfig::default(), "session", "page");
+    let mut t = 0.0;
+    let (mut x, mut y) = (400.0, 300.0);
+    for _ in 0..30 {
+        let angle = 6.283 * r.next();
+        let (steps, len) = (8 + (6.0 * r.next()) as u32, 120.0 + 200.0 * r.next());
+        let step_ms = ms * (0.8 + 0.4 * r.next()) / f64::from(steps);
+        let bend = 10.0 * (r.next() - 0.5);
+        let mut ev = |t: f64, phase, x: f64, y: f64, buttons| {
+            let e = PointerEvent {
+                t,
+                phase,
+                kind: PointerKind::Mouse,
+                x,
+                y,
+                buttons,
+                movement: None,
+                trusted: true,
+            };
+            let _ = w.push(InputEvent::Pointer(e));
+        };
+        for k in 1..=steps {
+            // An eased path: slow, fast, slow, bowed a little to one side.
+            let f = f64::from(k) / f64::from(steps);
+            let s = len * f * f * (3.0 - 2.0 * f);
+            let off = bend * f * (1.0 - f) * 4.0;
+            t += step_ms;
+            ev(
+                t,
+                PointerPhase::Move,
+                x + s * angle.cos() - off * angle.sin(),
+                y + s * angle.sin() + off * angle.cos(),
+                0,
+            );
+        }
+        x += len * angle.cos();
+        y += len * angle.sin();
+        t += 150.0 * (0.5 + r.next());
+        ev(t, PointerPhase::Down, x, y, 1);
+        t += hold * (0.7 + 0.6 * r.next());
+        ev(t, PointerPhase::Up, x, y, 0);
+        t += 300.0 * (0.5 + r.next());
+    }
+    w.flush(t + 1_000.0).expect("a window")
+}
+
 fn with_fixed(e: FixedSample) -> Summary {
     let mut w = Windower::new(WindowConfig::default(), "session", "page");
     w.push_fixed(e);
@@ -191,7 +257,8 @@ fn with_fixed(e: FixedSample) -> Summary {
 
 /// Similarities of held-out summaries against a profile learned from 40 entries and 40
 /// windows: fixed text as the user types it, slower, with long holds; free text as the user
-/// types it, twice as slow, and a short window as the user types it.
+/// types it, twice as slow, and a short window as the user types it; a pointer window as the
+/// user moves and clicks, and one slower with longer clicks.
 fn fingerprint() -> Vec<f64> {
     let mut r = Stream(7);
     let mut profile = Profile::default();
@@ -201,6 +268,11 @@ fn fingerprint() -> Vec<f64> {
             .unwrap();
         profile.learn(&window(&mut r, 100.0, 200.0)).unwrap();
     }
+    // The pointer's own stream, so that the free-text figures stay those of earlier models.
+    let mut m = Stream(13);
+    for _ in 0..40 {
+        profile.learn(&pointer(&mut m, 400.0, 100.0)).unwrap();
+    }
     let held_out = [
         with_fixed(entry(&mut r, 95.0, 170.0)),
         with_fixed(entry(&mut r, 95.0, 260.0)),
@@ -209,6 +281,8 @@ fn fingerprint() -> Vec<f64> {
         window(&mut r, 100.0, 200.0),
         window(&mut r, 100.0, 400.0),
         window_of(&mut r, 100.0, 200.0, 40),
+        pointer(&mut m, 400.0, 100.0),
+        pointer(&mut m, 600.0, 160.0),
     ];
     held_out
         .iter()
