@@ -132,8 +132,8 @@ const MODELS: &[(&str, &[f64])] = &[
             87.35883963826178,
             1.550146727638772e-16,
             7.152230492363502e-14,
-            67.35985414227716,
-            3.974688241620365e-8,
+            60.0438055954036,
+            2.2542550373510834e-7,
         ],
     ),
 ];
@@ -207,7 +207,7 @@ fn pointer(r: &mut Stream, ms: f64, hold: f64) -> Summary {
     let mut t = 0.0;
     let (mut x, mut y) = (400.0, 300.0);
     for _ in 0..30 {
-        let angle = 6.283 * r.next();
+        let angle = core::f64::consts::TAU * r.next();
         let (steps, len) = (8 + (6.0 * r.next()) as u32, 120.0 + 200.0 * r.next());
         let step_ms = ms * (0.8 + 0.4 * r.next()) / f64::from(steps);
         let bend = 10.0 * (r.next() - 0.5);
@@ -233,13 +233,13 @@ fn pointer(r: &mut Stream, ms: f64, hold: f64) -> Summary {
             ev(
                 t,
                 PointerPhase::Move,
-                x + s * angle.cos() - off * angle.sin(),
-                y + s * angle.sin() + off * angle.cos(),
+                x + s * libm::cos(angle) - off * libm::sin(angle),
+                y + s * libm::sin(angle) + off * libm::cos(angle),
                 0,
             );
         }
-        x += len * angle.cos();
-        y += len * angle.sin();
+        x += len * libm::cos(angle);
+        y += len * libm::sin(angle);
         t += 150.0 * (0.5 + r.next());
         ev(t, PointerPhase::Down, x, y, 1);
         t += hold * (0.7 + 0.6 * r.next());

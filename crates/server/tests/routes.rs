@@ -502,6 +502,45 @@ async fn forgery_is_flagged_but_an_older_profile_revision_is_not() {
 }
 
 #[tokio::test]
+async fn a_stored_scorer_this_build_cannot_read_is_left_out_and_batches_go_on() {
+    let app = app().await;
+    enrolled(&app, "alice").await;
+    let (id, token) = app.login("alice").await;
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    let packed: Packed = serde_json::from_value(a.body).unwrap();
+    let handed = Scorer::unpack(&packed.names, &packed.nums).unwrap();
+    // As a build of an earlier scoring model stored it (before an upgrade), and a row that is
+    // no packed scorer at all.
+    sqlx::query("UPDATE handed SET scorer = $1 WHERE session_id = $2")
+        .bind(r#"{"names":["telltale-0"],"nums":[]}"#)
+        .bind(&id)
+        .execute(&app.state.store.pool)
+        .await
+        .unwrap();
+    sqlx::query("INSERT INTO handed (session_id, revision, scorer, handed_ms) VALUES ($1, 99, 'not json', 0)")
+        .bind(&id)
+        .execute(&app.state.store.pool)
+        .await
+        .unwrap();
+    let mut batch = Typist { seed: 12, ..ALICE }.summaries(&token, &page_id(), 2);
+    for s in &mut batch {
+        s.score = Some(handed.score(s));
+    }
+    let r = app.post(&token, &batch).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.status, StatusCode::OK, "{}", s.text);
+    assert_eq!(
+        s.body["timeline"].as_array().unwrap().len(),
+        2,
+        "{}",
+        s.text
+    );
+}
+
+#[tokio::test]
 async fn a_replayed_summary_is_flagged() {
     let app = app().await;
     let (_, token) = app.login("alice").await;
