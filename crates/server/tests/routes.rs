@@ -454,14 +454,21 @@ async fn the_genuine_user_is_not_flagged() {
     assert_eq!(s.body["decision"]["band"], "allow");
 }
 
-#[tokio::test]
-async fn forgery_is_flagged_but_an_older_profile_revision_is_not() {
-    let app = app().await;
-    enrolled(&app, "alice").await;
+/// Alice enrolled, a new session of hers, and the scorer its page was handed:
+/// (session id, token, scorer).
+async fn handed_to_a_new_session(app: &TestApp) -> (String, String, Scorer) {
+    enrolled(app, "alice").await;
     let (id, token) = app.login("alice").await;
     let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
     let packed: Packed = serde_json::from_value(a.body).unwrap();
     let handed = Scorer::unpack(&packed.names, &packed.nums).unwrap();
+    (id, token, handed)
+}
+
+#[tokio::test]
+async fn forgery_is_flagged_but_an_older_profile_revision_is_not() {
+    let app = app().await;
+    let (id, token, handed) = handed_to_a_new_session(&app).await;
     let page = page_id();
     let genuine = Typist { seed: 11, ..ALICE };
     let batch = genuine.summaries(&token, &page, 4);
@@ -504,11 +511,7 @@ async fn forgery_is_flagged_but_an_older_profile_revision_is_not() {
 #[tokio::test]
 async fn a_stored_scorer_this_build_cannot_read_is_left_out_and_batches_go_on() {
     let app = app().await;
-    enrolled(&app, "alice").await;
-    let (id, token) = app.login("alice").await;
-    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
-    let packed: Packed = serde_json::from_value(a.body).unwrap();
-    let handed = Scorer::unpack(&packed.names, &packed.nums).unwrap();
+    let (id, token, handed) = handed_to_a_new_session(&app).await;
     // As a build of an earlier scoring model stored it (before an upgrade), and a row that is
     // no packed scorer at all.
     sqlx::query("UPDATE handed SET scorer = $1 WHERE session_id = $2")
