@@ -512,19 +512,22 @@ async fn forgery_is_flagged_but_an_older_profile_revision_is_not() {
 async fn a_stored_scorer_this_build_cannot_read_is_left_out_and_batches_go_on() {
     let app = app().await;
     let (id, token, handed) = handed_to_a_new_session(&app).await;
-    // As a build of an earlier scoring model stored it (before an upgrade), and a row that is
-    // no packed scorer at all.
-    sqlx::query("UPDATE handed SET scorer = $1 WHERE session_id = $2")
-        .bind(r#"{"names":["telltale-0"],"nums":[]}"#)
+    // Beside the scorer the page was handed, one as a build of an earlier scoring model stored
+    // it (before an upgrade) and a row that is no packed scorer at all.
+    for (revision, scorer) in [
+        (98, r#"{"names":["telltale-0"],"nums":[]}"#),
+        (99, "not json"),
+    ] {
+        sqlx::query(
+            "INSERT INTO handed (session_id, revision, scorer, handed_ms) VALUES ($1, $2, $3, 0)",
+        )
         .bind(&id)
+        .bind(revision)
+        .bind(scorer)
         .execute(&app.state.store.pool)
         .await
         .unwrap();
-    sqlx::query("INSERT INTO handed (session_id, revision, scorer, handed_ms) VALUES ($1, 99, 'not json', 0)")
-        .bind(&id)
-        .execute(&app.state.store.pool)
-        .await
-        .unwrap();
+    }
     let mut batch = Typist { seed: 12, ..ALICE }.summaries(&token, &page_id(), 2);
     for s in &mut batch {
         s.score = Some(handed.score(s));
@@ -535,12 +538,15 @@ async fn a_stored_scorer_this_build_cannot_read_is_left_out_and_batches_go_on() 
         .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
         .await;
     assert_eq!(s.status, StatusCode::OK, "{}", s.text);
-    assert_eq!(
-        s.body["timeline"].as_array().unwrap().len(),
-        2,
+    // The readable scorer is still read: the page's scores match it, no forgery.
+    let timeline = s.body["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 2, "{}", s.text);
+    assert!(
+        timeline.iter().all(|p| p["page_score_matches"] == true),
         "{}",
         s.text
     );
+    assert_eq!(s.body["flags"], json!([]), "{}", s.text);
 }
 
 #[tokio::test]

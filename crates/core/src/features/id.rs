@@ -370,6 +370,48 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_pointer_weights_are_those_of_the_compared_features_of_every_kind() {
+        // What `PointerWindow::features` compares: each action feature's upper quartile, the
+        // press timings' quartiles and the click share. A reordered feature list would move
+        // the table's weights onto other features; this names each offset by what it decodes to.
+        for kind in [PointerKind::Mouse, PointerKind::Pen, PointerKind::Touch] {
+            let compared: Vec<FeatureId> = (0..ACTION_FEATURES.len())
+                .map(|i| FeatureId::pointer_action(kind, i, 2))
+                .chain(
+                    (0..PRESS_TIMINGS.len())
+                        .flat_map(|m| (0..3).map(move |q| FeatureId::pointer_press(kind, m, q))),
+                )
+                .chain([FeatureId::pointer_click_share(kind)])
+                .collect();
+            let weighted: Vec<FeatureId> = compared
+                .iter()
+                .filter(|f| {
+                    POINTER_WEIGHTS
+                        .iter()
+                        .any(|(o, _)| (f.0 - POINTER) % PER_KIND == *o)
+                })
+                .copied()
+                .collect();
+            assert_eq!(
+                weighted, compared,
+                "{kind:?}: a compared feature without a weight"
+            );
+            assert_eq!(
+                POINTER_WEIGHTS.len(),
+                compared.len(),
+                "a weight for no compared feature"
+            );
+            let named = |i: usize| compared[i].name().unwrap();
+            assert_eq!(named(0), ["ptr.", kind.name(), ".duration_ms.q75"].concat());
+            assert_eq!(compared[0].weight(), 0.5);
+            assert!(named(14).ends_with(".press_hold.q25"), "{}", named(14));
+            assert_eq!(compared[14].weight(), 3.0);
+            assert!(named(23).ends_with(".click_share"));
+            assert_eq!(compared[23].weight(), 0.1);
+        }
+    }
+
+    #[test]
     fn every_number_has_one_name_and_words() {
         let all: Vec<FeatureId> = FeatureId::all().collect();
         assert!(
