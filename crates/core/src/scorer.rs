@@ -191,15 +191,19 @@ impl WindowScorer {
     pub fn verdict(&self, f: &[Feature]) -> Option<Verdict> {
         let d = self.deviations(f);
         let anomaly = crate::detect::mean_surprise(&d)?;
+        // Reasons in the order of what each deviation adds to the anomaly (its surprise times
+        // its feature's weight), so that the ones a reviewer reads moved the score: by |z|
+        // alone, a pointer window's click share (weight 0.1) could lead.
+        let adds: Vec<f64> = d.iter().map(|x| x.surprise() * x.id.weight()).collect();
         Some(Verdict {
             anomaly,
             similarity: self.calibration.similarity(anomaly),
-            reasons: d
-                .iter()
+            reasons: order_by_magnitude(&adds)
+                .into_iter()
                 .take(MAX_REASONS)
-                .map(|d| {
-                    let label = self.features.get(&d.id).map_or("", |(_, l)| l.as_str());
-                    d.reason(label)
+                .map(|i| {
+                    let label = self.features.get(&d[i].id).map_or("", |(_, l)| l.as_str());
+                    d[i].reason(label)
                 })
                 .collect(),
         })

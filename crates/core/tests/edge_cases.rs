@@ -519,3 +519,43 @@ fn pointer_counts_beyond_what_a_window_holds_are_refused() {
     (p.mouse_moves, p.point_clicks) = (u32::MAX, p.actions - p.drag_drops + 1);
     assert!(bad.validate().is_err());
 }
+
+#[test]
+fn a_windows_reasons_lead_with_what_moved_its_score() {
+    use telltale_core::features::FeatureId;
+    use telltale_core::map::SortedMap;
+    use telltale_core::scorer::{FeatureNorm, Norm, WindowScorer};
+    use telltale_core::Feature;
+
+    let (share, hold) = (
+        FeatureId::pointer_click_share(PointerKind::Mouse),
+        FeatureId::pointer_press(PointerKind::Mouse, 0, 0),
+    );
+    let mut features = SortedMap::new();
+    let norm = |mean| FeatureNorm {
+        mean,
+        sd: 0.1,
+        dof: 20.0,
+        events: 0.0,
+    };
+    features.insert(share, (norm(0.5), "the click share".to_string()));
+    features.insert(hold, (norm(libm::log(100.0)), "button holds".to_string()));
+    let scorer = WindowScorer {
+        calibration: Norm { mean: 0.0, sd: 1.0 },
+        features,
+    };
+    // The click share 5 spreads off, but it weighs 0.1; the hold 3 spreads off at weight 3.
+    let window = [
+        Feature::linear(share, 1.0),
+        Feature::log(hold, 100.0 * libm::exp(0.3)),
+    ];
+    let d = scorer.deviations(&window);
+    assert_eq!(d[0].id, share, "deviations stay in |z| order");
+    let v = scorer.verdict(&window).unwrap();
+    assert!(v.reasons[0].starts_with("button holds"), "{:?}", v.reasons);
+    assert!(
+        v.reasons[1].starts_with("the click share"),
+        "{:?}",
+        v.reasons
+    );
+}
