@@ -136,6 +136,21 @@ const MODELS: &[(&str, &[f64])] = &[
             2.2542550373510834e-7,
         ],
     ),
+    // A pointer deviation weighs by its window's count of events to the power ⅜, not ¼.
+    (
+        "telltale-10",
+        &[
+            14.243535345811804,
+            4.924485626891205e-5,
+            5.115448245926009e-7,
+            51.27569340185065,
+            87.35883963826178,
+            1.550146727638772e-16,
+            7.152230492363502e-14,
+            60.04076436324074,
+            4.3500526969968735e-6,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).

@@ -254,14 +254,17 @@ pub fn deviations(
 
 /// How much of a deviation counts when the window's statistic of pointer feature `id`
 /// summarises `events` movements or presses and the profile's usually summarise `usual`:
-/// `(events / usual)^¼` (within ½ and 2), 1 when either is unknown and for free text: fewer
+/// `(events / usual)^⅜` (within ½ and 2), 1 when either is unknown and for free text: fewer
 /// than usual widen the spread, more narrow it. A quartile of fewer
 /// movements than usual varies more from window to window: by sampling alone its variance is
-/// ∝ 1 / events (z would scale by the square root), but a window's movements also differ by the
-/// task, which no count shrinks, so the exponent is halfway (variance ∝ (usual / events)^½). On
-/// SapiMouse's development half (`telltale-eval pointer --users dev`, one-class AUC at 15 / 30 /
-/// 60 s) 0.904 0.947 0.968 without it, 0.911 0.952 0.974 with ¼, 0.909 0.949 0.969 with ½; the
-/// held-out half moved 0.905 0.931 0.954 to 0.917 0.944 0.961.
+/// ∝ 1 / events (z would scale by the square root, an exponent of ½), but a window's movements
+/// also differ by the task, which no count shrinks (an exponent of 0). The exponent between was
+/// chosen on SapiMouse's development half (`telltale-eval pointer --users dev`, one-class AUC at
+/// 15 / 30 / 60 s). With every feature at weight 1: 0.904 0.947 0.968 without it, 0.911 0.952
+/// 0.974 with ¼, 0.909 0.949 0.969 with ½. With the feature weights ([`FeatureId::weight`]):
+/// 0.924 0.964 0.977 without it, ¼ 0.930 0.967 0.980, ⅓ 0.931 0.968 0.979, ⅜ 0.932 0.968 0.977,
+/// ½ 0.931 0.966 0.974: ⅜ is the best at 15 s (the block) and at 30 s (the page's
+/// pointer window). The held-out half moved 0.929 0.955 0.971 (¼) to 0.932 0.958 0.971.
 ///
 /// Free text does not take it: with the scale learned leave-one-out
 /// ([`crate::profile::leave_one_out`]) the session rule with it needed 91 s instead of 74 s to
@@ -271,10 +274,13 @@ pub(crate) fn few_events(id: FeatureId, events: u32, usual: f64) -> f64 {
     if !id.is_pointer() || events == 0 || !usual.is_finite() || usual < 1.0 {
         return 1.0;
     }
-    // Within a sixteenth and sixteen times the usual count, halving or doubling z at most:
-    // SapiMouse's 15 s windows range over a third to twice their user's usual, and no count,
-    // however far off (a profile learned from forged summaries), makes a deviation vanish.
-    math::sqrt(math::sqrt(events as f64 / usual)).clamp(0.5, 2.0)
+    // x^⅜ = x^¼ · x^⅛ by square roots (one instruction each in WebAssembly; `powf` would add
+    // libm's `pow`, about 0.8 KB to the gzipped package). Halving or doubling z at most (from
+    // about a sixth and six times the usual count, as 6.35^⅜ = 2): SapiMouse's 15 s windows
+    // range over a third to twice their user's usual, and no count, however far off (a profile
+    // learned from forged summaries), makes a deviation vanish.
+    let quarter = math::sqrt(math::sqrt(events as f64 / usual));
+    (quarter * math::sqrt(quarter)).clamp(0.5, 2.0)
 }
 
 /// The window detector's anomaly score: the mean Student-t surprise of the deviations, each
@@ -323,8 +329,10 @@ mod tests {
         let m = profile(id);
         let z = |f: Feature| m.deviations(&[f])[0].z;
         let usual = z(Feature::linear(id, 3.0).of(20));
-        // A quarter of the movements: z times √½.
-        assert!((z(Feature::linear(id, 3.0).of(5)) / usual - math::sqrt(0.5)).abs() < 1e-12);
+        // A quarter of the movements: z times ¼^⅜ = 2^(-¾).
+        assert!((z(Feature::linear(id, 3.0).of(5)) / usual - math::powf(2.0, -0.75)).abs() < 1e-12);
+        // A sixteenth: z halved at most.
+        assert_eq!(z(Feature::linear(id, 3.0).of(1)), usual * 0.5);
         // More events than usual count more; an unknown count, as usual.
         assert!(z(Feature::linear(id, 3.0).of(80)) > usual);
         assert_eq!(z(Feature::linear(id, 3.0)), usual);
