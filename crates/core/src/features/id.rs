@@ -69,10 +69,10 @@ const PRESS_LABELS: [&str; 3] = [
 /// (movement duration) as much in z², and an impostor's 3.4 (the click share) to 29 times (jerk).
 /// Press hold's lower quartile separates best (a weight of 3.0), the click share least (0.1).
 /// One-class AUC at 15 / 30 / 60 s, development half: 0.911 0.952 0.974 with every feature at 1,
-/// 0.930 0.967 0.980 with these (a count's factor to the power ¼, model `telltale-9`); fitted on random halves of the development half and measured on
-/// the other (six splits), +0.017 +0.014 +0.005 on average, and the held-out half, which none of
-/// this saw, is in docs/figures.md ("SapiMouse"). Pen and touch have no such data; they take the
-/// mouse's.
+/// 0.930 0.967 0.980 with these (a count's factor to the power ¼, model `telltale-9`); fitted on
+/// random halves of the development half and measured on the other (six splits), +0.017 +0.014
+/// +0.005 on average, and the held-out half, which none of this saw, is in docs/figures.md
+/// ("SapiMouse"). Pen and touch have no such data; they take the mouse's.
 const POINTER_WEIGHTS: [(u32, f64); 24] = [
     (2, 0.5),  // movement duration
     (5, 0.8),  // movement length
