@@ -193,6 +193,15 @@ impl Shingles {
     }
 }
 
+impl AutomationReport {
+    /// The window's automation score as a scorer reads it: the higher of the score the page
+    /// reported and what its signals combine to (as [`AutomationTracker::finish`] computes it),
+    /// so a page that sends its signals cannot lower their verdict by rewriting the score.
+    pub fn checked_score(&self) -> f64 {
+        self.score.max(rounded(combine(&self.signals)))
+    }
+}
+
 /// Combines signals: `1 - Π(1 - 0.4·s)`.
 pub fn combine(signals: &[Signal]) -> f64 {
     1.0 - signals

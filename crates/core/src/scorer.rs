@@ -242,7 +242,7 @@ impl Scorer {
                     .total_cmp(&b.similarity.unwrap_or(100.0))
             });
         let similarity = worst.and_then(|w| w.similarity);
-        let automation = summary.automation.score;
+        let automation = summary.automation.checked_score();
         let band = Score::band_for(similarity, automation);
         let mut reasons: Vec<String> = if automation >= crate::automation::AUTOMATION_VERDICT {
             summary

@@ -322,6 +322,14 @@ impl Summary {
         {
             return Err(bad("automation scores are 0-1"));
         }
+        for (i, sig) in a.signals.iter().enumerate() {
+            if a.signals[..i].iter().any(|o| o.kind == sig.kind) {
+                return Err(bad(format!(
+                    "automation signal {} appears twice",
+                    sig.kind.name()
+                )));
+            }
+        }
         if a.fingerprint.len() > crate::automation::FINGERPRINT_LEN {
             return Err(bad("a replay fingerprint holds at most 8 hashes"));
         }

@@ -173,6 +173,42 @@ fn summaries_reject_unknown_fields_and_bad_values() {
         .contains("class pairs"));
 }
 
+/// A browser can lie: a page that sends its automation signals cannot lower their verdict by
+/// rewriting the score beside them, and a signal sent twice is refused.
+#[test]
+fn a_rewritten_automation_score_does_not_lower_its_signals_verdict() {
+    use telltale_core::automation::{Signal, SignalKind};
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
+    for i in 0..10u32 {
+        w.push(key(i as f64 * 150.0, true, i));
+        w.push(key(i as f64 * 150.0 + 70.0, false, i));
+    }
+    let mut s = w.flush(2000.0).unwrap();
+    let signal = |kind| Signal {
+        kind,
+        strength: 1.0,
+    };
+    s.automation.signals = vec![
+        signal(SignalKind::Webdriver),
+        signal(SignalKind::UntrustedEvents),
+    ];
+    s.automation.score = 0.0;
+    s.validate().unwrap();
+    // 1 - 0.6² = 0.64: over the verdict of 0.5, whatever the page said.
+    let score = Profile::default().score(&s);
+    assert_eq!(score.automation, 0.64);
+    assert_eq!(score.band, Band::StepUp);
+    assert!(score.reasons.iter().any(|r| r.contains("webdriver")));
+    // A higher score than the signals give is kept: it only counts against the page.
+    s.automation.score = 0.9;
+    assert_eq!(Profile::default().score(&s).automation, 0.9);
+    s.automation.signals.push(signal(SignalKind::Webdriver));
+    assert_eq!(
+        s.validate().unwrap_err().to_string(),
+        "invalid summary: automation signal webdriver appears twice"
+    );
+}
+
 #[test]
 fn a_profile_keeps_a_bounded_number_of_fixed_fields() {
     let mut p = Profile::default();

@@ -21,6 +21,11 @@ pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             e.valid_up_to()
         ))
     })?;
+    if text.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "the body is empty: expected a JSON value",
+        ));
+    }
     let mut de = serde_json::Deserializer::from_str(text);
     let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();

@@ -132,6 +132,8 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
 /// not take, a 413 past the default body limit, a 400 for a query string that does not decode)
 /// and the static files' come as plain text or empty; they get `{error, message}` here.
 async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let method = req.method().clone();
+    let api = req.uri().path().starts_with("/v1/");
     let res = next.run(req).await;
     let status = res.status();
     let is_json = res
@@ -144,9 +146,20 @@ async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) 
     let (parts, body) = res.into_parts();
     // The framework's messages are a line; anything longer is not worth echoing.
     let text = axum::body::to_bytes(body, 1024).await.unwrap_or_default();
-    let message = match String::from_utf8_lossy(&text).trim() {
-        "" => status.canonical_reason().unwrap_or("error").to_owned(),
-        t => t.to_owned(),
+    let message = match (status, String::from_utf8_lossy(&text).trim()) {
+        // The framework's own words ("Method Not Allowed", "Failed to buffer the request body")
+        // do not say what to change.
+        (StatusCode::METHOD_NOT_ALLOWED, _) if api => {
+            format!("{method} is not allowed on this route (the Allow header lists what is)")
+        }
+        (StatusCode::METHOD_NOT_ALLOWED, _) => {
+            format!("{method} is not allowed here: the API is under /v1/, files are read with GET")
+        }
+        (StatusCode::PAYLOAD_TOO_LARGE, _) => {
+            "the request body is larger than this route accepts".to_owned()
+        }
+        (_, "") => status.canonical_reason().unwrap_or("error").to_owned(),
+        (_, t) => t.to_owned(),
     };
     let code = match status {
         StatusCode::NOT_FOUND => "not_found",

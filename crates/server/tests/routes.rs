@@ -173,6 +173,40 @@ async fn size_type_and_rate_limits() {
         )
         .await;
     assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let a = app
+        .request(
+            "POST",
+            "/v1/summaries",
+            &[
+                ("authorization", &auth),
+                ("content-type", "application/json"),
+            ],
+            "",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        a.body["message"],
+        "the body is empty: expected a JSON value"
+    );
+    // Over the framework's limit on another route: the answer says so in words.
+    let auth_portal = format!("Bearer {PORTAL}");
+    let a = app
+        .request(
+            "POST",
+            "/v1/sessions",
+            &[
+                ("authorization", &auth_portal),
+                ("content-type", "application/json"),
+            ],
+            " ".repeat(3 << 20),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text);
+    assert_eq!(
+        a.body["message"],
+        "the request body is larger than this route accepts"
+    );
     let batch = ALICE.summaries(&token, &page_id(), 6);
     assert_eq!(
         app.post(&token, &batch[..4]).await.status,
@@ -601,6 +635,18 @@ async fn users_reset_and_erase() {
         .call("GET", "/v1/users/alice", REVIEWER, Value::Null)
         .await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
+    // Idempotent (openapi.json): a retried erasure, or one of a user never seen, is a 204.
+    for user in ["alice", "nobody"] {
+        let a = app
+            .call(
+                "DELETE",
+                &format!("/v1/users/{user}"),
+                REVIEWER,
+                Value::Null,
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::NO_CONTENT, "{user}");
+    }
     let a = app
         .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
         .await;
@@ -675,6 +721,11 @@ async fn operations_routes() {
         a.body["error"], "method_not_allowed",
         "every error in one form"
     );
+    assert_eq!(
+        a.body["message"], "PUT is not allowed on this route (the Allow header lists what is)",
+        "the framework's words name what to change"
+    );
+    assert_eq!(a.headers["allow"], "POST");
     let a = app
         .request("GET", "/v1/review?status=open&status=open", &[], "")
         .await;
@@ -695,6 +746,15 @@ async fn operations_routes() {
     assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{}", a.text);
     let a = served.request("GET", "/nowhere.html", &[], "").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    // Outside the API, another method than the files' says where the API is.
+    let a = served.request("POST", "/nowhere", &[], "").await;
+    assert!(
+        a.body["message"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("POST is not allowed here: the API is under /v1/")),
+        "{}",
+        a.text
+    );
     std::fs::remove_dir_all(&www).unwrap();
 }
 
