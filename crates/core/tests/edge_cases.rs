@@ -86,14 +86,19 @@ fn windows_close_on_time_and_on_key_count() {
     assert_eq!(s.start_ms, 0.0);
 }
 
-#[test]
-fn summaries_reject_unknown_fields_and_bad_values() {
+/// A window of ten key presses, 150 ms apart.
+fn ten_keys() -> Summary {
     let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
     for i in 0..10u32 {
         w.push(key(i as f64 * 150.0, true, i));
         w.push(key(i as f64 * 150.0 + 70.0, false, i));
     }
-    let s = w.flush(2000.0).unwrap();
+    w.flush(2000.0).unwrap()
+}
+
+#[test]
+fn summaries_reject_unknown_fields_and_bad_values() {
+    let s = ten_keys();
     let mut v = serde_json::to_value(&s).unwrap();
     v["keystrokes"] = serde_json::json!("abc");
     assert!(
@@ -178,12 +183,7 @@ fn summaries_reject_unknown_fields_and_bad_values() {
 #[test]
 fn a_rewritten_automation_score_does_not_lower_its_signals_verdict() {
     use telltale_core::automation::{Signal, SignalKind};
-    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
-    for i in 0..10u32 {
-        w.push(key(i as f64 * 150.0, true, i));
-        w.push(key(i as f64 * 150.0 + 70.0, false, i));
-    }
-    let mut s = w.flush(2000.0).unwrap();
+    let mut s = ten_keys();
     let signal = |kind| Signal {
         kind,
         strength: 1.0,

@@ -147,61 +147,35 @@ async fn size_type_and_rate_limits() {
     settings.max_per_minute = 5;
     let app = app_with(settings).await;
     let (_, token) = app.login("alice").await;
-    let auth = format!("Bearer {token}");
+    // A POST of `body` as `media` to `path` with the bearer `key`.
+    let raw = |path: &'static str, key: String, media: &'static str, body: String| {
+        let app = &app;
+        async move {
+            let auth = format!("Bearer {key}");
+            let headers = [("authorization", auth.as_str()), ("content-type", media)];
+            app.request("POST", path, &headers, body).await
+        }
+    };
+    let json = "application/json";
     let big = "x".repeat(64 * 1024 + 1);
-    let a = app
-        .request(
-            "POST",
-            "/v1/summaries",
-            &[
-                ("authorization", &auth),
-                ("content-type", "application/json"),
-            ],
-            big,
-        )
-        .await;
+    let a = raw("/v1/summaries", token.clone(), json, big).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
-    let a = app
-        .request(
-            "POST",
-            "/v1/summaries",
-            &[
-                ("authorization", &auth),
-                ("content-type", "application/xml"),
-            ],
-            "[]",
-        )
-        .await;
+    let a = raw(
+        "/v1/summaries",
+        token.clone(),
+        "application/xml",
+        "[]".into(),
+    )
+    .await;
     assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
-    let a = app
-        .request(
-            "POST",
-            "/v1/summaries",
-            &[
-                ("authorization", &auth),
-                ("content-type", "application/json"),
-            ],
-            "",
-        )
-        .await;
+    let a = raw("/v1/summaries", token.clone(), json, String::new()).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert_eq!(
         a.body["message"],
         "the body is empty: expected a JSON value"
     );
     // Over the framework's limit on another route: the answer says so in words.
-    let auth_portal = format!("Bearer {PORTAL}");
-    let a = app
-        .request(
-            "POST",
-            "/v1/sessions",
-            &[
-                ("authorization", &auth_portal),
-                ("content-type", "application/json"),
-            ],
-            " ".repeat(3 << 20),
-        )
-        .await;
+    let a = raw("/v1/sessions", PORTAL.into(), json, " ".repeat(3 << 20)).await;
     assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", a.text);
     assert_eq!(
         a.body["message"],
