@@ -133,7 +133,6 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
 /// and the static files' come as plain text or empty; they get `{error, message}` here.
 async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let method = req.method().clone();
-    let api = req.uri().path().starts_with("/v1/");
     let res = next.run(req).await;
     let status = res.status();
     let is_json = res
@@ -149,11 +148,8 @@ async fn json_errors(req: axum::extract::Request, next: axum::middleware::Next) 
     let message = match (status, String::from_utf8_lossy(&text).trim()) {
         // The framework's own words ("Method Not Allowed", "Failed to buffer the request body")
         // do not say what to change.
-        (StatusCode::METHOD_NOT_ALLOWED, _) if api => {
-            format!("{method} is not allowed on this route (the Allow header lists what is)")
-        }
         (StatusCode::METHOD_NOT_ALLOWED, _) => {
-            format!("{method} is not allowed here: the API is under /v1/, files are read with GET")
+            format!("{method} is not allowed at this path (GET /openapi.json lists every route's methods)")
         }
         (StatusCode::PAYLOAD_TOO_LARGE, _) => {
             "the request body is larger than this route accepts".to_owned()

@@ -696,7 +696,8 @@ async fn operations_routes() {
         "every error in one form"
     );
     assert_eq!(
-        a.body["message"], "PUT is not allowed on this route (the Allow header lists what is)",
+        a.body["message"],
+        "PUT is not allowed at this path (GET /openapi.json lists every route's methods)",
         "the framework's words name what to change"
     );
     assert_eq!(a.headers["allow"], "POST");
@@ -720,12 +721,12 @@ async fn operations_routes() {
     assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED, "{}", a.text);
     let a = served.request("GET", "/nowhere.html", &[], "").await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
-    // Outside the API, another method than the files' says where the API is.
+    // Outside the API too, a method the files do not take is named, with where to look.
     let a = served.request("POST", "/nowhere", &[], "").await;
     assert!(
         a.body["message"]
             .as_str()
-            .is_some_and(|m| m.starts_with("POST is not allowed here: the API is under /v1/")),
+            .is_some_and(|m| m.starts_with("POST is not allowed at this path")),
         "{}",
         a.text
     );
