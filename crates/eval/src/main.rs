@@ -478,6 +478,15 @@ fn run(cli: Cli) -> Result<(), String> {
                             r.impostor_below[2],
                             r.rule.p_floor
                         );
+                        eprintln!(
+                            "    takeovers flagged at the impostor's window 1 / 2 / 3: {:.1}% {:.1}% {:.1}%; within {} s: {:.1}% (second window ended by then: {:.1}%)",
+                            100.0 * r.flagged_at_window[0],
+                            100.0 * r.flagged_at_window[1],
+                            100.0 * r.flagged_at_window[2],
+                            session::AIM_SECONDS,
+                            100.0 * r.flagged_within_aim,
+                            100.0 * r.second_window_within_aim,
+                        );
                     }
                 }
             }

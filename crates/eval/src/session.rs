@@ -35,6 +35,10 @@ const ENROLL_WINDOWS: u32 = 10;
 const ENROLL_PHASES: usize = 4;
 /// Impostors per user in the takeover sessions: the next ones in the data set's order.
 const IMPOSTORS: usize = 10;
+/// Issue 21's aim for a takeover: flagged within 60 s (median). The report says what share is
+/// flagged by then and what share of takeovers had even seen two windows end by then, the most a
+/// rule that needs two windows ([`telltale_core::decision::P_FLOOR`]) could flag.
+pub const AIM_SECONDS: f64 = 60.0;
 
 /// One scored window.
 #[derive(Debug, Clone)]
@@ -200,10 +204,30 @@ pub struct SessionResult {
     pub seconds_to_flag_median: Option<f64>,
     /// 90th percentile.
     pub seconds_to_flag_p90: Option<f64>,
+    /// Share of takeovers flagged at the impostor's first, second and third window.
+    pub flagged_at_window: [f64; 3],
+    /// Share of takeovers flagged within [`AIM_SECONDS`] of the takeover.
+    pub flagged_within_aim: f64,
+    /// Share of takeovers whose impostor's second window ended within [`AIM_SECONDS`]: the
+    /// ceiling on flags by then for a rule that needs two windows.
+    pub second_window_within_aim: f64,
     /// Share of genuine windows under similarity 5 and 1 (a calibrated profile: 5% and 1%).
     pub genuine_below: [f64; 2],
     /// Share of the impostors' windows under similarity 5, 1 and 0.01.
     pub impostor_below: [f64; 3],
+}
+
+/// One takeover: when it was flagged, if it was.
+#[derive(Debug, Clone, Copy, Default)]
+struct Takeover {
+    /// Keystrokes from the takeover to the flag.
+    keys: Option<f64>,
+    /// Seconds from the takeover to the flag.
+    seconds: Option<f64>,
+    /// The impostor's window that raised it, from 1.
+    window: Option<usize>,
+    /// Seconds from the takeover to the end of the impostor's second window.
+    second_window_ends: Option<f64>,
 }
 
 /// Quantile `q` of values where `None` is "never" (above every number); `None` when the
@@ -221,13 +245,7 @@ fn quantile(v: &[Option<f64>], q: f64) -> Option<f64> {
 
 fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
     let n = users.len();
-    type PerUser = (
-        f64,
-        usize,
-        Vec<(Option<f64>, Option<f64>)>,
-        Vec<f64>,
-        Vec<f64>,
-    );
+    type PerUser = (f64, usize, Vec<Takeover>, Vec<f64>, Vec<f64>);
     let per_user: Vec<PerUser> = (0..n)
         .into_par_iter()
         .map(|u| {
@@ -250,14 +268,22 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
                     session.extend(users[v].as_impostor.iter().map(|s| scored(&me.profile, s)));
                     impostor_sims.extend(sims(&session[at..]));
                     let first = flags(&session, rule).into_iter().find(|&i| i >= at);
+                    let imp = &session[at..];
+                    let second_window_ends =
+                        (imp.len() >= 2).then(|| imp[0].seconds + imp[1].seconds);
                     match first {
-                        None => (None, None),
+                        None => Takeover {
+                            second_window_ends,
+                            ..Takeover::default()
+                        },
                         Some(i) => {
                             let w = &session[at..=i];
-                            (
-                                Some(w.iter().map(|w| f64::from(w.keys)).sum::<f64>()),
-                                Some(w.iter().map(|w| w.seconds).sum::<f64>()),
-                            )
+                            Takeover {
+                                keys: Some(w.iter().map(|w| f64::from(w.keys)).sum::<f64>()),
+                                seconds: Some(w.iter().map(|w| w.seconds).sum::<f64>()),
+                                window: Some(w.len()),
+                                second_window_ends,
+                            }
                         }
                     }
                 })
@@ -284,9 +310,13 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
     let chained_false_flags = flags(&chained, rule).len();
     let hours: f64 = per_user.iter().map(|r| r.0).sum();
     let false_flags: usize = per_user.iter().map(|r| r.1).sum();
-    let t: Vec<(Option<f64>, Option<f64>)> = per_user.into_iter().flat_map(|r| r.2).collect();
-    let keys: Vec<Option<f64>> = t.iter().map(|x| x.0).collect();
-    let secs: Vec<Option<f64>> = t.iter().map(|x| x.1).collect();
+    let t: Vec<Takeover> = per_user.into_iter().flat_map(|r| r.2).collect();
+    let keys: Vec<Option<f64>> = t.iter().map(|x| x.keys).collect();
+    let secs: Vec<Option<f64>> = t.iter().map(|x| x.seconds).collect();
+    let share_of = |f: &dyn Fn(&Takeover) -> bool| {
+        t.iter().filter(|x| f(x)).count() as f64 / t.len().max(1) as f64
+    };
+    let at_window = |n: usize| share_of(&|x| x.window == Some(n));
     let is_keys = modality == "keys";
     SessionResult {
         modality: modality.into(),
@@ -303,6 +333,11 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
         keys_to_flag_p90: if is_keys { quantile(&keys, 0.9) } else { None },
         seconds_to_flag_median: quantile(&secs, 0.5),
         seconds_to_flag_p90: quantile(&secs, 0.9),
+        flagged_at_window: [at_window(1), at_window(2), at_window(3)],
+        flagged_within_aim: share_of(&|x| x.seconds.is_some_and(|s| s <= AIM_SECONDS)),
+        second_window_within_aim: share_of(&|x| {
+            x.second_window_ends.is_some_and(|s| s <= AIM_SECONDS)
+        }),
         genuine_below,
         impostor_below,
     }

@@ -336,10 +336,11 @@ fn free_text_windows() {
 /// or a keystroke where they are quantiles.
 #[test]
 fn whole_sessions() {
-    // (half, false flags, chained false flags: keys then pointer; median seconds to flag)
-    for (users, flags, chained, keys_median_s, pointer_median_s) in [
-        ("dev", [1, 0], [2, 1], 74.0, 89.0),
-        ("held-out", [2, 0], [4, 0], 73.0, 60.0),
+    // (half, false flags, chained false flags: keys then pointer; median seconds to flag; share
+    // of keys takeovers flagged within 60 s, and whose second impostor window ended by then)
+    for (users, flags, chained, keys_median_s, pointer_median_s, within, ceiling) in [
+        ("dev", [1, 0], [2, 1], 74.0, 89.0, 0.297, 0.604),
+        ("held-out", [2, 0], [4, 0], 73.0, 60.0, 0.326, 0.682),
     ] {
         let rows = eval(&["session", "--users", users]);
         let row = |m: &str| rows.iter().find(|r| r["modality"] == m).unwrap();
@@ -353,6 +354,23 @@ fn whole_sessions() {
         assert!((s(p) - pointer_median_s).abs() <= 1.0, "{users}: {p}");
         assert!(
             k["takeovers_flagged"].as_f64().unwrap() > 0.7,
+            "{users}: {k}"
+        );
+        // Why the 60 s aim is missed: under half of takeovers are flagged by then, and only
+        // 60-70% had seen two windows end (the floor lets no single window flag).
+        let f = |key: &str| k[key].as_f64().unwrap();
+        assert!(
+            (f("flagged_within_aim") - within).abs() <= 0.01,
+            "{users}: {k}"
+        );
+        assert!(
+            (f("second_window_within_aim") - ceiling).abs() <= 0.01,
+            "{users}: {k}"
+        );
+        // Flagged within 60 s means flagged at the first window, or later with two ended.
+        let first = k["flagged_at_window"][0].as_f64().unwrap();
+        assert!(
+            f("flagged_within_aim") <= f("second_window_within_aim") + first,
             "{users}: {k}"
         );
     }
