@@ -95,7 +95,7 @@ async function open(path, { width = 1280, expected = [] } = {}) {
   return { context, page, check };
 }
 
-// While a profile enrolls, GET /v1/profile answers 404 (docs/api-draft.md), which Chromium logs.
+// While a profile enrolls, GET /v1/profile answers 404 (docs/server.md), which Chromium logs.
 const ENROLLING = ['/v1/profile', 'the profile is still enrolling: 404'];
 
 /** Signs in on the portal's login view, typing the id like a person; `next`: how focus leaves

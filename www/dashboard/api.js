@@ -1,4 +1,4 @@
-// The reviewer API (docs/api-draft.md, "Reviewers"), called with the reviewer key, which the
+// The reviewer API (docs/server.md, "The API"), called with the reviewer key, which the
 // dashboard keeps in sessionStorage for as long as the tab lives.
 
 import { api } from '../shared/api.js';

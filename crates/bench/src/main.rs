@@ -40,7 +40,7 @@ use telltale_core::Summary;
 )]
 struct Args {
     /// The server's base URL (loopback only: the bench refuses any other host). The default is
-    /// the server's own default address (docs/api-draft.md).
+    /// the server's own default address (docs/server.md).
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     server: String,
     /// The portal key (opens the sessions).
@@ -334,7 +334,7 @@ async fn run(args: Args) -> Result<Verdict, String> {
                 let status = resp.status();
                 let text = resp.text().await.map_err(|e| e.to_string())?;
                 if status.as_u16() != 201 {
-                    // 201 Created is the API's only success here (docs/api-draft.md).
+                    // 201 Created is the API's only success here (docs/server.md).
                     return Err(format!("POST /v1/sessions: {status}: {text}"));
                 }
                 let c: Created = serde_json::from_str(&text)
@@ -709,7 +709,7 @@ async fn worker(
         };
         let elapsed = t0.elapsed();
         if status == 202 {
-            // 202 Accepted: the API's only success for a batch (docs/api-draft.md).
+            // 202 Accepted: the API's only success for a batch (docs/server.md).
             match serde_json::from_str::<Ack>(&text) {
                 Ok(ack) => {
                     tally.ok += 1;

@@ -32,6 +32,10 @@ pub const MAX_FIXED: usize = 16;
 /// Largest plausible timing in a fixed-text sample, ms: a minute between two keys of a memorised
 /// text is no longer one entry.
 const MAX_TIMING_MS: f64 = 60_000.0;
+/// Latest window time accepted, ms since the page loaded: 1e12 ms is 31 years, longer than any
+/// page stays open, and far inside the integers an f64 holds exactly (2^53 ≈ 9e15), so a window's
+/// length computed from its times stays exact.
+pub const MAX_PAGE_MS: f64 = 1e12; // the message below says "1e12"
 /// Largest magnitude of any window statistic or rate. No measurement comes near it: the largest
 /// statistic in SapiMouse is 5.5e8 (a jerk, px/s³), and jerk grows as the cube of the sampling
 /// interval's inverse, so even samples 10,000 px apart at a 1 µs clock (with the finite
@@ -201,6 +205,11 @@ impl Summary {
         check_finite("end_ms", self.end_ms)?;
         if self.start_ms < 0.0 || self.end_ms < self.start_ms {
             return Err(bad("window times must satisfy 0 <= start_ms <= end_ms"));
+        }
+        if self.end_ms > MAX_PAGE_MS {
+            return Err(bad(
+                "window times must be at most 1e12 ms after the page loaded",
+            ));
         }
         if self.fixed.len() > MAX_FIXED {
             return Err(bad(format!("more than {MAX_FIXED} fixed-text entries")));

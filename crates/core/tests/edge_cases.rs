@@ -2,7 +2,7 @@
 
 use telltale_core::event::{KeyClass, KeyEvent, PointerEvent, PointerKind, PointerPhase};
 use telltale_core::features::FixedSample;
-use telltale_core::summary::MAX_TOKEN_LEN;
+use telltale_core::summary::{MAX_PAGE_MS, MAX_TOKEN_LEN};
 use telltale_core::{Band, InputEvent, Profile, Summary, WindowConfig, Windower};
 
 fn key(t: f64, down: bool, press: u32) -> InputEvent {
@@ -115,6 +115,13 @@ fn summaries_reject_unknown_fields_and_bad_values() {
     let mut bad = s.clone();
     bad.end_ms = f64::INFINITY;
     assert!(bad.validate().is_err());
+    // Finite but no page's clock: refused (a window's length must stay a measurement).
+    let mut bad = s.clone();
+    bad.end_ms = 1.7e308;
+    assert!(bad.validate().unwrap_err().to_string().contains("1e12"));
+    let mut ok = s.clone();
+    ok.end_ms = MAX_PAGE_MS;
+    ok.validate().unwrap();
     // Tokens go in an HTTP header: visible ASCII only, at most MAX_TOKEN_LEN.
     for token in [
         "",

@@ -41,6 +41,9 @@ const MAX_SEQ: u64 = (1 << 53) - 1;
 const MAX_REASONS: usize = 8;
 /// Longest reason, in bytes (the core's are under 100).
 const MAX_REASON_LEN: usize = 256;
+/// Longest model name a page's score may carry: the core's names are `telltale-N`; 32 leaves
+/// room for any scheme of names without storing an essay per summary.
+const MAX_MODEL_NAME: usize = 32;
 /// Browser and server similarities this close are the same score: both run the same code on
 /// the same numbers, so they agree to the last bit; the margin only absorbs a JSON round trip.
 const SAME_SIMILARITY: f64 = 1e-6;
@@ -114,10 +117,18 @@ fn check(s: &Summary) -> Result<(), (String, String)> {
         }
     }
     if let Some(score) = &s.score {
-        if score.model_version != MODEL_VERSION {
+        // Another model's name is accepted (a page loaded before an upgrade keeps the model it
+        // was built with until it reloads; its summaries are still the worker's input), but
+        // only as a name.
+        let name = &score.model_version;
+        if !(1..=MAX_MODEL_NAME).contains(&name.len())
+            || !name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+        {
             return Err((
                 ".score.model_version".into(),
-                format!("this server scores with {MODEL_VERSION}"),
+                format!("a model version is 1-{MAX_MODEL_NAME} of [A-Za-z0-9._-]"),
             ));
         }
         if score.reasons.len() > MAX_REASONS
@@ -686,9 +697,12 @@ async fn attempt(
             flags.insert("replay".into());
         }
         let score = scorer.score(s);
+        // A page's score is compared when it is this model's: one of another model (a page
+        // loaded before an upgrade) is kept, unjudged, as a page may send no score at all.
         let page_match = s
             .score
             .as_ref()
+            .filter(|b| b.model_version == MODEL_VERSION)
             .map(|b| given.iter().any(|sc| same(&sc.score(s), b)));
         if page_match == Some(false) {
             flags.insert("forgery".into());

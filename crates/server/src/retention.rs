@@ -1,5 +1,6 @@
 //! Retention: the server itself deletes summaries older than the retention period, and the
-//! sessions (with the scorers handed to them) that expired longer ago than that.
+//! sessions (with the scorers handed to them) that expired longer ago than that, except a flag no
+//! reviewer has resolved yet: it stays in the queue (its summaries go all the same) until one does.
 
 use std::time::Duration;
 
@@ -40,7 +41,10 @@ pub async fn purge(st: &AppState, now: i64) -> Result<Purged, sqlx::Error> {
     .bind(cutoff)
     .execute(&mut *w.tx)
     .await?;
-    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_ms < $1")
+    // An open flag is not deleted unseen: a takeover found on a reviewer's holiday is still a
+    // takeover. What it keeps is the session row (the flags, the lowest score's reasons), no
+    // behaviour; it goes at the first purge after its verdict.
+    let sessions = sqlx::query("DELETE FROM sessions WHERE expires_ms < $1 AND status <> 'open'")
         .bind(cutoff)
         .execute(&mut *w.tx)
         .await?

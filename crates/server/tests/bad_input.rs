@@ -179,8 +179,11 @@ fn cases(c: &Ctx) -> Vec<Case> {
         c.summary("a similarity of 150", |v| {
             v["score"] = json!({"similarity": 150.0, "band": "allow", "automation": 0.0, "reasons": [], "model_version": telltale_core::MODEL_VERSION})
         }),
-        c.summary("another model's score", |v| {
-            v["score"] = json!({"similarity": 50.0, "band": "allow", "automation": 0.0, "reasons": [], "model_version": "other-9"})
+        c.summary("a model name with a space", |v| {
+            v["score"] = json!({"similarity": 50.0, "band": "allow", "automation": 0.0, "reasons": [], "model_version": "other 9"})
+        }),
+        c.summary("a model name of 33 characters", |v| {
+            v["score"] = json!({"similarity": 50.0, "band": "allow", "automation": 0.0, "reasons": [], "model_version": "m".repeat(33)})
         }),
         c.summary("an unknown band", |v| {
             v["score"] = json!({"similarity": 50.0, "band": "maybe", "automation": 0.0, "reasons": [], "model_version": telltale_core::MODEL_VERSION})

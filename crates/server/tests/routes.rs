@@ -517,6 +517,37 @@ async fn forgery_is_flagged_but_an_older_profile_revision_is_not() {
 }
 
 #[tokio::test]
+async fn a_page_of_an_earlier_model_is_heard_and_its_score_not_judged() {
+    let app = app().await;
+    let (id, token, handed) = handed_to_a_new_session(&app).await;
+    // A page loaded before an upgrade scores with the model it was built with: its summaries are
+    // the worker's input all the same. Its score (here a flattering one) is kept, not compared:
+    // no other model's score matches this build's, and a page may send none at all.
+    let mut batch = Typist { seed: 13, ..ALICE }.summaries(&token, &page_id(), 2);
+    for s in &mut batch {
+        let mut score = handed.score(s);
+        score.model_version = "telltale-9".into();
+        score.similarity = 99.0;
+        score.band = Band::Allow;
+        s.score = Some(score);
+    }
+    let r = app.post(&token, &batch).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{}", r.text);
+    assert_eq!(r.body["accepted"], 2, "{}", r.text);
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    let timeline = s.body["timeline"].as_array().unwrap();
+    assert_eq!(timeline.len(), 2, "{}", s.text);
+    assert!(
+        timeline.iter().all(|p| p["page_score_matches"].is_null()),
+        "{}",
+        s.text
+    );
+    assert_eq!(s.body["flags"], json!([]), "{}", s.text);
+}
+
+#[tokio::test]
 async fn a_stored_scorer_this_build_cannot_read_is_left_out_and_batches_go_on() {
     let app = app().await;
     let (id, token, handed) = handed_to_a_new_session(&app).await;
@@ -656,6 +687,58 @@ async fn retention_deletes_old_summaries() {
         .unwrap();
     assert_eq!(p.summaries, 3);
     assert_eq!(app.count("summaries").await, 0);
+}
+
+#[tokio::test]
+async fn retention_keeps_an_open_flag_until_a_reviewer_resolves_it() {
+    let app = app().await;
+    // A flagged session (tampering) and one that was never flagged.
+    let (flagged, token) = app.login("alice").await;
+    let batch = ALICE.summaries(&token, &page_id(), 2);
+    assert_eq!(app.post(&token, &batch).await.status, StatusCode::ACCEPTED);
+    let mut changed = batch[1].clone();
+    changed.counts.wheels += 1;
+    assert_eq!(
+        app.post(&token, &[changed]).await.status,
+        StatusCode::CONFLICT
+    );
+    // (Another seed: the same input again would be a replay, and flagged.)
+    let (quiet, token) = app.login("alice").await;
+    let other = Typist { seed: 21, ..ALICE }.summaries(&token, &page_id(), 1);
+    assert_eq!(app.post(&token, &other).await.status, StatusCode::ACCEPTED);
+    let s = &app.state.settings;
+    let later = telltale_server::db::now_ms() + s.session_ms + s.retention_ms + 1;
+    let p = telltale_server::retention::purge(&app.state, later)
+        .await
+        .unwrap();
+    assert_eq!((p.summaries, p.sessions), (3, 1));
+    let get = |id: String| {
+        let app = &app;
+        async move {
+            app.call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+                .await
+        }
+    };
+    assert_eq!(get(quiet).await.status, StatusCode::NOT_FOUND);
+    let open = get(flagged.clone()).await;
+    assert_eq!(open.status, StatusCode::OK, "{}", open.text);
+    assert_eq!(open.body["status"], "open");
+    assert_eq!(open.body["flags"], json!(["tampering"]));
+    // Resolved, it goes at the next purge.
+    let v = app
+        .call(
+            "POST",
+            &format!("/v1/review/{flagged}"),
+            REVIEWER,
+            json!({"verdict": "impostor"}),
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text);
+    let p = telltale_server::retention::purge(&app.state, later)
+        .await
+        .unwrap();
+    assert_eq!(p.sessions, 1);
+    assert_eq!(get(flagged).await.status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
