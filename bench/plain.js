@@ -44,7 +44,7 @@ function actionFeatures(pts) {
   return [dur, path, chord / path, vm, vsd, vmax, am, asd, jm, curv / Math.max(nt, 1), ang / Math.max(nt, 1), dev, turns, tpeak / dur];
 }
 
-// A window also closes after this many key events, as the collector's (DESIGN.md: 30 s or 200 key
+// A window also closes after this many key events, as the collector's (docs/design.md: 30 s or 200 key
 // events; `maxKeyEvents`'s default).
 const MAX_KEY_EVENTS = 200;
 

@@ -338,7 +338,7 @@ const OTHER = 8;
 const TAB = 16;
 
 // The classes of `KeyboardEvent.code` values (UI Events KeyboardEvent code values), first
-// match wins. Letters go by the hand that types them on a QWERTY layout (DESIGN.md's classes).
+// match wins. Letters go by the hand that types them on a QWERTY layout (docs/design.md's classes).
 const CODE_CLASSES = [
   [LETTER_LEFT, /^Key[QWERTASDFGZXCVB]$/],
   [LETTER_RIGHT, /^Key[YUIOPHJKLNM]$/],

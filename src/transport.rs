@@ -4,7 +4,7 @@
 use crate::prelude::*;
 use telltale_core::text::cat;
 
-/// Largest beacon body: DESIGN.md's 16 KiB, well inside the 64 KiB that browsers allow for all
+/// Largest beacon body: docs/design.md's 16 KiB, well inside the 64 KiB that browsers allow for all
 /// beacons and keepalive requests in flight together.
 pub const BEACON_LIMIT: usize = 16 * 1024;
 /// Largest `fetch` batch: `keepalive` requests share the same 64 KiB in-flight quota (Fetch

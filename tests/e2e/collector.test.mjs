@@ -477,7 +477,7 @@ function rescore(args, input) {
 // Twelve rounds of human-paced typing and pointing: about 90 s, so a limit of its own.
 test('one scorer: the page scores every summary exactly as the host re-scores it', { timeout: 300_000 }, async () => {
   // The product's flow: the server enrolls a profile from the worker's summaries, hands it to the
-  // page, the page scores what comes next, and the server re-scores the same summaries. DESIGN.md
+  // page, the page scores what comes next, and the server re-scores the same summaries. docs/design.md
   // promises identical scores (same numbers, same band, same reasons), not close ones.
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   const ENROLL = 10; // the fewest windows a profile may enrol from (ProfileParams::check)

@@ -18,7 +18,7 @@ const password = document.getElementById('password');
 const loginError = document.getElementById('login-error');
 const submit = document.getElementById('login-submit');
 
-/** The user ids the server accepts (docs/server.md: 1-128 of [A-Za-z0-9_.@-]). */
+/** The user ids the server accepts (crates/server/openapi.json: 1-128 of [A-Za-z0-9_.@-]). */
 const USER_ID = /^[A-Za-z0-9_.@-]{1,128}$/;
 
 let login = null;

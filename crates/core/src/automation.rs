@@ -1,6 +1,6 @@
 //! Automation signals: evidence that a script, not a person, drives the browser. Each signal has a
 //! strength in 0..=1; they combine so that no single signal can reach a verdict
-//! ([`AUTOMATION_VERDICT`]), only several together (DESIGN.md).
+//! ([`AUTOMATION_VERDICT`]), only several together (docs/design.md).
 
 use crate::math;
 use crate::motion;
@@ -124,7 +124,7 @@ pub struct AutomationReport {
 /// Hashes kept per window (bottom-k MinHash, Broder 1997): 8 u32 are 32 bytes, in JSON text
 /// at most about 90, and two windows of one recording share most of theirs.
 pub const FINGERPRINT_LEN: usize = 8;
-/// Pointer movements per shingle: five, the smallest bucket a summary reports (DESIGN.md,
+/// Pointer movements per shingle: five, the smallest bucket a summary reports (docs/design.md,
 /// privacy rule 3).
 pub const SHINGLE: usize = 5;
 /// Key presses per shingle: eight. With five, five pairs of the 1,000 Aalto typists shared two

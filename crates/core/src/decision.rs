@@ -1,6 +1,6 @@
 //! The session decision: a session's scores, in order, decide whether the session is flagged.
 //!
-//! This is the one rule the server applies to a whole session (DESIGN.md: decisions are the
+//! This is the one rule the server applies to a whole session (docs/design.md: decisions are the
 //! core's, never the server's own), and the one `telltale-eval` measures, so the false alarms per
 //! genuine hour it reports are the ones reviewers will see.
 //!

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{finite, Error};
 
-/// Coarse key classes (DESIGN.md). Enough to tell hands and typing habits apart, too coarse to
+/// Coarse key classes (docs/design.md). Enough to tell hands and typing habits apart, too coarse to
 /// reconstruct text: 26 letters fold into two classes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

@@ -1,7 +1,7 @@
 //! The floating-point functions the engine uses, from the `libm` crate on every target.
 //!
 //! A score computed in the browser and one recomputed on the server from the same summary must be
-//! identical (DESIGN.md, "one scorer"). `exp`, `ln`, `powf`, `atan2`, … are not correctly rounded:
+//! identical (docs/design.md, "one scorer"). `exp`, `ln`, `powf`, `atan2`, … are not correctly rounded:
 //! each maths library rounds some results differently. With std's methods the server (glibc on
 //! x86-64) disagreed in the last bit with the browser (`libm`, compiled to WebAssembly) on about
 //! one `exp` in ten and one `ln` in thirty over random arguments (measured on 10^6 draws), enough

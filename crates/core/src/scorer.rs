@@ -1,4 +1,4 @@
-//! The scorer: what scoring reads of a profile, and nothing else. DESIGN.md's "one scorer": a
+//! The scorer: what scoring reads of a profile, and nothing else. docs/design.md's "one scorer": a
 //! [`Profile`] scores a summary by compiling its [`Scorer`] ([`Profile::scorer`]) and asking it,
 //! and the browser scores with the same [`Scorer`], handed to it packed
 //! ([`crate::pack`]). So a score made in the page and the server's re-score run the same code on

@@ -13,10 +13,10 @@ use crate::summary::{Counts, Summary, SCHEMA_VERSION};
 /// Window settings, checked once by [`WindowConfig::check`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowConfig {
-    /// Longest window in ms. 30 s (DESIGN.md): long enough for a few dozen pointer actions or
+    /// Longest window in ms. 30 s (docs/design.md): long enough for a few dozen pointer actions or
     /// a sentence of typing, short enough that a takeover is seen within a minute.
     pub window_ms: f64,
-    /// Key events that close a window early. 200 (DESIGN.md): about 100 presses, enough for
+    /// Key events that close a window early. 200 (docs/design.md): about 100 presses, enough for
     /// per-class statistics over five events in the common classes.
     pub max_key_events: u32,
 }

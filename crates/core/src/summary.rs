@@ -20,7 +20,7 @@ pub const MIN_PAGE_LEN: usize = 16;
 /// Longest page id.
 pub const MAX_PAGE_LEN: usize = 64;
 /// Largest summary in bytes of JSON: one `sendBeacon` payload must stay under the 64 KiB that
-/// browsers allow for all beacons in flight, with room for several; DESIGN.md sets 16 KiB.
+/// browsers allow for all beacons in flight, with room for several; docs/design.md sets 16 KiB.
 /// `tests/sizes.rs` builds the largest summary the collector can make (statistics
 /// [`rounded`](crate::features::stats::rounded), at most
 /// [`MAX_PAIRS`](crate::features::keys::MAX_PAIRS) class pairs) and checks it fits.

@@ -1,4 +1,4 @@
-//! The largest summary the collector can produce fits one beacon (DESIGN.md: each beacon under
+//! The largest summary the collector can produce fits one beacon (docs/design.md: each beacon under
 //! 16 KiB, `summary::MAX_SUMMARY_BYTES`): the longest window the options allow, every key
 //! class and class pair, every pointer kind with every feature, the longest fixed-text entry
 //! (the collector closes the window when an entry ends, so a summary carries one), the longest

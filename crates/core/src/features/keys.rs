@@ -20,7 +20,7 @@ const MAX_OPEN: usize = 16;
 /// no hold is recorded for it. Deliberate holds of modifiers during shortcuts last about a second.
 pub const STUCK_MS: f64 = 10_000.0;
 /// Values kept per bucket in one window. A window closes at 200 key events by default
-/// (DESIGN.md), so this bound only matters for misconfigured windows; it keeps memory fixed.
+/// (docs/design.md), so this bound only matters for misconfigured windows; it keeps memory fixed.
 const MAX_PER_BUCKET: usize = 512;
 const PAIRS: usize = KeyClass::COUNT * KeyClass::COUNT;
 /// Class pairs a window reports at most: those with the most timings. A window of the default

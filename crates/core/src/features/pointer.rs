@@ -16,7 +16,7 @@ use crate::event::{PointerEvent, PointerKind, PointerPhase};
 /// mouse-dynamics work, where 500 ms separates the end of one aimed movement from the next.
 pub const ACTION_PAUSE_MS: f64 = 500.0;
 /// Actions need at least five points: with four or fewer there are too few segments for an
-/// acceleration, let alone a jerk (DESIGN.md: "≤ 4 points dropped").
+/// acceleration, let alone a jerk (docs/design.md: "≤ 4 points dropped").
 pub const MIN_POINTS: usize = 5;
 /// Points kept per action; a longer movement is cut. At 1000 Hz this is a second of continuous
 /// motion, longer than any aimed movement.

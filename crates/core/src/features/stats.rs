@@ -6,7 +6,7 @@ use crate::prelude::*;
 
 use serde::{Deserialize, Serialize};
 
-/// Fewest events a bucket may summarise (DESIGN.md privacy rule 3): a statistic over fewer than
+/// Fewest events a bucket may summarise (docs/design.md privacy rule 3): a statistic over fewer than
 /// five events is too close to a single event's timing to leave the browser.
 pub const MIN_BUCKET: usize = 5;
 
