@@ -256,3 +256,27 @@ test('portal: an entry ended by Tab is a clean fixed-text sample', async () => {
   await context.close();
   assert.equal(await fixedSamples('E-www-3'), before + 1);
 });
+
+test('dashboard: the users list pages past 1,000 users', async () => {
+  // 1,001 more workers log in (the portal's backend opens their sessions).
+  for (let i = 0; i <= 1000; i++) {
+    const r = await fetch(`${server.url}/v1/sessions`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer portal-key-www-0123456789', 'content-type': 'application/json' },
+      body: JSON.stringify({ user: `zz-${String(i).padStart(4, '0')}` }),
+    });
+    assert.equal(r.status, 201);
+  }
+  const { context, page, check } = await open('/dashboard/');
+  await page.fill('#reviewer-key', REVIEWER);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#view h1');
+  await page.goto(`${server.url}/dashboard/#/users`);
+  const next = await page.waitForSelector('#view a[href^="#/users?after="]');
+  assert.equal(await page.locator('table a[href="#/user/zz-1000"]').count(), 0, 'the first page holds 1,000');
+  await next.click();
+  await page.waitForSelector('table a[href="#/user/zz-1000"]');
+  assert.ok(await page.locator('#view a[href="#/users"]').count() > 0, 'a way back to the first page');
+  await check();
+  await context.close();
+});

@@ -17,7 +17,8 @@ export const reviewQueue = (status) => call(`/v1/review?status=${seg(status)}`);
 export const session = (id) => call(`/v1/sessions/${seg(id)}`);
 export const resolve = (id, verdict, note) =>
   call(`/v1/review/${seg(id)}`, { method: 'POST', body: { verdict, note } });
-export const users = () => call('/v1/users');
+/** `after`: a page's `next` (or nothing: the first page) -> `{users: [UserItem], next}`. */
+export const users = (after) => call(after ? `/v1/users?after=${seg(after)}` : '/v1/users');
 export const user = (id) => call(`/v1/users/${seg(id)}`);
 export const resetUser = (id) => call(`/v1/users/${seg(id)}/reset`, { method: 'POST' });
 export const eraseUser = (id) => call(`/v1/users/${seg(id)}`, { method: 'DELETE' });

@@ -74,7 +74,7 @@ async function render() {
   const views = {
     queue: () => queueView(params),
     session: () => sessionView(arg, render),
-    users: () => usersView(),
+    users: () => usersView(params.get('after')),
     user: () => userView(arg, render),
   };
   const section = { session: 'queue', user: 'users' }[name] ?? name;

@@ -1,4 +1,5 @@
-// #/users: every user, and #/user/ID: one user's enrollment and sessions (reset, erase).
+// #/users: every user (a page of 1,000, #/users?after=ID the next), and #/user/ID: one user's
+// enrollment and sessions (reset, erase).
 
 import * as api from './api.js';
 import { h } from '../shared/dom.js';
@@ -25,10 +26,12 @@ export function enrollment(list) {
   }));
 }
 
-export async function usersView() {
-  const { users } = await api.users();
+export async function usersView(after) {
+  const { users, next } = await api.users(after);
+  const more = (words, href) => h('p', {}, h('a', { href }, words));
   return [
     h('h1', {}, 'Users'),
+    after ? more('First users', '#/users') : null,
     users.length === 0 ? h('p', {}, 'No user has signed in yet.') :
       h('div', { class: 'table-wrap' }, h('table', {},
         h('thead', {}, h('tr', {},
@@ -42,6 +45,7 @@ export async function usersView() {
           h('td', { class: 'num' }, String(u.flagged)),
           h('td', { class: 'wide-only small' }, (u.enrollment ?? [])
             .map((e) => `${modality(e.modality)} ${Math.min(e.samples, e.needed)}/${e.needed}`).join(', ') || '—')))))),
+    next ? more(`Users after ${next}`, `#/users?after=${encodeURIComponent(next)}`) : null,
   ];
 }
 

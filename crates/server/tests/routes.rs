@@ -616,6 +616,33 @@ async fn a_replayed_summary_is_flagged() {
 }
 
 #[tokio::test]
+async fn the_users_list_pages_past_a_thousand() {
+    let app = app().await;
+    for i in 0..=1000 {
+        app.login(&format!("u{i:04}")).await;
+    }
+    let list = |q: &str| {
+        let app = &app;
+        let uri = format!("/v1/users{q}");
+        async move { app.call("GET", &uri, REVIEWER, Value::Null).await }
+    };
+    let first = list("").await;
+    let users = first.body["users"].as_array().unwrap();
+    assert_eq!(users.len(), 1000);
+    assert_eq!(users[0]["user"], "u0000");
+    assert_eq!(first.body["next"], "u0999");
+    let rest = list("?after=u0999").await;
+    assert_eq!(rest.status, StatusCode::OK, "{}", rest.text);
+    assert_eq!(rest.body["users"][0]["user"], "u1000");
+    assert_eq!(rest.body["users"].as_array().unwrap().len(), 1);
+    assert_eq!(rest.body["next"], Value::Null);
+    let bad = list("?after=a%20b").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad.body["field"], "after", "{}", bad.text);
+    assert_eq!(list("?limit=5").await.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
 async fn users_reset_and_erase() {
     let app = app().await;
     let (id, token) = enrolled(&app, "alice").await;
