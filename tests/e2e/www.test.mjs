@@ -213,6 +213,9 @@ test('dashboard: sign in, the queue, a session with its charts, a verdict, the u
   await waitFor(async () => /similarity .*automation/.test(await page.textContent('.chart-info')), 'the hovered window');
   await page.click('.verdicts button:text("Automation")');
   await waitFor(async () => /Resolved as/.test(await page.textContent('#view')), 'the verdict');
+  // Changed, the verdict keeps the one before it (the audit trail).
+  await page.click('.verdicts button:text("Impostor")');
+  await waitFor(async () => /Verdicts given \(2\)/.test(await page.textContent('#view')), 'the verdicts given');
   await page.click('nav a[data-route="users"]');
   await page.waitForSelector('table a[href="#/user/E-www-1"]');
   await page.click('table a[href="#/user/E-www-1"]');

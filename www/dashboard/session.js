@@ -168,5 +168,16 @@ function verdict(s, rerender) {
       : null,
     h('ul', { class: 'small muted verdict-help' }, VERDICTS.map((v) => h('li', { id: `verdict-${v.verdict}` },
       h('strong', {}, v.words), ': ', v.what))),
+    history(s.verdicts),
     message);
+}
+
+/** Every verdict given, when more than one was: a changed verdict keeps the ones before it. */
+function history(verdicts) {
+  if (!(verdicts?.length > 1)) return null;
+  return h('details', { class: 'verdict-history' },
+    h('summary', {}, `Verdicts given (${verdicts.length})`),
+    h('ol', { class: 'small' }, verdicts.map((v) => h('li', {},
+      fmt.when(v.at), ': ', h('span', { class: `pill ${v.verdict}` }, v.verdict),
+      v.note ? [' — ', h('q', {}, v.note)] : null))));
 }

@@ -255,7 +255,15 @@ impl Store {
     /// Rows in `table` (tests and benchmarks).
     pub async fn count(&self, table: &str) -> Result<i64, sqlx::Error> {
         assert!(
-            ["settings", "sessions", "summaries", "profiles", "handed"].contains(&table),
+            [
+                "settings",
+                "sessions",
+                "summaries",
+                "profiles",
+                "handed",
+                "verdicts"
+            ]
+            .contains(&table),
             "a table of ours"
         );
         sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))

@@ -49,6 +49,9 @@ pub async fn purge(st: &AppState, now: i64) -> Result<Purged, sqlx::Error> {
         .execute(&mut *w.tx)
         .await?
         .rows_affected();
+    sqlx::query("DELETE FROM verdicts WHERE session_id NOT IN (SELECT id FROM sessions)")
+        .execute(&mut *w.tx)
+        .await?;
     w.commit().await?;
     Ok(Purged {
         summaries,

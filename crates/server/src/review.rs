@@ -172,6 +172,23 @@ pub struct SessionView {
     pub learned: i64,
     /// The most deviating features.
     pub features: Vec<FeatureView>,
+    /// Every verdict given, oldest first (the last is `verdict`): a changed verdict keeps the
+    /// ones before it, with their notes.
+    pub verdicts: Vec<VerdictGiven>,
+}
+
+/// One verdict, as given.
+#[derive(Debug, Serialize, Deserialize, sqlx::FromRow)]
+pub struct VerdictGiven {
+    /// `genuine`, `impostor` or `automation`.
+    pub verdict: String,
+    /// The reviewer's note with it.
+    pub note: Option<String>,
+    /// When (RFC 3339).
+    #[sqlx(skip)]
+    pub at: String,
+    #[serde(skip)]
+    given_ms: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -392,7 +409,21 @@ pub async fn session(
         omitted,
         learned: count_summaries(&st, &id, true).await?,
         features: features(&profile, &summaries),
+        verdicts: verdicts_of(&st, &id).await?,
     }))
+}
+
+async fn verdicts_of(st: &AppState, id: &str) -> Result<Vec<VerdictGiven>, ApiError> {
+    let mut v: Vec<VerdictGiven> = sqlx::query_as(
+        "SELECT verdict, note, given_ms FROM verdicts WHERE session_id = $1 ORDER BY given_ms",
+    )
+    .bind(id)
+    .fetch_all(&st.store.pool)
+    .await?;
+    for g in &mut v {
+        g.at = rfc3339(g.given_ms);
+    }
+    Ok(v)
 }
 
 /// `POST /v1/review/{id}`'s body.
@@ -492,6 +523,7 @@ pub async fn resolve(
                 }
             }
             let mut w = st.store.write().await?;
+            let now = now_ms();
             if !learned.is_empty()
                 && !save_profile(&mut w.tx, &row.user_id, &profile, revision).await?
             {
@@ -503,7 +535,7 @@ pub async fn resolve(
             )
             .bind(&v.verdict)
             .bind(&v.note)
-            .bind(now_ms())
+            .bind(now)
             .bind(&id)
             .bind(row.version)
             .execute(&mut *w.tx)
@@ -511,6 +543,15 @@ pub async fn resolve(
             if done.rows_affected() == 0 {
                 return Ok(None);
             }
+            sqlx::query(
+                "INSERT INTO verdicts (session_id, verdict, note, given_ms) VALUES ($1, $2, $3, $4)",
+            )
+            .bind(&id)
+            .bind(&v.verdict)
+            .bind(&v.note)
+            .bind(now)
+            .execute(&mut *w.tx)
+            .await?;
             for (page, seq) in &learned {
                 sqlx::query(
                     "UPDATE summaries SET learned = 1 WHERE session_id = $1 AND page = $2 AND seq = $3",

@@ -255,6 +255,7 @@ pub async fn erase(
         "DELETE FROM handed WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",
         "DELETE FROM summaries WHERE user_id = $1",
         "DELETE FROM fingerprints WHERE user_id = $1",
+        "DELETE FROM verdicts WHERE session_id IN (SELECT id FROM sessions WHERE user_id = $1)",
         "DELETE FROM sessions WHERE user_id = $1",
         "DELETE FROM profiles WHERE user_id = $1",
     ] {

@@ -419,6 +419,28 @@ async fn an_impostor_is_flagged_and_does_not_teach_the_profile() {
         .await;
     assert_eq!(other.status, StatusCode::OK, "{}", other.text);
     assert_eq!(other.body["verdict"], "impostor");
+    assert_eq!(other.body["note"], Value::Null);
+    // The audit trail keeps each verdict given, with its note (the refused one is none).
+    let trail = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    let verdicts = trail.body["verdicts"].as_array().unwrap();
+    let given: Vec<(&str, &Value)> = verdicts
+        .iter()
+        .map(|v| (v["verdict"].as_str().unwrap(), &v["note"]))
+        .collect();
+    assert_eq!(
+        given,
+        [
+            ("genuine", &json!("it was her")),
+            ("impostor", &Value::Null)
+        ],
+        "{}",
+        trail.text
+    );
+    assert!(verdicts
+        .iter()
+        .all(|v| v["at"].as_str().unwrap().ends_with('Z')));
     // Stored without the session token (a credential until it expires): the session id.
     let bodies: Vec<(String,)> = sqlx::query_as("SELECT body FROM summaries WHERE session_id = $1")
         .bind(&id)
@@ -655,6 +677,21 @@ async fn users_reset_and_erase() {
     assert_eq!(a.status, StatusCode::NO_CONTENT);
     let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND, "enrolling again");
+    // Her session flagged (the same input again: a replay) and given a verdict.
+    let again = app
+        .post(&token, &ALICE.summaries(&token, &page_id(), 1))
+        .await;
+    assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
+    let v = app
+        .call(
+            "POST",
+            &format!("/v1/review/{id}"),
+            REVIEWER,
+            json!({"verdict": "impostor"}),
+        )
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.text);
+    assert_eq!(app.count("verdicts").await, 1);
     let a = app
         .call("DELETE", "/v1/users/alice", PORTAL, Value::Null)
         .await;
@@ -687,6 +724,7 @@ async fn users_reset_and_erase() {
     assert_eq!(app.count("sessions").await, 1);
     assert_eq!(app.count("profiles").await, 1);
     assert_eq!(app.count("summaries").await, 14);
+    assert_eq!(app.count("verdicts").await, 0);
     let a = app
         .post(&token, &ALICE.summaries(&token, &page_id(), 1))
         .await;
@@ -766,6 +804,7 @@ async fn retention_keeps_an_open_flag_until_a_reviewer_resolves_it() {
         .unwrap();
     assert_eq!(p.sessions, 1);
     assert_eq!(get(flagged).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.count("verdicts").await, 0, "its verdicts go with it");
 }
 
 #[tokio::test]
