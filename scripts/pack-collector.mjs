@@ -62,12 +62,14 @@ const exported = new Set(map.exports.map(([, short]) => short));
 for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exported.has(used)) throw new Error(`the glue uses wasm.${used}, which the module does not export`);
 }
-// `free()` (and `[Symbol.dispose]`, the same function) stops a running collector first. A started
+// `free()` (and `[Symbol.dispose]`, the same function) stops a running collector first, and a
+// second call does nothing. A started
 // collector holds itself (src/collector.rs `Armed`), so that the page dropping its last reference
 // to it does not stop it; freeing it on purpose does, and sends what it had collected.
 const frees = glue.match(/^\s*free\(\) \{$/gm) ?? [];
 if (frees.length !== 1) throw new Error(`expected one free() in the glue, found ${frees.length}`);
-glue = glue.replace(/^(\s*)free\(\) \{$/m, '$1free() {\n$1    if (this.__wbg_ptr !== 0) this.stop();');
+// Freed already, it does nothing (wasm-bindgen's would throw "null pointer passed to rust").
+glue = glue.replace(/^(\s*)free\(\) \{$/m, '$1free() {\n$1    if (this.__wbg_ptr === 0) return;\n$1    this.stop();');
 writeFileSync(glueFile, glue);
 
 // The types of the module's exports (`InitOutput`, what `init()` resolves to, and

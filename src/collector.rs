@@ -96,6 +96,9 @@ pub struct Inner {
     /// from it before that was known (read by `src/read.js` into the buffer, drained in the
     /// same batch) are dropped, to the end of that batch (`through_boundary`).
     refused: bool,
+    /// The page's clock, read when an event was dated after it, plus [`CLOCK_SLACK_MS`]: no
+    /// event's time passes it (see `captured`).
+    clock: f64,
     /// The listeners and timer while started (`Collector::start`).
     pub(crate) armed: Option<Armed>,
 }
@@ -131,10 +134,14 @@ impl Drop for PointerTap {
     }
 }
 
+/// How far past the page's clock a trusted event may be dated (see `Inner::clock`): 1 s, under
+/// any window's length, so such an event cannot hold a window open.
+const CLOCK_SLACK_MS: f64 = 1000.0;
+
+/// The page's clock (`src/send.js` `Requests.now`: `performance.now`, as it was when the
+/// collector loaded).
 fn now() -> f64 {
-    crate::dom::window()
-        .and_then(|w| w.performance())
-        .map_or(0.0, |p| p.now())
+    Requests::now()
 }
 
 impl ToJson for Stats {
@@ -222,6 +229,7 @@ impl Inner {
             scratch: Vec::new(),
             probation: None,
             refused: false,
+            clock: 0.0,
             armed: None,
         }
     }
@@ -270,8 +278,14 @@ impl Inner {
                     self.stats.untrusted += 1;
                     // A script sets an untrusted event's `timeStamp` as it likes: one far ahead
                     // would hold the windows open (none could close before it), so it is no
-                    // later than now. A browser's own events are never later than now.
+                    // later than now.
                     ev.cap_time(now());
+                } else if ev.time() > self.clock {
+                    // A browser's own events are never later than now, but a debugger's
+                    // (DevTools protocol) input may carry any time: no later than now plus the
+                    // slack, so the clock is read about once a second, not per event.
+                    self.clock = now() + CLOCK_SLACK_MS;
+                    ev.cap_time(self.clock);
                 }
                 if self.refused && matches!(ev, InputEvent::Key(_)) {
                     return;
@@ -753,6 +767,10 @@ extern "C" {
     /// `src/send.js`: the requests `post` made.
     pub type Requests;
 
+    /// `performance.now()`, bound when the module loaded.
+    #[wasm_bindgen(static_method_of = Requests)]
+    fn now() -> f64;
+
     /// A promise resolved once no request is out (`flush()`'s).
     #[wasm_bindgen(static_method_of = Requests)]
     pub fn settled() -> js_sys::Promise;
@@ -794,7 +812,12 @@ fn sent(weak: &Weak<RefCell<Inner>>, outcome: i32, tag: u32, scores: JsValue) {
         }
     };
     invoke(&state, calls);
-    pump(&state);
+    // After a failure the retry timer sends again, or, with no timer (a page whose `setTimeout`
+    // throws), the next event or `flush()`: sending at once would fail at once, in a loop of
+    // promises that never yields to the page.
+    if outcome == ACCEPTED || outcome == REJECTED {
+        pump(&state);
+    }
 }
 
 fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {

@@ -263,7 +263,7 @@ const REPEAT = 8;
 const TRUSTED = 16;
 // What the show-password observer watches (`KeyReader.attach`): every `type` and
 // `autocomplete` change, with the value it had.
-const WATCH = { subtree: true, attributeFilter: ['type', 'autocomplete'], attributeOldValue: true };
+const WATCH = { subtree: true, childList: true, attributeFilter: ['type', 'autocomplete'], attributeOldValue: true };
 // `keyCode` of keys pressed during IME composition (UI Events spec, "keyCode 229").
 const IME_KEY_CODE = 229;
 
@@ -439,15 +439,32 @@ export class KeyReader {
     // `autocomplete` named one).
     this.watch = new MutationObserver(guard((records) => this.toggled(records)));
     this.watch.observe(target, WATCH);
+    guard(() => this.shadows(target))();
   }
 
   // Remembers the fields that were password fields before a change of `type` or
-  // `autocomplete` (`WATCH`).
+  // `autocomplete` (`WATCH`), and watches the open shadow roots of what the page adds.
   toggled(records) {
     for (const r of records) {
       const old = r.oldValue;
       if (old !== null && (r.attributeName === 'type' ? /^password$/i.test(old) : /password/i.test(old))) {
         this.seen.add(r.target);
+      }
+    }
+    // After every toggle is remembered: a walk that throws (a page's patched DOM) loses none.
+    for (const r of records) for (const n of r.addedNodes) if (n instanceof Element) this.shadows(n);
+  }
+
+  // Watches every open shadow root in `node` and below (theirs too): the observer on the
+  // document does not see into them, and a web component's show-password toggle may change its
+  // field before any event came from there (an eye button outside the component). A root
+  // attached after its host was added (an element defined later) is watched from its first event.
+  shadows(node) {
+    for (const el of [node, ...node.querySelectorAll('*')]) {
+      const root = el.shadowRoot;
+      if (root) {
+        this.watch.observe(root, WATCH);
+        this.shadows(root);
       }
     }
   }

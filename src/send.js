@@ -19,6 +19,14 @@ const FAILED = 3; // anything else, or no answer: retried with backoff
 // is at most 48 KiB, about 6 s at 64 kbit/s (a poor mobile uplink); 15 s is over twice that.
 const TIMEOUT_MS = 15000;
 
+// The built-ins `revive` and `now` use, as they were when the collector loaded: a page that
+// replaces one later (to throw, or with a wrapper) cannot make `stats()`, `flush()` or a
+// callback's record throw, or stop the clock.
+const { parse } = JSON;
+const { keys } = Object;
+const clock = performance.now.bind(performance);
+const later = setTimeout.bind(globalThis);
+
 // Requests out, of every collector on the page, and the `flush()` promises waiting for none.
 let out = 0;
 const idle = [];
@@ -30,6 +38,12 @@ const idle = [];
 export class Requests {
   static settled() {
     return out === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));
+  }
+
+  // The page's clock, ms (`performance.now()`, as it was when the module loaded). (A static
+  // method, so that the module's every import goes through the glue: scripts/pack-collector.mjs.)
+  static now() {
+    return clock();
   }
 }
 
@@ -72,15 +86,23 @@ export function post(url, token, body, tag, done) {
       if (response.ok) {
         // The answer's body is read through a promise, so that a read that throws at once is
         // an unreadable answer like any other: the batch is still accepted.
+        // Its scores are copied into a plain array here, where a read that throws (a page's
+        // `fetch` wrapper answering with a Proxy) leaves the batch accepted without scores.
         return new Promise((resolve) => resolve(response.json())).then(
-          (answer) => [ACCEPTED, Array.isArray(answer?.scores) ? answer.scores : undefined],
+          (answer) => {
+            let scores;
+            try {
+              scores = Array.isArray(answer?.scores) ? Array.from(answer.scores) : undefined;
+            } catch {}
+            return [ACCEPTED, scores];
+          },
           () => [ACCEPTED, undefined],
         );
       }
       const s = response.status;
       return [s >= 400 && s < 500 && s !== 408 && s !== 429 ? REJECTED : FAILED, undefined];
     }),
-    new Promise((_, reject) => setTimeout(reject, TIMEOUT_MS)),
+    new Promise((_, reject) => later(reject, TIMEOUT_MS)),
   ])
     .catch(() => [FAILED, undefined])
     .then(([outcome, scores]) => {
@@ -102,8 +124,8 @@ export function post(url, token, body, tag, done) {
 export function revive(text, nums) {
   const put = (v) => {
     if (typeof v === 'number') return nums[v];
-    if (v !== null && typeof v === 'object') for (const k of Object.keys(v)) v[k] = put(v[k]);
+    if (v !== null && typeof v === 'object') for (const k of keys(v)) v[k] = put(v[k]);
     return v;
   };
-  return put(JSON.parse(text));
+  return put(parse(text));
 }

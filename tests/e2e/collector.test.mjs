@@ -393,6 +393,79 @@ test('a request settles whatever the page did to fetch and Response: flush() ret
   await server.close();
 });
 
+test('built-ins the page replaces after load, and unreadable scores, neither throw nor stop the collector', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  // (`Object.keys`, also taken at load, is left: Playwright's own page scripts need it.)
+  await page.evaluate(() => {
+    window.__keep = { parse: JSON.parse };
+    const boom = () => { throw new Error('replaced by the page'); };
+    JSON.parse = boom;
+    performance.now = boom;
+  });
+  await typeInto(page, '#notes', 'replaced built-ins');
+  // Neither call throws: `stats()` is read back through the kept JSON.parse.
+  const statsText = await page.evaluate(() => {
+    try {
+      return window.__keep.parse(JSON.stringify(window.__collector.stats())).sent >= 0 ? 'read' : 'odd';
+    } catch (e) {
+      return `threw: ${e.message}`;
+    }
+  });
+  assert.equal(statsText, 'read');
+  const settled = await page.evaluate(() => {
+    try {
+      const p = window.__collector.flush();
+      return p.then(() => 'settled');
+    } catch (e) {
+      return `threw: ${e.message}`;
+    }
+  });
+  assert.equal(settled, 'settled');
+  await waitFor(() => server.summaries().some((s) => s.keys !== null), 'the window, sent');
+  // setTimeout replaced too: a request still settles (and is not sent again in a loop).
+  await page.evaluate(() => { window.setTimeout = () => { throw new Error('replaced by the page'); }; });
+  const before = server.summaries().length;
+  await typeInto(page, '#notes', ' and timers');
+  assert.equal(await page.evaluate(() => window.__collector.flush().then(() => 'settled')), 'settled');
+  assert.equal(server.summaries().length, before + 1);
+  // A fetch wrapper answering with scores that throw when read: accepted, and collecting goes on.
+  await page.evaluate(() => {
+    const real = window.fetch;
+    window.fetch = async (...args) => {
+      await real(...args);
+      return { ok: true, status: 202, json: async () => ({ scores: new Proxy([], { get() { throw new Error('a trap'); } }) }) };
+    };
+  });
+  await typeInto(page, '#notes', ' proxied');
+  assert.equal(await page.evaluate(() => window.__collector.flush().then(() => 'settled')), 'settled');
+  await typeInto(page, '#notes', ' still here');
+  assert.equal(await page.evaluate(() => window.__collector.flush().then(() => 'settled')), 'settled');
+  assert.equal(server.summaries().length, before + 3);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
+test("a trusted key dated a year ahead (a debugger's input) cannot hold the windows open", async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  await page.click('#notes');
+  const cdp = await context.newCDPSession(page);
+  const ahead = Date.now() / 1000 + 365 * 86400; // CDP times are seconds since the epoch
+  for (let i = 0; i < 12; i++) {
+    for (const type of ['keyDown', 'keyUp']) {
+      await cdp.send('Input.dispatchKeyEvent', { type, key: 'a', code: 'KeyA', text: type === 'keyDown' ? 'a' : undefined, timestamp: ahead + i * 0.1 });
+    }
+  }
+  await typeInto(page, '#notes', 'then typed now');
+  await flush(page);
+  const clock = await page.evaluate(() => performance.now());
+  await waitFor(() => server.summaries().length > 0, 'a summary');
+  for (const s of server.summaries()) assert.ok(s.end_ms <= clock + 1000, `end_ms ${s.end_ms}, clock ${clock}`);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('a redirected request is a failure, not a delivery (a 302 turns the POST into a GET)', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
   server.state.mode = 'redirect';
@@ -582,6 +655,45 @@ test('no hold or gap spans a password typed elsewhere: Tabbed through, in a fram
   await flush(page);
   const after = server.summaries().slice(before);
   assert.ok(after.every((s) => s.keys === null), JSON.stringify(after.map((s) => s.keys)));
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
+test('a password field in an open shadow root, shown by an eye outside it before any event there, is not captured', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 120000 });
+  // Web components holding a password field, each with its show-password eye in the page's own
+  // DOM: one made before the collector started (it is restarted), one added after, one in a
+  // shadow root nested in another.
+  const make = (id, nested) => page.evaluate(([id, nested]) => {
+    const host = Object.assign(document.createElement('div'), { id });
+    let root = host.attachShadow({ mode: 'open' });
+    if (nested) {
+      const inner = document.createElement('span');
+      root.append(inner);
+      root = inner.attachShadow({ mode: 'open' });
+    }
+    const field = Object.assign(document.createElement('input'), { type: 'password' });
+    root.append(field);
+    const eye = Object.assign(document.createElement('button'), { id: `${id}-eye`, type: 'button', textContent: 'show' });
+    eye.addEventListener('click', () => { field.type = 'text'; });
+    document.body.prepend(host, eye);
+  }, [id, nested]);
+  await make('before', false);
+  await page.evaluate(() => { window.__collector.stop(); window.__collector.start(); });
+  await make('after', false);
+  await make('nested', true);
+  for (const id of ['before', 'after', 'nested']) {
+    const from = server.summaries().length;
+    await page.click(`#${id}-eye`);
+    const field = page.locator(`#${id}`).locator('input');
+    assert.equal(await field.evaluate((el) => el.type), 'text', id);
+    await field.click();
+    for (const ch of 'Zq7#pX9!') await page.keyboard.press(ch, { delay: 40 });
+    await flush(page);
+    const sent = server.summaries().slice(from);
+    assert.ok(sent.every((s) => s.keys === null), `${id}: ${JSON.stringify(sent.map((s) => s.keys))}`);
+  }
   assert.deepEqual(errors, []);
   await context.close();
   await server.close();
@@ -797,6 +909,16 @@ test('a collector freed without stop() first sends what it collected, then liste
   await page.waitForTimeout(500);
   assert.equal(server.summaries().length, n);
   assert.equal(await page.evaluate(() => window.__summaries.length), local);
+  // Freed twice (or disposed after free): nothing happens, nothing is thrown.
+  assert.equal(await page.evaluate(() => {
+    try {
+      window.__collector.free();
+      window.__collector[Symbol.dispose]?.();
+      return 'quiet';
+    } catch (e) {
+      return `threw: ${e.message}`;
+    }
+  }), 'quiet');
   assert.deepEqual(errors, []);
   await context.close();
   await server.close();
