@@ -307,6 +307,29 @@ async function failing(text, failures) {
   return it;
 }
 
+test('where no retry timer can be set, a failed batch waits for the next event, not resent in a loop', async () => {
+  const { server, context, page, errors } = await open({ windowMs: 60000 });
+  server.state.mode = 'fail';
+  // The page's timers throw (the collector's retry timer cannot be set).
+  await page.evaluate(() => {
+    const boom = () => { throw new Error('replaced by the page'); };
+    window.setTimeout = boom;
+    window.setInterval = boom;
+  });
+  await typeInto(page, '#notes', 'no timers');
+  // (Raced here: a collector that resends at once never settles.)
+  const flushed = await Promise.race([flush(page).then(() => 'settled'),
+    new Promise((resolve) => setTimeout(() => resolve('still sending after 10 s'), 10_000))]);
+  assert.equal(flushed, 'settled');
+  const attempts = () => server.state.requests.length;
+  const first = attempts();
+  await page.waitForTimeout(2000);
+  assert.ok(attempts() - first <= 1, `${attempts() - first} more attempts in 2 s with no event`);
+  assert.deepEqual(errors, []);
+  await context.close();
+  await server.close();
+});
+
 test('a stopped collector sets no retry timer; what failed waits for start()', async () => {
   const { server, context, page } = await failing('typed before logging out', 1);
   // stop() flushes (one attempt now, backoff or not), then no timer is left to retry with.
