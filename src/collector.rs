@@ -134,8 +134,9 @@ impl Drop for PointerTap {
     }
 }
 
-/// How far past the page's clock a trusted event may be dated (see `Inner::clock`): 1 s, under
-/// any window's length, so such an event cannot hold a window open.
+/// How far past the page's clock a trusted event may be dated (see `Inner::clock`): 1 s, no
+/// longer than the shortest window (`windowMs` is at least 1000), so such an event cannot hold
+/// a window open past its time.
 const CLOCK_SLACK_MS: f64 = 1000.0;
 
 /// The page's clock (`src/send.js` `Requests.now`: `performance.now`, as it was when the
@@ -771,6 +772,10 @@ extern "C" {
     #[wasm_bindgen(static_method_of = Requests)]
     fn now() -> f64;
 
+    /// `Math.random()`, as it was when the module loaded.
+    #[wasm_bindgen(static_method_of = Requests)]
+    fn random() -> f64;
+
     /// A promise resolved once no request is out (`flush()`'s).
     #[wasm_bindgen(static_method_of = Requests)]
     pub fn settled() -> js_sys::Promise;
@@ -827,7 +832,7 @@ fn schedule_retry(s: &mut Inner, weak: Weak<RefCell<Inner>>) {
         s.retry_due = true;
         return;
     }
-    let delay = backoff_ms(s.attempt, js_sys::Math::random());
+    let delay = backoff_ms(s.attempt, Requests::random());
     s.attempt += 1;
     s.retry_due = true;
     s.retry = Timer::once(delay as u32, move || {

@@ -26,6 +26,7 @@ const { parse } = JSON;
 const { keys } = Object;
 const clock = performance.now.bind(performance);
 const later = setTimeout.bind(globalThis);
+const { random } = Math;
 
 // Requests out, of every collector on the page, and the `flush()` promises waiting for none.
 let out = 0;
@@ -44,6 +45,11 @@ export class Requests {
   // method, so that the module's every import goes through the glue: scripts/pack-collector.mjs.)
   static now() {
     return clock();
+  }
+
+  // `Math.random()` as it was when the module loaded (the retries' jitter).
+  static random() {
+    return random();
   }
 }
 

@@ -658,7 +658,14 @@ async fn attempt(
     }
 
     let (mut profile, revision) = ctx.profile(st)?;
-    let given = if fresh.iter().any(|&i| items[i].summary.score.is_some()) {
+    // Only this model's page scores are compared (another's is kept unjudged).
+    let given = if fresh.iter().any(|&i| {
+        items[i]
+            .summary
+            .score
+            .as_ref()
+            .is_some_and(|b| b.model_version == MODEL_VERSION)
+    }) {
         handed(st, id).await?
     } else {
         Vec::new()

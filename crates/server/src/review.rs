@@ -127,7 +127,8 @@ pub struct Point {
     pub automation: f64,
     /// The score's reasons.
     pub reasons: Vec<String>,
-    /// Whether the browser's own score matched (null: it sent none).
+    /// Whether the browser's own score matched (null: it sent none, or one of another model,
+    /// from a page loaded before an upgrade, which is not compared).
     pub page_score_matches: Option<bool>,
 }
 
@@ -415,7 +416,8 @@ pub async fn session(
 
 async fn verdicts_of(st: &AppState, id: &str) -> Result<Vec<VerdictGiven>, ApiError> {
     let mut v: Vec<VerdictGiven> = sqlx::query_as(
-        "SELECT verdict, note, given_ms FROM verdicts WHERE session_id = $1 ORDER BY given_ms",
+        "SELECT verdict, note, given_ms FROM verdicts WHERE session_id = $1 \
+         ORDER BY session_version",
     )
     .bind(id)
     .fetch_all(&st.store.pool)
@@ -544,9 +546,11 @@ pub async fn resolve(
                 return Ok(None);
             }
             sqlx::query(
-                "INSERT INTO verdicts (session_id, verdict, note, given_ms) VALUES ($1, $2, $3, $4)",
+                "INSERT INTO verdicts (session_id, session_version, verdict, note, given_ms) \
+                 VALUES ($1, $2, $3, $4, $5)",
             )
             .bind(&id)
+            .bind(row.version + 1)
             .bind(&v.verdict)
             .bind(&v.note)
             .bind(now)

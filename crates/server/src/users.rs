@@ -109,7 +109,10 @@ pub async fn list(
     auth::require(&st, &headers, Role::Reviewer)?;
     if let Some(after) = &q.after {
         checked(after).map_err(|_| {
-            ApiError::field("after", "after is a user id: 1-128 of [A-Za-z0-9_.@-]")
+            ApiError::field(
+                "after",
+                "after is a user id: 1-128 of [A-Za-z0-9_.@-], not only dots",
+            )
         })?;
     }
     // Every user with a session or a profile: a profile outlives its user's last session

@@ -182,6 +182,9 @@ fn cases(c: &Ctx) -> Vec<Case> {
         c.summary("a model name with a space", |v| {
             v["score"] = json!({"similarity": 50.0, "band": "allow", "automation": 0.0, "reasons": [], "model_version": "other 9"})
         }),
+        c.summary("an empty model name", |v| {
+            v["score"] = json!({"similarity": 50.0, "band": "allow", "automation": 0.0, "reasons": [], "model_version": ""})
+        }),
         c.summary("a model name of 33 characters", |v| {
             v["score"] = json!({"similarity": 50.0, "band": "allow", "automation": 0.0, "reasons": [], "model_version": "m".repeat(33)})
         }),
