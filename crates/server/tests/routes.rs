@@ -682,14 +682,7 @@ async fn users_reset_and_erase() {
         .post(&token, &ALICE.summaries(&token, &page_id(), 1))
         .await;
     assert_eq!(again.status, StatusCode::ACCEPTED, "{}", again.text);
-    let v = app
-        .call(
-            "POST",
-            &format!("/v1/review/{id}"),
-            REVIEWER,
-            json!({"verdict": "impostor"}),
-        )
-        .await;
+    let v = app.verdict(&id, "impostor").await;
     assert_eq!(v.status, StatusCode::OK, "{}", v.text);
     assert_eq!(app.count("verdicts").await, 1);
     let a = app
@@ -790,14 +783,7 @@ async fn retention_keeps_an_open_flag_until_a_reviewer_resolves_it() {
     assert_eq!(open.body["status"], "open");
     assert_eq!(open.body["flags"], json!(["tampering"]));
     // Resolved, it goes at the next purge.
-    let v = app
-        .call(
-            "POST",
-            &format!("/v1/review/{flagged}"),
-            REVIEWER,
-            json!({"verdict": "impostor"}),
-        )
-        .await;
+    let v = app.verdict(&flagged, "impostor").await;
     assert_eq!(v.status, StatusCode::OK, "{}", v.text);
     let p = telltale_server::retention::purge(&app.state, later)
         .await

@@ -112,6 +112,13 @@ impl TestApp {
         }
     }
 
+    /// A reviewer's verdict (`impostor`, …) on a session, without a note.
+    pub async fn verdict(&self, session: &str, verdict: &str) -> Answer {
+        let uri = format!("/v1/review/{session}");
+        let body = serde_json::json!({ "verdict": verdict });
+        self.call("POST", &uri, REVIEWER, body).await
+    }
+
     /// A JSON call with a bearer credential.
     pub async fn call(&self, method: &str, uri: &str, bearer: &str, body: Value) -> Answer {
         let auth = format!("Bearer {bearer}");
