@@ -96,9 +96,6 @@ pub struct Inner {
     /// from it before that was known (read by `src/read.js` into the buffer, drained in the
     /// same batch) are dropped, to the end of that batch (`through_boundary`).
     refused: bool,
-    /// The page's clock, read when an event was dated after it, plus [`CLOCK_SLACK_MS`]: no
-    /// event's time passes it (see `captured`).
-    clock: f64,
     /// The listeners and timer while started (`Collector::start`).
     pub(crate) armed: Option<Armed>,
 }
@@ -133,11 +130,6 @@ impl Drop for PointerTap {
         self.keys.detach_keys();
     }
 }
-
-/// How far past the page's clock a trusted event may be dated (see `Inner::clock`): 1 s, no
-/// longer than the shortest window (`windowMs` is at least 1000), so such an event cannot hold
-/// a window open past its time.
-const CLOCK_SLACK_MS: f64 = 1000.0;
 
 /// The page's clock (`src/send.js` `Requests.now`: `performance.now`, as it was when the
 /// collector loaded).
@@ -230,7 +222,6 @@ impl Inner {
             scratch: Vec::new(),
             probation: None,
             refused: false,
-            clock: 0.0,
             armed: None,
         }
     }
@@ -279,14 +270,11 @@ impl Inner {
                     self.stats.untrusted += 1;
                     // A script sets an untrusted event's `timeStamp` as it likes: one far ahead
                     // would hold the windows open (none could close before it), so it is no
-                    // later than now.
+                    // later than now. A browser's own events are never later than now; input a
+                    // debugger dispatches (DevTools protocol) keeps the time it was given, which
+                    // `npm run demo` and the bots' tests use to replay recorded timing without
+                    // sleeping.
                     ev.cap_time(now());
-                } else if ev.time() > self.clock {
-                    // A browser's own events are never later than now, but a debugger's
-                    // (DevTools protocol) input may carry any time: no later than now plus the
-                    // slack, so the clock is read about once a second, not per event.
-                    self.clock = now() + CLOCK_SLACK_MS;
-                    ev.cap_time(self.clock);
                 }
                 if self.refused && matches!(ev, InputEvent::Key(_)) {
                     return;
