@@ -63,9 +63,9 @@ for (const [, used] of glue.matchAll(/\bwasm\.([A-Za-z_$][\w$]*)/g)) {
   if (!exported.has(used)) throw new Error(`the glue uses wasm.${used}, which the module does not export`);
 }
 // `free()` (and `[Symbol.dispose]`, the same function) stops a running collector first, and a
-// second call does nothing. A started
-// collector holds itself (src/collector.rs `Armed`), so that the page dropping its last reference
-// to it does not stop it; freeing it on purpose does, and sends what it had collected.
+// second call does nothing. A started collector holds itself (src/collector.rs `Armed`), so that
+// the page dropping its last reference to it does not stop it; freeing it on purpose does, and
+// sends what it had collected.
 const frees = glue.match(/^\s*free\(\) \{$/gm) ?? [];
 if (frees.length !== 1) throw new Error(`expected one free() in the glue, found ${frees.length}`);
 // Freed already, it does nothing (wasm-bindgen's would throw "null pointer passed to rust").

@@ -19,9 +19,10 @@ const FAILED = 3; // anything else, or no answer: retried with backoff
 // is at most 48 KiB, about 6 s at 64 kbit/s (a poor mobile uplink); 15 s is over twice that.
 const TIMEOUT_MS = 15000;
 
-// The built-ins `revive` and `now` use, as they were when the collector loaded: a page that
-// replaces one later (to throw, or with a wrapper) cannot make `stats()`, `flush()` or a
-// callback's record throw, or stop the clock.
+// The built-ins this module uses (`revive`, `post`'s timeout, `Requests.now` and `.random`), as
+// they were when the collector loaded: a page that replaces one later (to throw, or with a
+// wrapper) cannot make `stats()`, `flush()` or a callback's record throw, stop the clock, or
+// stop a request from settling.
 const { parse } = JSON;
 const { keys } = Object;
 const clock = performance.now.bind(performance);
