@@ -536,6 +536,14 @@ pub async fn save_profile(
     Ok(done.rows_affected() == 1)
 }
 
+/// The page's score of a summary, if the server compares it: one of this model. One of another
+/// model (a page loaded before an upgrade) is kept, unjudged, as a page may send no score at all.
+fn comparable(s: &Summary) -> Option<&Score> {
+    s.score
+        .as_ref()
+        .filter(|b| b.model_version == MODEL_VERSION)
+}
+
 /// The scorers handed to a session's pages. One that this build cannot read (handed by a build
 /// of an earlier scoring model, before an upgrade) is left out with a warning: a browser score
 /// of another model never matches this build's anyway, and the session's batches go on.
@@ -658,14 +666,10 @@ async fn attempt(
     }
 
     let (mut profile, revision) = ctx.profile(st)?;
-    // Only this model's page scores are compared (another's is kept unjudged).
-    let given = if fresh.iter().any(|&i| {
-        items[i]
-            .summary
-            .score
-            .as_ref()
-            .is_some_and(|b| b.model_version == MODEL_VERSION)
-    }) {
+    let given = if fresh
+        .iter()
+        .any(|&i| comparable(&items[i].summary).is_some())
+    {
         handed(st, id).await?
     } else {
         Vec::new()
@@ -704,13 +708,7 @@ async fn attempt(
             flags.insert("replay".into());
         }
         let score = scorer.score(s);
-        // A page's score is compared when it is this model's: one of another model (a page
-        // loaded before an upgrade) is kept, unjudged, as a page may send no score at all.
-        let page_match = s
-            .score
-            .as_ref()
-            .filter(|b| b.model_version == MODEL_VERSION)
-            .map(|b| given.iter().any(|sc| same(&sc.score(s), b)));
+        let page_match = comparable(s).map(|b| given.iter().any(|sc| same(&sc.score(s), b)));
         if page_match == Some(false) {
             flags.insert("forgery".into());
         }
