@@ -108,12 +108,17 @@ export interface CollectorStats {
 export interface Score {
   /** 0-100: the share of the user's own samples that looked less like the user (100 while enrolling). */
   similarity: number;
+  /** This one window's band (a worker's own windows are under similarity 1, `step_up`, about
+   * once in a hundred): ask for a step-up on `session.step_up`, not on this. */
   band: 'enrolling' | 'allow' | 'review' | 'step_up';
   /** 0 (human) to 1 (automated). */
   automation: number;
   /** Up to three sentences naming the features that deviated most. */
   reasons: string[];
   model_version: string;
+  /** Only on the server's scores: the session's decision as of the answer. `step_up`: ask the
+   * worker to authenticate again (until the portal's backend reports a pass). */
+  session?: { step_up: boolean };
 }
 
 /** Statistics of one bucket of timings or measurements (at least 5 values). */

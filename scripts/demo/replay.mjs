@@ -459,6 +459,7 @@ export async function outcome(api, kind, login, stepUps) {
     windows: s?.timeline?.length ?? 0,
     scored: d.scored ?? 0,
     stepUps,
+    stepUpsPassed: d.step_ups_passed ?? 0,
   };
 }
 

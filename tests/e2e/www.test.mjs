@@ -148,13 +148,13 @@ test('portal: the employee id typed before login reaches the server under the ne
 
 test('portal: an automated window asks for the password again; the right one keeps the session', async () => {
   const { context, page, check } = await open('/portal/', {
-    expected: [ENROLLING, ['/demo/login', 'the wrong password, on purpose: 401']],
+    expected: [ENROLLING, ['/demo/step-up', 'the wrong password, on purpose: 401']],
   });
   const login = await logIn(page, 'E-www-2');
   await page.goto(`${server.url}/portal/#/ticket/T-5000`);
   await page.click('#notes');
   // A script typing: untrusted, exactly periodic key events (with webdriver: an automation
-  // verdict, so the window's band is step_up, by the page's score or the server's).
+  // verdict, so the server's answer asks for a step-up).
   await page.evaluate(async () => {
     const el = document.getElementById('notes');
     for (let i = 0; i < 120; i++) {
@@ -183,6 +183,9 @@ test('portal: an automated window asks for the password again; the right one kee
   const item = await waitFor(async () => (await server.review('/v1/review?status=open')).sessions
     .find((s) => s.session === login.session), 'the flagged session');
   assert.ok(item.flags.includes('automation'), `flags: ${item.flags}`);
+  const view = await server.review(`/v1/sessions/${login.session}`);
+  assert.equal(view.decision.step_ups_passed, 1, 'the server recorded the pass');
+  assert.equal(view.decision.step_up_due, false);
 });
 
 test('dashboard: sign in, the queue, a session with its charts, a verdict, the users', async () => {
@@ -205,6 +208,7 @@ test('dashboard: sign in, the queue, a session with its charts, a verdict, the u
   await page.waitForSelector('#verdict-h');
   // The evidence levels come from the session's decision (the core's constants), not the page.
   assert.match(await page.textContent('.facts'), /review at \d+(\.\d+)?, step-up at \d+(\.\d+)?/);
+  assert.match(await page.textContent('.facts'), /Step-up(not )?asked now/);
   // The timeline is drawn, and pointing at it gives a window's numbers.
   const plot = await page.waitForSelector('.chart .u-over');
   await plot.scrollIntoViewIfNeeded();

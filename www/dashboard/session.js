@@ -46,10 +46,19 @@ function facts(s) {
       d.automation ? [' ', h('span', { class: 'pill automation' }, 'automated')] : null),
     item('Evidence', `${fmt.num(d.evidence)} now, ${fmt.num(d.peak)} at most`,
       h('span', { class: 'hint' }, `review at ${fmt.num(d.review_at)}, step-up at ${fmt.num(d.step_up_at)}`)),
+    item('Step-up', stepUpWords(d)),
     item('Windows scored', String(d.scored ?? 0)),
     item('Highest automation', fmt.automation(d.max_automation)),
     item('Started', fmt.when(s.created_at)),
     item('Token', s.revoked ? 'revoked' : `valid until ${fmt.when(s.expires_at)}`));
+}
+
+/** The step-up in words: asked now or not, and how many the worker passed (in a flagged session,
+ * a pass says whoever typed knew the password). */
+function stepUpWords(d) {
+  const passed = d.step_ups_passed ?? 0;
+  const now = d.step_up_due ? 'asked now' : 'not asked now';
+  return passed ? `${now}; passed ${passed} time${passed === 1 ? '' : 's'}` : now;
 }
 
 function timeline(s) {

@@ -51,3 +51,21 @@ export async function logIn(employeeId, password) {
   if (r.status === 400) return { error: r.data?.message || 'That employee ID is not valid.' };
   return { error: `The login failed (the server answered ${r.status}).` };
 }
+
+/**
+ * The step-up: the password again, checked by the demo login backend for the session of
+ * `login`, which records the pass (`POST /demo/step-up`: in the real product the customer's own
+ * backend, which calls `POST /v1/sessions/{id}/step-up` with the portal key).
+ * -> `{}` on success, `{error: 'words'}` otherwise.
+ */
+export async function stepUp(login, password) {
+  let r;
+  try {
+    r = await request('/demo/step-up', { method: 'POST', token: login.token, body: { password } });
+  } catch {
+    return { error: 'The portal cannot reach its server. Try again in a moment.' };
+  }
+  if (r.ok) return {};
+  if (r.status === 401 && r.data?.message === 'wrong password') return { error: 'That password is not right.' };
+  return { error: r.data?.message || `The check failed (the server answered ${r.status}).` };
+}

@@ -90,15 +90,15 @@ document.getElementById('logout').addEventListener('click', () => logOut(''));
 
 // A passed step-up keeps the session: its evidence goes on adding up, so an impostor who knows
 // the password still reaches the review queue (a new session per step-up would start each one
-// from nothing: tried, and the impostor's sessions were never flagged). The demo login backend
-// is the only password check there is, so the check opens a session that is never used.
+// from nothing: tried, and the impostor's sessions were never flagged). The server records the
+// pass and asks again only after a stretch of evidence of its own.
 let confirming = false;
 monitor.onStepUp(async () => {
   if (!login || confirming) return;
   confirming = true;
   try {
-    const again = await confirmIdentity(login.user);
-    if (again) monitor.stepUpPassed();
+    const passed = await confirmIdentity(login);
+    if (passed) monitor.stepUpPassed();
     else logOut('');
   } finally {
     confirming = false;

@@ -25,9 +25,11 @@ export function load() {
   return loading;
 }
 
-/** `fn(score)` is called with every score whose band is `step_up`: in-page scores and the
- * server's scores of delivered batches, those held before login included (not in the grace
- * after a passed step-up). */
+/** `fn(score)` is called when the server's answer asks for a step-up (`score.session.step_up`,
+ * the session's decision over its windows, held until the portal's backend reports a pass), not
+ * for one window's band: a worker's own windows fall under similarity 1 (`step_up`) about once
+ * in a hundred, and asking on each would ask a genuine worker every 15 to 50 minutes of typing.
+ * In-page scores carry no `session`. Not in the grace after a passed step-up. */
 export function onStepUp(fn) {
   stepUp = fn;
 }
@@ -36,9 +38,9 @@ export function onStepUp(fn) {
  * collector's last batch (after a logout) must not ask anything. */
 let generation = 0;
 
-/** After a passed step-up, `step_up` scores are not acted on for one window length (the
- * collector's default `windowMs`, 30 s): they are of windows that were open while the worker
- * was being asked. The server still counts them toward the session's decision. */
+/** After a passed step-up, answers are not acted on for one window length (the collector's
+ * default `windowMs`, 30 s): an answer computed before the server recorded the pass may arrive
+ * after it. */
 const GRACE_MS = 30000;
 let graceUntil = 0;
 
@@ -49,7 +51,7 @@ export function stepUpPassed() {
 function hearer() {
   const mine = ++generation;
   return (score) => {
-    if (mine === generation && score?.band === 'step_up' && Date.now() >= graceUntil) stepUp(score);
+    if (mine === generation && score?.session?.step_up === true && Date.now() >= graceUntil) stepUp(score);
   };
 }
 

@@ -1,8 +1,9 @@
-// The step-up: when a score's band is `step_up`, the worker enters the password again (checked
-// with the demo login backend, which answers with a new session) or logs out. `review` is
-// silent for the worker: only a reviewer sees it.
+// The step-up: when the server's answer says the session asks for one (`score.session.step_up`),
+// the worker enters the password again (checked by the demo login backend, which tells the
+// server the step-up was passed) or logs out. A review is silent for the worker: only a
+// reviewer sees it.
 
-import { logIn } from './auth.js';
+import { stepUp } from './auth.js';
 
 const dialog = document.getElementById('stepup');
 const form = document.getElementById('stepup-form');
@@ -17,14 +18,15 @@ title.setAttribute('tabindex', '-1');
 let pending = null;
 
 /**
- * Asks `user` for the password again. Resolves with the new login on success, or null when
- * the worker chose to log out. A second call while one is open joins it.
+ * Asks the worker of `login` for the password again. Resolves with true once it is right (the
+ * pass is recorded), or false when the worker chose to log out. A second call while one is
+ * open joins it.
  */
-export function confirmIdentity(user) {
+export function confirmIdentity(login) {
   if (pending) return pending.promise;
   let resolve;
   const promise = new Promise((r) => { resolve = r; });
-  pending = { promise, resolve, user };
+  pending = { promise, resolve, login };
   error.textContent = '';
   password.value = '';
   dialog.showModal();
@@ -50,18 +52,18 @@ form.addEventListener('submit', async (e) => {
   }
   const button = form.querySelector('button[type="submit"]');
   button.disabled = true;
-  const r = await logIn(pending.user, password.value);
+  const r = await stepUp(pending.login, password.value);
   button.disabled = false;
-  if (r.login) {
-    finish(r.login);
+  if (!r.error) {
+    finish(true);
   } else {
-    error.textContent = r.error.startsWith('That employee ID') ? 'That password is not right.' : r.error;
+    error.textContent = r.error;
     password.value = '';
     password.focus();
   }
 });
 
-logoutButton.addEventListener('click', () => finish(null));
+logoutButton.addEventListener('click', () => finish(false));
 
 // Escape does not dismiss it: the worker confirms or logs out. (Chromium closes a modal dialog
 // on a second Escape regardless; then it opens again.)

@@ -19,6 +19,17 @@
 //! The session is flagged for review once the evidence reaches [`REVIEW_EVIDENCE`], for a
 //! step-up at [`STEP_UP_EVIDENCE`]; a flag stays raised for the rest of the session. Automation
 //! is separate: any window whose automation score reaches the verdict flags the session.
+//!
+//! ## The step-up: asked once per stretch of evidence
+//! The portal asks the worker to authenticate again when [`Decision::step_up_due`] says so: the
+//! evidence counted since the last passed step-up (from the session's start before any) reached
+//! [`STEP_UP_EVIDENCE`], or a window since then reached the automation verdict. It stays due
+//! until the portal reports a pass ([`SessionTrust::step_up_passed`]), which counts afresh from
+//! there; the session's own evidence, its peak and its flags are untouched by a pass, so an
+//! impostor who knows the password still reaches the review queue. One window's band is no
+//! reason to ask: a worker's own windows fall under similarity 1 about once in a hundred (3.5%
+//! of Aalto's genuine typing windows, `telltale-eval session`), while the evidence reaches the
+//! step-up level in under one genuine session in 8 hours' typing.
 
 use crate::math;
 
@@ -83,6 +94,11 @@ pub struct Decision {
     pub review_at: f64,
     /// The evidence that asks for a step-up ([`STEP_UP_EVIDENCE`]).
     pub step_up_at: f64,
+    /// The portal should ask the worker to authenticate again (see the module docs).
+    pub step_up_due: bool,
+    /// Step-ups the worker passed in this session (a reviewer reads a pass in a flagged session
+    /// as "whoever typed knew the password").
+    pub step_ups_passed: u32,
 }
 
 impl Decision {
@@ -99,6 +115,16 @@ pub struct SessionTrust {
     peak: f64,
     scored: u32,
     max_automation: f64,
+    /// The evidence counted since the last passed step-up: `None` before any (the session's
+    /// own evidence is it). Stored sessions of before the step-up rule read as `None`.
+    #[serde(default)]
+    since_step_up: Option<f64>,
+    /// A step-up is due (sticky until [`SessionTrust::step_up_passed`]).
+    #[serde(default)]
+    step_up_due: bool,
+    /// Passed step-ups.
+    #[serde(default)]
+    step_ups_passed: u32,
 }
 
 impl SessionTrust {
@@ -106,15 +132,31 @@ impl SessionTrust {
     pub fn push(&mut self, score: &Score) {
         if score.automation.is_finite() {
             self.max_automation = self.max_automation.max(score.automation);
+            // A program at the keyboard cannot answer a step-up; a person can.
+            self.step_up_due |= score.automation >= AUTOMATION_VERDICT;
         }
         // An automated window says nothing about who is typing (automation flags on its own).
         let Some(similarity) = score.identity_similarity() else {
             return;
         };
         let p = (similarity / 100.0).clamp(P_FLOOR, 1.0);
-        self.evidence = (self.evidence - math::ln(p) - DRIFT).max(0.0);
+        let step = -math::ln(p) - DRIFT;
+        self.evidence = (self.evidence + step).max(0.0);
         self.peak = self.peak.max(self.evidence);
         self.scored += 1;
+        if let Some(since) = self.since_step_up.as_mut() {
+            *since = (*since + step).max(0.0);
+        }
+        self.step_up_due |= self.since_step_up.unwrap_or(self.evidence) >= STEP_UP_EVIDENCE;
+    }
+
+    /// The worker passed a step-up (the portal checked them again): nothing is due, and the
+    /// next one waits for [`STEP_UP_EVIDENCE`] counted from here. The evidence and the flags
+    /// stay as they are.
+    pub fn step_up_passed(&mut self) {
+        self.step_up_due = false;
+        self.since_step_up = Some(0.0);
+        self.step_ups_passed = self.step_ups_passed.saturating_add(1);
     }
 
     /// The decision so far.
@@ -137,6 +179,8 @@ impl SessionTrust {
             max_automation: self.max_automation,
             review_at: REVIEW_EVIDENCE,
             step_up_at: STEP_UP_EVIDENCE,
+            step_up_due: self.step_up_due,
+            step_ups_passed: self.step_ups_passed,
         }
     }
 }
@@ -199,6 +243,67 @@ mod tests {
         assert_eq!(d.band, Band::Review);
         let d = decide([&score(0.01, 0.0); 8]);
         assert_eq!(d.band, Band::StepUp);
+    }
+
+    #[test]
+    fn one_bad_window_asks_nothing_and_a_run_of_them_asks_once_per_pass() {
+        let bad = score(0.01, 0.0);
+        let mut t = SessionTrust::default();
+        t.push(&bad);
+        assert!(!t.decision().step_up_due, "one window is no reason to ask");
+        for _ in 0..3 {
+            t.push(&bad);
+        }
+        let d = t.decision();
+        assert!(d.step_up_due && d.peak >= STEP_UP_EVIDENCE);
+        // Typical windows do not take it back: it waits for the worker to answer.
+        let good = score(60.0, 0.0);
+        for _ in 0..10 {
+            t.push(&good);
+        }
+        assert!(t.decision().step_up_due);
+        let before = t.decision();
+        t.step_up_passed();
+        let d = t.decision();
+        assert!(!d.step_up_due);
+        assert_eq!(d.step_ups_passed, 1);
+        assert_eq!(
+            (d.band, d.evidence, d.peak),
+            (before.band, before.evidence, before.peak),
+            "a pass leaves the evidence and the flags"
+        );
+        // The next ask needs a stretch of evidence of its own.
+        for _ in 0..3 {
+            t.push(&bad);
+        }
+        assert!(!t.decision().step_up_due);
+        t.push(&bad);
+        assert!(t.decision().step_up_due);
+    }
+
+    #[test]
+    fn an_automated_window_asks_until_passed() {
+        let mut t = SessionTrust::default();
+        t.push(&score(80.0, 0.9));
+        assert!(t.decision().step_up_due);
+        t.step_up_passed();
+        t.push(&score(80.0, 0.1));
+        assert!(!t.decision().step_up_due);
+        t.push(&score(80.0, 0.9));
+        assert!(t.decision().step_up_due);
+    }
+
+    #[test]
+    fn a_trust_stored_before_the_step_up_rule_reads() {
+        let t: SessionTrust = serde_json::from_str(
+            r#"{"evidence":13.0,"peak":13.0,"scored":5,"max_automation":0.1}"#,
+        )
+        .unwrap();
+        let d = t.decision();
+        assert_eq!(
+            (d.band, d.step_up_due, d.step_ups_passed),
+            (Band::StepUp, false, 0)
+        );
     }
 
     #[test]

@@ -56,14 +56,57 @@ const SAME_SIMILARITY: f64 = 1e-6;
 pub const NO_SIMILARITY: f64 = -1.0;
 
 /// `POST /v1/summaries`' answer.
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Serialize)]
 pub struct Ack {
     /// Summaries stored now.
     pub accepted: usize,
     /// Summaries already stored (a resend), not stored again.
     pub duplicates: usize,
     /// The server's score of every summary of the batch, in its order.
-    pub scores: Vec<Score>,
+    pub scores: Vec<Answered>,
+}
+
+/// A score of the answer, with what the session asks of the page: the collector hands the page
+/// each score of the answer (`onScore`) and nothing else of it, so the session's word travels
+/// with every score.
+#[derive(Debug, Serialize)]
+pub struct Answered {
+    /// The window's score.
+    #[serde(flatten)]
+    pub score: Score,
+    /// The session, as of this answer.
+    pub session: SessionSignal,
+}
+
+/// What a session asks of the page. Only this: the page (and whoever sits at it) learns nothing
+/// of the review queue.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct SessionSignal {
+    /// Ask the worker to authenticate again: the core's [`telltale_core::Decision::step_up_due`],
+    /// until the portal reports a pass (`POST /v1/sessions/{id}/step-up`).
+    pub step_up: bool,
+}
+
+impl Ack {
+    fn new(
+        accepted: usize,
+        duplicates: usize,
+        scores: Vec<Option<Score>>,
+        t: &SessionTrust,
+    ) -> Ack {
+        let session = SessionSignal {
+            step_up: t.decision().step_up_due,
+        };
+        Ack {
+            accepted,
+            duplicates,
+            scores: scores
+                .into_iter()
+                .flatten()
+                .map(|score| Answered { score, session })
+                .collect(),
+        }
+    }
 }
 
 /// Decodes and checks a batch: a JSON array of 1 to [`MAX_BATCH`] summaries, each valid by
@@ -658,11 +701,12 @@ async fn attempt(
     if fresh.is_empty() {
         // A resend of stored summaries: nothing to write.
         share_scores(items, &seen, &mut scores);
-        return Ok(Some(Outcome::Done(Ack {
-            accepted: 0,
+        return Ok(Some(Outcome::Done(Ack::new(
+            0,
             duplicates,
-            scores: scores.into_iter().flatten().collect(),
-        })));
+            scores,
+            &sess.trust_state(),
+        ))));
     }
 
     let (mut profile, revision) = ctx.profile(st)?;
@@ -859,9 +903,10 @@ async fn attempt(
         st.metrics.flags.with_label_values(&[f.as_str()]).inc();
         tracing::info!(session = %id, user = %sess.user_id, flag = %f, "session flagged");
     }
-    Ok(Some(Outcome::Done(Ack {
-        accepted: fresh.len(),
+    Ok(Some(Outcome::Done(Ack::new(
+        fresh.len(),
         duplicates,
-        scores: scores.into_iter().flatten().collect(),
-    })))
+        scores,
+        &trust,
+    ))))
 }

@@ -73,6 +73,7 @@ pub fn api(state: AppState) -> Router {
             "/v1/sessions/{id}",
             delete(sessions::revoke).get(review::session),
         )
+        .route("/v1/sessions/{id}/step-up", post(sessions::step_up))
         .route("/v1/summaries", post(ingest::post))
         .route("/v1/profile", get(profile::get))
         .route("/v1/review", get(review::queue))
@@ -87,7 +88,9 @@ pub fn api(state: AppState) -> Router {
         // files' "405, only GET" when `www` is served).
         .route("/v1/{*rest}", axum::routing::any(not_found));
     if state.settings.demo_password.is_some() {
-        r = r.route("/demo/login", post(demo::login));
+        r = r
+            .route("/demo/login", post(demo::login))
+            .route("/demo/step-up", post(demo::step_up));
     }
     r.route_layer(axum::middleware::from_fn_with_state(
         state.metrics.clone(),

@@ -155,6 +155,47 @@ pub async fn raise(st: &AppState, id: &str, flag: &str) -> Result<(), ApiError> 
         .await
 }
 
+/// Records that the worker of session `id` passed a step-up (the portal checked them again):
+/// the answers stop asking for one until the evidence counted from here reaches the step-up
+/// level again ([`SessionTrust::step_up_passed`]); the evidence, the flags and the review queue
+/// are untouched. A revoked session takes it too (the portal may check a worker while it logs
+/// them out). `Err` 404 for no such session.
+pub async fn step_up_passed(st: &AppState, id: &str) -> Result<(), ApiError> {
+    st.store
+        .retry(|| async {
+            let Some(row) = SessionRow::load(&st.store, id).await? else {
+                return Err(ApiError::NotFound("no such session"));
+            };
+            let mut trust = row.trust_state();
+            trust.step_up_passed();
+            let done = sqlx::query(
+                "UPDATE sessions SET trust = $1, version = version + 1 WHERE id = $2 AND version = $3",
+            )
+            .bind(serde_json::to_string(&trust).expect("trust serialises"))
+            .bind(id)
+            .bind(row.version)
+            .execute(&st.store.pool)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Ok(None);
+            }
+            tracing::info!(session = %id, user = %row.user_id, "step-up passed");
+            Ok(Some(()))
+        })
+        .await
+}
+
+/// `POST /v1/sessions/{id}/step-up` (portal key): the worker passed a step-up.
+pub async fn step_up(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth::require(&st, &headers, Role::Portal)?;
+    step_up_passed(&st, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// Pseudonymous user ids: 1-128 of `[A-Za-z0-9_.@-]` (no spaces, no markup; an e-mail-like
 /// id or a hash fits), and not only dots: `.` and `..` in a URL path (`/v1/users/..`) are
 /// removed by browsers and HTTP clients, so such a user could never be reviewed or erased.

@@ -476,12 +476,95 @@ async fn the_genuine_user_is_not_flagged() {
         .as_array()
         .unwrap()
         .iter()
-        .all(|s| s["band"] != "enrolling"));
+        .all(|s| s["band"] != "enrolling" && s["session"]["step_up"] == false));
     let s = app
         .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
         .await;
     assert_eq!(s.body["status"], "none", "{}", s.text);
     assert_eq!(s.body["decision"]["band"], "allow");
+    assert_eq!(s.body["decision"]["step_up_due"], false);
+}
+
+/// The answer's `session.step_up` of each window of `batch`, posted one at a time.
+async fn asked(app: &TestApp, token: &str, batch: &[telltale_core::Summary]) -> Vec<bool> {
+    let mut out = Vec::new();
+    for s in batch {
+        let a = app.post(token, std::slice::from_ref(s)).await;
+        assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+        out.push(a.body["scores"][0]["session"]["step_up"].as_bool().unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_session_asks_for_a_step_up_and_a_pass_is_recorded() {
+    let app = app().await;
+    enrolled(&app, "alice").await;
+    let (id, token) = app.login("alice").await;
+    let page = page_id();
+    let batch = MALLORY.summaries(&token, &page, 12);
+    // One window, however far out, asks nothing (its band may be step_up); a run of them asks.
+    let first = asked(&app, &token, &batch[..6]).await;
+    assert!(!first[0], "{first:?}");
+    let at = first
+        .iter()
+        .position(|&a| a)
+        .expect("asked within 6 windows");
+    assert!(
+        first[at..].iter().all(|&a| a),
+        "asked until passed: {first:?}"
+    );
+    // Only the portal's backend reports a pass.
+    let path = format!("/v1/sessions/{id}/step-up");
+    for (key, status) in [
+        ("", StatusCode::UNAUTHORIZED),
+        (REVIEWER, StatusCode::FORBIDDEN),
+        (token.as_str(), StatusCode::UNAUTHORIZED),
+    ] {
+        let a = app.call("POST", &path, key, Value::Null).await;
+        assert_eq!(a.status, status, "{key}: {}", a.text);
+    }
+    let a = app
+        .call(
+            "POST",
+            &format!("/v1/sessions/{}/step-up", "0".repeat(32)),
+            PORTAL,
+            Value::Null,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{}", a.text);
+    let a = app.call("POST", &path, PORTAL, Value::Null).await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{}", a.text);
+    // A resend is answered with the session as it is now.
+    let a = app.post(&token, &batch[..1]).await;
+    assert_eq!(a.body["duplicates"], 1);
+    assert_eq!(a.body["scores"][0]["session"]["step_up"], false);
+    // After the pass: asked again only after a run of its own.
+    let again = asked(&app, &token, &batch[6..]).await;
+    assert!(!again[0], "{again:?}");
+    assert!(again.iter().any(|&a| a), "{again:?}");
+    // The reviewer sees the pass, and the flags stay.
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.body["decision"]["step_ups_passed"], 1, "{}", s.text);
+    assert_eq!(s.body["decision"]["step_up_due"], true);
+    assert_eq!(s.body["flags"], json!(["review", "step_up"]));
+    // The demo's backend: the page's token and the password again.
+    for (bearer, password, status) in [
+        ("", "telltale-demo", StatusCode::UNAUTHORIZED),
+        (token.as_str(), "wrong", StatusCode::UNAUTHORIZED),
+        (token.as_str(), "telltale-demo", StatusCode::NO_CONTENT),
+    ] {
+        let body = json!({ "password": password });
+        let a = app.call("POST", "/demo/step-up", bearer, body).await;
+        assert_eq!(a.status, status, "{password}: {}", a.text);
+    }
+    let s = app
+        .call("GET", &format!("/v1/sessions/{id}"), REVIEWER, Value::Null)
+        .await;
+    assert_eq!(s.body["decision"]["step_ups_passed"], 2);
+    assert_eq!(s.body["decision"]["step_up_due"], false);
 }
 
 /// Alice enrolled, a new session of hers, and the scorer its page was handed:
@@ -877,6 +960,7 @@ async fn the_openapi_document_names_every_route() {
     for (path, methods) in [
         ("/v1/sessions", &["post"][..]),
         ("/v1/sessions/{id}", &["get", "delete"]),
+        ("/v1/sessions/{id}/step-up", &["post"]),
         ("/v1/summaries", &["post"]),
         ("/v1/profile", &["get"]),
         ("/v1/review", &["get"]),
@@ -888,6 +972,7 @@ async fn the_openapi_document_names_every_route() {
         ("/metrics", &["get"]),
         ("/openapi.json", &["get"]),
         ("/demo/login", &["post"]),
+        ("/demo/step-up", &["post"]),
     ] {
         for m in methods {
             assert!(paths[path][m].is_object(), "{m} {path} is documented");
