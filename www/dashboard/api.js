@@ -13,7 +13,9 @@ const call = (path, opts = {}) => api(path, { ...opts, token: key() });
 const seg = encodeURIComponent;
 
 /** `status`: 'open' or 'resolved' -> `{sessions: [ReviewItem]}`, newest first. */
-export const reviewQueue = (status) => call(`/v1/review?status=${seg(status)}`);
+/** `after`: a page's `next` (or nothing: the newest flags) -> `{sessions: [ReviewItem], next}`. */
+export const reviewQueue = (status, after) =>
+  call(`/v1/review?status=${seg(status)}${after ? `&after=${seg(after)}` : ''}`);
 export const session = (id) => call(`/v1/sessions/${seg(id)}`);
 export const resolve = (id, verdict, note) =>
   call(`/v1/review/${seg(id)}`, { method: 'POST', body: { verdict, note } });

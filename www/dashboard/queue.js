@@ -1,4 +1,5 @@
-// #/queue?status=open|resolved: flagged sessions, newest first.
+// #/queue?status=open|resolved: flagged sessions, newest flag first, 200 a page
+// (&after= a page's `next`: the older ones).
 
 import * as api from './api.js';
 import { h } from '../shared/dom.js';
@@ -21,7 +22,9 @@ export const flagPill = (f) => h('span', {
 
 export async function queueView(params) {
   const status = params.get('status') === 'resolved' ? 'resolved' : 'open';
-  const { sessions } = await api.reviewQueue(status);
+  const after = params.get('after');
+  const { sessions, next } = await api.reviewQueue(status, after);
+  const more = (words, href) => h('p', {}, h('a', { href }, words));
   const tab = (s, words) => h('a', {
     href: `#/queue?status=${s}`,
     'aria-current': s === status ? 'page' : null,
@@ -29,6 +32,7 @@ export async function queueView(params) {
   return [
     h('h1', {}, 'Review queue'),
     h('nav', { class: 'tabs', 'aria-label': 'Queue' }, tab('open', 'Open'), tab('resolved', 'Resolved')),
+    after ? more('Newest flags', `#/queue?status=${status}`) : null,
     sessions.length === 0
       ? h('p', { class: 'empty' }, status === 'open'
         ? 'Nothing to review: no session has been flagged.'
@@ -51,5 +55,6 @@ export async function queueView(params) {
             h('td', { class: 'num', 'data-label': 'Highest automation' }, fmt.automation(s.automation)),
             h('td', { class: 'reason', 'data-label': 'Main reason' }, s.reasons?.[0] ?? '—'),
             status === 'resolved' && h('td', { 'data-label': 'Verdict' }, h('span', { class: `pill ${s.verdict ?? ''}` }, s.verdict ?? '—'))))))),
+    next ? more('Older flags', `#/queue?status=${status}&after=${encodeURIComponent(next)}`) : null,
   ];
 }

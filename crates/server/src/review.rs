@@ -73,14 +73,35 @@ impl From<&SessionRow> for ReviewItem {
 /// The queue's answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Queue {
-    /// Newest first.
+    /// Newest flag first.
     pub sessions: Vec<ReviewItem>,
+    /// When the page is full, where the next (older) page starts: `?after=` it.
+    pub next: Option<String>,
 }
 
-/// `?status=`.
+/// `?status=&after=`.
 #[derive(Debug, Deserialize)]
 pub struct QueueQuery {
     status: Option<String>,
+    after: Option<String>,
+}
+
+/// A queue page's `next`: the last session's flag time (ms) and id, `MS.ID`. The next page
+/// lists the sessions after it in the queue's order (newest flag first, then by id), so a
+/// session flagged while a reviewer pages is on the first page, never twice or skipped.
+fn cursor(row: &SessionRow) -> String {
+    format!("{}.{}", row.flagged_ms.unwrap_or(0), row.id)
+}
+
+/// Reads `?after=`: `Err` 400 for anything no page's `next` could be.
+fn read_cursor(after: &str) -> Result<(i64, &str), ApiError> {
+    after
+        .split_once('.')
+        .and_then(|(ms, id)| {
+            let ms: i64 = ms.parse().ok().filter(|ms| *ms >= 0)?;
+            crate::token::is_session_id(id).then_some((ms, id))
+        })
+        .ok_or_else(|| ApiError::field("after", "after is the `next` of a queue page: MS.SESSION"))
 }
 
 /// `GET /v1/review?status=open|resolved`.
@@ -94,15 +115,30 @@ pub async fn queue(
     if !["open", "resolved"].contains(&status) {
         return Err(ApiError::field("status", "status is open or resolved"));
     }
+    // The first page starts after every flag time (a flag time is never i64::MAX).
+    let (ms, id) = match &q.after {
+        Some(after) => read_cursor(after)?,
+        None => (i64::MAX, ""),
+    };
+    // COALESCE: a flagged session has its flag time; in the order and the cursor alike, so
+    // the two databases, which sort NULL differently, page the same way.
     let rows: Vec<SessionRow> = sqlx::query_as(
-        "SELECT * FROM sessions WHERE status = $1 ORDER BY flagged_ms DESC, id LIMIT $2",
+        "SELECT * FROM sessions WHERE status = $1 AND (COALESCE(flagged_ms, 0) < $2 \
+         OR (COALESCE(flagged_ms, 0) = $2 AND id > $3)) \
+         ORDER BY COALESCE(flagged_ms, 0) DESC, id LIMIT $4",
     )
     .bind(status)
+    .bind(ms)
+    .bind(id)
     .bind(QUEUE_LIMIT)
     .fetch_all(&st.store.pool)
     .await?;
+    let next = (rows.len() as i64 == QUEUE_LIMIT)
+        .then(|| rows.last().map(cursor))
+        .flatten();
     Ok(Json(Queue {
         sessions: rows.iter().map(ReviewItem::from).collect(),
+        next,
     }))
 }
 

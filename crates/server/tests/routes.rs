@@ -748,6 +748,64 @@ async fn the_users_list_pages_past_a_thousand() {
 }
 
 #[tokio::test]
+async fn the_review_queue_pages_past_two_hundred() {
+    let app = app().await;
+    // 250 flagged sessions, flagged at three moments: pages must split ties by id.
+    let mut ids = Vec::new();
+    for i in 0..250i64 {
+        let (id, _) = app.login(&format!("q{i:03}")).await;
+        sqlx::query("UPDATE sessions SET status = 'open', flags = '[\"review\"]', flagged_ms = $1 WHERE id = $2")
+            .bind(1_000 + i / 100)
+            .bind(&id)
+            .execute(&app.state.store.pool)
+            .await
+            .unwrap();
+        ids.push((1_000 + i / 100, id));
+    }
+    // The queue's order: newest flag first, then by id.
+    ids.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let page = |q: String| {
+        let app = &app;
+        async move {
+            app.call(
+                "GET",
+                &format!("/v1/review?status=open{q}"),
+                REVIEWER,
+                Value::Null,
+            )
+            .await
+        }
+    };
+    let first = page(String::new()).await;
+    let listed = |a: &Value| -> Vec<String> {
+        a["sessions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["session"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut seen = listed(&first.body);
+    assert_eq!(seen.len(), 200);
+    let next = first.body["next"].as_str().unwrap().to_owned();
+    assert_eq!(next, format!("{}.{}", ids[199].0, ids[199].1));
+    let rest = page(format!("&after={next}")).await;
+    assert_eq!(rest.status, StatusCode::OK, "{}", rest.text);
+    seen.extend(listed(&rest.body));
+    assert_eq!(rest.body["next"], Value::Null);
+    let want: Vec<String> = ids.iter().map(|(_, id)| id.clone()).collect();
+    assert_eq!(
+        seen, want,
+        "every flagged session once, in the queue's order"
+    );
+    for bad in ["x", "1000", "-1.abc", "1000.nothex", "1.2.3"] {
+        let a = page(format!("&after={bad}")).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}: {}", a.text);
+        assert_eq!(a.body["field"], "after", "{bad}");
+    }
+}
+
+#[tokio::test]
 async fn users_reset_and_erase() {
     let app = app().await;
     let (id, token) = enrolled(&app, "alice").await;
