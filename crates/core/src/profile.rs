@@ -421,7 +421,7 @@ impl Profile {
         }
     }
 
-    /// The score of a summary: the least similar enrolled part decides, automation can force a
+    /// The score of a summary: its enrolled parts' similarities combined, automation can force a
     /// step-up on its own ([`Scorer::score`], which the browser runs too).
     pub fn score(&self, summary: &Summary) -> Score {
         self.scorer().score(summary)

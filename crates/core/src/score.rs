@@ -26,9 +26,11 @@ use crate::scorer::Norm;
 /// median of its entries (`detect::MEDIAN_ENTRIES`); `telltale-9` weighs each pointer feature by
 /// how much further an impostor's window deviates in it than the user's next session does
 /// ([`crate::features::FeatureId::weight`]); `telltale-10` weighs a pointer deviation by its
-/// window's count of events to the power ⅜, not ¼ (`detect::window::few_events`).
+/// window's count of events to the power ⅜, not ¼ (`detect::window::few_events`); `telltale-11`
+/// combines a summary's parts (free text, pointer, fixed text) by Fisher's method, where the
+/// least similar decided alone (`scorer::combined`).
 /// `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-10";
+pub const MODEL_VERSION: &str = "telltale-11";
 
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a

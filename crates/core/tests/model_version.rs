@@ -18,8 +18,9 @@ use telltale_core::{Band, InputEvent, Profile, Summary, WindowConfig, Windower, 
 
 /// What each model version computes for [`fingerprint`]: (version, similarities). The seventh
 /// summary (a short window) came with `telltale-6`, the first model a window's count of events
-/// changes; the rows before have the first six. The last two (pointer windows) came with
-/// `telltale-9`, the first model that weighs pointer features apart from free text's.
+/// changes; the rows before have the first six. The next two (pointer windows) came with
+/// `telltale-9`, the first model that weighs pointer features apart from free text's, the last
+/// (typing and pointing in one window) with `telltale-11`.
 const MODELS: &[(&str, &[f64])] = &[
     (
         "telltale-1",
@@ -151,6 +152,23 @@ const MODELS: &[(&str, &[f64])] = &[
             4.3500526969968735e-6,
         ],
     ),
+    // A summary's parts combined by Fisher's method (the least similar decided alone): the
+    // one-part summaries score as before; a window of typing and pointing joins the fingerprint.
+    (
+        "telltale-11",
+        &[
+            14.243535345811804,
+            4.924485626891205e-5,
+            5.115448245926009e-7,
+            51.27569340185065,
+            87.35883963826178,
+            1.550146727638772e-16,
+            7.152230492363502e-14,
+            60.04076436324074,
+            4.3500526969968735e-6,
+            1.4027719777985532e-12,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).
@@ -264,6 +282,14 @@ fn pointer(r: &mut Stream, ms: f64, hold: f64) -> Summary {
     w.flush(t + 1_000.0).expect("a window")
 }
 
+/// A window of free text and mouse movement (`telltale-11`, the first model that combines a
+/// window's parts).
+fn typing_and_pointing(r: &mut Stream, m: &mut Stream) -> Summary {
+    let mut s = window(r, 100.0, 300.0);
+    s.pointer = pointer(m, 500.0, 130.0).pointer;
+    s
+}
+
 fn with_fixed(e: FixedSample) -> Summary {
     let mut w = Windower::new(WindowConfig::default(), "session", "page");
     w.push_fixed(e);
@@ -298,6 +324,7 @@ fn fingerprint() -> Vec<f64> {
         window_of(&mut r, 100.0, 200.0, 40),
         pointer(&mut m, 400.0, 100.0),
         pointer(&mut m, 600.0, 160.0),
+        typing_and_pointing(&mut r, &mut m),
     ];
     held_out
         .iter()

@@ -96,7 +96,8 @@ enum Cmd {
         format: Format,
     },
     /// Whole sessions: false flags per genuine hour and time from a takeover to the flag, with
-    /// the server's session decision, on free text (Aalto layout) and pointer (SapiMouse).
+    /// the server's session decision, on free text (Aalto layout), pointer (SapiMouse) and both
+    /// at once.
     Session {
         /// Free-text CSV (Aalto layout).
         #[arg(long, default_value_os_t = freetext::default_data())]
@@ -438,7 +439,7 @@ fn run(cli: Cli) -> Result<(), String> {
                 Format::Table => {
                     let opt = |v: Option<f64>| v.map_or("never".to_owned(), |x| format!("{x:.0}"));
                     let keys_opt = |r: &session::SessionResult, v| {
-                        if r.modality == "keys" {
+                        if r.modality != "pointer" {
                             opt(v)
                         } else {
                             "-".to_owned()

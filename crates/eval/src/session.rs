@@ -1,8 +1,9 @@
 //! Whole sessions: what the server's session decision ([`telltale_core::SessionTrust`], the one
-//! rule it applies) does over long genuine sessions and over takeovers, on free text (Aalto) and
-//! pointer (SapiMouse) data. Every window goes through the page's windower with its default
-//! settings (30 s or 200 key events), is scored by the user's [`Profile`] as the server scores
-//! it, and the scores are folded in order.
+//! rule it applies) does over long genuine sessions and over takeovers, on free text (Aalto),
+//! pointer (SapiMouse) and both at once (row `both`: each Aalto user typing while a SapiMouse
+//! user moves the mouse, [`prepare_both`]). Every window goes through the page's windower with
+//! its default settings (30 s or 200 key events), is scored by the user's [`Profile`] as the
+//! server scores it (a window of both on both parts), and the scores are folded in order.
 //!
 //! - **False flags per genuine hour**: each user's held-out windows, in order, form a genuine
 //!   session; a flag counts once and the decision starts again (a reviewer cleared it), so a
@@ -59,7 +60,16 @@ struct Prepared {
     as_impostor: Vec<Summary>,
 }
 
-fn profile_of(enroll: &[Summary]) -> Option<Profile> {
+/// Which parts an eval profile must have enrolled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Need {
+    /// Keys or pointer (a one-modality row).
+    Any,
+    /// Keys and pointer.
+    Both,
+}
+
+fn profile_of(enroll: &[Summary], need: Need) -> Option<Profile> {
     let params = ProfileParams {
         enroll_windows: ENROLL_WINDOWS,
         ..ProfileParams::default()
@@ -73,15 +83,12 @@ fn profile_of(enroll: &[Summary]) -> Option<Profile> {
     recalibrate(&mut p, enroll);
     // Enrolled and calibrated for the modality at hand.
     let scorer = p.scorer();
-    (scorer.keys.is_some() || !scorer.pointer.is_empty()).then_some(p)
-}
-
-/// The features of a summary's window of the modality a profile learns.
-fn features_of(s: &Summary) -> Option<Vec<Feature>> {
-    s.keys
-        .as_ref()
-        .map(|k| k.features())
-        .or_else(|| s.pointer.first().map(|w| w.features()))
+    let (keys, pointer) = (scorer.keys.is_some(), !scorer.pointer.is_empty());
+    match need {
+        Need::Any => keys || pointer,
+        Need::Both => keys && pointer,
+    }
+    .then_some(p)
 }
 
 /// Learns the profile's similarity scale again as the server does ([`leave_one_out`]: each
@@ -89,24 +96,37 @@ fn features_of(s: &Summary) -> Option<Vec<Feature>> {
 /// it: the enrollment windows overlap (they start every quarter window), and a window's score
 /// against a model that learned three-quarters of it is no honest score (scored so, the scale
 /// was too narrow and genuine windows fell under similarity 1 four to five times too often).
+/// Each enrolled part (keys, mouse) from the windows that hold it.
 fn recalibrate(p: &mut Profile, enroll: &[Summary]) {
-    let windows: Vec<(f64, f64, Vec<Feature>)> = enroll
-        .iter()
-        .filter_map(|s| Some((s.start_ms, s.end_ms, features_of(s)?)))
-        .collect();
-    let has_mouse = p.pointer.get(&PointerKind::Mouse).is_some();
-    let part = match p.keys.as_mut() {
-        Some(k) => k,
-        None if has_mouse => p
-            .pointer
-            .get_or_insert_with(PointerKind::Mouse, Default::default),
-        None => return,
+    let part_windows = |f: &dyn Fn(&Summary) -> Option<Vec<Feature>>| {
+        enroll
+            .iter()
+            .filter_map(|s| Some((s.start_ms, s.end_ms, f(s)?)))
+            .collect::<Vec<(f64, f64, Vec<Feature>)>>()
     };
-    let features: Vec<Vec<Feature>> = windows.iter().map(|w| w.2.clone()).collect();
-    part.calibration = leave_one_out(part.model.params, &features, |i, j| {
-        let ((s1, e1, _), (s2, e2, _)) = (&windows[i], &windows[j]);
-        e2 <= s1 || s2 >= e1
-    });
+    let calibrate = |part: &mut telltale_core::profile::WindowProfile,
+                     windows: &[(f64, f64, Vec<Feature>)]| {
+        let features: Vec<Vec<Feature>> = windows.iter().map(|w| w.2.clone()).collect();
+        part.calibration = leave_one_out(part.model.params, &features, |i, j| {
+            let ((s1, e1, _), (s2, e2, _)) = (&windows[i], &windows[j]);
+            e2 <= s1 || s2 >= e1
+        });
+    };
+    if let Some(k) = p.keys.as_mut() {
+        calibrate(k, &part_windows(&|s| s.keys.as_ref().map(|k| k.features())));
+    }
+    if p.pointer.get(&PointerKind::Mouse).is_some() {
+        let windows = part_windows(&|s| {
+            s.pointer
+                .iter()
+                .find(|w| w.kind == PointerKind::Mouse)
+                .map(|w| w.features())
+        });
+        let part = p
+            .pointer
+            .get_or_insert_with(PointerKind::Mouse, Default::default);
+        calibrate(part, &windows);
+    }
 }
 
 fn scored(profile: &Profile, s: &Summary) -> Window {
@@ -317,7 +337,7 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
         t.iter().filter(|x| f(x)).count() as f64 / t.len().max(1) as f64
     };
     let at_window = |n: usize| share_of(&|x| x.window == Some(n));
-    let is_keys = modality == "keys";
+    let is_keys = modality != "pointer";
     SessionResult {
         modality: modality.into(),
         rule,
@@ -363,7 +383,7 @@ fn prepare_keys(users: &[freetext::User], enroll_keys: usize) -> Vec<Prepared> {
                 .collect();
             windows.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
             Some(Prepared {
-                profile: profile_of(&windows)?,
+                profile: profile_of(&windows, Need::Any)?,
                 held_out: key_summaries(rest),
                 as_impostor: key_summaries(&u.strokes),
             })
@@ -379,7 +399,9 @@ pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
         .collect())
 }
 
-fn pointer_summaries(events: &[InputEvent]) -> Vec<Summary> {
+/// The page's summaries of a stream of events with the default windows: those with keys or
+/// pointer windows.
+fn windowed(events: &[InputEvent]) -> Vec<Summary> {
     let mut w = Windower::new(WindowConfig::default(), "eval", "eval-page-000000");
     let mut out: Vec<Summary> = Vec::new();
     for e in events {
@@ -388,41 +410,116 @@ fn pointer_summaries(events: &[InputEvent]) -> Vec<Summary> {
     if let Some(last) = events.last() {
         out.extend(w.flush(last.time()));
     }
-    out.retain(|s| !s.pointer.is_empty());
+    out.retain(|s| s.keys.is_some() || !s.pointer.is_empty());
     out
+}
+
+/// Enrollment windows of a stream: windows starting every quarter window (of time).
+fn enrollment_windows(events: &[InputEvent]) -> Vec<Summary> {
+    let window_ms = WindowConfig::default().window_ms;
+    let t0 = events.first().map_or(0.0, |e| e.time());
+    let mut windows: Vec<Summary> = (0..ENROLL_PHASES)
+        .flat_map(|k| {
+            let from = t0 + k as f64 * window_ms / ENROLL_PHASES as f64;
+            let start = events.partition_point(|e| e.time() < from);
+            windowed(&events[start..])
+        })
+        .collect();
+    windows.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
+    windows
+}
+
+/// A user's two SapiMouse sessions as events: (3-minute, 1-minute).
+type MouseSessions = (Vec<InputEvent>, Vec<InputEvent>);
+
+fn mouse_sessions(
+    dir: &Path,
+    users: crate::keystroke::Users,
+) -> Result<Vec<MouseSessions>, String> {
+    let plan = crate::pointer::sapimouse_plan(dir)?;
+    users
+        .pick(plan.users.values().collect::<Vec<_>>())
+        .par_iter()
+        .map(|sets| Ok((pointer_events(&sets[0][0])?, pointer_events(&sets[1][0])?)))
+        .collect()
 }
 
 /// Pointer sessions on a SapiMouse folder: each user enrolled on its 3-minute session (windows
 /// starting every quarter window), held out its 1-minute session; as an impostor, its 1-minute
 /// then its 3-minute session.
-fn prepare_pointer(dir: &Path, users: crate::keystroke::Users) -> Result<Vec<Prepared>, String> {
-    let plan = crate::pointer::sapimouse_plan(dir)?;
-    let window_ms = WindowConfig::default().window_ms;
-    users
-        .pick(plan.users.values().collect::<Vec<_>>())
-        .par_iter()
-        .map(|sets| {
-            let three = pointer_events(&sets[0][0])?;
-            let one = pointer_events(&sets[1][0])?;
-            let t0 = three.first().map_or(0.0, |e| e.time());
-            let mut windows: Vec<Summary> = (0..ENROLL_PHASES)
-                .flat_map(|k| {
-                    let from = t0 + k as f64 * window_ms / ENROLL_PHASES as f64;
-                    let start = three.partition_point(|e| e.time() < from);
-                    pointer_summaries(&three[start..])
-                })
-                .collect();
-            windows.sort_by(|a, b| a.start_ms.total_cmp(&b.start_ms));
-            let mut as_impostor = pointer_summaries(&one);
-            as_impostor.extend(pointer_summaries(&three));
-            Ok(profile_of(&windows).map(|profile| Prepared {
-                profile,
-                held_out: pointer_summaries(&one),
+fn prepare_pointer(mice: &[MouseSessions]) -> Vec<Prepared> {
+    mice.par_iter()
+        .filter_map(|(three, one)| {
+            let mut as_impostor = windowed(one);
+            as_impostor.extend(windowed(three));
+            Some(Prepared {
+                profile: profile_of(&enrollment_windows(three), Need::Any)?,
+                held_out: windowed(one),
                 as_impostor,
-            }))
+            })
         })
-        .collect::<Result<Vec<_>, String>>()
-        .map(|v| v.into_iter().flatten().collect())
+        .collect()
+}
+
+/// `events` moved in time so that the first is at `at` ms.
+fn starting_at(events: &[InputEvent], at: f64) -> Vec<InputEvent> {
+    let shift = at - events.first().map_or(at, |e| e.time());
+    events
+        .iter()
+        .map(|e| {
+            let mut e = *e;
+            match &mut e {
+                InputEvent::Key(k) => k.t += shift,
+                InputEvent::Pointer(p) => p.t += shift,
+                InputEvent::Wheel(w) => w.t += shift,
+            }
+            e
+        })
+        .collect()
+}
+
+/// Typing and pointing at once: both streams from time 0, in time order (at equal times the
+/// keys' first; each stream keeps its own order).
+fn together(keys: &[Stroke], pointer: &[InputEvent]) -> Vec<InputEvent> {
+    let mut v = starting_at(&freetext::events(keys), 0.0);
+    v.extend(starting_at(pointer, 0.0));
+    v.sort_by(|a, b| a.time().total_cmp(&b.time()));
+    v
+}
+
+/// Keys and pointer in one session, as a portal worker's windows hold both: each Aalto user of
+/// the half typing while a SapiMouse user of the same half moves the mouse (the Aalto user's
+/// index modulo the SapiMouse users: a "chimeric" user, the usual stand-in where no data set
+/// holds both modalities of one person, which takes the two as independent). Enrolled on the
+/// first `enroll_keys` keystrokes beside the 3-minute mouse session, held out the rest beside
+/// the 1-minute one; as an impostor, all its keystrokes beside its 1-minute then its 3-minute
+/// session. Windows are the page's: 30 s or 200 key events, each scored on every part it holds.
+fn prepare_both(
+    users: &[freetext::User],
+    mice: &[MouseSessions],
+    enroll_keys: usize,
+) -> Vec<Prepared> {
+    if mice.is_empty() {
+        return Vec::new();
+    }
+    users
+        .par_iter()
+        .enumerate()
+        .filter(|(_, u)| u.strokes.len() > enroll_keys)
+        .filter_map(|(i, u)| {
+            let (three, one) = &mice[i % mice.len()];
+            let (enroll, rest) = u.strokes.split_at(enroll_keys);
+            let mut mouse = one.clone();
+            // The 3-minute session a second after the 1-minute one ends.
+            let end = one.last().map_or(0.0, |e| e.time());
+            mouse.extend(starting_at(three, end + 1000.0));
+            Some(Prepared {
+                profile: profile_of(&enrollment_windows(&together(enroll, three)), Need::Both)?,
+                held_out: windowed(&together(rest, one)),
+                as_impostor: windowed(&together(&u.strokes, &mouse)),
+            })
+        })
+        .collect()
 }
 
 /// Runs both modalities with `rules` (the core's first).
@@ -433,12 +530,16 @@ pub fn run(
     enroll_keys: usize,
     rules: &[Rule],
 ) -> Result<Vec<SessionResult>, String> {
-    let keys = prepare_keys(&users.pick(freetext::load(freetext_data)?), enroll_keys);
-    let pointer = prepare_pointer(sapimouse, users)?;
+    let typists = users.pick(freetext::load(freetext_data)?);
+    let keys = prepare_keys(&typists, enroll_keys);
+    let mice = mouse_sessions(sapimouse, users)?;
+    let pointer = prepare_pointer(&mice);
+    let both = prepare_both(&typists, &mice, enroll_keys);
     let mut out = Vec::new();
     for &r in rules {
         out.push(evaluate("keys", &keys, r));
         out.push(evaluate("pointer", &pointer, r));
+        out.push(evaluate("both", &both, r));
     }
     Ok(out)
 }
