@@ -48,7 +48,7 @@ const collector = new Collector({
   maxKeyEvents: 200,
   maxQueue: 64,
   onSummary: (summary: Summary) => { const n: number = summary.seq + summary.counts.events; void n; },
-  onScore: (score: Score) => { if (score.band === 'step_up') requireReauthentication(); },
+  onScore: (score: Score) => { if (score.session?.step_up) requireReauthentication(); },
 });
 collector.start();
 collector.setProfile(await (await fetch('/v1/profile')).json());

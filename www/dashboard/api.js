@@ -12,8 +12,8 @@ export const forgetKey = () => sessionStorage.removeItem(KEY);
 const call = (path, opts = {}) => api(path, { ...opts, token: key() });
 const seg = encodeURIComponent;
 
-/** `status`: 'open' or 'resolved' -> `{sessions: [ReviewItem]}`, newest first. */
-/** `after`: a page's `next` (or nothing: the newest flags) -> `{sessions: [ReviewItem], next}`. */
+/** `status`: 'open' or 'resolved'; `after`: a page's `next` (or nothing: the newest) ->
+ * `{sessions: [ReviewItem], next}`, newest first. */
 export const reviewQueue = (status, after) =>
   call(`/v1/review?status=${seg(status)}${after ? `&after=${seg(after)}` : ''}`);
 export const session = (id) => call(`/v1/sessions/${seg(id)}`);

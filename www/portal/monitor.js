@@ -38,9 +38,10 @@ export function onStepUp(fn) {
  * collector's last batch (after a logout) must not ask anything. */
 let generation = 0;
 
-/** After a passed step-up, answers are not acted on for one window length (the collector's
- * default `windowMs`, 30 s): an answer computed before the server recorded the pass may arrive
- * after it. */
+/** After a passed step-up, answers are not acted on for a while: an answer computed before
+ * the server recorded the pass may arrive after it. 30 s, the collector's default window: a
+ * request takes far less (the collector's fetch is retried with backoff, and a window's answer
+ * older than the next window is stale anyway). */
 const GRACE_MS = 30000;
 let graceUntil = 0;
 

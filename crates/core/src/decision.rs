@@ -27,9 +27,10 @@
 //! until the portal reports a pass ([`SessionTrust::step_up_passed`]), which counts afresh from
 //! there; the session's own evidence, its peak and its flags are untouched by a pass, so an
 //! impostor who knows the password still reaches the review queue. One window's band is no
-//! reason to ask: a worker's own windows fall under similarity 1 about once in a hundred (3.5%
-//! of Aalto's genuine typing windows, `telltale-eval session`), while the evidence reaches the
-//! step-up level in under one genuine session in 8 hours' typing.
+//! reason to ask: a calibrated profile puts one in a hundred of a worker's own windows under
+//! similarity 1, and the young profiles of `telltale-eval session` 3.5% of Aalto's genuine
+//! typing windows, while the evidence reaches the step-up level no more often than the review
+//! level, which that evaluation counts (typing: under one genuine session in 8 hours).
 
 use crate::math;
 

@@ -58,6 +58,9 @@ struct Prepared {
     profile: Profile,
     held_out: Vec<Summary>,
     as_impostor: Vec<Summary>,
+    /// In row `both`, the SapiMouse user whose mouse this user has: an impostor with the same
+    /// mouse is no impostor in that part (its data would include the victim's enrollment).
+    mouse: Option<usize>,
 }
 
 /// Which parts an eval profile must have enrolled.
@@ -281,6 +284,7 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
             let mut impostor_sims = Vec::new();
             let takeovers = (1..n)
                 .map(|k| (u + k) % n)
+                .filter(|&v| me.mouse.is_none() || users[v].mouse != me.mouse)
                 .take(IMPOSTORS)
                 .map(|v| {
                     let mut session = genuine.clone();
@@ -386,6 +390,7 @@ fn prepare_keys(users: &[freetext::User], enroll_keys: usize) -> Vec<Prepared> {
                 profile: profile_of(&windows, Need::Any)?,
                 held_out: key_summaries(rest),
                 as_impostor: key_summaries(&u.strokes),
+                mouse: None,
             })
         })
         .collect()
@@ -456,6 +461,7 @@ fn prepare_pointer(mice: &[MouseSessions]) -> Vec<Prepared> {
                 profile: profile_of(&enrollment_windows(three), Need::Any)?,
                 held_out: windowed(one),
                 as_impostor,
+                mouse: None,
             })
         })
         .collect()
@@ -507,7 +513,8 @@ fn prepare_both(
         .enumerate()
         .filter(|(_, u)| u.strokes.len() > enroll_keys)
         .filter_map(|(i, u)| {
-            let (three, one) = &mice[i % mice.len()];
+            let m = i % mice.len();
+            let (three, one) = &mice[m];
             let (enroll, rest) = u.strokes.split_at(enroll_keys);
             let mut mouse = one.clone();
             // The 3-minute session a second after the 1-minute one ends.
@@ -517,6 +524,7 @@ fn prepare_both(
                 profile: profile_of(&enrollment_windows(&together(enroll, three)), Need::Both)?,
                 held_out: windowed(&together(rest, one)),
                 as_impostor: windowed(&together(&u.strokes, &mouse)),
+                mouse: Some(m),
             })
         })
         .collect()

@@ -78,8 +78,9 @@ pub struct Answered {
     pub session: SessionSignal,
 }
 
-/// What a session asks of the page. Only this: the page (and whoever sits at it) learns nothing
-/// of the review queue.
+/// What a session asks of the page. Only this, and it tells no more than the public rule does:
+/// a step-up falls due only once the evidence reached the step-up level (which has flagged the
+/// session) or a window was automated; the page already reads each window's score.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct SessionSignal {
     /// Ask the worker to authenticate again: the core's [`telltale_core::Decision::step_up_due`],
@@ -789,7 +790,13 @@ async fn attempt(
         (sess.status.clone(), sess.flagged_ms)
     } else {
         // A new kind of flag (re)opens the session in the review queue: one entry per session.
-        ("open".to_owned(), Some(sess.flagged_ms.unwrap_or(now)))
+        // An open session keeps its place; one a reviewer had resolved enters the queue again
+        // now, at the front (where a reviewer paging the queue sees it), not at its first flag.
+        let queued = match sess.status.as_str() {
+            "open" => sess.flagged_ms.unwrap_or(now),
+            _ => now,
+        };
+        ("open".to_owned(), Some(queued))
     };
 
     let mut w = st.store.write().await?;

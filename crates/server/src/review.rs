@@ -31,7 +31,8 @@ pub struct ReviewItem {
     pub session: String,
     /// The user.
     pub user: String,
-    /// When it was first flagged.
+    /// When it entered the queue: first flagged, or reopened by a new kind of flag after a
+    /// verdict.
     pub flagged_at: Option<String>,
     /// `open` or `resolved` (`none`: never flagged).
     pub status: String,
@@ -73,7 +74,7 @@ impl From<&SessionRow> for ReviewItem {
 /// The queue's answer.
 #[derive(Debug, Serialize, Deserialize)]
 pub struct Queue {
-    /// Newest flag first.
+    /// Newest first, by when each entered the queue (flagged, or reopened by a new flag).
     pub sessions: Vec<ReviewItem>,
     /// When the page is full, where the next (older) page starts: `?after=` it.
     pub next: Option<String>,
@@ -86,20 +87,24 @@ pub struct QueueQuery {
     after: Option<String>,
 }
 
-/// A queue page's `next`: the last session's flag time (ms) and id, `MS.ID`. The next page
-/// lists the sessions after it in the queue's order (newest flag first, then by id), so a
-/// session flagged while a reviewer pages is on the first page, never twice or skipped.
+/// A queue page's `next`: the last session's queue time (ms: when it was flagged, or reopened
+/// by a new kind of flag) and id, `MS.ID`. The next page lists the sessions after it in the
+/// queue's order (newest first, then by id), so a session that enters the queue while a
+/// reviewer pages is on the first page, and none is listed twice.
 fn cursor(row: &SessionRow) -> String {
     format!("{}.{}", row.flagged_ms.unwrap_or(0), row.id)
 }
 
-/// Reads `?after=`: `Err` 400 for anything no page's `next` could be.
+/// Reads `?after=`: `Err` 400 for anything no page's `next` could be (digits, a dot, a
+/// session id in lower-case hex as ids are drawn).
 fn read_cursor(after: &str) -> Result<(i64, &str), ApiError> {
     after
         .split_once('.')
         .and_then(|(ms, id)| {
-            let ms: i64 = ms.parse().ok().filter(|ms| *ms >= 0)?;
-            crate::token::is_session_id(id).then_some((ms, id))
+            let digits = !ms.is_empty() && ms.bytes().all(|b| b.is_ascii_digit());
+            let lower = !id.bytes().any(|b| b.is_ascii_uppercase());
+            let ms: i64 = ms.parse().ok().filter(|_| digits)?;
+            (lower && crate::token::is_session_id(id)).then_some((ms, id))
         })
         .ok_or_else(|| ApiError::field("after", "after is the `next` of a queue page: MS.SESSION"))
 }
@@ -120,12 +125,12 @@ pub async fn queue(
         Some(after) => read_cursor(after)?,
         None => (i64::MAX, ""),
     };
-    // COALESCE: a flagged session has its flag time; in the order and the cursor alike, so
-    // the two databases, which sort NULL differently, page the same way.
+    // Every open or resolved session has its queue time (a session is resolved only once
+    // flagged), so no NULL is sorted; `flagged_ms <= $2` bounds the scan of the
+    // (status, flagged_ms) index, and the rest splits the ties by id.
     let rows: Vec<SessionRow> = sqlx::query_as(
-        "SELECT * FROM sessions WHERE status = $1 AND (COALESCE(flagged_ms, 0) < $2 \
-         OR (COALESCE(flagged_ms, 0) = $2 AND id > $3)) \
-         ORDER BY COALESCE(flagged_ms, 0) DESC, id LIMIT $4",
+        "SELECT * FROM sessions WHERE status = $1 AND flagged_ms <= $2 \
+         AND (flagged_ms < $2 OR id > $3) ORDER BY flagged_ms DESC, id LIMIT $4",
     )
     .bind(status)
     .bind(ms)

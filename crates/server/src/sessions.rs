@@ -39,7 +39,7 @@ pub struct SessionRow {
     pub min_similarity: Option<f64>,
     /// `none`, `open` or `resolved`.
     pub status: String,
-    /// When it was first flagged.
+    /// When it entered the review queue: first flagged, or reopened by a new flag after a verdict.
     pub flagged_ms: Option<i64>,
     /// The reviewer's verdict.
     pub verdict: Option<String>,
@@ -135,9 +135,11 @@ pub async fn raise(st: &AppState, id: &str, flag: &str) -> Result<(), ApiError> 
             }
             let now = now_ms();
             let done = sqlx::query(
+                // As a batch's new flag (ingest.rs): an open session keeps its place in the
+                // queue, one resolved or never flagged enters it now (SET reads the old status).
                 "UPDATE sessions SET flags = $1, status = 'open', \
-                 flagged_ms = COALESCE(flagged_ms, $2), version = version + 1 \
-                 WHERE id = $3 AND version = $4",
+                 flagged_ms = CASE WHEN status = 'open' THEN COALESCE(flagged_ms, $2) ELSE $2 END, \
+                 version = version + 1 WHERE id = $3 AND version = $4",
             )
             .bind(serde_json::to_string(&flags).expect("flags serialise"))
             .bind(now)

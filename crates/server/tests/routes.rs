@@ -798,11 +798,30 @@ async fn the_review_queue_pages_past_two_hundred() {
         seen, want,
         "every flagged session once, in the queue's order"
     );
-    for bad in ["x", "1000", "-1.abc", "1000.nothex", "1.2.3"] {
+    let upper = format!("1000.{}", ids[0].1.to_uppercase());
+    for bad in [
+        "x",
+        "1000",
+        "-1.abc",
+        "+5.abc",
+        "1000.nothex",
+        "1.2.3",
+        &upper,
+    ] {
         let a = page(format!("&after={bad}")).await;
         assert_eq!(a.status, StatusCode::BAD_REQUEST, "{bad}: {}", a.text);
         assert_eq!(a.body["field"], "after", "{bad}");
     }
+    // A resolved session that a new kind of flag reopens enters the queue again at the front,
+    // where a reviewer paging from the start sees it (not at its first flag, pages behind).
+    let oldest = ids.last().unwrap().1.clone();
+    assert_eq!(app.verdict(&oldest, "genuine").await.status, StatusCode::OK);
+    telltale_server::sessions::raise(&app.state, &oldest, "tampering")
+        .await
+        .unwrap();
+    let first = page(String::new()).await;
+    assert_eq!(first.body["sessions"][0]["session"], oldest.as_str());
+    assert_eq!(first.body["sessions"][0]["status"], "open");
 }
 
 #[tokio::test]
