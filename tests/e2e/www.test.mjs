@@ -264,6 +264,52 @@ test('portal: an entry ended by Tab is a clean fixed-text sample', async () => {
   assert.equal(await fixedSamples('E-www-3'), before + 1);
 });
 
+test('dashboard: the review queue pages past 200 flagged sessions', async () => {
+  // One real summary: a collector of the page's own (onSummary only) over trusted pointer input.
+  const { context: pc, page: pp } = await open('/portal/', { expected: [ENROLLING] });
+  await pp.evaluate(async () => {
+    const { default: init, Collector } = await import('/pkg/telltale.js');
+    await init();
+    window.__mine = [];
+    window.__c = new Collector({ onSummary: (s) => window.__mine.push(s) });
+    window.__c.start();
+  });
+  for (let i = 0; i < 12; i++) {
+    await pp.mouse.move(100 + 60 * i, 120 + 25 * (i % 4), { steps: 12 });
+    await pp.mouse.down();
+    await pp.mouse.up();
+  }
+  await pp.evaluate(() => window.__c.flush());
+  const summary = await waitFor(() => pp.evaluate(() => window.__mine[0]), 'a summary');
+  await pc.close();
+  // 201 workers' sessions, each flagged `tampering`: the summary, then other content under its id.
+  const portal = { authorization: 'Bearer portal-key-www-0123456789', 'content-type': 'application/json' };
+  for (let i = 0; i <= 200; i++) {
+    const r = await fetch(`${server.url}/v1/sessions`, {
+      method: 'POST', headers: portal, body: JSON.stringify({ user: `qq-${String(i).padStart(3, '0')}` }),
+    });
+    const { token } = await r.json();
+    const post = (s) => fetch(`${server.url}/v1/summaries`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify([{ ...s, session: token }]),
+    });
+    assert.equal((await post(summary)).status, 202);
+    assert.equal((await post({ ...summary, end_ms: summary.end_ms + 1 })).status, 409);
+  }
+  const { context, page, check } = await open('/dashboard/');
+  await page.fill('#reviewer-key', REVIEWER);
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('table.queue');
+  assert.equal(await page.locator('table.queue tbody tr').count(), 200, 'a page of 200');
+  await page.click('#view a[href^="#/queue?status=open&after="]');
+  await page.getByRole('link', { name: 'Newest flags' }).waitFor();
+  const older = await page.locator('table.queue tbody tr').count();
+  assert.ok(older >= 1 && older <= 200, `the older page: ${older}`);
+  await check();
+  await context.close();
+});
+
 test('dashboard: the users list pages past 1,000 users', async () => {
   // 1,001 more workers log in (the portal's backend opens their sessions).
   for (let i = 0; i <= 1000; i++) {
