@@ -790,13 +790,7 @@ async fn attempt(
         (sess.status.clone(), sess.flagged_ms)
     } else {
         // A new kind of flag (re)opens the session in the review queue: one entry per session.
-        // An open session keeps its place; one a reviewer had resolved enters the queue again
-        // now, at the front (where a reviewer paging the queue sees it), not at its first flag.
-        let queued = match sess.status.as_str() {
-            "open" => sess.flagged_ms.unwrap_or(now),
-            _ => now,
-        };
-        ("open".to_owned(), Some(queued))
+        ("open".to_owned(), Some(sessions::queued_at(sess, now)))
     };
 
     let mut w = st.store.write().await?;

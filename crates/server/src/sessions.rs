@@ -122,6 +122,16 @@ impl SessionRow {
     }
 }
 
+/// When a session that a new kind of flag (re)opens takes its place in the review queue: an
+/// open session keeps its place; one a reviewer had resolved (or never flagged) enters now, at
+/// the front, where a reviewer paging the queue sees it, not at its first flag pages back.
+pub fn queued_at(row: &SessionRow, now: i64) -> i64 {
+    match row.status.as_str() {
+        "open" => row.flagged_ms.unwrap_or(now),
+        _ => now,
+    }
+}
+
 /// Raises `flag` on a session outside a batch (a conflicting resend), retrying on conflicts.
 pub async fn raise(st: &AppState, id: &str, flag: &str) -> Result<(), ApiError> {
     st.store
@@ -133,16 +143,12 @@ pub async fn raise(st: &AppState, id: &str, flag: &str) -> Result<(), ApiError> 
             if !flags.insert(flag.to_owned()) {
                 return Ok(Some(()));
             }
-            let now = now_ms();
             let done = sqlx::query(
-                // As a batch's new flag (ingest.rs): an open session keeps its place in the
-                // queue, one resolved or never flagged enters it now (SET reads the old status).
-                "UPDATE sessions SET flags = $1, status = 'open', \
-                 flagged_ms = CASE WHEN status = 'open' THEN COALESCE(flagged_ms, $2) ELSE $2 END, \
+                "UPDATE sessions SET flags = $1, status = 'open', flagged_ms = $2, \
                  version = version + 1 WHERE id = $3 AND version = $4",
             )
             .bind(serde_json::to_string(&flags).expect("flags serialise"))
-            .bind(now)
+            .bind(queued_at(&row, now_ms()))
             .bind(id)
             .bind(row.version)
             .execute(&st.store.pool)
