@@ -1043,7 +1043,7 @@ fn profiles_load_from_the_servers_json_and_bad_ones_are_named() {
     bad["names"][0] = "telltale-0".into();
     assert_eq!(
         message(parse(&bad)),
-        "telltale: not a profile: names[0]: made by scoring model telltale-0, not telltale-11"
+        "telltale: not a profile: names[0]: made by scoring model telltale-0, not telltale-12"
     );
     // The profile's own JSON (serde's, as the server stores it) is not the packed form.
     let stored = serde_json::to_value(&profile).unwrap();

@@ -519,7 +519,7 @@ test('a profile set on the collector yields onScore callbacks, also from the ser
   const { server, context, page } = await open({ windowMs: 60000 });
   const profile = JSON.parse(readFileSync(new URL('../fixtures/empty-profile.packed.json', import.meta.url)));
   await page.evaluate((p) => window.__collector.setProfile(p), profile);
-  server.state.scores = [{ similarity: 3, band: 'review', automation: 0, reasons: ['from server'], model_version: 'telltale-11' }];
+  server.state.scores = [{ similarity: 3, band: 'review', automation: 0, reasons: ['from server'], model_version: 'telltale-12' }];
   await typeInto(page, '#notes', 'scored in the browser as soon as possible');
   await flush(page);
   const scores = await waitFor(
@@ -527,7 +527,7 @@ test('a profile set on the collector yields onScore callbacks, also from the ser
     'scores',
   );
   assert.equal(scores[0].band, 'enrolling');
-  assert.equal(scores[0].model_version, 'telltale-11');
+  assert.equal(scores[0].model_version, 'telltale-12');
   assert.ok(scores.some((s) => s.reasons[0] === 'from server'));
   const bad = await page.evaluate(() => {
     try { window.__collector.setProfile({ nope: 1 }); return 'accepted'; } catch (e) { return e.message; }

@@ -52,7 +52,7 @@ const collector = new Collector({
 });
 collector.start();
 collector.setProfile(await (await fetch('/v1/profile')).json());
-collector.setProfile({ names: ['telltale-11'], nums: [1, 2] });
+collector.setProfile({ names: ['telltale-12'], nums: [1, 2] });
 const done: Promise<void> = collector.flush();
 await done;
 const stats: CollectorStats = collector.stats();

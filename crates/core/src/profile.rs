@@ -23,7 +23,7 @@ use crate::event::PointerKind;
 use crate::features::FeatureId;
 use crate::features::{Feature, FixedSample};
 use crate::map::SortedMap;
-use crate::score::{Calibration, Score, MIN_CALIBRATION, MODEL_VERSION};
+use crate::score::{Calibration, Score, KEYS_SPREAD, MIN_CALIBRATION, MODEL_VERSION, MOUSE_SPREAD};
 use crate::scorer::{FixedScorer, Scorer, WindowScorer};
 use crate::summary::Summary;
 
@@ -383,8 +383,8 @@ impl Profile {
             return Scorer::default();
         }
         let enrolled = |samples: u64, needed: u32| samples >= u64::from(needed);
-        let window = |p: &WindowProfile| {
-            let calibration = p.calibration.norm()?;
+        let window = |p: &WindowProfile, prior| {
+            let calibration = p.calibration.norm(prior)?;
             enrolled(p.model.windows, self.params.enroll_windows).then(|| WindowScorer {
                 calibration,
                 features: p.model.norms(),
@@ -397,7 +397,7 @@ impl Profile {
                 .fixed
                 .iter()
                 .filter_map(|(name, p)| {
-                    let calibration = p.calibration.norm()?;
+                    let calibration = p.calibration.norm(None)?;
                     // Two entries at least: a spread needs two.
                     let samples = p.model.samples();
                     let ok = samples >= 2 && enrolled(samples, self.params.enroll_fixed);
@@ -412,11 +412,17 @@ impl Profile {
                     })
                 })
                 .collect(),
-            keys: self.keys.as_ref().and_then(window),
+            keys: self
+                .keys
+                .as_ref()
+                .and_then(|p| window(p, Some(KEYS_SPREAD))),
             pointer: self
                 .pointer
                 .iter()
-                .filter_map(|(kind, p)| Some((*kind, window(p)?)))
+                .filter_map(|(kind, p)| {
+                    let prior = (*kind == PointerKind::Mouse).then_some(MOUSE_SPREAD);
+                    Some((*kind, window(p, prior)?))
+                })
                 .collect(),
         }
     }

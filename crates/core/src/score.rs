@@ -28,9 +28,10 @@ use crate::scorer::Norm;
 /// ([`crate::features::FeatureId::weight`]); `telltale-10` weighs a pointer deviation by its
 /// window's count of events to the power ⅜, not ¼ (`detect::window::few_events`); `telltale-11`
 /// combines a summary's parts (free text, pointer, fixed text) by Fisher's method, where the
-/// least similar decided alone (`scorer::combined`).
+/// least similar decided alone (`scorer::combined`); `telltale-12` draws the spread of the
+/// free-text and mouse calibrations toward a typical one ([`KEYS_SPREAD`], [`MOUSE_SPREAD`]).
 /// `tests/model_version.rs` pins what each version computes.
-pub const MODEL_VERSION: &str = "telltale-11";
+pub const MODEL_VERSION: &str = "telltale-12";
 
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a
@@ -144,17 +145,66 @@ impl Calibration {
         }
     }
 
-    /// What scoring reads: the mean and spread (floored) of the log-scores, or `None` before
-    /// [`MIN_CALIBRATION`] scores.
-    pub fn norm(&self) -> Option<Norm> {
-        (self.log_scores.n >= MIN_CALIBRATION).then(|| Norm {
-            mean: self.log_scores.mean,
+    /// What scoring reads: the mean and spread (floored) of the log-scores, the spread drawn
+    /// toward `prior` when there is one, or `None` before [`MIN_CALIBRATION`] scores.
+    pub fn norm(&self, prior: Option<SpreadPrior>) -> Option<Norm> {
+        let r = &self.log_scores;
+        let var = match prior {
+            // The posterior mean of the variance under a scaled inverse-χ² prior: the user's
+            // sum of squared deviations (`m2`, over `w - 1` effective degrees of freedom) and
+            // the prior's `weight` scores of spread `sd`.
+            Some(p) if r.n >= 2 => {
+                (r.m2 + p.weight * p.sd * p.sd) / ((r.w - 1.0).max(0.0) + p.weight)
+            }
+            _ => r.var(),
+        };
+        (r.n >= MIN_CALIBRATION).then(|| Norm {
+            mean: r.mean,
             // Floor: a user whose own scores were all alike would otherwise make every other
             // score infinitely unusual (1e-3 on the log scale is a 0.1% spread).
-            sd: self.log_scores.sd().max(1e-3),
+            sd: math::sqrt(var).max(1e-3),
         })
     }
 }
+
+/// The spread a modality's calibration is drawn toward: `sd` of the log anomaly scores, worth
+/// `weight` of the user's own scores ([`Calibration::norm`]). A profile's spread comes from the
+/// few windows of its enrollment, scored leave-one-out (a server profile from 20, an eval
+/// profile's from about 17): by sampling alone its error is a sixth of it, so one worker's
+/// scale comes out too narrow (their own windows fall far out: false flags) and another's too
+/// wide (an impostor's windows look typical), and the session rule has to be slow enough for
+/// the narrowest. Drawn toward the spread typical of the modality, the scales err less either
+/// way (empirical Bayes, as in Efron and Morris, JASA 1975).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpreadPrior {
+    /// The typical spread, on the log scale of the anomaly scores.
+    pub sd: f64,
+    /// Its weight, in scores.
+    pub weight: f64,
+}
+
+/// Free text's prior. The spread: the median of the Aalto development half's 500 calibrations
+/// (0.49; tenth and ninetieth percentiles 0.33 and 0.69). Weight 20, a server enrollment's
+/// count of windows, and both chosen with [`crate::decision::DRIFT`] on that half by a grid of
+/// weights 0, 10, 20, spreads 0.45, 0.5, 0.55 (and the mouse's 0.6, 0.7, 0.8), drifts 2.5,
+/// 2.75, 3 (docs/figures.md): typing alone, without the prior, kept one false flag in 15.1
+/// genuine hours only at drift 3 and a median of 69 s to flag a takeover; with it, drift 2.7
+/// keeps one and flags half the takeovers (51.1%) within 60 s.
+pub const KEYS_SPREAD: SpreadPrior = SpreadPrior {
+    sd: 0.5,
+    weight: 20.0,
+};
+
+/// The mouse's prior: wider than the median of the SapiMouse development half's calibrations
+/// (0.61), which each come from one session and are read on another, where a worker's own
+/// windows spread further (a session's task and posture differ). Chosen in the same grid:
+/// typing and pointing at once ([`KEYS_SPREAD`], drift 2.75) had 3 false flags in 16.8 genuine
+/// hours with 0.6 and 1 with 0.7 and 0.8; 0.7 kept pointing alone at 90 s where 0.8 took 97 s.
+/// Touch and pen keep their own spread: no public data set measures theirs.
+pub const MOUSE_SPREAD: SpreadPrior = SpreadPrior {
+    sd: 0.7,
+    weight: 20.0,
+};
 
 /// Upper tail of the standard normal, `P(Z > z)`, from the complementary error function of
 /// Numerical Recipes (`erfcc`, fractional error under 1.2e-7 everywhere).

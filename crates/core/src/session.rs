@@ -10,6 +10,10 @@ use crate::event::InputEvent;
 use crate::features::{FixedSample, KeyWindowBuilder, PointerWindowBuilder};
 use crate::summary::{Counts, Summary, SCHEMA_VERSION};
 
+/// How often per window length the collector's timer calls [`Windower::tick`]: four times, so a
+/// window that no event closes (the user stopped) ends at most a quarter of its length late.
+pub const TICKS_PER_WINDOW: u32 = 4;
+
 /// Window settings, checked once by [`WindowConfig::check`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowConfig {

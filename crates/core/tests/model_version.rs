@@ -169,6 +169,23 @@ const MODELS: &[(&str, &[f64])] = &[
             1.4027719777985532e-12,
         ],
     ),
+    // The spread of the free-text and mouse calibrations drawn toward a typical one: the fixed
+    // text (the first three) scores as before.
+    (
+        "telltale-12",
+        &[
+            14.243535345811804,
+            4.924485626891205e-5,
+            5.115448245926009e-7,
+            51.15740221477001,
+            85.02374912375868,
+            1.3939923861385974e-13,
+            2.2046378899704035e-11,
+            58.830035820028534,
+            0.00013328470556306783,
+            2.574486618487381e-10,
+        ],
+    ),
 ];
 
 /// A repeatable stream of numbers in 0..1 (no randomness: the figures are pinned).

@@ -487,7 +487,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     let unpack = |p: &Packed| Scorer::unpack(&p.names, &p.nums).unwrap_err().to_string();
     let good = Scorer::default().pack();
     // The walk: model_version; the lengths of `fixed`, the option `keys` and `pointer`.
-    assert_eq!(good.names, ["telltale-11"]);
+    assert_eq!(good.names, ["telltale-12"]);
     assert_eq!(good.nums, [0.0, 0.0, 0.0]);
 
     let mut p = good.clone();
@@ -521,7 +521,7 @@ fn bad_packed_scorers_are_refused_with_the_place_named() {
     p.names[0] = "telltale-0".into();
     assert_eq!(
         unpack(&p),
-        "names[0]: made by scoring model telltale-0, not telltale-11"
+        "names[0]: made by scoring model telltale-0, not telltale-12"
     );
     // Spreads are divided by: a zero, negative or infinite one is refused. A keys scorer:
     // calibration (mean, sd), one feature (its number; mean, sd, dof, usual events; its words).

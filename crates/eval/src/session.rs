@@ -20,6 +20,7 @@ use rayon::prelude::*;
 use telltale_core::decision::REVIEW_EVIDENCE;
 use telltale_core::event::{InputEvent, PointerKind};
 use telltale_core::profile::leave_one_out;
+use telltale_core::session::TICKS_PER_WINDOW;
 use telltale_core::{
     Feature, Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower,
 };
@@ -369,7 +370,35 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
 
 /// The page's summaries of a run of keystrokes, with the default windows.
 fn key_summaries(strokes: &[Stroke]) -> Vec<Summary> {
-    freetext::summaries(strokes, WindowConfig::default())
+    let mut out = page_windows(&freetext::events(strokes));
+    out.retain(|s| s.keys.is_some());
+    out
+}
+
+/// The summaries the page sends for `events` with the default windows: the windower fed as the
+/// collector feeds it, with the collector's timer ticking between the events (every quarter
+/// window from the first event, src/collector.rs), so that a window closes at most a quarter
+/// window after its time is up, as on the page, and not at the next event after a pause (which
+/// made a window that a pause cut short last until the typing resumed: the seconds from a
+/// takeover to its flag counted the pause). The last window closes at the last event (the page
+/// hidden).
+fn page_windows(events: &[InputEvent]) -> Vec<Summary> {
+    let config = WindowConfig::default();
+    let period = config.window_ms / f64::from(TICKS_PER_WINDOW);
+    let mut w = Windower::new(config, "eval", "eval-page-000000");
+    let mut out: Vec<Summary> = Vec::new();
+    let mut next_tick = events.first().map_or(0.0, |e| e.time()) + period;
+    for e in events {
+        while next_tick <= e.time() {
+            out.extend(w.tick(next_tick));
+            next_tick += period;
+        }
+        out.extend(w.push(*e));
+    }
+    if let Some(last) = events.last() {
+        out.extend(w.flush(last.time()));
+    }
+    out
 }
 
 /// Free-text sessions: each user enrolled on its first `enroll_keys` keystrokes (windows
@@ -407,14 +436,7 @@ pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
 /// The page's summaries of a stream of events with the default windows: those with keys or
 /// pointer windows.
 fn windowed(events: &[InputEvent]) -> Vec<Summary> {
-    let mut w = Windower::new(WindowConfig::default(), "eval", "eval-page-000000");
-    let mut out: Vec<Summary> = Vec::new();
-    for e in events {
-        out.extend(w.push(*e));
-    }
-    if let Some(last) = events.last() {
-        out.extend(w.flush(last.time()));
-    }
+    let mut out = page_windows(events);
     out.retain(|s| s.keys.is_some() || !s.pointer.is_empty());
     out
 }

@@ -342,19 +342,19 @@ fn whole_sessions() {
     for (users, flags, chained, median_s, within, ceiling) in [
         (
             "dev",
-            [1, 0, 8],
-            [2, 1, 8],
-            [74.0, 89.0, 60.0],
-            0.297,
-            0.604,
+            [1, 0, 2],
+            [2, 0, 3],
+            [60.0, 89.7, 60.0],
+            0.511,
+            0.994,
         ),
         (
             "held-out",
-            [2, 0, 3],
-            [4, 0, 5],
-            [73.0, 60.0, 57.4],
-            0.326,
-            0.682,
+            [1, 0, 2],
+            [2, 0, 4],
+            [60.0, 60.0, 57.4],
+            0.506,
+            0.994,
         ),
     ] {
         let rows = eval(&["session", "--users", users]);
@@ -375,8 +375,18 @@ fn whole_sessions() {
             b["takeovers_flagged"].as_f64().unwrap() > 0.9,
             "{users}: {b}"
         );
-        // Why the 60 s aim is missed: under half of takeovers are flagged by then, and only
-        // 60-70% had seen two windows end (the floor lets no single window flag).
+        // Issue 21's aims for typing alone and for typing and pointing at once: under one false
+        // flag per 8 genuine hours, a takeover flagged within 60 s (median). Typing holds the
+        // time by a narrow margin: half the takeovers (51% and 51%) are flagged by then, nearly
+        // all at the impostor's second window, which had ended by then in 99%.
+        for r in [k, b] {
+            let per_8h = r["false_flags_per_hour"].as_f64().unwrap() * 8.0;
+            assert!(per_8h < 1.0, "{users}: {r}");
+            assert!(
+                r["seconds_to_flag_median"].as_f64().unwrap() <= 60.0,
+                "{users}: {r}"
+            );
+        }
         let f = |key: &str| k[key].as_f64().unwrap();
         assert!(
             (f("flagged_within_aim") - within).abs() <= 0.01,
