@@ -51,29 +51,29 @@ use crate::score::{Band, Score};
 /// drift 1.75 to 3, evidence 6 to 10 and floor 1e-3 to 5e-3 (`telltale-eval session --users dev
 /// --rules D:E:F,…`, docs/figures.md): of the rules with at most one false flag in the 15.1
 /// genuine hours (under one per 8 h), the one that flagged takeovers soonest; checked again
-/// (floors 1e-3 and 3e-3, evidence 5 to 8) once the scale's spread had a prior
-/// ([`crate::score::KEYS_SPREAD`]): 1e-3 had 3 false flags with typing and pointing at once
-/// where 2e-3 had 1, and 3e-3 took 68 s where 2e-3 took 60 s.
+/// once the scale's spread had a prior ([`crate::score::KEYS_SPREAD`]), at drift 2.7: 1e-3 had
+/// 3 false flags with typing and pointing at once where 2e-3 had 2, and 3e-3 took 66 s to flag
+/// typing where 2e-3 took 64 s.
 pub const P_FLOOR: f64 = 2e-3;
 /// Subtracted per window: 2.7 times the genuine mean of `-ln p` (1), so a genuine session's
 /// evidence drifts back to 0 by 1.7 units per window on average, and a window adds evidence
 /// only under similarity 6.7 (`-ln 0.067` = 2.7). Chosen with the spread priors
 /// ([`crate::score::KEYS_SPREAD`], [`crate::score::MOUSE_SPREAD`]) on the development halves
-/// (`telltale-eval session --users dev --rules`, docs/figures.md), from drifts 2.5 to 3: of
-/// those that keep typing alone, and typing and pointing at once, under one false flag per 8 h,
-/// the one that flags takeovers soonest. Drift 2.7: typing 1 false flag in 15.1 h, 51.1% of
-/// takeovers flagged within 60 s; typing and pointing 2 in 16.8 h (0.95 per 8 h). Drift 2.65
-/// had 3 false flags with typing and pointing, 2.75 flagged 50.1% of typing takeovers within
-/// 60 s, 3 took 75 s. Pointing alone is flagged in 90 s at every drift from 2.5 to 3.
+/// (`telltale-eval session --users dev --rules`, docs/figures.md), from drifts 2.5 to 3: the
+/// lowest (so the soonest to flag) that keeps typing alone, and typing and pointing at once,
+/// under one false flag per 8 h. Drift 2.7: typing 1 false flag in 15.1 h, a takeover flagged
+/// in a median 64 s; typing and pointing 2 in 16.8 h (0.95 per 8 h), 60 s. Drift 2.65 had 3
+/// false flags with typing and pointing, 2.5 had 4 (typing 62 s); 2.75 took 64 s, 3 75 s.
+/// Pointing alone is flagged in 90 s at every drift from 2.5 to 3.
 pub const DRIFT: f64 = 2.7;
 /// Evidence that puts the session in front of a reviewer. Two windows at least (see
 /// [`P_FLOOR`]): two adjacent windows near the floor (both under similarity 0.33, about
-/// 1e-5 for a genuine user with uniform p-values) or three under similarity 0.67 (2.3 each)
+/// 1e-5 for a genuine user with uniform p-values) or three under similarity 0.9 (2 each)
 /// flag a session; an impostor whose windows score similarity 1 is flagged after four.
 ///
-/// Measured (`telltale-eval session`, docs/figures.md, development half, with drift 2.75):
-/// evidence 5.5 flagged no sooner (60 s) for 3 false flags with typing and pointing at once
-/// where 6 had 1; 6.5 took 74 s to flag typing.
+/// Measured (`telltale-eval session`, docs/figures.md, development half, at drift 2.7): evidence
+/// 5.5 flagged typing in 62 s for 4 false flags with typing and pointing at once where 6 had
+/// 2; 6.5 took 70 s to flag typing.
 pub const REVIEW_EVIDENCE: f64 = 6.0;
 /// Evidence that asks the worker to authenticate again: twice the review level.
 pub const STEP_UP_EVIDENCE: f64 = 2.0 * REVIEW_EVIDENCE;

@@ -150,14 +150,15 @@ impl Calibration {
     pub fn norm(&self, prior: Option<SpreadPrior>) -> Option<Norm> {
         let r = &self.log_scores;
         let var = match prior {
-            // The posterior mean of the variance under a scaled inverse-χ² prior: the user's
-            // sum of squared deviations (`m2`, over `w - 1` effective degrees of freedom) and
-            // the prior's `weight` scores of spread `sd`.
+            // The variance pooled with the prior's (the scale of a scaled inverse-χ² posterior):
+            // the user's sum of squared deviations (`m2`, over `w - 1` effective degrees of
+            // freedom) and the prior's `weight` scores of spread `sd`.
             Some(p) if r.n >= 2 => {
                 (r.m2 + p.weight * p.sd * p.sd) / ((r.w - 1.0).max(0.0) + p.weight)
             }
             _ => r.var(),
-        };
+        }
+        .max(0.0);
         (r.n >= MIN_CALIBRATION).then(|| Norm {
             mean: r.mean,
             // Floor: a user whose own scores were all alike would otherwise make every other
@@ -187,9 +188,10 @@ pub struct SpreadPrior {
 /// (0.49; tenth and ninetieth percentiles 0.33 and 0.69). Weight 20, a server enrollment's
 /// count of windows, and both chosen with [`crate::decision::DRIFT`] on that half by a grid of
 /// weights 0, 10, 20, spreads 0.45, 0.5, 0.55 (and the mouse's 0.6, 0.7, 0.8), drifts 2.5,
-/// 2.75, 3 (docs/figures.md): typing alone, without the prior, kept one false flag in 15.1
-/// genuine hours only at drift 3 and a median of 69 s to flag a takeover; with it, drift 2.7
-/// keeps one and flags half the takeovers (51.1%) within 60 s.
+/// 2.75, 3 (docs/figures.md). Without the priors, the soonest drift that kept typing alone to
+/// one false flag in 15.1 genuine hours was 3, which took 68 s to flag a takeover and had 7
+/// false flags with typing and pointing at once; with them, drift 2.7 keeps typing to one and
+/// typing and pointing to two (in 16.8 h), and takes 64 s.
 pub const KEYS_SPREAD: SpreadPrior = SpreadPrior {
     sd: 0.5,
     weight: 20.0,
@@ -200,7 +202,8 @@ pub const KEYS_SPREAD: SpreadPrior = SpreadPrior {
 /// windows spread further (a session's task and posture differ). Chosen in the same grid:
 /// typing and pointing at once ([`KEYS_SPREAD`], drift 2.75) had 3 false flags in 16.8 genuine
 /// hours with 0.6 and 1 with 0.7 and 0.8; 0.7 kept pointing alone at 90 s where 0.8 took 97 s.
-/// Touch and pen keep their own spread: no public data set measures theirs.
+/// A touchpad reports as a mouse and shares its prior. Touch and pen keep their own spread: no
+/// public data set measures theirs.
 pub const MOUSE_SPREAD: SpreadPrior = SpreadPrior {
     sd: 0.7,
     weight: 20.0,

@@ -58,7 +58,9 @@ pub struct Window {
 struct Prepared {
     profile: Profile,
     held_out: Vec<Summary>,
-    as_impostor: Vec<Summary>,
+    /// What this user's input is as an impostor's: the events, windowed afresh for each
+    /// takeover ([`takeover_windows`]).
+    as_impostor: Vec<InputEvent>,
     /// In row `both`, the SapiMouse user whose mouse this user has: an impostor with the same
     /// mouse is no impostor in that part (its data would include the victim's enrollment).
     mouse: Option<usize>,
@@ -287,10 +289,12 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
                 .map(|k| (u + k) % n)
                 .filter(|&v| me.mouse.is_none() || users[v].mouse != me.mouse)
                 .take(IMPOSTORS)
-                .map(|v| {
+                .enumerate()
+                .map(|(k, v)| {
                     let mut session = genuine.clone();
                     let at = session.len();
-                    session.extend(users[v].as_impostor.iter().map(|s| scored(&me.profile, s)));
+                    let windows = takeover_windows(&users[v].as_impostor, phase(u, k));
+                    session.extend(windows.iter().map(|s| scored(&me.profile, s)));
                     impostor_sims.extend(sims(&session[at..]));
                     let first = flags(&session, rule).into_iter().find(|&i| i >= at);
                     let imp = &session[at..];
@@ -370,24 +374,22 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
 
 /// The page's summaries of a run of keystrokes, with the default windows.
 fn key_summaries(strokes: &[Stroke]) -> Vec<Summary> {
-    let mut out = page_windows(&freetext::events(strokes));
-    out.retain(|s| s.keys.is_some());
-    out
+    windowed(&freetext::events(strokes))
 }
 
 /// The summaries the page sends for `events` with the default windows: the windower fed as the
 /// collector feeds it, with the collector's timer ticking between the events (every quarter
-/// window from the first event, src/collector.rs), so that a window closes at most a quarter
-/// window after its time is up, as on the page, and not at the next event after a pause (which
-/// made a window that a pause cut short last until the typing resumed: the seconds from a
-/// takeover to its flag counted the pause). The last window closes at the last event (the page
-/// hidden).
-fn page_windows(events: &[InputEvent]) -> Vec<Summary> {
+/// window), so that a window closes at most a quarter window after its time is up, as on the
+/// page, and not at the next event after it. The timer runs from the page's load, so its phase
+/// against the first event is the page's: its first tick comes `first_tick` ms after the first
+/// event (0 < `first_tick` <= a quarter window). The last window closes at the last event (the
+/// page hidden).
+fn page_windows(events: &[InputEvent], first_tick: f64) -> Vec<Summary> {
     let config = WindowConfig::default();
     let period = config.window_ms / f64::from(TICKS_PER_WINDOW);
     let mut w = Windower::new(config, "eval", "eval-page-000000");
     let mut out: Vec<Summary> = Vec::new();
-    let mut next_tick = events.first().map_or(0.0, |e| e.time()) + period;
+    let mut next_tick = events.first().map_or(0.0, |e| e.time()) + first_tick;
     for e in events {
         while next_tick <= e.time() {
             out.extend(w.tick(next_tick));
@@ -398,6 +400,30 @@ fn page_windows(events: &[InputEvent]) -> Vec<Summary> {
     if let Some(last) = events.last() {
         out.extend(w.flush(last.time()));
     }
+    out
+}
+
+/// The timer's phase for the `k`-th takeover of user `u`: where its first tick falls after the
+/// impostor's first event. The impostor sits down at a page whose timer has run since the
+/// worker loaded it, so the phase is anyone's: the takeovers spread it evenly over a quarter
+/// window (tenths of 7.5 s, 0.75 to 7.5 s), and an impostor window that its time closes ends
+/// 30 s plus 0 to 6.75 s after the impostor's first event. With the first tick always a whole
+/// quarter window after it (a timer started with the impostor), each such window ended on its
+/// 30 s exactly, two of them at 60.000 s, and typing's median time to flag was 60.0 s where it
+/// is 64 s with the phase spread.
+fn phase(u: usize, k: usize) -> f64 {
+    let period = WindowConfig::default().window_ms / f64::from(TICKS_PER_WINDOW);
+    period * ((u + k) % PHASES + 1) as f64 / PHASES as f64
+}
+
+/// Timer phases the takeovers spread over.
+const PHASES: usize = 10;
+
+/// A takeover's windows: the impostor's events on its own page from its first event, the
+/// timer's first tick `first_tick` ms after it.
+fn takeover_windows(events: &[InputEvent], first_tick: f64) -> Vec<Summary> {
+    let mut out = page_windows(events, first_tick);
+    out.retain(|s| s.keys.is_some() || !s.pointer.is_empty());
     out
 }
 
@@ -418,7 +444,7 @@ fn prepare_keys(users: &[freetext::User], enroll_keys: usize) -> Vec<Prepared> {
             Some(Prepared {
                 profile: profile_of(&windows, Need::Any)?,
                 held_out: key_summaries(rest),
-                as_impostor: key_summaries(&u.strokes),
+                as_impostor: freetext::events(&u.strokes),
                 mouse: None,
             })
         })
@@ -433,12 +459,11 @@ pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
         .collect())
 }
 
-/// The page's summaries of a stream of events with the default windows: those with keys or
-/// pointer windows.
+/// The page's summaries of a stream of events with the default windows (the timer's first tick
+/// a quarter window after the first event): those with keys or pointer windows.
 fn windowed(events: &[InputEvent]) -> Vec<Summary> {
-    let mut out = page_windows(events);
-    out.retain(|s| s.keys.is_some() || !s.pointer.is_empty());
-    out
+    let period = WindowConfig::default().window_ms / f64::from(TICKS_PER_WINDOW);
+    takeover_windows(events, period)
 }
 
 /// Enrollment windows of a stream: windows starting every quarter window (of time).
@@ -477,8 +502,10 @@ fn mouse_sessions(
 fn prepare_pointer(mice: &[MouseSessions]) -> Vec<Prepared> {
     mice.par_iter()
         .filter_map(|(three, one)| {
-            let mut as_impostor = windowed(one);
-            as_impostor.extend(windowed(three));
+            // The 3-minute session a second after the 1-minute one ends.
+            let mut as_impostor = one.clone();
+            let end = one.last().map_or(0.0, |e| e.time());
+            as_impostor.extend(starting_at(three, end + 1000.0));
             Some(Prepared {
                 profile: profile_of(&enrollment_windows(three), Need::Any)?,
                 held_out: windowed(one),
@@ -545,7 +572,7 @@ fn prepare_both(
             Some(Prepared {
                 profile: profile_of(&enrollment_windows(&together(enroll, three)), Need::Both)?,
                 held_out: windowed(&together(rest, one)),
-                as_impostor: windowed(&together(&u.strokes, &mouse)),
+                as_impostor: together(&u.strokes, &mouse),
                 mouse: Some(m),
             })
         })
