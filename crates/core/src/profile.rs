@@ -23,7 +23,10 @@ use crate::event::PointerKind;
 use crate::features::FeatureId;
 use crate::features::{Feature, FixedSample};
 use crate::map::SortedMap;
-use crate::score::{Calibration, Score, KEYS_SPREAD, MIN_CALIBRATION, MODEL_VERSION, MOUSE_SPREAD};
+use crate::score::{
+    Calibration, Score, KEYS_SPREAD, MIN_CALIBRATION, MODEL_VERSION, MOUSE_SPREAD,
+    READS_PROFILES_OF,
+};
 use crate::scorer::{FixedScorer, Scorer, WindowScorer};
 use crate::summary::Summary;
 
@@ -266,8 +269,12 @@ impl Profile {
     /// with its parameters: the user enrolls anew rather than being flagged on every entry. One
     /// of a newer model (a rollback, or replicas of two builds at once) is not this build's to
     /// overwrite: learning refuses it.
+    /// A profile of a model this one reads as its own ([`READS_PROFILES_OF`]: the model changed
+    /// only how a profile is read) is current too, and takes this build's version at the first
+    /// summary it learns.
     pub fn is_current(&self) -> bool {
         self.model_version == MODEL_VERSION
+            || READS_PROFILES_OF.contains(&self.model_version.as_str())
     }
 
     /// Enrollment progress of every modality seen so far (none for a profile of another
@@ -351,8 +358,9 @@ impl Profile {
         p.model.update(&s.timings)
     }
 
-    /// A profile of an older model starts again; one of a newer model is an error, and stays
-    /// as it is ([`Profile::is_current`]).
+    /// A profile of an older model starts again (one of a model this one reads as its own takes
+    /// this build's version); one of a newer model is an error, and stays as it is
+    /// ([`Profile::is_current`]).
     fn restart_if_older(&mut self) -> Result<(), Error> {
         if self.is_newer() {
             return Err(Error::InvalidRecord(cat(&[
@@ -365,6 +373,7 @@ impl Profile {
         if !self.is_current() {
             *self = Profile::new(self.params);
         }
+        MODEL_VERSION.clone_into(&mut self.model_version);
         Ok(())
     }
 

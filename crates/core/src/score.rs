@@ -33,6 +33,13 @@ use crate::scorer::Norm;
 /// `tests/model_version.rs` pins what each version computes.
 pub const MODEL_VERSION: &str = "telltale-12";
 
+/// Older models whose profiles this one learns and reads as its own: models that changed only
+/// how a profile is read (its scorer), not what a profile learns, so that an upgrade keeps every
+/// worker's enrollment. `telltale-12` reads a calibration's spread with a prior; a profile of
+/// `telltale-11` holds the same statistics. A profile of one of these takes this build's
+/// version at the first summary it learns ([`crate::Profile::is_current`]).
+pub const READS_PROFILES_OF: &[&str] = &["telltale-11"];
+
 /// Whether `version` names a scoring model older than this build's: `telltale-N` with N below
 /// this build's number. A profile of an older model is learned again; one of a newer model (a
 /// rollback, or replicas of two builds at once) is not this build's to overwrite.

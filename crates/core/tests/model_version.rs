@@ -405,3 +405,28 @@ fn a_profile_of_another_model_scores_nothing_and_only_an_older_one_starts_again(
     assert!(newer.learn_fixed(&s.fixed[0]).is_err());
     assert_eq!(newer, before);
 }
+
+#[test]
+fn a_profile_of_a_model_this_one_reads_keeps_its_enrollment() {
+    let mut r = Stream(12);
+    let mut profile = Profile::default();
+    for _ in 0..40 {
+        profile
+            .learn(&with_fixed(entry(&mut r, 95.0, 170.0)))
+            .unwrap();
+    }
+    let s = with_fixed(entry(&mut r, 95.0, 170.0));
+    // As the server reads a profile stored by the model before (which learned the same
+    // statistics): it scores as this build's own, and takes this build's version when it learns.
+    let mut kept = profile.clone();
+    kept.model_version = telltale_core::score::READS_PROFILES_OF[0].into();
+    assert!(telltale_core::is_older_model(&kept.model_version));
+    assert!(kept.is_current() && !kept.is_newer());
+    assert_eq!(kept.score(&s), profile.score(&s));
+    assert_eq!(kept.scorer().model_version, MODEL_VERSION);
+    assert_eq!(kept.enrollment(), profile.enrollment());
+    kept.learn(&s).unwrap();
+    profile.learn(&s).unwrap();
+    assert_eq!(kept, profile);
+    assert_eq!(kept.model_version, MODEL_VERSION);
+}

@@ -272,6 +272,33 @@ async fn store_profile(app: &TestApp, body: &str) {
 }
 
 #[tokio::test]
+async fn a_profile_stored_by_a_model_this_one_reads_keeps_its_enrollment() {
+    let app = app().await;
+    let (_, token) = enrolled(&app, "alice").await;
+    let body = stored_profile(&app).await;
+    let before = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(before.status, StatusCode::OK, "{}", before.text);
+    // As the model before this one stored it: the same statistics under its version.
+    let kept = telltale_core::score::READS_PROFILES_OF[0];
+    let old = body.replace(telltale_core::MODEL_VERSION, kept);
+    assert_ne!(old, body);
+    store_profile(&app, &old).await;
+    // The page gets the same scorer, of this build's model, and the next summary is scored,
+    // not enrolled again; the profile is then stored under this build's version.
+    let a = app.call("GET", "/v1/profile", &token, Value::Null).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.text);
+    assert_eq!(a.body, before.body);
+    assert_eq!(a.body["names"][0], telltale_core::MODEL_VERSION);
+    let next = Typist { seed: 9, ..ALICE }.summaries(&token, &page_id(), 1);
+    let a = app.post(&token, &next).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    assert_ne!(a.body["scores"][0]["band"], "enrolling", "{}", a.text);
+    let body = stored_profile(&app).await;
+    assert!(body.contains(telltale_core::MODEL_VERSION), "{body}");
+    assert!(!body.contains(kept), "{body}");
+}
+
+#[tokio::test]
 async fn a_profile_stored_by_an_older_model_starts_again() {
     let app = app().await;
     let (_, token) = enrolled(&app, "alice").await;
