@@ -373,16 +373,21 @@ fn the_model_version_names_what_the_model_computes() {
     }
 }
 
-#[test]
-fn a_profile_of_another_model_scores_nothing_and_only_an_older_one_starts_again() {
-    let mut r = Stream(11);
+/// A profile enrolled on 40 login entries of one typist (stream `seed`), and their next entry.
+fn enrolled_on_entries(seed: u64) -> (Profile, Summary) {
+    let mut r = Stream(seed);
     let mut profile = Profile::default();
     for _ in 0..40 {
         profile
             .learn(&with_fixed(entry(&mut r, 95.0, 170.0)))
             .unwrap();
     }
-    let s = with_fixed(entry(&mut r, 95.0, 170.0));
+    (profile, with_fixed(entry(&mut r, 95.0, 170.0)))
+}
+
+#[test]
+fn a_profile_of_another_model_scores_nothing_and_only_an_older_one_starts_again() {
+    let (profile, s) = enrolled_on_entries(11);
     assert_ne!(profile.score(&s).band, Band::Enrolling);
     // As the server reads a profile stored by a build of the older model.
     let mut old = profile.clone();
@@ -408,14 +413,7 @@ fn a_profile_of_another_model_scores_nothing_and_only_an_older_one_starts_again(
 
 #[test]
 fn a_profile_of_a_model_this_one_reads_keeps_its_enrollment() {
-    let mut r = Stream(12);
-    let mut profile = Profile::default();
-    for _ in 0..40 {
-        profile
-            .learn(&with_fixed(entry(&mut r, 95.0, 170.0)))
-            .unwrap();
-    }
-    let s = with_fixed(entry(&mut r, 95.0, 170.0));
+    let (mut profile, s) = enrolled_on_entries(12);
     // As the server reads a profile stored by the model before (which learned the same
     // statistics): it scores as this build's own, and takes this build's version when it learns.
     let mut kept = profile.clone();
