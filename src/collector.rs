@@ -893,9 +893,8 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
             pump(&state);
         }
     }));
-    // Windows close on time even when the user is idle (`TICKS_PER_WINDOW`).
-    let window_ms = state.try_borrow().ok()?.opts.window.window_ms;
-    let period = (window_ms / f64::from(telltale_core::session::TICKS_PER_WINDOW)) as u32;
+    // Windows close on time even when the user is idle.
+    let period = state.try_borrow().ok()?.opts.window.tick_ms() as u32;
     let weak = Rc::downgrade(state);
     let tick = Timer::every(period, move || with_state(&weak, Inner::tick));
     // Pointer and key events: listened for and read in JavaScript, handed over as numbers (a key

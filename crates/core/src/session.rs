@@ -12,7 +12,7 @@ use crate::summary::{Counts, Summary, SCHEMA_VERSION};
 
 /// How often per window length the collector's timer calls [`Windower::tick`]: four times, so a
 /// window that no event closes (the user stopped) ends at most a quarter of its length late.
-pub const TICKS_PER_WINDOW: u32 = 4;
+const TICKS_PER_WINDOW: f64 = 4.0;
 
 /// Window settings, checked once by [`WindowConfig::check`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -35,6 +35,12 @@ impl Default for WindowConfig {
 }
 
 impl WindowConfig {
+    /// The period of the collector's timer, ms: it calls [`Windower::tick`] four times per
+    /// window length.
+    pub fn tick_ms(&self) -> f64 {
+        self.window_ms / TICKS_PER_WINDOW
+    }
+
     /// Checks the settings: windows from 1 s to 10 min, 10 to 10,000 key events.
     pub fn check(self) -> Result<Self, Error> {
         if !(1_000.0..=600_000.0).contains(&self.window_ms) {

@@ -20,7 +20,6 @@ use rayon::prelude::*;
 use telltale_core::decision::REVIEW_EVIDENCE;
 use telltale_core::event::{InputEvent, PointerKind};
 use telltale_core::profile::leave_one_out;
-use telltale_core::session::TICKS_PER_WINDOW;
 use telltale_core::{
     Feature, Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower,
 };
@@ -386,14 +385,13 @@ fn key_summaries(strokes: &[Stroke]) -> Vec<Summary> {
 /// page hidden).
 fn page_windows(events: &[InputEvent], first_tick: f64) -> Vec<Summary> {
     let config = WindowConfig::default();
-    let period = config.window_ms / f64::from(TICKS_PER_WINDOW);
     let mut w = Windower::new(config, "eval", "eval-page-000000");
     let mut out: Vec<Summary> = Vec::new();
     let mut next_tick = events.first().map_or(0.0, |e| e.time()) + first_tick;
     for e in events {
         while next_tick <= e.time() {
             out.extend(w.tick(next_tick));
-            next_tick += period;
+            next_tick += config.tick_ms();
         }
         out.extend(w.push(*e));
     }
@@ -412,8 +410,7 @@ fn page_windows(events: &[InputEvent], first_tick: f64) -> Vec<Summary> {
 /// 30 s exactly, two of them at 60.000 s, and typing's median time to flag was 60.0 s where it
 /// is 64 s with the phase spread.
 fn phase(u: usize, k: usize) -> f64 {
-    let period = WindowConfig::default().window_ms / f64::from(TICKS_PER_WINDOW);
-    period * ((u + k) % PHASES + 1) as f64 / PHASES as f64
+    WindowConfig::default().tick_ms() * ((u + k) % PHASES + 1) as f64 / PHASES as f64
 }
 
 /// Timer phases the takeovers spread over.
@@ -462,8 +459,7 @@ pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
 /// The page's summaries of a stream of events with the default windows (the timer's first tick
 /// a quarter window after the first event): those with keys or pointer windows.
 fn windowed(events: &[InputEvent]) -> Vec<Summary> {
-    let period = WindowConfig::default().window_ms / f64::from(TICKS_PER_WINDOW);
-    takeover_windows(events, period)
+    takeover_windows(events, WindowConfig::default().tick_ms())
 }
 
 /// Enrollment windows of a stream: windows starting every quarter window (of time).
@@ -502,18 +498,23 @@ fn mouse_sessions(
 fn prepare_pointer(mice: &[MouseSessions]) -> Vec<Prepared> {
     mice.par_iter()
         .filter_map(|(three, one)| {
-            // The 3-minute session a second after the 1-minute one ends.
-            let mut as_impostor = one.clone();
-            let end = one.last().map_or(0.0, |e| e.time());
-            as_impostor.extend(starting_at(three, end + 1000.0));
             Some(Prepared {
                 profile: profile_of(&enrollment_windows(three), Need::Any)?,
                 held_out: windowed(one),
-                as_impostor,
+                as_impostor: one_then_three(one, three),
                 mouse: None,
             })
         })
         .collect()
+}
+
+/// A user's mouse as an impostor's: the 1-minute session, then the 3-minute one a second after
+/// it ends.
+fn one_then_three(one: &[InputEvent], three: &[InputEvent]) -> Vec<InputEvent> {
+    let end = one.last().map_or(0.0, |e| e.time());
+    let mut v = one.to_vec();
+    v.extend(starting_at(three, end + 1000.0));
+    v
 }
 
 /// `events` moved in time so that the first is at `at` ms.
@@ -565,14 +566,10 @@ fn prepare_both(
             let m = i % mice.len();
             let (three, one) = &mice[m];
             let (enroll, rest) = u.strokes.split_at(enroll_keys);
-            let mut mouse = one.clone();
-            // The 3-minute session a second after the 1-minute one ends.
-            let end = one.last().map_or(0.0, |e| e.time());
-            mouse.extend(starting_at(three, end + 1000.0));
             Some(Prepared {
                 profile: profile_of(&enrollment_windows(&together(enroll, three)), Need::Both)?,
                 held_out: windowed(&together(rest, one)),
-                as_impostor: together(&u.strokes, &mouse),
+                as_impostor: together(&u.strokes, &one_then_three(one, three)),
                 mouse: Some(m),
             })
         })
