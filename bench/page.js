@@ -69,6 +69,28 @@ window.bench = {
     recorded = [];
     return r;
   },
+  // DOM churn: `rows` elements of `cells` children each (a results table arriving) appended
+  // in one task, timed from before the first append to a microtask queued after the last: the
+  // mutation observers' callbacks (the collector's `childList` watch, src/read.js `toggled` and
+  // `shadows`; rrweb's recorder) run before it, at the same checkpoint. The rows are removed
+  // again after the timing.
+  churn(rows, cells) {
+    return new Promise((resolve) => setTimeout(() => {
+      const host = document.createElement('div');
+      document.body.append(host);
+      const t0 = performance.now();
+      for (let i = 0; i < rows; i++) {
+        const row = document.createElement('div');
+        for (let j = 0; j < cells; j++) row.append(document.createElement('span'));
+        host.append(row);
+      }
+      queueMicrotask(() => {
+        const ms = performance.now() - t0;
+        host.remove();
+        resolve(ms);
+      });
+    }));
+  },
   feed(n, t0) { collector.__benchFeed(n, t0); },
   wasmMemory: () => Collector.__benchMemory(),
   stats: () => collector.stats(),

@@ -23,6 +23,7 @@
 // --blocks N (interleaved blocks per condition, default 15), --key-only, --pointer-only,
 // --event-timing-only, --et-rounds N (paragraphs typed each way, default 3),
 // --profile (only where the time goes: the DevTools Profiler over key and pointer blocks),
+// --churn-only (only the DOM churn: nodes appended with the collector watching and without),
 // --baseline DIR (another build of the collector, e.g. the previous commit's pkg-bench/ copied to
 // DIR, as one more condition of the same interleaved blocks: a change measured side by side).
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -212,6 +213,36 @@ if (args.includes('--profile')) {
   await server.close();
   process.exit(0);
 }
+// ---- DOM churn: what the collector's `childList` watch costs a page that inserts many nodes.
+// Interleaved rounds of the same insertion (100 rows of 20 elements, 2,100 elements) with
+// nothing listening, with the collector, and with rrweb's recorder (which serializes what is
+// added: a reference, not a bound); the added cost is the median minus that of "off".
+const CHURN = { rows: 100, cells: 20 };
+async function churn() {
+  const added = CHURN.rows * (CHURN.cells + 1);
+  console.log(`\n== DOM churn: ${added.toLocaleString('en')} elements appended in one task, to the end of the mutation observers' callbacks (Chromium ${browser.version()}) ==`);
+  await openPage();
+  const times = { off: [], wasm: [], rrweb: [] };
+  for (let b = 0; b < blocks; b++) {
+    for (const cond of b % 2 ? ['rrweb', 'wasm', 'off'] : ['off', 'wasm', 'rrweb']) {
+      if (cond !== 'off') await page.evaluate((w) => window.bench.on(w), cond);
+      times[cond].push(await page.evaluate(({ rows, cells }) => window.bench.churn(rows, cells), CHURN));
+      await page.evaluate(() => window.bench.off());
+    }
+  }
+  for (const [cond, name] of [['off', 'nothing listening'], ['wasm', 'Telltale'], ['rrweb', 'rrweb record()']]) {
+    const m = median(times[cond]);
+    const extra = cond === 'off' ? '' : `, added ${ms(m - median(times.off))} (${(((m - median(times.off)) * 1000) / added).toFixed(2)} µs per element)`;
+    console.log(`${name.padEnd(18)} median ${ms(m)}${extra}`);
+  }
+}
+const ms = (x) => `${x.toFixed(3)} ms`;
+if (args.includes('--churn-only')) {
+  await churn();
+  await browser.close();
+  await server.close();
+  process.exit(0);
+}
 const etOnly = args.includes('--event-timing-only');
 if (!etOnly) {
   console.log(`\n== main-thread time added per trusted input (Chromium ${browser.version()}) ==`);
@@ -222,6 +253,7 @@ if (!etOnly) {
   const ratio = (k, of = 'floor') => results[k] ? `${(results[k].added.wasm / results[k].added[of]).toFixed(2)}x` : 'not measured';
   console.log(`Telltale against the floor: key ${ratio('key')} (bound 2x), pointer ${ratio('pointer')} (bound 1.5x)`);
   if (baselineDir) console.log(`Telltale against the baseline: key ${ratio('key', 'baseline')}, pointer ${ratio('pointer', 'baseline')}`);
+  await churn();
 }
 
 // ---- what a user feels: Event Timing on the portal-like test page (tests/e2e/page.html, the
@@ -262,7 +294,6 @@ const et = { on: [], off: [] };
 for (let r = 0; r < etRounds; r++) {
   for (const w of r % 2 ? [false, true] : [true, false]) et[w ? 'on' : 'off'].push(...(await eventTiming(w)));
 }
-const ms = (x) => `${x.toFixed(3)} ms`;
 console.log(`\n== Event Timing: keydown processingEnd - processingStart, a ${paragraph.length}-character paragraph typed ${etRounds} times each way (Chromium ${browser.version()}) ==`);
 for (const [k, name] of [['off', 'without the collector'], ['on', 'with the collector']]) {
   console.log(`${name.padEnd(24)} median ${ms(median(et[k]))}, worst ${ms(Math.max(...et[k]))} (${et[k].length} keydowns)`);
