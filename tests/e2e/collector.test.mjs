@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { start } from './server.mjs';
-import { ARGS, launch, movePath, testPageRound, typeInto, waitFor } from './human.mjs';
+import { ARGS, aWindowOf, launch, movePath, testPageRound, typeInto, waitFor } from './human.mjs';
 // The scenarios firefox.test.mjs runs in Firefox too.
 import { afterRestore, pressEndedUnseen, privacyAudit, strictCsp } from './scenarios.mjs';
 
@@ -199,7 +199,7 @@ test('each collector has its own page id and numbers from 0: a second one on the
 
 test('nothing is lost when the page is closed right after typing (beacon)', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
-  await typeInto(page, '#notes', 'typed just before closing the tab');
+  await typeInto(page, '#notes', aWindowOf('typed just before closing the tab'));
   await page.close({ runBeforeUnload: true });
   const got = await waitFor(() => {
     const s = server.summaries();
@@ -233,7 +233,7 @@ test('a hidden page sends by beacon, each under 16 KiB', async () => {
 test('offline, nothing is attempted; back online, the queue goes at once', async () => {
   const { server, context, page } = await open({ windowMs: 60000 });
   await context.setOffline(true);
-  await typeInto(page, '#notes', 'typed on a train ');
+  await typeInto(page, '#notes', aWindowOf('typed on a train '));
   await flush(page);
   // Longer than the first retry's backoff (1 s): a collector that tried would have failed by now.
   await page.waitForTimeout(2500);
@@ -425,7 +425,7 @@ test('built-ins the page replaces after load, and unreadable scores, neither thr
     JSON.parse = boom;
     performance.now = boom;
   });
-  await typeInto(page, '#notes', 'replaced built-ins');
+  await typeInto(page, '#notes', aWindowOf('replaced built-ins'));
   // Neither call throws: `stats()` is read back through the kept JSON.parse.
   const statsText = await page.evaluate(() => {
     try {
@@ -596,11 +596,11 @@ test('no timing of the captured typing spans a password entry', async () => {
   // the run of typing ends when focus enters the password field, so neither a pause nor a
   // down-down time measures how long the password took.
   const { server, context, page } = await open({ windowMs: 60000 });
-  await typeInto(page, '#notes', 'before the');
+  await typeInto(page, '#notes', 'notes typed before the');
   const start = Date.now();
   await typeInto(page, '#password', 'Zq7#pX9!mK');
   if (Date.now() - start < 2500) await page.waitForTimeout(2500 - (Date.now() - start));
-  await typeInto(page, '#notes', ' and after');
+  await typeInto(page, '#notes', ' and after it, to make a window');
   await flush(page);
   await waitFor(() => server.summaries().some((s) => s.keys !== null), 'a key window');
   const keys = server.summaries().find((s) => s.keys !== null).keys;
@@ -940,7 +940,7 @@ test('a started collector runs on when the page keeps no reference to it', async
     window.__registry = new FinalizationRegistry(() => { window.__handleFreed = true; });
     (() => {
       const c = new window.__collector.constructor({
-        // 3 s: five keys (a key window's least) fit one window even on a slow machine.
+        // 3 s: a key window within seconds of its presses (a sparser window's carry over).
         windowMs: 3000,
         onSummary: (s) => window.__got.push(s),
       });
@@ -948,7 +948,7 @@ test('a started collector runs on when the page keeps no reference to it', async
       window.__registry.register(c, 'handle');
     })();
   });
-  await typeInto(page, '#notes', 'before');
+  await typeInto(page, '#notes', aWindowOf('before'));
   // Its window closed and delivered first: a summary ending after `freedAt` is of later typing
   // (summaries tile the time, so a later one starts where this one ended).
   await waitFor(() => page.evaluate(() => window.__got.some((s) => s.keys !== null)), 'the first key window', 20000);
@@ -957,7 +957,7 @@ test('a started collector runs on when the page keeps no reference to it', async
     return page.evaluate(() => window.__handleFreed);
   }, 'the handle garbage-collected', 20000);
   const freedAt = await page.evaluate(() => performance.now());
-  await typeInto(page, '#notes', 'after the handle is gone');
+  await typeInto(page, '#notes', aWindowOf('after the handle is gone'));
   const later = await waitFor(() => page.evaluate(
     (t) => window.__got.filter((s) => s.end_ms > t && s.keys !== null).length,
     freedAt,

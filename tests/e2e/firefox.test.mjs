@@ -7,7 +7,7 @@
 import { test as nodeTest, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { start } from './server.mjs';
-import { typeInto, movePath, waitFor } from './human.mjs';
+import { aWindowOf, typeInto, movePath, waitFor } from './human.mjs';
 import { available, launchFirefox } from './firefox.mjs';
 import { pressEndedUnseen, privacyAudit, strictCsp } from './scenarios.mjs';
 
@@ -104,7 +104,7 @@ test('nothing is lost when the tab is closed right after typing (beacon)', async
   const { server, page, close } = await open({ windowMs: 60000 });
   const sibling = await firefox.newPage(`${server.url}/tests/e2e/human.mjs`);
   await page.bringToFront();
-  await typeInto(page, '#notes', 'typed just before closing the tab');
+  await typeInto(page, '#notes', aWindowOf('typed just before closing the tab'));
   const aborted = firefox.aborted();
   await close();
   const got = await summaries(server, 1, 'the beacon');
@@ -212,7 +212,7 @@ test('on a page that is not cross-origin isolated (a 1 ms clock) the timings are
     window.__times = [];
     document.addEventListener('keydown', (e) => window.__times.push(e.timeStamp), true);
   });
-  await typeInto(page, '#notes', 'a coarse clock ');
+  await typeInto(page, '#notes', aWindowOf('a coarse clock '));
   // Seven actions: a pointer window needs five.
   await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400], [800, 600]]);
   const { isolated, times } = await page.evaluate(() => ({ isolated: crossOriginIsolated, times: window.__times }));

@@ -14,6 +14,18 @@ export const launch = (more = {}) => chromium.launch({
   ...more,
 });
 
+/** Presses a free-text window needs (telltale-core's `features::keys::MIN_WINDOW_KEYS`): the
+ * presses of a sparser window carry over into the next one. */
+export const MIN_KEYS = 40;
+
+/** `text` with words added up to `MIN_KEYS` characters (one press each), so that typing it makes
+ * a free-text window of its own. */
+export function aWindowOf(text) {
+  let t = text;
+  while (t.length < MIN_KEYS) t += ' and more';
+  return t;
+}
+
 /** Types like a person: varied holds and gaps (a fixed delay is machine-regular typing, which
  * the collector rightly reports as automation). */
 export async function typeInto(page, selector, text) {
@@ -85,7 +97,7 @@ export async function testPageRound(page) {
   await page.evaluate(() => { document.getElementById('fixed').value = ''; });
   await typeInto(page, '#fixed', 'ab4821');
   await page.keyboard.press('Enter');
-  await typeInto(page, '#notes', 'quiet foxes jump home ');
+  await typeInto(page, '#notes', 'quiet foxes jump home, the lazy dog sleeps on ');
   const jitter = () => Math.round((Math.random() - 0.5) * 160);
   await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400]]
     .map(([x, y]) => [x + jitter(), y + jitter()]));

@@ -2,7 +2,7 @@
 // in Firefox (geckodriver). Each takes the tab (`page`: Playwright's, or the same methods from
 // firefox.mjs) with the test page open and the collector on it, and the local server.
 import assert from 'node:assert/strict';
-import { typeInto, movePath, waitFor } from './human.mjs';
+import { aWindowOf, typeInto, movePath, waitFor } from './human.mjs';
 
 const flush = (page) => page.evaluate(() => window.__collector.flush());
 
@@ -88,7 +88,7 @@ export async function strictCsp(page, server) {
  * back: the restored collector goes on collecting and sending on its own timer, under the same
  * page id, with contiguous numbers; only it sends (under `token`). */
 export async function afterRestore(page, server, token) {
-  await typeInto(page, '#notes', 'before leaving ');
+  await typeInto(page, '#notes', aWindowOf('before leaving '));
   // Leaving sends what was typed by beacon; the page is frozen in the cache, not unloaded.
   await page.goto(`${server.url}/tests/e2e/page.html`);
   // The deadlines are generous: CI machines run this with other browsers busy.
@@ -98,8 +98,8 @@ export async function afterRestore(page, server, token) {
   await waitFor(async () => (await page.evaluate(() => window.__restores).catch(() => 0)) === 1,
     'a restore from the back/forward cache (not a reload)', 20000);
   const restoredAt = await page.evaluate(() => performance.now());
-  // Long enough that a window of its own (2 s) holds five keys even on a slow machine.
-  await typeInto(page, '#notes', 'after coming back to the page');
+  // A free-text window's presses (over several 2 s windows: the sparser ones carry over).
+  await typeInto(page, '#notes', aWindowOf('after coming back to the page'));
   // No flush: the window closes on the collector's own timer, which must have survived.
   const got = await waitFor(() => {
     const g = server.summaries();

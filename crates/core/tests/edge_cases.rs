@@ -86,19 +86,20 @@ fn windows_close_on_time_and_on_key_count() {
     assert_eq!(s.start_ms, 0.0);
 }
 
-/// A window of ten key presses, 150 ms apart.
-fn ten_keys() -> Summary {
+/// A window of the fewest key presses summarised (`MIN_WINDOW_KEYS`), 150 ms apart.
+fn few_keys() -> Summary {
     let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
-    for i in 0..10u32 {
+    let n = telltale_core::features::keys::MIN_WINDOW_KEYS as u32;
+    for i in 0..n {
         w.push(key(i as f64 * 150.0, true, i));
         w.push(key(i as f64 * 150.0 + 70.0, false, i));
     }
-    w.flush(2000.0).unwrap()
+    w.flush(f64::from(n) * 150.0).unwrap()
 }
 
 #[test]
 fn summaries_reject_unknown_fields_and_bad_values() {
-    let s = ten_keys();
+    let s = few_keys();
     let mut v = serde_json::to_value(&s).unwrap();
     v["keystrokes"] = serde_json::json!("abc");
     assert!(
@@ -190,7 +191,7 @@ fn summaries_reject_unknown_fields_and_bad_values() {
 #[test]
 fn a_rewritten_automation_score_does_not_lower_its_signals_verdict() {
     use telltale_core::automation::{Signal, SignalKind};
-    let mut s = ten_keys();
+    let mut s = few_keys();
     let signal = |kind| Signal {
         kind,
         strength: 1.0,
@@ -442,6 +443,50 @@ fn a_window_closed_on_time_ends_a_window_after_the_last_end_not_after_its_first_
             "pause {pause}"
         );
     }
+}
+
+/// After a pause of a window length or more, a window starts at the timer's last tick (when it
+/// came within a tick's period) and the timer closes it on the tick a window length later, even
+/// when that tick fires a few ms sooner after it than the one it started at: someone who sits
+/// down at an idle page is summarised 30 s after the tick before their first key at the latest.
+/// With no recent tick (a throttled timer), the window starts at its first event.
+#[test]
+fn a_window_after_a_pause_starts_at_the_last_tick_and_ends_on_the_tick_a_window_later() {
+    let config = WindowConfig::default();
+    let period = config.tick_ms();
+    let mut w = Windower::new(config, "tok", "0123456789abcdef");
+    // The timer ran from load, late by 5 ms at the tick before the first key.
+    let before = 10.0 * period + 5.0;
+    assert!(w.tick(before).is_none(), "nothing open");
+    let first = before + 3000.0;
+    for i in 0..50u32 {
+        let t = first + f64::from(i) * 200.0;
+        w.push(key(t, true, i));
+        w.push(key(t + 80.0, false, i));
+    }
+    // Three ticks close nothing; the fourth, late by only 1 ms, closes the window.
+    for k in 1..4 {
+        assert!(
+            w.tick(10.0 * period + f64::from(k) * period + 1.0)
+                .is_none(),
+            "tick {k}"
+        );
+    }
+    let end = before - 5.0 + config.window_ms + 1.0;
+    let s = w.tick(end).expect("closed on the fourth tick");
+    assert_eq!((s.start_ms, s.end_ms), (before, end));
+    assert!(
+        s.end_ms - first <= config.window_ms,
+        "within 30 s of the first key"
+    );
+    assert_eq!(s.keys.as_ref().map(|k| k.keys), Some(50));
+
+    // A timer throttled to once a minute (a hidden tab): the window starts at its first event.
+    let mut w = Windower::new(config, "tok", "0123456789abcdef");
+    assert!(w.tick(0.0).is_none());
+    w.push(key(20_000.0, true, 1));
+    w.push(key(20_080.0, false, 1));
+    assert_eq!(w.flush(21_000.0).unwrap().start_ms, 20_000.0);
 }
 
 /// A free-text summary of 60 presses, holds and gaps varying with `seed`.

@@ -133,7 +133,7 @@ proptest! {
         for e in &events {
             b.push(e);
         }
-        let w = b.finish().unwrap();
+        let w = b.finish(5).unwrap();
         prop_assert_eq!(w.keys as usize, raw.len());
         for class in KeyClass::ALL {
             let naive: Vec<f64> = raw.iter().filter(|r| KeyClass::ALL[r.0] == class).map(|r| r.2).collect();

@@ -48,6 +48,8 @@ pub struct Window {
     pub score: Score,
     /// Its length, s.
     pub seconds: f64,
+    /// When it ended, ms (the page's clock).
+    pub end_ms: f64,
     /// Keystrokes in it.
     pub keys: u32,
 }
@@ -138,6 +140,7 @@ fn scored(profile: &Profile, s: &Summary) -> Window {
     Window {
         score: profile.score(s),
         seconds: (s.end_ms - s.start_ms) / 1000.0,
+        end_ms: s.end_ms,
         keys: s.keys.as_ref().map_or(0, |k| k.keys),
     }
 }
@@ -296,9 +299,11 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
                     session.extend(windows.iter().map(|s| scored(&me.profile, s)));
                     impostor_sims.extend(sims(&session[at..]));
                     let first = flags(&session, rule).into_iter().find(|&i| i >= at);
-                    let imp = &session[at..];
-                    let second_window_ends =
-                        (imp.len() >= 2).then(|| imp[0].seconds + imp[1].seconds);
+                    // Seconds from the impostor's first event (a window may start before it, at
+                    // the timer's last tick).
+                    let t0 = users[v].as_impostor.first().map_or(0.0, |e| e.time());
+                    let since = |w: &Window| (w.end_ms - t0) / 1000.0;
+                    let second_window_ends = session.get(at + 1).map(since);
                     match first {
                         None => Takeover {
                             second_window_ends,
@@ -308,7 +313,7 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
                             let w = &session[at..=i];
                             Takeover {
                                 keys: Some(w.iter().map(|w| f64::from(w.keys)).sum::<f64>()),
-                                seconds: Some(w.iter().map(|w| w.seconds).sum::<f64>()),
+                                seconds: Some(since(&session[i])),
                                 window: Some(w.len()),
                                 second_window_ends,
                             }
@@ -378,16 +383,19 @@ fn key_summaries(strokes: &[Stroke]) -> Vec<Summary> {
 
 /// The summaries the page sends for `events` with the default windows: the windower fed as the
 /// collector feeds it, with the collector's timer ticking between the events (every quarter
-/// window), so that a window closes at most a quarter window after its time is up, as on the
-/// page, and not at the next event after it. The timer runs from the page's load, so its phase
-/// against the first event is the page's: its first tick comes `first_tick` ms after the first
-/// event (0 < `first_tick` <= a quarter window). The last window closes at the last event (the
+/// window), so that a window closes on a tick, as on the page, and not at the next event after
+/// its time. The timer runs from the page's load, so its phase against the first event is the
+/// page's: its first tick after the first event comes `first_tick` ms after it (0 <
+/// `first_tick` <= a quarter window), and it ticked once a period before that, where the first
+/// window starts ([`Windower`]'s window start). The last window closes at the last event (the
 /// page hidden).
 fn page_windows(events: &[InputEvent], first_tick: f64) -> Vec<Summary> {
     let config = WindowConfig::default();
     let mut w = Windower::new(config, "eval", "eval-page-000000");
     let mut out: Vec<Summary> = Vec::new();
     let mut next_tick = events.first().map_or(0.0, |e| e.time()) + first_tick;
+    // The tick before the first event: nothing is open yet, so it closes nothing.
+    out.extend(w.tick(next_tick - config.tick_ms()));
     for e in events {
         while next_tick <= e.time() {
             out.extend(w.tick(next_tick));
@@ -404,11 +412,13 @@ fn page_windows(events: &[InputEvent], first_tick: f64) -> Vec<Summary> {
 /// The timer's phase for the `k`-th takeover of user `u`: where its first tick falls after the
 /// impostor's first event. The impostor sits down at a page whose timer has run since the
 /// worker loaded it, so the phase is anyone's: the takeovers spread it evenly over a quarter
-/// window (tenths of 7.5 s, 0.75 to 7.5 s), and an impostor window that its time closes ends
-/// 30 s plus 0 to 6.75 s after the impostor's first event. With the first tick always a whole
-/// quarter window after it (a timer started with the impostor), each such window ended on its
-/// 30 s exactly, two of them at 60.000 s, and typing's median time to flag was 60.0 s where it
-/// is 64 s with the phase spread.
+/// window (tenths of 7.5 s, 0.75 to 7.5 s). The impostor's first window starts at the tick
+/// before their first event (0 to 6.75 s before it) and, closed by its time, ends 30 s after
+/// that tick. With the timer's phase the same for every takeover (one started with the
+/// impostor), every such window would end at the same moment of the impostor's input, and the
+/// median time to flag would rest on that one phase (with the first tick a whole quarter
+/// window after the first event, 60.0 s for typing where the spread phases gave 64 s when
+/// windows closed at the first tick after their 30 s).
 fn phase(u: usize, k: usize) -> f64 {
     WindowConfig::default().tick_ms() * ((u + k) % PHASES + 1) as f64 / PHASES as f64
 }

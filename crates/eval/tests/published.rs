@@ -342,19 +342,19 @@ fn whole_sessions() {
     for (users, flags, chained, median_s, within, ceiling) in [
         (
             "dev",
-            [1, 0, 2],
-            [2, 0, 3],
-            [63.8, 90.1, 60.0],
-            0.328,
-            0.640,
+            [0, 0, 1],
+            [0, 0, 2],
+            [59.25, 89.25, 54.75],
+            0.520,
+            0.950,
         ),
         (
             "held-out",
             [1, 0, 2],
-            [2, 0, 4],
-            [63.1, 60.8, 57.4],
-            0.355,
-            0.724,
+            [1, 0, 2],
+            [60.0, 83.25, 54.0],
+            0.513,
+            0.956,
         ),
     ] {
         let rows = eval(&["session", "--users", users]);
@@ -375,17 +375,20 @@ fn whole_sessions() {
             b["takeovers_flagged"].as_f64().unwrap() > 0.9,
             "{users}: {b}"
         );
-        // Issue 21's false-flag aim, for typing alone and for typing and pointing at once:
-        // under one false flag per 8 genuine hours.
+        // Issue 21's aims, for typing alone and for typing and pointing at once: under one false
+        // flag per 8 genuine hours, and a takeover flagged within 60 s (median). Pointing alone
+        // misses the time aim (89 and 83 s): under half its takeovers are flagged by the second
+        // window.
         for r in [k, b] {
             let per_8h = r["false_flags_per_hour"].as_f64().unwrap() * 8.0;
             assert!(per_8h < 1.0, "{users}: {r}");
+            let s = r["seconds_to_flag_median"].as_f64().unwrap();
+            assert!(s <= 60.0, "{users}: {r}");
         }
-        // Its time aim (60 s) is missed for typing alone: a flag needs two windows, and a
-        // window that its time closes ends up to a quarter window after its 30 s (the page's
-        // timer), so a takeover is flagged by 60 s only at the impostor's first window or where
-        // its second had ended by then (64% and 72%: windows that 100 keystrokes closed early),
-        // and a third are.
+        // A flag needs two windows, and the impostor's first window starts at the timer's tick
+        // before their first event, so the second ends by 60 s (for 95% of takeovers; the rest
+        // had a window too sparse to summarise): a takeover is flagged by then when the first
+        // two windows are unusual enough, about half are.
         let f = |key: &str| k[key].as_f64().unwrap();
         assert!(
             (f("flagged_within_aim") - within).abs() <= 0.01,
