@@ -36,7 +36,8 @@ export const VIEWPORT = { width: 2560, height: 1400 };
 const WINDOW_MS = 30_000;
 
 /** Enrollment: the last 20 repetitions of the CMU subject's session 4 (reps 181-200), the
- * Aalto participant's sentences 1-10 and the SapiMouse 3-minute session cut into 10 parts.
+ * Aalto participant's sentences 1-10 (each a free-text window of its own: `data.mjs` puts ten of
+ * 40 keystrokes or more first) and the SapiMouse 3-minute session cut into 10 parts.
  * Held out for the genuine session: CMU rep 201 (session 5, the paper's first test rep), Aalto
  * sentences 11-15, the SapiMouse 1-minute session in 5 parts. The impostor: the other person's
  * first CMU repetition (the paper's impostor samples), and the same held-out parts of their

@@ -206,17 +206,20 @@ test('privacy audit: no request carries a typed character, a key, a coordinate o
       assert.equal(find(piece), -1, `a piece of "${c}" left the page: "${piece}"`);
     }
   }
-  // Everything typed into the notes: no 8-character run of it appears anywhere. A summary's
-  // in-page score carries reasons, words telltale-core writes from its feature names ("pauses
-  // after a release"): those are left out of this search (they matched "after a " of a typed
-  // sentence); everything else of every request is searched.
+  // Everything typed into the notes: no 8-character run of it appears in a URL or a body. A
+  // summary's in-page score carries reasons, words telltale-core writes from its feature names
+  // ("pauses after a release"): those are left out of this search (they matched "after a " of a
+  // typed sentence), and so are the headers, the browser's words ("application" of a typed
+  // sentence matched `content-type: application/json`); the canaries above are searched for in
+  // the headers too.
   const noReasons = (r) => {
-    if (!r.url.includes('/v1/summaries')) return text(r);
     let body = r.body;
-    try {
-      body = JSON.stringify(JSON.parse(r.body), (k, v) => (k === 'reasons' ? undefined : v));
-    } catch { /* not JSON: searched as it is */ }
-    return text({ ...r, body });
+    if (r.url.includes('/v1/summaries')) {
+      try {
+        body = JSON.stringify(JSON.parse(r.body), (k, v) => (k === 'reasons' ? undefined : v));
+      } catch { /* not JSON: searched as it is */ }
+    }
+    return `${r.method} ${r.url}\n${body}`;
   };
   const allNoReasons = audited.map(noReasons);
   const typed = [];
