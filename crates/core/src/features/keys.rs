@@ -36,8 +36,9 @@ pub const MAX_PAIRS: usize = 24;
 /// windows of 5 to 19 presses fell under similarity 1 in 40% of cases and those of 20 to 39 in
 /// 6.5%, against 1.8% at 40 to 59 and under 1% from 60 (a calibrated profile: 1%); most of the
 /// session rule's false flags came from them. At 40 the rule's false flags on that half went
-/// from 1 to 0 with typing alone and from 2 to 1 with typing and pointing (20: 0 and 2), and
-/// a takeover was flagged no later. A 30 s window of steady typing holds about 90 presses.
+/// from 1 to 0 with typing alone and from 3 to 1 with typing and pointing (20: 0 and 2), and
+/// a takeover of typing was flagged in 59.25 s, not 60. A 30 s window of steady typing holds
+/// about 90 presses.
 pub const MIN_WINDOW_KEYS: usize = 40;
 
 /// Hold-time distribution of one key class.
