@@ -67,7 +67,7 @@ test('summaries arrive with contiguous sequence numbers, the token, the page id 
   // Each flush closes the open windows: typing, then seven hand movements (a pointer window
   // needs five actions; at about 0.9 s each they did not always fit a timed 4 s window).
   for (let round = 0; round < 2; round++) {
-    await typeInto(page, '#notes', 'the quick brown fox ');
+    await typeInto(page, '#notes', aWindowOf('the quick brown fox '));
     await flush(page);
     await movePath(page, [[300, 700], [900, 500], [500, 900], [700, 300], [1100, 800], [400, 400], [800, 600]]);
     await flush(page);

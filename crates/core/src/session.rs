@@ -11,8 +11,17 @@ use crate::features::{FixedSample, KeyWindowBuilder, PointerWindowBuilder};
 use crate::summary::{Counts, Summary, SCHEMA_VERSION};
 
 /// How often per window length the collector's timer calls [`Windower::tick`]: four times, so a
-/// window that no event closes (the user stopped) ends at most a quarter of its length late.
+/// window that no event closes (the user stopped) ends on a tick: the one four periods after its
+/// start when it started at a tick ([`Windower::window_start`]), else within a period after its
+/// length (or [`TICK_SLACK_MS`] before it).
 const TICKS_PER_WINDOW: f64 = 4.0;
+
+/// How much sooner than its length a tick may close a window, ms (at most half a period): a
+/// timer's callback runs late by whatever task holds the page's thread (tens to hundreds of ms
+/// on a busy page), so the tick four periods after the one a window started at may come that
+/// much sooner after it, and would otherwise leave the window open a whole period more. A
+/// window started between ticks ends at most this much short of its length.
+const TICK_SLACK_MS: f64 = 1000.0;
 
 /// Window settings, checked once by [`WindowConfig::check`].
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -135,7 +144,17 @@ impl Windower {
                 out = self.close(t);
                 self.start = Some(self.window_start(t));
             }
-            None => self.start = Some(self.window_start(t)),
+            None => {
+                // After a pause of a window length, typing starts afresh: presses kept from before
+                // it (too few for a window) would mix two stretches, maybe two people's.
+                if !self
+                    .last_end
+                    .is_some_and(|end| t - end < self.config.window_ms)
+                {
+                    self.keys.drop_kept();
+                }
+                self.start = Some(self.window_start(t));
+            }
             _ => {}
         }
         self.last_t = self.last_t.max(t);
@@ -178,8 +197,8 @@ impl Windower {
     /// tick after 30 s). Someone who sits down at an idle session is summarised twice within
     /// 60 s: on the Aalto development half (`telltale-eval session`) a takeover of typing was
     /// flagged in a median 59.25 s where, started at the first event, windows had it flagged in
-    /// 61.2 s, at no cost in separation (51.6% of takeovers flagged at the second window,
-    /// against 51.5%), though the first window loses 3.75 s of its 30 on average.
+    /// 62.7 s, at no cost in separation (51.4% of takeovers flagged at the second window,
+    /// against 51.2%), though the first window loses 3.75 s of its 30 on average.
     /// (Anchoring every window on a grid from the last end, which could cut the first window
     /// after a pause to almost nothing, made the demo flag one impostor in ten fewer, twice.)
     /// An event dated before that end (a script's, with a made-up time; a person's, queued
@@ -207,25 +226,36 @@ impl Windower {
         }
     }
 
-    /// Closes the current window at the timer's tick nearest its full length (the collector's
-    /// timer calls this every [`WindowConfig::tick_ms`], so that a window closes even when the
-    /// user stops typing). Nearest, not the first at or after it: a window started at a tick
-    /// ([`Windower::window_start`]) ends four ticks later even when that tick fires a few ms
-    /// earlier after its start than the one it started at (timers fire late by varying amounts),
-    /// where it would otherwise wait a whole period more.
+    /// Closes the current window at the timer's first tick from [`TICK_SLACK_MS`] short of its
+    /// full length (the collector's timer calls this every [`WindowConfig::tick_ms`], so that a
+    /// window closes even when the user stops typing): a window started at a tick
+    /// ([`Windower::window_start`]) ends four ticks later even when that tick fires a little
+    /// sooner after its start than the one it started at (timers fire late by varying amounts).
+    /// Presses too few for a free-text window carry over into the next one.
     pub fn tick(&mut self, now: f64) -> Option<Summary> {
         self.last_tick = now;
         match self.start {
-            Some(s) if now - s >= self.config.window_ms - self.config.tick_ms() / 2.0 => {
-                self.flush(now)
+            Some(s)
+                if now - s
+                    >= self.config.window_ms - TICK_SLACK_MS.min(self.config.tick_ms() / 2.0) =>
+            {
+                let s = self.close(now.max(self.last_t));
+                self.start = None;
+                s
             }
             _ => None,
         }
     }
 
-    /// Closes the current window at `now` (page hidden, stop, explicit flush).
+    /// Closes the current window at `now` (page hidden, stop, explicit flush, a fixed-text entry
+    /// ended). Presses too few for a free-text window are dropped: what comes after a flush
+    /// follows a time the collector may not have heard (a step-up's password, another person at
+    /// an unlocked session), and no window should mix the two. The timer's last tick is
+    /// forgotten too: a stopped collector's timer is gone, and a started one ticks afresh.
     pub fn flush(&mut self, now: f64) -> Option<Summary> {
         let s = self.close(now.max(self.last_t));
+        self.keys.drop_kept();
+        self.last_tick = f64::NEG_INFINITY;
         self.start = None;
         s
     }

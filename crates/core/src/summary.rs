@@ -85,13 +85,16 @@ pub struct Summary {
     /// Sequence number within the page, from 0, contiguous.
     pub seq: u64,
     /// Window start, ms since the page loaded (`performance.now()` scale): the previous
-    /// summary's end (a page's summaries tile its time; the first starts at its first event).
+    /// summary's end (a page's summaries tile its time; the first starts at its first event, or
+    /// at the collector's timer's tick before it when that came within a tick's period).
     pub start_ms: f64,
     /// Window end, ms since the page loaded.
     pub end_ms: f64,
     /// Fixed-text entries that ended in this window.
     pub fixed: Vec<FixedSample>,
-    /// The free-text window, if at least five keys were typed.
+    /// The free-text window, if at least [`crate::features::keys::MIN_WINDOW_KEYS`] keys were
+    /// typed in it and in sparser windows before it (a server accepts five and more, as older
+    /// collectors sent).
     pub keys: Option<KeyWindow>,
     /// Pointer windows, one per pointer kind with at least five actions.
     pub pointer: Vec<PointerWindow>,

@@ -40,7 +40,8 @@ fn nan_and_infinite_inputs_are_rejected_and_counted() {
 #[test]
 fn untrusted_events_are_counted_not_featured() {
     let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
-    for i in 0..20u32 {
+    // More presses than a free-text window needs: untrusted, none is one.
+    for i in 0..50u32 {
         let t = i as f64 * 100.0;
         for down in [true, false] {
             w.push(InputEvent::Key(KeyEvent {
@@ -52,9 +53,9 @@ fn untrusted_events_are_counted_not_featured() {
             }));
         }
     }
-    let s = w.flush(3000.0).unwrap();
+    let s = w.flush(6000.0).unwrap();
     assert!(s.keys.is_none());
-    assert_eq!(s.counts.untrusted, 40);
+    assert_eq!(s.counts.untrusted, 100);
     assert!(s.automation.score > 0.0);
 }
 
@@ -362,14 +363,18 @@ fn summaries_start_where_the_previous_one_ended() {
         }
     };
     typed(&mut w, 1000.0, 0);
-    let a = w.flush(3200.0).expect("twelve keys");
+    let a = w
+        .flush(3200.0)
+        .expect("twelve keys: a summary of their counts");
     assert_eq!(
         a.start_ms, 1000.0,
         "the first summary starts at its first event"
     );
     // A password typed between 3.2 s and 7.9 s: nothing captured.
     typed(&mut w, 7900.0, 12);
-    let b = w.flush(10100.0).expect("twelve keys");
+    let b = w
+        .flush(10100.0)
+        .expect("twelve keys: a summary of their counts");
     assert_eq!(b.start_ms, a.end_ms, "no gap between summaries");
     assert_eq!(b.end_ms, 10100.0);
     b.validate().unwrap();
@@ -395,7 +400,9 @@ fn an_event_dated_before_the_last_end_opens_the_window_at_that_end() {
         closed
     };
     typed(&mut w, 100_000.0, 0);
-    let a = w.flush(103_000.0).expect("twelve keys");
+    let a = w
+        .flush(103_000.0)
+        .expect("twelve keys: a summary of their counts");
     // Dated an hour back, then typing goes on at once.
     let mut past = key(1000.0, true, 99);
     if let InputEvent::Key(k) = &mut past {
@@ -407,7 +414,9 @@ fn an_event_dated_before_the_last_end_opens_the_window_at_that_end() {
         0,
         "no window closed by the next keys"
     );
-    let b = w.flush(106_000.0).expect("twelve keys");
+    let b = w
+        .flush(106_000.0)
+        .expect("twelve keys: a summary of their counts");
     assert_eq!(b.start_ms, a.end_ms, "the summaries tile");
     assert_eq!(b.counts.untrusted, 1);
 }
@@ -424,7 +433,9 @@ fn a_window_closed_on_time_ends_a_window_after_the_last_end_not_after_its_first_
             w.push(key(t, true, i));
             w.push(key(t + 90.0, false, i));
         }
-        let a = w.flush(3200.0).expect("twelve keys");
+        let a = w
+            .flush(3200.0)
+            .expect("twelve keys: a summary of their counts");
         // The password: `pause` ms with nothing captured; then typing for a while.
         for i in 0..12u32 {
             let t = 3200.0 + pause + i as f64 * 180.0;
@@ -487,6 +498,51 @@ fn a_window_after_a_pause_starts_at_the_last_tick_and_ends_on_the_tick_a_window_
     w.push(key(20_000.0, true, 1));
     w.push(key(20_080.0, false, 1));
     assert_eq!(w.flush(21_000.0).unwrap().start_ms, 20_000.0);
+}
+
+/// Presses too few for a free-text window carry over into the next window closed on time, and
+/// are dropped by a flush (page hidden, stop) or a pause of a window length: no window mixes
+/// typing from either side of such a break.
+#[test]
+fn sparse_typing_carries_over_on_time_and_not_across_a_flush_or_a_pause() {
+    let config = WindowConfig::default();
+    let min = telltale_core::features::keys::MIN_WINDOW_KEYS as u32;
+    let typed = |w: &mut Windower, t0: f64, first: u32, n: u32| {
+        for i in 0..n {
+            let t = t0 + f64::from(i) * 200.0;
+            w.push(key(t, true, first + i));
+            w.push(key(t + 80.0, false, first + i));
+        }
+    };
+    let keys = |s: Option<Summary>| s.and_then(|s| s.keys).map(|k| k.keys);
+    // On time: half the presses, the window closed by the timer, the other half.
+    let mut w = Windower::new(config, "tok", "0123456789abcdef");
+    typed(&mut w, 0.0, 0, min / 2);
+    assert_eq!(keys(w.tick(config.window_ms)), None, "too few: kept");
+    typed(&mut w, config.window_ms + 1000.0, 100, min - min / 2);
+    assert_eq!(
+        keys(w.tick(2.0 * config.window_ms)),
+        Some(min),
+        "kept ones count"
+    );
+    // A flush between: the first half is dropped.
+    let mut w = Windower::new(config, "tok", "0123456789abcdef");
+    typed(&mut w, 0.0, 0, min / 2);
+    assert_eq!(keys(w.flush(10_000.0)), None);
+    typed(&mut w, 11_000.0, 100, min - min / 2);
+    assert_eq!(keys(w.flush(30_000.0)), None, "dropped at the flush");
+    typed(&mut w, 31_000.0, 200, min);
+    assert_eq!(keys(w.flush(60_000.0)), Some(min), "a window of its own");
+    // A pause of a window length after a window closed on time: dropped.
+    let mut w = Windower::new(config, "tok", "0123456789abcdef");
+    typed(&mut w, 0.0, 0, min / 2);
+    assert_eq!(keys(w.tick(config.window_ms)), None);
+    typed(&mut w, 3.0 * config.window_ms, 100, min - min / 2);
+    assert_eq!(
+        keys(w.flush(4.0 * config.window_ms)),
+        None,
+        "dropped after the pause"
+    );
 }
 
 /// A free-text summary of 60 presses, holds and gaps varying with `seed`.

@@ -24,8 +24,9 @@ pub const STUCK_MS: f64 = 10_000.0;
 const MAX_PER_BUCKET: usize = 512;
 const PAIRS: usize = KeyClass::COUNT * KeyClass::COUNT;
 /// Class pairs a window reports at most: those with the most timings. A window of the default
-/// 200 key events has at most 100 presses, so at most 19 pairs with five timings or more: none
-/// is ever left out at the default. With `maxKeyEvents` raised, all 81 pairs can qualify, and
+/// 200 key events has at most 100 presses of its own and 39 kept from sparser windows before it
+/// ([`MIN_WINDOW_KEYS`]), so at most 27 pairs with five timings or more, and those with the
+/// fewest timings go only where more than 24 qualify. With `maxKeyEvents` raised, all 81 pairs can qualify, and
 /// the key window alone would be 17 KB of JSON; 24 pairs keep the largest summary under the
 /// 16 KiB a beacon may carry (`tests/sizes.rs`).
 pub const MAX_PAIRS: usize = 24;
@@ -37,7 +38,7 @@ pub const MAX_PAIRS: usize = 24;
 /// 6.5%, against 1.8% at 40 to 59 and under 1% from 60 (a calibrated profile: 1%); most of the
 /// session rule's false flags came from them. At 40 the rule's false flags on that half went
 /// from 1 to 0 with typing alone and from 3 to 1 with typing and pointing (20: 0 and 2), and
-/// a takeover of typing was flagged in 59.25 s, not 60. A 30 s window of steady typing holds
+/// a takeover of typing was flagged in 59.25 s, not 60.0. A 30 s window of steady typing holds
 /// about 90 presses.
 pub const MIN_WINDOW_KEYS: usize = 40;
 
@@ -246,6 +247,30 @@ impl KeyWindowBuilder {
         if (self.keys as usize) < min_keys.max(MIN_BUCKET) {
             return None;
         }
+        Some(self.take())
+    }
+
+    /// Drops the presses kept for the next window ([`KeyWindowBuilder::finish`]): typing after a
+    /// flush or a pause of a window length starts afresh. Open presses and the previous key are
+    /// the run's ([`KeyWindowBuilder::break_run`]).
+    pub fn drop_kept(&mut self) {
+        self.keys = 0;
+        self.deletes = 0;
+        self.bursts = 0;
+        self.active_ms = 0.0;
+        self.pause_lengths.clear();
+        for v in self
+            .holds
+            .iter_mut()
+            .chain(&mut self.dd)
+            .chain(&mut self.ud)
+        {
+            v.clear();
+        }
+    }
+
+    /// The window of everything pushed since the last one, which it clears.
+    fn take(&mut self) -> KeyWindow {
         let keys = core::mem::take(&mut self.keys);
         let deletes = core::mem::take(&mut self.deletes);
         let bursts = core::mem::take(&mut self.bursts);
@@ -286,7 +311,7 @@ impl KeyWindowBuilder {
         }
         let pause_median_ms = Dist::of(&mut pauses).map(|d| d.q50);
         let intervals = keys.saturating_sub(bursts.max(1)) as f64;
-        Some(KeyWindow {
+        KeyWindow {
             keys,
             speed_kpm: if active_ms > 0.0 {
                 rounded(intervals * 60_000.0 / active_ms)
@@ -299,7 +324,7 @@ impl KeyWindowBuilder {
             pause_median_ms,
             burst_mean_keys: rounded(keys as f64 / bursts.max(1) as f64),
             correction_rate: rounded(deletes as f64 / keys as f64),
-        })
+        }
     }
 }
 
