@@ -26,9 +26,9 @@ const PAIRS: usize = KeyClass::COUNT * KeyClass::COUNT;
 /// Class pairs a window reports at most: those with the most timings. A window of the default
 /// 200 key events has at most 100 presses of its own and 39 kept from sparser windows before it
 /// ([`MIN_WINDOW_KEYS`]), so at most 27 pairs with five timings or more, and those with the
-/// fewest timings go only where more than 24 qualify. With `maxKeyEvents` raised, all 81 pairs can qualify, and
-/// the key window alone would be 17 KB of JSON; 24 pairs keep the largest summary under the
-/// 16 KiB a beacon may carry (`tests/sizes.rs`).
+/// fewest timings go only where more than 24 qualify. With `maxKeyEvents` raised, all 81 pairs
+/// can qualify, and the key window alone would be 17 KB of JSON; 24 pairs keep the largest
+/// summary under the 16 KiB a beacon may carry (`tests/sizes.rs`).
 pub const MAX_PAIRS: usize = 24;
 /// Presses a free-text window needs to be summarised; fewer carry over into the next window
 /// ([`KeyWindowBuilder::finish`]). Medians of a few presses per class vary far more than a
