@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use telltale_core::decision::REVIEW_EVIDENCE;
-use telltale_core::event::{InputEvent, PointerKind};
+use telltale_core::event::{InputEvent, PointerEvent, PointerKind};
 use telltale_core::profile::leave_one_out;
 use telltale_core::{
     Feature, Profile, ProfileParams, Score, SessionTrust, Summary, WindowConfig, Windower,
@@ -458,12 +458,35 @@ fn prepare_keys(users: &[freetext::User], enroll_keys: usize) -> Vec<Prepared> {
         .collect()
 }
 
-/// Reads a SapiMouse session as the events the boundary would hand the windower.
+/// Reads a SapiMouse session as the events the boundary would hand the windower, from where
+/// the person starts moving ([`from_first_movement`]).
 pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
-    Ok(telltale_eval::data::sapimouse(path)?
-        .into_iter()
+    let events = telltale_eval::data::sapimouse(path)?;
+    Ok(from_first_movement(&events)
+        .iter()
+        .copied()
         .map(InputEvent::Pointer)
         .collect())
+}
+
+/// A pause after a recording's first events that marks them as the page's, not the person's:
+/// 10 s, a third of a window. 30 of SapiMouse's 245 recordings begin with one or two moves at
+/// the page's load and then nothing for 10.6 s to 256 s (the participant reading the task);
+/// within the recordings proper, pauses of 10 s or more are rarer (5 of them, in 5 files).
+const LEAD_PAUSE_MS: f64 = 10_000.0;
+/// Events before such a pause that are taken as the page's: one or two in every such recording.
+const LEAD_EVENTS: usize = 2;
+
+/// `events` without the page's leading ones: a session's time to flag a takeover counts from
+/// the impostor's first event, and a lone move at the page's load minutes before their input
+/// would count the minutes they sat reading (a window of it holds nothing to score). Sessions
+/// (genuine, enrollment and impostor alike) start at the first move that input follows.
+fn from_first_movement(events: &[PointerEvent]) -> &[PointerEvent] {
+    let lead = events
+        .windows(2)
+        .take(LEAD_EVENTS)
+        .position(|p| p[1].t - p[0].t >= LEAD_PAUSE_MS);
+    lead.map_or(events, |i| &events[i + 1..])
 }
 
 /// The page's summaries of a stream of events with the default windows (the timer's first tick
@@ -616,6 +639,29 @@ pub fn default_sapimouse() -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_pages_leading_moves_are_not_the_session() {
+        let at = |t: f64| PointerEvent {
+            t,
+            phase: telltale_core::event::PointerPhase::Move,
+            kind: PointerKind::Mouse,
+            x: 0.0,
+            y: 0.0,
+            buttons: 0,
+            movement: None,
+            trusted: true,
+        };
+        let moves = |ts: &[f64]| ts.iter().map(|&t| at(t)).collect::<Vec<_>>();
+        let first = |ts: &[f64]| from_first_movement(&moves(ts)).first().map(|e| e.t);
+        // One or two moves, then a long pause: the session starts after it.
+        assert_eq!(first(&[0.0, 60_000.0, 60_016.0]), Some(60_000.0));
+        assert_eq!(first(&[0.0, 5.0, 30_000.0, 30_016.0]), Some(30_000.0));
+        // A pause later on, or a short one, is the person's.
+        assert_eq!(first(&[0.0, 5.0, 10.0, 30_000.0]), Some(0.0));
+        assert_eq!(first(&[0.0, 9_000.0, 9_016.0]), Some(0.0));
+        assert_eq!(first(&[]), None);
+    }
 
     #[test]
     fn quantiles_with_never() {

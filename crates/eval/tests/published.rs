@@ -343,8 +343,8 @@ fn whole_sessions() {
         (
             "dev",
             [0, 0, 1],
-            [0, 0, 1],
-            [59.25, 89.25, 54.75],
+            [0, 0, 2],
+            [59.25, 85.5, 54.75],
             0.518,
             0.950,
         ),
@@ -352,7 +352,7 @@ fn whole_sessions() {
             "held-out",
             [1, 0, 2],
             [1, 0, 2],
-            [60.0, 83.25, 54.0],
+            [60.0, 60.0, 53.87],
             0.510,
             0.956,
         ),
@@ -377,8 +377,8 @@ fn whole_sessions() {
         );
         // Issue 21's aims, for typing alone and for typing and pointing at once: under one false
         // flag per 8 genuine hours, and a takeover flagged within 60 s (median). Pointing alone
-        // misses the time aim (89 and 83 s): under half its takeovers are flagged by the second
-        // window.
+        // meets the time aim on the held-out half only (60.0 s; 85.5 s on the development half,
+        // where 45% of its takeovers are flagged by the second window).
         for r in [k, b] {
             let per_8h = r["false_flags_per_hour"].as_f64().unwrap() * 8.0;
             assert!(per_8h < 1.0, "{users}: {r}");
