@@ -44,8 +44,13 @@ const minJerk = (u) => u * u * u * (10 - 15 * u + 6 * u * u);
 
 /** Moves the mouse to (x, y) as a hand does, so that the collector's path-shape automation
  * signals (crates/core/src/motion.rs) see one: a curved primary movement (its control point off
- * the chord by a fifth of the distance) with a bell-shaped speed over 90 % of the way in
- * 350 ms, then a corrective sub-movement over the rest in 150 ms; a point every 20-30 ms. */
+ * the chord by a fifth of the distance) with a bell-shaped speed over 90 % of the way, then a
+ * corrective sub-movement over the rest; a point every 20-30 ms. The primary movement's time
+ * grows with the log of the distance (Fitts' law: 200 ms plus 60 ms a doubling of 20 px) and
+ * varies by up to 150 ms more, the corrective one takes 100-250 ms: with fixed times, every
+ * movement fell in the same 50 ms duration bin with the same point count, so five in a row
+ * (a replay fingerprint's shingle, crates/core/src/automation.rs) repeated from window to window
+ * and a long test session could be flagged as a replay of itself. */
 async function handMove(page, x, y) {
   const from = at;
   const [dx, dy] = [x - from.x, y - from.y];
@@ -58,7 +63,8 @@ async function handMove(page, x, y) {
     x: inside(from.x + dx * u - dy * bend * 4 * u * (1 - u), width),
     y: inside(from.y + dy * u + dx * bend * 4 * u * (1 - u), height),
   });
-  const phases = [[350, 0, 0.9], [150, 0.9, 1]];
+  const primary = 200 + 60 * Math.log2(1 + Math.hypot(dx, dy) / 20) + Math.random() * 150;
+  const phases = [[primary, 0, 0.9], [100 + Math.random() * 150, 0.9, 1]];
   for (const [ms, u0, u1] of phases) {
     for (let t = 0; t < ms;) {
       t = Math.min(ms, t + 20 + Math.random() * 10);

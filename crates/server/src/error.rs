@@ -27,6 +27,11 @@ pub enum ApiError {
     Conflict(String),
     /// 413: a body over the limit.
     TooLarge(usize),
+    /// 414: a request URI of this many bytes, over [`crate::MAX_URI_BYTES`].
+    UriTooLong(usize),
+    /// 431: request headers over [`crate::MAX_HEADERS`] or [`crate::MAX_HEADER_BYTES`]: their
+    /// count and bytes.
+    HeadersTooLarge(usize, usize),
     /// 415: a content type the route does not take.
     UnsupportedType(String),
     /// 429: a session sending faster than a collector can; retry after this many seconds.
@@ -77,6 +82,8 @@ impl ApiError {
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::TooLarge(_) => "too_large",
+            ApiError::UriTooLong(_) => "uri_too_long",
+            ApiError::HeadersTooLarge(..) => "headers_too_large",
             ApiError::UnsupportedType(_) => "unsupported_media_type",
             ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
@@ -92,6 +99,8 @@ impl ApiError {
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UriTooLong(_) => StatusCode::URI_TOO_LONG,
+            ApiError::HeadersTooLarge(..) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             ApiError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -126,6 +135,21 @@ impl IntoResponse for ApiError {
             }
             ApiError::Conflict(m) | ApiError::UnsupportedType(m) => (m, None),
             ApiError::TooLarge(limit) => (format!("the body is over {limit} bytes"), None),
+            ApiError::UriTooLong(n) => (
+                format!(
+                    "the request URI is {n} bytes; the server reads at most {} (no route takes a long query: data goes in the body)",
+                    crate::MAX_URI_BYTES
+                ),
+                None,
+            ),
+            ApiError::HeadersTooLarge(count, bytes) => (
+                format!(
+                    "the request has {count} headers of {bytes} bytes; the server reads at most {} headers of {} bytes in all",
+                    crate::MAX_HEADERS,
+                    crate::MAX_HEADER_BYTES
+                ),
+                None,
+            ),
             ApiError::TooManyRequests(s) => (
                 format!("this session sends faster than a collector can; retry in {s} s"),
                 None,

@@ -117,6 +117,7 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
         std::time::Duration::from_secs(30),
     ))
     .layer(axum::middleware::from_fn(json_errors))
+    .layer(axum::middleware::from_fn(head_limits))
     .layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -129,6 +130,38 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
         header::CACHE_CONTROL,
         HeaderValue::from_static("no-cache"),
     ))
+}
+
+/// The longest request URI the server reads: 8 KiB, the usual limit of servers and proxies
+/// (Apache's `LimitRequestLine`, nginx's header buffers). The API's longest URI, a review page
+/// with its filters, is under 300 bytes.
+pub const MAX_URI_BYTES: usize = 8 * 1024;
+/// The most request headers the server reads: 64. A browser sends about 15 (Chromium's fetch
+/// with credentials, 12 to 18), a proxy in front adds a few.
+pub const MAX_HEADERS: usize = 64;
+/// The most bytes of request headers (names and values) the server reads: 32 KiB, room for a
+/// portal's cookies (browsers keep up to about 4 KiB a cookie, 180 cookies a domain, but send
+/// a few) beside the bearer token.
+pub const MAX_HEADER_BYTES: usize = 32 * 1024;
+
+/// A request head over the limits above gets a 414 or a 431 that says which limit and by how
+/// much. hyper answers heads past its own, larger limits ([`serve::HYPER_MAX_HEADERS`] headers,
+/// its 400 KiB read buffer, a 64 KiB URI) itself, with the status alone: those never reach
+/// the application.
+async fn head_limits(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let uri = req.uri().to_string().len();
+    if uri > MAX_URI_BYTES {
+        return ApiError::UriTooLong(uri).into_response();
+    }
+    let headers = req.headers();
+    let bytes: usize = headers
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len())
+        .sum();
+    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        return ApiError::HeadersTooLarge(headers.len(), bytes).into_response();
+    }
+    next.run(req).await
 }
 
 /// Every error answer in the API's form: the framework's own (a 405 for a method a route does

@@ -26,6 +26,11 @@ use tower::ServiceExt;
 /// connections and the static files.
 pub const DEFAULT_CONNECTIONS: u32 = 1000;
 
+/// Headers hyper parses in a request head; past them it answers 431 itself, with no body.
+/// 256, four times [`crate::MAX_HEADERS`], so that a head over the application's limit but
+/// within this one is answered by the application, with a reason (hyper's default is 100).
+pub const HYPER_MAX_HEADERS: usize = 256;
+
 /// Limits on each connection.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
@@ -103,7 +108,8 @@ pub async fn serve(
             let mut builder = http1::Builder::new();
             builder
                 .timer(TokioTimer::new())
-                .header_read_timeout(limits.header);
+                .header_read_timeout(limits.header)
+                .max_headers(HYPER_MAX_HEADERS);
             let mut conn = pin!(builder
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades());

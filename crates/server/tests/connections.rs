@@ -1,7 +1,8 @@
 //! The connection loop's limits (`telltale_server::serve`), on a real socket with short limits:
 //! a client that sends nothing, or a request's head a line at a time, loses its connection at the
 //! header timeout (well before the connection's age limit); at the connection cap a new client
-//! waits for a free one; a shutdown closes an open connection and returns.
+//! waits for a free one; a shutdown closes an open connection and returns; a request head over
+//! the limits gets a 414 or 431 with a reason, the server still up.
 
 mod common;
 
@@ -62,6 +63,16 @@ fn closed_after(mut s: TcpStream, limit: Duration) -> Option<f64> {
             Err(_) => return None,
         }
     }
+}
+
+/// Sends `head` (ending in an empty line) and reads the answer until the server closes.
+fn exchange(addr: SocketAddr, head: &str) -> String {
+    let mut s = TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    s.write_all(head.as_bytes()).unwrap();
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    out
 }
 
 fn healthz(addr: SocketAddr) -> String {
@@ -175,4 +186,51 @@ async fn a_shutdown_closes_an_open_connection_and_returns() {
         .await
         .unwrap();
     assert!(closed.is_some(), "the connection was closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_head_is_answered_with_its_reason() {
+    let (addr, stop, task) = start(LIMITS).await;
+    tokio::task::spawn_blocking(move || {
+        let get = |target: &str, headers: &str| {
+            exchange(
+                addr,
+                &format!("GET {target} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n"),
+            )
+        };
+        let answered = |out: &str, status: &str, code: &str, words: &str| {
+            assert!(out.starts_with(&format!("HTTP/1.1 {status}")), "{out}");
+            assert!(out.contains("application/json"), "{out}");
+            assert!(out.contains(&format!("\"error\":\"{code}\"")), "{out}");
+            assert!(out.contains(words), "{out}");
+        };
+        // A URI over 8 KiB (and under hyper's own limit).
+        let long = format!("/healthz?{}", "a".repeat(20_000));
+        answered(&get(&long, ""), "414", "uri_too_long", "at most 8192");
+        // More headers than the application reads, and more than hyper's default of 100.
+        let many: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
+        answered(
+            &get("/healthz", &many),
+            "431",
+            "headers_too_large",
+            "at most 64 headers",
+        );
+        // Headers of 40 KiB in all.
+        let big = format!("Cookie: {}\r\n", "c".repeat(40_000));
+        answered(
+            &get("/healthz", &big),
+            "431",
+            "headers_too_large",
+            "32768 bytes",
+        );
+        // Within the limits, and the server still up.
+        let fine = format!("/healthz?{}", "a".repeat(4_000));
+        let cookie = format!("Cookie: {}\r\n", "c".repeat(4_000));
+        let out = get(&fine, &cookie);
+        assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+        assert!(healthz(addr).starts_with("HTTP/1.1 200"));
+    })
+    .await
+    .unwrap();
+    shut(stop, task).await;
 }
