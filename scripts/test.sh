@@ -51,7 +51,7 @@ cargo build --locked --release -p telltale-server
 # tests/e2e/bots.test.mjs compares the page's automation verdicts with telltale-eval's.
 cargo build --locked --release -p telltale-eval
 bash scripts/build-www.sh
-# Each test has its own limit (3 min, 5 for the one-scorer test); this one bounds the file.
+# Each test has its own limit (3 min, 7 for the one-scorer test); this one bounds the file.
 node --test --test-timeout=900000 tests/e2e/
 
 step "collector size: pkg/ within 48 KB gzipped"

@@ -63,7 +63,7 @@ const flush = (page) => page.evaluate(() => window.__collector.flush());
 test('summaries arrive with contiguous sequence numbers, the token, the page id and the schema version', async () => {
   const { server, context, page, errors } = await open({ windowMs: 60000 });
   // Each flush closes the open windows: typing, then seven hand movements (a pointer window
-  // needs five actions; at about 0.9 s each they did not always fit a timed 4 s window).
+  // needs five actions; at about 1.2 s each they would not always fit a timed 4 s window).
   for (let round = 0; round < 2; round++) {
     await typeInto(page, '#notes', aWindowOf('the quick brown fox '));
     await flush(page);
@@ -550,8 +550,8 @@ function rescore(args, input) {
   return JSON.parse(execFileSync(rescoreBin, args, { input: JSON.stringify(input), encoding: 'utf8' }));
 }
 
-// Twelve rounds of human-paced typing and pointing: about 90 s, so a limit of its own.
-test('one scorer: the page scores every summary exactly as the host re-scores it', { timeout: 300_000 }, async () => {
+// Twelve rounds of human-paced typing and pointing: about 3 minutes, so a limit of its own.
+test('one scorer: the page scores every summary exactly as the host re-scores it', { timeout: 420_000 }, async () => {
   // The product's flow: the server enrolls a profile from the worker's summaries, hands it to the
   // page, the page scores what comes next, and the server re-scores the same summaries. docs/design.md
   // promises identical scores (same numbers, same band, same reasons), not close ones.

@@ -65,7 +65,7 @@ const summaries = (server, n, what) => waitFor(() => {
 test('summaries arrive with contiguous sequence numbers, the token, the page id and the schema version', async () => {
   const { server, page, close } = await open({ windowMs: 60000 });
   // Each flush closes the open windows: typing, then seven hand movements (a pointer window
-  // needs five actions; at about 0.9 s each they did not always fit a timed 4 s window).
+  // needs five actions; at about 1.2 s each they would not always fit a timed 4 s window).
   for (let round = 0; round < 2; round++) {
     await typeInto(page, '#notes', aWindowOf('the quick brown fox '));
     await flush(page);

@@ -69,7 +69,10 @@ pub const P_FLOOR: f64 = 2e-3;
 /// after a pause started at the timer's tick (docs/figures.md, drifts 2.4 to 2.8 with the
 /// evidence and the floor): typing 0 false flags in 14.2 h, 59.25 s; typing and pointing 1 in
 /// 16.1 h, 54.75 s; the one rule there that flagged typing sooner under one false flag per 8 h
-/// (evidence 5.5, 58.5 s) had 2 with typing and pointing, 0.99 per 8 h.
+/// (evidence 5.5, 58.5 s) had 2 with typing and pointing, 0.99 per 8 h. Once SapiMouse's
+/// sessions started at the person's first movement (their idle lead no longer counted as
+/// genuine hours), typing and pointing had 1 false flag in 14.7 h (0.55 per 8 h; chained into
+/// one session, 2: 1.09), 54.75 s, and evidence 5.5 had 2 (1.09 per 8 h).
 pub const DRIFT: f64 = 2.7;
 /// Evidence that puts the session in front of a reviewer. Two windows at least (see
 /// [`P_FLOOR`]): two adjacent windows near the floor (both under similarity 0.33, about

@@ -474,7 +474,8 @@ pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
 /// the page's load and then nothing for 10.6 s to 256 s (the participant reading the task);
 /// within the recordings proper, pauses of 10 s or more are rarer (5 of them, in 5 files).
 const LEAD_PAUSE_MS: f64 = 10_000.0;
-/// Events before such a pause that are taken as the page's: one or two in every such recording.
+/// Events before such a pause that are taken as the page's: one (25 recordings) or two (5), all
+/// plain moves.
 const LEAD_EVENTS: usize = 2;
 
 /// `events` without the page's leading ones: a session's time to flag a takeover counts from
@@ -485,7 +486,7 @@ fn from_first_movement(events: &[PointerEvent]) -> &[PointerEvent] {
     let lead = events
         .windows(2)
         .take(LEAD_EVENTS)
-        .position(|p| p[1].t - p[0].t >= LEAD_PAUSE_MS);
+        .rposition(|p| p[1].t - p[0].t >= LEAD_PAUSE_MS);
     lead.map_or(events, |i| &events[i + 1..])
 }
 
@@ -660,6 +661,9 @@ mod tests {
         // A pause later on, or a short one, is the person's.
         assert_eq!(first(&[0.0, 5.0, 10.0, 30_000.0]), Some(0.0));
         assert_eq!(first(&[0.0, 9_000.0, 9_016.0]), Some(0.0));
+        // A pause of exactly 10 s counts; two long pauses drop both events before them.
+        assert_eq!(first(&[0.0, 10_000.0, 10_016.0]), Some(10_000.0));
+        assert_eq!(first(&[0.0, 20_000.0, 40_000.0, 40_016.0]), Some(40_000.0));
         assert_eq!(first(&[]), None);
     }
 

@@ -102,6 +102,7 @@ pub fn api(state: AppState) -> Router {
 /// The whole application: the API, and the static files (`www` at `/`, the collector package
 /// at `/pkg/`) when given, every answer with [`CSP`] and `nosniff`.
 pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
+    let metrics = state.metrics.clone();
     let mut r = api(state).fallback(not_found);
     if let Some(pkg) = pkg {
         r = r.nest_service("/pkg", ServeDir::new(pkg));
@@ -117,7 +118,7 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
         std::time::Duration::from_secs(30),
     ))
     .layer(axum::middleware::from_fn(json_errors))
-    .layer(axum::middleware::from_fn(head_limits))
+    .layer(axum::middleware::from_fn_with_state(metrics, head_limits))
     .layer(SetResponseHeaderLayer::overriding(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(CSP),
@@ -133,8 +134,9 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
 }
 
 /// The longest request URI the server reads: 8 KiB, the usual limit of servers and proxies
-/// (Apache's `LimitRequestLine`, nginx's header buffers). The API's longest URI, a review page
-/// with its filters, is under 300 bytes.
+/// (Apache's `LimitRequestLine`, nginx's header buffers). The API's longest URIs name a user
+/// (`/v1/users/{user}/reset`, `/v1/users?after=`): under 400 bytes with a 128-character id
+/// percent-encoded.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
 /// The most request headers the server reads: 64. A browser sends about 15 (Chromium's fetch
 /// with credentials, 12 to 18), a proxy in front adds a few.
@@ -147,21 +149,33 @@ pub const MAX_HEADER_BYTES: usize = 32 * 1024;
 /// A request head over the limits above gets a 414 or a 431 that says which limit and by how
 /// much. hyper answers heads past its own, larger limits ([`serve::HYPER_MAX_HEADERS`] headers,
 /// its 400 KiB read buffer, a 64 KiB URI) itself, with the status alone: those never reach
-/// the application.
-async fn head_limits(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let uri = req.uri().to_string().len();
-    if uri > MAX_URI_BYTES {
-        return ApiError::UriTooLong(uri).into_response();
-    }
+/// the application. Counted in the metrics under the route `head`.
+async fn head_limits(
+    axum::extract::State(metrics): axum::extract::State<metrics::Metrics>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    // The request target's length as sent: its path and query (origin form), with the scheme
+    // and authority when a client sent them (absolute form).
+    let u = req.uri();
+    let uri = u.scheme_str().map_or(0, |s| s.len() + 3)
+        + u.authority().map_or(0, |a| a.as_str().len())
+        + u.path_and_query().map_or(0, |p| p.as_str().len());
     let headers = req.headers();
     let bytes: usize = headers
         .iter()
         .map(|(name, value)| name.as_str().len() + value.len())
         .sum();
-    if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
-        return ApiError::HeadersTooLarge(headers.len(), bytes).into_response();
-    }
-    next.run(req).await
+    let refused = if uri > MAX_URI_BYTES {
+        ApiError::UriTooLong(uri)
+    } else if headers.len() > MAX_HEADERS || bytes > MAX_HEADER_BYTES {
+        ApiError::HeadersTooLarge(headers.len(), bytes)
+    } else {
+        return next.run(req).await;
+    };
+    let res = refused.into_response();
+    metrics.refused_head(&res);
+    res
 }
 
 /// Every error answer in the API's form: the framework's own (a 405 for a method a route does

@@ -106,6 +106,17 @@ impl Metrics {
         }
     }
 
+    /// Counts an answer made before routing (a request head over the limits, `crate::app`):
+    /// its status under the route `head`, its error code as a rejection.
+    pub fn refused_head(&self, res: &Response) {
+        self.requests
+            .with_label_values(&["head", res.status().as_str()])
+            .inc();
+        if let Some(ErrorCode(code)) = res.extensions().get::<ErrorCode>() {
+            self.rejections.with_label_values(&[code]).inc();
+        }
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = Vec::new();

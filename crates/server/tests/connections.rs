@@ -229,6 +229,15 @@ async fn an_oversized_head_is_answered_with_its_reason() {
         let out = get(&fine, &cookie);
         assert!(out.starts_with("HTTP/1.1 200"), "{out}");
         assert!(healthz(addr).starts_with("HTTP/1.1 200"));
+        // Counted: the refusals by their codes, under the route `head`.
+        let metrics = get("/metrics", "");
+        for line in [
+            "telltale_rejections_total{reason=\"uri_too_long\"} 1",
+            "telltale_rejections_total{reason=\"headers_too_large\"} 2",
+            "telltale_http_requests_total{route=\"head\",status=\"431\"} 2",
+        ] {
+            assert!(metrics.contains(line), "{line} in {metrics}");
+        }
     })
     .await
     .unwrap();
