@@ -242,6 +242,27 @@ impl Item {
     }
 }
 
+/// Why a batch's body could not be read: over [`MAX_BODY`] (413), or a body the connection did
+/// not deliver whole (a malformed chunked encoding, a connection cut before the end: 400, with
+/// hyper's words for it), which is no size of the client's to change.
+fn unreadable_body(e: axum::Error) -> ApiError {
+    let e = e.into_inner();
+    if e.is::<http_body_util::LengthLimitError>() {
+        return ApiError::TooLarge(MAX_BODY);
+    }
+    // The error and its causes, each said once (hyper's body error repeats its own words).
+    let mut why = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let said = s.to_string();
+        if !why.ends_with(&said) {
+            why = format!("{why}: {said}");
+        }
+        source = s.source();
+    }
+    ApiError::invalid(format!("the body could not be read ({why})"))
+}
+
 /// `POST /v1/summaries`.
 pub async fn post(
     State(st): State<AppState>,
@@ -259,7 +280,7 @@ pub async fn post(
     }
     let bytes = axum::body::to_bytes(body, MAX_BODY)
         .await
-        .map_err(|_| ApiError::TooLarge(MAX_BODY))?;
+        .map_err(unreadable_body)?;
     // The header's token first: a page with a bad token learns nothing about its body.
     let header = match auth::bearer(&headers)? {
         Some(t) => {

@@ -243,3 +243,31 @@ async fn an_oversized_head_is_answered_with_its_reason() {
     .unwrap();
     shut(stop, task).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_not_delivered_whole_is_a_400_not_a_size() {
+    let (addr, stop, task) = start(LIMITS).await;
+    tokio::task::spawn_blocking(move || {
+        let post = |body: &str| {
+            exchange(
+                addr,
+                &format!(
+                    "POST /v1/summaries HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n{body}"
+                ),
+            )
+        };
+        // A chunk size that is no number: the body cannot be read, whatever its size.
+        let out = post("ZZ\r\n[]\r\n0\r\n\r\n");
+        assert!(out.starts_with("HTTP/1.1 400"), "{out}");
+        assert!(out.contains("the body could not be read"), "{out}");
+        // Chunks over the 64 KiB limit: a 413.
+        let chunk = "a".repeat(40_000);
+        let out = post(&format!("9c40\r\n{chunk}\r\n9c40\r\n{chunk}\r\n0\r\n\r\n"));
+        assert!(out.starts_with("HTTP/1.1 413"), "{out}");
+        assert!(out.contains("\"error\":\"too_large\""), "{out}");
+        assert!(healthz(addr).starts_with("HTTP/1.1 200"));
+    })
+    .await
+    .unwrap();
+    shut(stop, task).await;
+}
