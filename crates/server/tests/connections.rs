@@ -51,6 +51,14 @@ async fn shut(stop: tokio::sync::oneshot::Sender<()>, task: tokio::task::JoinHan
         .unwrap();
 }
 
+/// Runs `f`, a client's blocking socket work, against a server with [`LIMITS`], then shuts the
+/// server down.
+async fn against_server(f: impl FnOnce(SocketAddr) + Send + 'static) {
+    let (addr, stop, task) = start(LIMITS).await;
+    tokio::task::spawn_blocking(move || f(addr)).await.unwrap();
+    shut(stop, task).await;
+}
+
 /// Seconds until the server closes `s` (reading until end of stream), at most `limit`.
 fn closed_after(mut s: TcpStream, limit: Duration) -> Option<f64> {
     let t = Instant::now();
@@ -87,8 +95,7 @@ fn healthz(addr: SocketAddr) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_and_silent_clients_lose_their_connections() {
-    let (addr, stop, task) = start(LIMITS).await;
-    tokio::task::spawn_blocking(move || {
+    against_server(|addr| {
         // Connected, nothing sent: closed at the connection's age limit.
         let silent = TcpStream::connect(addr).unwrap();
         // A head a line at a time, one line every 100 ms: closed at the header timeout.
@@ -127,9 +134,7 @@ async fn slow_and_silent_clients_lose_their_connections() {
         // Both slots are free again: a request is answered.
         assert!(healthz(addr).starts_with("HTTP/1.1 200"), "answered");
     })
-    .await
-    .unwrap();
-    shut(stop, task).await;
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -190,39 +195,35 @@ async fn a_shutdown_closes_an_open_connection_and_returns() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_oversized_head_is_answered_with_its_reason() {
-    let (addr, stop, task) = start(LIMITS).await;
-    tokio::task::spawn_blocking(move || {
+    against_server(|addr| {
         let get = |target: &str, headers: &str| {
             exchange(
                 addr,
                 &format!("GET {target} HTTP/1.1\r\nHost: x\r\n{headers}Connection: close\r\n\r\n"),
             )
         };
-        let answered = |out: &str, status: &str, code: &str, words: &str| {
+        // A URI over 8 KiB (and under hyper's own limit); more headers than the application
+        // reads, and more than hyper's default of 100; headers of 40 KiB in all.
+        let long = format!("/healthz?{}", "a".repeat(20_000));
+        let many: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
+        let big = format!("Cookie: {}\r\n", "c".repeat(40_000));
+        for (target, headers, status, code, words) in [
+            (long.as_str(), "", "414", "uri_too_long", "at most 8192"),
+            (
+                "/healthz",
+                &many,
+                "431",
+                "headers_too_large",
+                "at most 64 headers",
+            ),
+            ("/healthz", &big, "431", "headers_too_large", "32768 bytes"),
+        ] {
+            let out = get(target, headers);
             assert!(out.starts_with(&format!("HTTP/1.1 {status}")), "{out}");
             assert!(out.contains("application/json"), "{out}");
             assert!(out.contains(&format!("\"error\":\"{code}\"")), "{out}");
             assert!(out.contains(words), "{out}");
-        };
-        // A URI over 8 KiB (and under hyper's own limit).
-        let long = format!("/healthz?{}", "a".repeat(20_000));
-        answered(&get(&long, ""), "414", "uri_too_long", "at most 8192");
-        // More headers than the application reads, and more than hyper's default of 100.
-        let many: String = (0..150).map(|i| format!("X-H{i}: v\r\n")).collect();
-        answered(
-            &get("/healthz", &many),
-            "431",
-            "headers_too_large",
-            "at most 64 headers",
-        );
-        // Headers of 40 KiB in all.
-        let big = format!("Cookie: {}\r\n", "c".repeat(40_000));
-        answered(
-            &get("/healthz", &big),
-            "431",
-            "headers_too_large",
-            "32768 bytes",
-        );
+        }
         // Within the limits, and the server still up.
         let fine = format!("/healthz?{}", "a".repeat(4_000));
         let cookie = format!("Cookie: {}\r\n", "c".repeat(4_000));
@@ -239,15 +240,12 @@ async fn an_oversized_head_is_answered_with_its_reason() {
             assert!(metrics.contains(line), "{line} in {metrics}");
         }
     })
-    .await
-    .unwrap();
-    shut(stop, task).await;
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_body_not_delivered_whole_is_a_400_not_a_size() {
-    let (addr, stop, task) = start(LIMITS).await;
-    tokio::task::spawn_blocking(move || {
+    against_server(|addr| {
         let post = |body: &str| {
             exchange(
                 addr,
@@ -267,7 +265,5 @@ async fn a_body_not_delivered_whole_is_a_400_not_a_size() {
         assert!(out.contains("\"error\":\"too_large\""), "{out}");
         assert!(healthz(addr).starts_with("HTTP/1.1 200"));
     })
-    .await
-    .unwrap();
-    shut(stop, task).await;
+    .await;
 }
