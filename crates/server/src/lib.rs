@@ -138,8 +138,8 @@ pub fn app(state: AppState, www: Option<&Path>, pkg: Option<&Path>) -> Router {
 /// (`/v1/users/{user}/reset`, `/v1/users?after=`): under 400 bytes with a 128-character id
 /// percent-encoded.
 pub const MAX_URI_BYTES: usize = 8 * 1024;
-/// The most request headers the server reads: 64. A browser sends about 15 (Chromium's fetch
-/// with credentials, 12 to 18), a proxy in front adds a few.
+/// The most request headers the server reads: 64. A browser's request carries about 15, and
+/// a proxy in front adds a few.
 pub const MAX_HEADERS: usize = 64;
 /// The most bytes of request headers (names and values) the server reads: 32 KiB, room for a
 /// portal's cookies (browsers keep up to about 4 KiB a cookie, 180 cookies a domain, but send
