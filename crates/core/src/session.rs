@@ -23,6 +23,11 @@ const TICKS_PER_WINDOW: f64 = 4.0;
 /// window started between ticks ends at most this much short of its length.
 const TICK_SLACK_MS: f64 = 1000.0;
 
+/// The most key events a window may be configured to close at (`maxKeyEvents`): fifty times the
+/// default, 5,000 presses, about half an hour of steady typing at three presses a second; a
+/// server refuses a key window of more presses (`Summary::check`).
+pub const MAX_KEY_EVENTS: u32 = 10_000;
+
 /// Window settings, checked once by [`WindowConfig::check`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowConfig {
@@ -50,7 +55,7 @@ impl WindowConfig {
         self.window_ms / TICKS_PER_WINDOW
     }
 
-    /// Checks the settings: windows from 1 s to 10 min, 10 to 10,000 key events.
+    /// Checks the settings: windows from 1 s to 10 min, 10 to [`MAX_KEY_EVENTS`] key events.
     pub fn check(self) -> Result<Self, Error> {
         if !(1_000.0..=600_000.0).contains(&self.window_ms) {
             return Err(Error::OutOfRange {
@@ -59,7 +64,7 @@ impl WindowConfig {
                 allowed: "1000 to 600000 ms",
             });
         }
-        if !(10..=10_000).contains(&self.max_key_events) {
+        if !(10..=MAX_KEY_EVENTS).contains(&self.max_key_events) {
             return Err(Error::OutOfRange {
                 what: "maxKeyEvents",
                 value: self.max_key_events as f64,

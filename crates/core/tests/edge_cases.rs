@@ -214,7 +214,7 @@ fn a_rewritten_automation_score_does_not_lower_its_signals_verdict() {
     s.automation.signals.push(signal(SignalKind::Webdriver));
     assert_eq!(
         s.validate().unwrap_err().to_string(),
-        "invalid summary: automation signal webdriver appears twice"
+        "invalid summary: automation.signals[2].kind: automation signal webdriver appears twice"
     );
 }
 
@@ -653,7 +653,11 @@ fn pointer_counts_beyond_what_a_window_holds_are_refused() {
     assert!(why(&bad).contains("action counts"));
     let mut bad = s.clone();
     bad.pointer[0].features[0].dist.n = bad.pointer[0].actions + 1;
-    assert!(why(&bad).contains("more events than actions"));
+    assert!(
+        why(&bad).contains("more events than actions"),
+        "{}",
+        why(&bad)
+    );
     let mut bad = s.clone();
     bad.pointer[0].press_hold_ms.as_mut().unwrap().n = most + 1;
     assert!(why(&bad).contains("presses"));
@@ -662,6 +666,64 @@ fn pointer_counts_beyond_what_a_window_holds_are_refused() {
     let p = &mut bad.pointer[0];
     (p.mouse_moves, p.point_clicks) = (u32::MAX, p.actions - p.drag_drops + 1);
     assert!(bad.validate().is_err());
+    // Values no movement has: a straightness over 1, a negative duration or hold.
+    let field = |bad: &Summary| bad.check().unwrap_err().field;
+    let feature = |name: &str| s.pointer[0].features.iter().position(|f| f.name == name);
+    let (straight, duration) = (
+        feature("straightness").unwrap(),
+        feature("duration_ms").unwrap(),
+    );
+    let mut bad = s.clone();
+    let d = &mut bad.pointer[0].features[straight].dist;
+    (d.mean, d.q25, d.q50, d.q75) = (5.0, 5.0, 5.0, 5.0);
+    assert_eq!(field(&bad), format!("pointer[0].features[{straight}].dist"));
+    let mut bad = s.clone();
+    let d = &mut bad.pointer[0].features[duration].dist;
+    (d.mean, d.q25) = (-1.0, -2.0);
+    assert_eq!(field(&bad), format!("pointer[0].features[{duration}].dist"));
+    let mut bad = s.clone();
+    bad.pointer[0].press_hold_ms.as_mut().unwrap().q25 = -1.0;
+    assert_eq!(field(&bad), "pointer[0].press_hold_ms");
+}
+
+/// What no collector could have measured is refused, naming the field: the server would
+/// otherwise learn it into the worker's profile (a probe's enrollment of windows with pauses of
+/// -1e6 ms scored every later genuine window at similarity 0). What the collector does make
+/// always passes (`properties.rs`, `every_summary_the_windower_makes_passes_the_checks`).
+#[test]
+fn impossible_key_statistics_are_refused_by_field() {
+    let s = few_keys();
+    s.check().unwrap();
+    let field = |bad: &Summary| bad.check().unwrap_err().field;
+    let mut bad = s.clone();
+    let h = &mut bad.keys.as_mut().unwrap().holds[0].hold;
+    (h.mean, h.q25, h.q50, h.q75) = (-500.0, -600.0, -500.0, -400.0);
+    assert_eq!(field(&bad), "keys.holds[0].hold");
+    // A down-down time of a pause or more is a pause.
+    let mut bad = s.clone();
+    bad.keys.as_mut().unwrap().pairs[0].dd.as_mut().unwrap().q75 = 2500.0;
+    assert_eq!(field(&bad), "keys.pairs[0].dd");
+    let mut bad = s.clone();
+    let k = bad.keys.as_mut().unwrap();
+    (k.pauses, k.pause_median_ms) = (5, Some(-1e6));
+    assert_eq!(field(&bad), "keys.pause_median_ms");
+    let mut bad = s.clone();
+    bad.keys.as_mut().unwrap().keys = u32::MAX;
+    assert_eq!(field(&bad), "keys.keys");
+    // 40 presses give at most 40 holds and those of the 16 keys still down before them.
+    let mut bad = s.clone();
+    bad.keys.as_mut().unwrap().holds[0].hold.n = 40 + 16;
+    bad.check().unwrap();
+    bad.keys.as_mut().unwrap().holds[0].hold.n = 40 + 17;
+    assert_eq!(field(&bad), "keys");
+    let mut bad = s.clone();
+    bad.keys.as_mut().unwrap().burst_mean_keys = 41.0;
+    assert_eq!(field(&bad), "keys.burst_mean_keys");
+    assert!(bad
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .starts_with("invalid summary: keys.burst_mean_keys: "));
 }
 
 #[test]

@@ -238,4 +238,65 @@ proptest! {
         let there = run(640.0 + shift.0 as f64, 480.0 + shift.1 as f64);
         prop_assert_eq!(here, there);
     }
+
+    /// Every summary the collector can make passes the server's checks (`Summary::check`, which
+    /// refuses what no collector could have measured): presses of any class in any overlap,
+    /// held up to a minute or never released, gaps across pauses, sparse windows carried over,
+    /// runs broken, pointer moves, presses and cancels, windows closed by key events, by the
+    /// timer and by flushes.
+    #[test]
+    fn every_summary_the_windower_makes_passes_the_checks(
+        keys in prop::collection::vec((0usize..9, prop_oneof![0.0f64..400.0, 0.0f64..3000.0], prop_oneof![1.0f64..300.0, 0.0f64..60_000.0], 0u8..40), 0..500),
+        moves in prop::collection::vec((0.0f64..60.0, -40i32..40, -40i32..40, 0u8..30), 0..500),
+        max_key_events in 10u32..300,
+    ) {
+        use telltale_core::{InputEvent, WindowConfig, Windower};
+        // (time, order, event): a press's keyup can come after later presses, or never.
+        let mut events: Vec<(f64, InputEvent)> = Vec::new();
+        let mut t = 0.0;
+        for (i, (c, gap, hold, what)) in keys.iter().enumerate() {
+            t += gap;
+            let class = KeyClass::ALL[*c];
+            let press = i as u32;
+            events.push((t, InputEvent::Key(KeyEvent { t, down: true, class, press, trusted: true })));
+            if *what != 0 {
+                events.push((t + hold, InputEvent::Key(KeyEvent { t: t + hold, down: false, class, press, trusted: true })));
+            }
+        }
+        let (mut t, mut x, mut y, mut buttons) = (0.0, 500.0, 400.0, 0u16);
+        for (dt, dx, dy, what) in &moves {
+            t += dt;
+            x += f64::from(*dx);
+            y += f64::from(*dy);
+            let phase = match what {
+                0 => { buttons = 1; PointerPhase::Down }
+                1 => { buttons = 0; PointerPhase::Up }
+                2 => { buttons = 0; PointerPhase::Cancel }
+                3 => { t += 900.0; PointerPhase::Move }
+                _ => PointerPhase::Move,
+            };
+            events.push((t, InputEvent::Pointer(PointerEvent { t, phase, kind: PointerKind::Mouse, x, y, buttons, movement: None, trusted: true })));
+        }
+        events.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let config = WindowConfig { window_ms: 30_000.0, max_key_events };
+        let mut w = Windower::new(config, "tok", "0123456789abcdef");
+        let mut out = Vec::new();
+        let mut next_tick = config.tick_ms();
+        for (i, (t, ev)) in events.into_iter().enumerate() {
+            while next_tick <= t {
+                out.extend(w.tick(next_tick));
+                next_tick += config.tick_ms();
+            }
+            match i % 97 {
+                41 => w.break_key_run(),
+                83 => out.extend(w.flush(t)),
+                _ => {}
+            }
+            out.extend(w.push(ev));
+        }
+        out.extend(w.flush(next_tick));
+        for s in &out {
+            prop_assert!(s.check().is_ok(), "{:?}\n{}", s.check(), serde_json::to_string(s).unwrap());
+        }
+    }
 }

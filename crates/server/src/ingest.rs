@@ -24,7 +24,7 @@ use telltale_core::{Band, Packed, Profile, Score, Scorer, SessionTrust, Summary,
 use crate::auth;
 use crate::db::now_ms;
 use crate::error::ApiError;
-use crate::json::{decode, media_type};
+use crate::json::{self, media_type};
 use crate::sessions::{self, SessionRow};
 use crate::state::AppState;
 use crate::token::digest_hex;
@@ -113,7 +113,7 @@ impl Ack {
 /// Decodes and checks a batch: a JSON array of 1 to [`MAX_BATCH`] summaries, each valid by
 /// telltale-core's checks and the server's own. `Err` names the offending field.
 pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
-    let batch: Vec<Summary> = decode(bytes)?;
+    let batch = json::array(bytes)?;
     if batch.is_empty() || batch.len() > MAX_BATCH {
         return Err(ApiError::invalid(format!(
             "a batch holds 1 to {MAX_BATCH} summaries, this one {}",
@@ -121,7 +121,8 @@ pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
         )));
     }
     let mut items = Vec::with_capacity(batch.len());
-    for (i, s) in batch.into_iter().enumerate() {
+    for (i, raw) in batch.into_iter().enumerate() {
+        let s: Summary = json::decode_object(raw.get().as_bytes(), &format!("[{i}]"))?;
         check(&s).map_err(|(field, m)| ApiError::field(format!("[{i}]{field}"), m))?;
         let it = Item::new(s);
         if it.size > MAX_SUMMARY_BYTES {
@@ -138,9 +139,17 @@ pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
     Ok(items)
 }
 
-/// The server's checks beyond [`Summary::validate`]: `Err((field suffix, message))`.
+/// telltale-core's checks ([`Summary::check`]) and the server's own: `Err((field suffix,
+/// message))`.
 fn check(s: &Summary) -> Result<(), (String, String)> {
-    s.validate().map_err(|e| (String::new(), e.to_string()))?;
+    s.check().map_err(|f| {
+        let field = if f.field.is_empty() {
+            f.field
+        } else {
+            format!(".{}", f.field)
+        };
+        (field, format!("invalid summary: {}", f.reason))
+    })?;
     if s.seq > MAX_SEQ {
         return Err((".seq".into(), format!("seq must be at most {MAX_SEQ}")));
     }
@@ -310,14 +319,8 @@ pub async fn post(
             ctx
         }
     };
-    // 429 when the session is at its summaries per minute already. A collector closes a window
-    // at most every few seconds (200 key events, or 30 s), plus a flush when the page is hidden.
-    // The exact count, of the summaries not stored before (a resend is not counted), is
-    // `attempt`'s.
-    if ctx.recent >= i64::from(st.settings.max_per_minute) {
-        // The window is a minute: after one the count has started again.
-        return Err(ApiError::TooManyRequests(60));
-    }
+    // The rate limit (429) is `attempt`'s: it counts only the summaries not stored before, so a
+    // collector resending a batch whose answer it lost gets its 202 also at the limit.
     let session = ctx.session.clone();
     let started = std::time::Instant::now();
     let ack = store(&st, ctx, &items).await?;
@@ -640,7 +643,12 @@ async fn store(st: &AppState, ctx: Context, items: &[Item]) -> Result<Ack, ApiEr
         .retry(|| attempt(st, &session.id, items, first.take()))
         .await?;
     match outcome {
-        Outcome::Done(ack) => Ok(ack),
+        Outcome::Done(ack) => {
+            // Counted once the batch is done (a try that lost a race counts nothing).
+            st.metrics.stored.inc_by(ack.accepted as u64);
+            st.metrics.duplicates.inc_by(ack.duplicates as u64);
+            Ok(ack)
+        }
         Outcome::Conflict(msg) => {
             sessions::raise(st, &session.id, "tampering").await?;
             Err(ApiError::Conflict(msg))
@@ -714,9 +722,12 @@ async fn attempt(
         }
     }
 
-    // The rate limit again, on what this try read: batches of one session sent at once all
-    // passed the check in `post` before any was stored, and each write that lost the race
-    // comes back here with the winners counted.
+    // The rate limit: 429 when the summaries not stored before would take the session past its
+    // summaries per minute. A collector closes a window at most every few seconds (200 key
+    // events, or 30 s), plus a flush when the page is hidden. Counted on what this try read:
+    // batches of one session sent at once each see the others once their writes won the race
+    // (`Ok(None)` below, and the try runs again). The window is a minute: after one the count
+    // has started again.
     if ctx.recent + fresh.len() as i64 > i64::from(st.settings.max_per_minute) {
         return Err(ApiError::TooManyRequests(60));
     }
@@ -919,8 +930,6 @@ async fn attempt(
     }
     w.commit().await?;
 
-    st.metrics.stored.inc_by(fresh.len() as u64);
-    st.metrics.duplicates.inc_by(duplicates as u64);
     for f in &raised {
         st.metrics.flags.with_label_values(&[f.as_str()]).inc();
         tracing::info!(session = %id, user = %sess.user_id, flag = %f, "session flagged");

@@ -196,6 +196,22 @@ fn cases(c: &Ctx) -> Vec<Case> {
         }),
         c.summary("negative faults", |v| v["faults"] = json!(-2)),
         c.summary("faults as a fraction", |v| v["faults"] = json!(0.5)),
+        // What no collector measures (`Summary::check`).
+        c.summary("negative hold times", |v| {
+            v["keys"]["holds"][0]["hold"] = json!({"n": 40, "mean": -500.0, "sd": 50.0, "q25": -600.0, "q50": -500.0, "q75": -400.0})
+        }),
+        c.summary("a down-down time of a pause", |v| v["keys"]["pairs"][0]["dd"]["q75"] = json!(2500.0)),
+        c.summary("a pause median under 2 s", |v| {
+            v["keys"]["pauses"] = json!(5);
+            v["keys"]["pause_median_ms"] = json!(-1e6);
+        }),
+        c.summary("more presses than a window holds", |v| v["keys"]["keys"] = json!(u32::MAX)),
+        c.summary("more holds than presses", |v| v["keys"]["holds"][0]["hold"]["n"] = json!(100_000)),
+        c.summary("a burst of more presses than the window's", |v| v["keys"]["burst_mean_keys"] = json!(1e6)),
+        c.raw("a summary as an array of its values", {
+            let values: Vec<Value> = c.base.as_object().unwrap().values().cloned().collect();
+            json!([values]).to_string().into_bytes()
+        }, bad),
         // Tokens and sessions.
         c.raw("two sessions in one batch", json!([c.base, other_session]).to_string().into_bytes(), S::FORBIDDEN),
         c.with_auth("the header's token is another user's", &format!("Bearer {}", c.other), batch(c.base.clone()), S::FORBIDDEN),
@@ -249,6 +265,9 @@ fn cases(c: &Ctx) -> Vec<Case> {
         c.api("the queue with the portal key", "GET", "/v1/review", PORTAL, "", S::FORBIDDEN),
         c.api("the profile with a reviewer key", "GET", "/v1/profile", REVIEWER, "", S::UNAUTHORIZED),
         c.api("a demo login with broken JSON", "POST", "/demo/login", "x", "{", bad),
+        c.api("a new session as an array", "POST", "/v1/sessions", PORTAL, r#"["u"]"#, bad),
+        c.api("a verdict as an array", "POST", "/v1/review/00000000000000000000000000000000", REVIEWER, r#"["impostor"]"#, bad),
+        c.api("a demo login as an array", "POST", "/demo/login", "x", r#"["E1001", "telltale-demo"]"#, bad),
     ]
 }
 
@@ -337,6 +356,38 @@ async fn refusals_name_the_field() {
     let a = app.post_text(&token, v.to_string()).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
     assert_eq!(a.body["field"], "[1].keys.holds[0].hold.mean", "{}", a.text);
+    // The core's checks name their field too.
+    let mut v = serde_json::to_value(ALICE.summaries(&token, &page_id(), 2)).unwrap();
+    v[1]["keys"]["holds"][0]["hold"]["sd"] = json!(-1.0);
+    let a = app.post_text(&token, v.to_string()).await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.body["field"], "[1].keys.holds[0].hold", "{}", a.text);
+    assert!(
+        a.body["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("inconsistent quartiles or negative spread")),
+        "{}",
+        a.text
+    );
+    // JSON that ends early: the field is where it ended, as far as it is known.
+    let a = app
+        .post_text(&token, r#"[{"schema": 2, "keys": {"keys": 4"#.into())
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(a.body["field"], "[0]", "{}", a.text);
+    let a = app
+        .request(
+            "POST",
+            "/v1/sessions",
+            &[
+                ("authorization", &format!("Bearer {PORTAL}")),
+                ("content-type", "application/json"),
+            ],
+            r#"{"user": "bob""#,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert!(a.body.get("field").is_none_or(Value::is_null), "{}", a.text);
     assert_eq!(
         app.count("summaries").await,
         0,

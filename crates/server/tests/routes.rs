@@ -190,6 +190,26 @@ async fn size_type_and_rate_limits() {
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.text);
     assert_eq!(a.headers["retry-after"], "60");
     assert_eq!(app.count("summaries").await, 4);
+    // At the limit, a resend of stored summaries (a collector whose answer was lost) is no new
+    // summary: 202 with the stored scores, and counted as duplicates.
+    assert_eq!(
+        app.post(&token, &batch[..1]).await.status,
+        StatusCode::ACCEPTED
+    );
+    let a = app.post(&token, &batch[..4]).await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
+    assert_eq!(
+        (a.body["accepted"].as_u64(), a.body["duplicates"].as_u64()),
+        (Some(0), Some(4))
+    );
+    assert_eq!(a.body["scores"].as_array().map(Vec::len), Some(4));
+    let m = app.request("GET", "/metrics", &[], "").await;
+    assert!(
+        m.text.contains("telltale_summaries_duplicate_total 5"),
+        "{}",
+        m.text
+    );
+    assert_eq!(app.count("summaries").await, 4);
     // Batches of one session sent at once pass no more than the limit between them: each write
     // that lost the race checks again with the winners counted.
     let (_, token) = app.login("bob").await;

@@ -15,13 +15,13 @@ use crate::event::{KeyClass, KeyEvent};
 pub const PAUSE_MS: f64 = 2000.0;
 /// Keys held at once that are tracked; more is beyond any keyboard's rollover in practice (USB
 /// boot protocol reports six), so the oldest open press is dropped.
-const MAX_OPEN: usize = 16;
+pub const MAX_OPEN: usize = 16;
 /// A press with no keyup after this long is treated as a lost keyup (focus moved away mid-press):
 /// no hold is recorded for it. Deliberate holds of modifiers during shortcuts last about a second.
 pub const STUCK_MS: f64 = 10_000.0;
 /// Values kept per bucket in one window. A window closes at 200 key events by default
 /// (docs/design.md), so this bound only matters for misconfigured windows; it keeps memory fixed.
-const MAX_PER_BUCKET: usize = 512;
+pub const MAX_PER_BUCKET: usize = 512;
 const PAIRS: usize = KeyClass::COUNT * KeyClass::COUNT;
 /// Class pairs a window reports at most: those with the most timings. A window of the default
 /// 200 key events has at most 100 presses of its own and 39 kept from sparser windows before it
