@@ -54,8 +54,8 @@ bash scripts/build-www.sh
 # Each test has its own limit (3 min, 7 for the one-scorer test); this one bounds the file.
 node --test --test-timeout=900000 tests/e2e/
 
-step "collector size: pkg/ within 48 KB gzipped"
-# 48 KB: scoring in the page costs about 8 KB of it, and an internal portal loads the package
+step "collector size: pkg/ within 49 KB gzipped"
+# 49 KB: scoring in the page costs about 8 KB of it, and an internal portal loads the package
 # once and caches it, so one package with scoring is worth those bytes. It was 45 KB until the
 # movement-shape evidence and the replay fingerprint (about 1.5 KB, at 45.9): both must be
 # computed where the raw events are, in the page (a summary carries no path to compute them from).
@@ -65,5 +65,8 @@ step "collector size: pkg/ within 48 KB gzipped"
 # wrapper): about 250 bytes over, and a privacy fix does not wait on bytes. It was 47 KB until key
 # events were kept and read in batches (a third less time per event) and the checks that make
 # that as safe as reading them during dispatch (a field toggled, removed or an event dispatched
-# again before its batch is read, the observer's changes at stop()): 73 bytes over.
-node scripts/bench-collector.mjs --size-only --pkg pkg --budget-kb 48
+# again before its batch is read, the observer's changes at stop()): 73 bytes over. It was 48 KB
+# until the fixes a second probe found (keys typed with nothing focused were taken for an ignored
+# region's wherever the page had a mark, one-time codes were captured, a script's pagehide
+# closed the windows, an ignored region's key events were counted): 5 bytes over.
+node scripts/bench-collector.mjs --size-only --pkg pkg --budget-kb 49

@@ -40,11 +40,12 @@ pub enum Captured {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Uncaptured {
     /// A password field, or what may hide one (an element that is no typing target may host a
-    /// closed shadow root with a password field inside): not even counted in a summary (only in
-    /// the local `stats()`), so that typing a password changes no summary field at all, not
-    /// even a count as long as the password.
+    /// closed shadow root with a password field inside), and a key event in a
+    /// `[data-telltale-ignore]` region: not even counted in a summary (only in the local
+    /// `stats()`), so that typing a password, or what a page marked (a card number, a PIN),
+    /// changes no summary field at all, not even a count as long as what was typed.
     Password,
-    /// `[data-telltale-ignore]`.
+    /// Pointer, wheel and `input` events in `[data-telltale-ignore]`: counted.
     Ignored,
     /// IME composition.
     Composing,
@@ -332,11 +333,12 @@ impl Boundary {
     }
 
     /// Why key events whose element is `el` are not captured, by the ignore mark: `el` is
-    /// inside a marked subtree, or has one inside it. Key events in an editable region carry the
-    /// region itself, never the part of it the caret is in, so a marked part (a card number in a
-    /// rich-text note) makes the whole region ignored.
+    /// inside a marked subtree, or is an editable region with one inside it. Key events in an
+    /// editable region carry the region itself, never the part of it the caret is in, so a
+    /// marked part (a card number in a rich-text note) makes the whole region ignored. Not
+    /// counted in a summary, as a password field's are not ([`Uncaptured::Password`]).
     fn keys_ignored(&self, el: &Element) -> Option<Uncaptured> {
-        self.keys.ignored(el, true).then_some(Uncaptured::Ignored)
+        self.keys.ignored(el, true).then_some(Uncaptured::Password)
     }
 
     /// The element an event really happened on, also inside open shadow roots.

@@ -872,14 +872,21 @@ pub fn arm(state: &Rc<RefCell<Inner>>) -> Option<Armed> {
         }
     }));
     let weak = Rc::downgrade(state);
-    listeners.push(Listener::new(&window, "pagehide", move |_| leave(&weak)));
+    // The browser's own `pagehide` and `pageshow` only: a script's (untrusted) would close the
+    // windows at will, and one every few seconds would keep every window too sparse to be
+    // summarised.
+    listeners.push(Listener::new(&window, "pagehide", move |e| {
+        if e.is_trusted() {
+            leave(&weak);
+        }
+    }));
     let weak = Rc::downgrade(state);
     listeners.push(Listener::new(&window, "pageshow", move |e| {
         // Read through `Reflect` (which catches): a script's `pageshow` may carry a getter that
         // throws.
         let persisted = js_sys::Reflect::get(e, &JsValue::from_str("persisted"))
             .is_ok_and(|p| p.as_bool() == Some(true));
-        if persisted {
+        if persisted && e.is_trusted() {
             with_state(&weak, Inner::rearm);
         }
     }));

@@ -274,7 +274,8 @@ function keyFlags(ev, down) {
 }
 
 // Whether `el` is (or was) a password field: `type=password`, an `autocomplete` naming a
-// password (`current-password`, `new-password`), or, looked at when `el` is a new target
+// password (`current-password`, `new-password`) or a one-time code (`one-time-code`: a secret
+// too), or, looked at when `el` is a new target
 // (`fresh`), a text field, textarea or editable region masked by CSS like one
 // (`-webkit-text-security` other than `none`: how pages hide a PIN or password typed into a
 // plain field, so that the browser offers no password saving). Remembered in `seen` (a
@@ -286,9 +287,8 @@ function password(el, seen, fresh) {
   try {
     const input = el instanceof HTMLInputElement;
     // `type` reads back as its lowercase keyword; autofill tokens are ASCII case-insensitive
-    // (HTML): lowercased, any case matches.
-    const autocomplete = input && el.getAttribute('autocomplete');
-    if ((input && (el.type === 'password' || (autocomplete !== null && autocomplete.toLowerCase().includes('password'))))
+    // (HTML): any case matches. No attribute reads null, which names neither.
+    if ((input && (el.type === 'password' || /password|one-time-code/i.test(el.getAttribute('autocomplete'))))
       || (fresh && (input || el instanceof HTMLTextAreaElement || el.isContentEditable === true) && masked(el))) {
       seen.add(el);
     }
@@ -668,10 +668,12 @@ export class KeyReader {
   }
 
   // Whether `el` is in a `[data-telltale-ignore]` subtree, continued through the hosts of open
-  // shadow roots, or (`inside`) has one inside it. What cannot be read counts as ignored.
+  // shadow roots, or (`inside`) is an editable region with one inside it (the body, where keys
+  // go with nothing focused, is no region: a mark elsewhere in the page leaves its keys
+  // captured). What cannot be read counts as ignored.
   ignored(el, inside) {
     try {
-      return up(el, IGNORE) !== null || (inside && el.querySelector(IGNORE) !== null);
+      return up(el, IGNORE) !== null || (inside && el.isContentEditable && el.querySelector(IGNORE) !== null);
     } catch {
       return true;
     }

@@ -215,17 +215,21 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
         through(&b, &auto, &down),
         Some(Captured::Count(Uncaptured::Password))
     );
+    // A key in an ignored region is not counted in a summary either: a count as long as a
+    // card number or a PIN typed there.
     assert_eq!(
         through(&b, &ignored, &down),
-        Some(Captured::Count(Uncaptured::Ignored))
+        Some(Captured::Count(Uncaptured::Password))
     );
-    // Autofill tokens naming a password, in any case (HTML: ASCII case-insensitive), are
-    // password fields; other tokens are not. A text field masked by CSS like a password field
+    // Autofill tokens naming a password or a one-time code, in any case (HTML: ASCII
+    // case-insensitive), are password fields; other tokens are not. A text field masked by CSS like a password field
     // (a PIN typed where the browser offers no password saving) is one; unmasked, it is not.
     for (attributes, password) in [
         (r#"autocomplete="section-a NEW-PASSWORD""#, true),
         (r#"autocomplete="Current-Password""#, true),
-        (r#"autocomplete="one-time-code""#, false),
+        (r#"autocomplete="one-time-code""#, true),
+        (r#"autocomplete="ONE-TIME-CODE""#, true),
+        (r#"autocomplete="one-time""#, false),
         (r#"autocomplete="username""#, false),
         (r#"autocomplete="pass word""#, false),
         (r#"style="-webkit-text-security: disc""#, true),
@@ -274,7 +278,7 @@ fn an_editable_region_with_an_ignored_part_is_ignored_whole() {
     let down = key_event("keydown", "4", "Digit4", false, false);
     assert_eq!(
         through(&b, &find(&root, "#note"), &down),
-        Some(Captured::Count(Uncaptured::Ignored))
+        Some(Captured::Count(Uncaptured::Password))
     );
     assert!(matches!(
         through(&b, &find(&root, "#plain"), &down),
@@ -493,6 +497,12 @@ fn keys_are_captured_only_where_they_are_typing() {
     assert!(typed(through(&b, &find(&root, "[type=email]"), &down)));
     assert!(typed(through(&b, &find(&root, "[contenteditable]"), &down)));
     assert!(typed(through(&b, &document().body().unwrap(), &down)));
+    // An ignore mark elsewhere in the page (a card field) leaves keys typed with nothing focused
+    // captured: the body is no editable region with a marked part.
+    let marked = element(r#"<section data-telltale-ignore><input></section>"#);
+    let b = Rc::new(RefCell::new(Boundary::new()));
+    assert!(typed(through(&b, &document().body().unwrap(), &down)));
+    marked.remove();
     // Elsewhere keys are not captured, and counted only as a password field's are (locally):
     // such an element may hide one.
     for not_typing in ["[type=checkbox]", "button"] {
@@ -828,6 +838,32 @@ fn untrusted_events_are_counted_not_featured() {
     assert_eq!(got.len(), 1);
     let keys = js_sys::Reflect::get(&got[0], &"keys".into()).unwrap();
     assert!(keys.is_null(), "untrusted key events never become features");
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+fn a_scripts_pagehide_or_pageshow_closes_no_window() {
+    // Only the browser's own: a script's, every few seconds, would keep every window too sparse
+    // to be summarised.
+    let root = element("<textarea></textarea>");
+    let ta = root.first_element_child().unwrap();
+    let (c, summaries, _cb) = collecting();
+    script_typing(&ta);
+    let window = web_sys::window().unwrap();
+    window
+        .dispatch_event(&web_sys::Event::new("pagehide").unwrap())
+        .unwrap();
+    let init = web_sys::PageTransitionEventInit::new();
+    init.set_persisted(true);
+    window
+        .dispatch_event(
+            &web_sys::PageTransitionEvent::new_with_event_init_dict("pageshow", &init).unwrap(),
+        )
+        .unwrap();
+    assert_eq!(summaries.borrow().len(), 0, "no window closed");
+    let _ = c.flush();
+    c.stop();
+    assert_eq!(summaries.borrow().len(), 1);
     root.remove();
 }
 
