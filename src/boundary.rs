@@ -376,7 +376,7 @@ impl Boundary {
             // Not typing (see `typing_target`), or no element this page's realm knows (one made
             // by another frame's document fails every check here, a password field's too; a
             // script's event on the document or window has none either): never captured, and
-            // counted as a password field is. In an ignored region: counted as ignored.
+            // counted as a password field is. In an ignored region: not counted either.
             ignored: match &element {
                 Some(el) if self.keys.typing_target(el) => self.keys_ignored(el),
                 _ => Some(Uncaptured::Password),

@@ -447,7 +447,7 @@ export class KeyReader {
   toggled(records) {
     for (const r of records) {
       const old = r.oldValue;
-      if (old !== null && (r.attributeName === 'type' ? /^password$/i.test(old) : /password/i.test(old))) {
+      if (old !== null && (r.attributeName === 'type' ? /^password$/i.test(old) : /password|one-time-code/i.test(old))) {
         this.seen.add(r.target);
       }
     }

@@ -55,8 +55,9 @@ pub struct Counts {
     pub events: u32,
     /// Events with `isTrusted === false` (excluded from features).
     pub untrusted: u32,
-    /// Events in `[data-telltale-ignore]` subtrees or password fields (not captured at all:
-    /// counted only).
+    /// Pointer and wheel events, pastes, drops and autofills in `[data-telltale-ignore]`
+    /// subtrees (not captured: counted only). Key events there, and anything in a password
+    /// field, are not counted at all (a count as long as what was typed).
     pub ignored: u32,
     /// Key events during IME composition.
     pub composing: u32,

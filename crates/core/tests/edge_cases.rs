@@ -765,3 +765,25 @@ fn a_windows_reasons_lead_with_what_moved_its_score() {
         v.reasons
     );
 }
+
+/// A keyup dated before its keydown (a page's clock, a script's event) gives no timing: no hold,
+/// and no up-down time, which would be longer than its down-down and over a pause (2 s) here:
+/// the server would refuse the summary (`Summary::check`).
+#[test]
+fn a_keyup_dated_before_its_keydown_gives_no_timing() {
+    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
+    let mut t = 1000.0;
+    for press in 0..45u32 {
+        w.push(key(t, true, press));
+        w.push(key(t - 300.0, false, press));
+        t += 1900.0;
+    }
+    let s = w.flush(t).expect("a window");
+    s.check().unwrap();
+    let k = s.keys.expect("a key window");
+    assert!(k.holds.is_empty(), "{k:?}");
+    assert!(
+        k.pairs.iter().all(|p| p.ud.is_none() && p.dd.is_some()),
+        "{k:?}"
+    );
+}

@@ -320,7 +320,18 @@ pub async fn post(
         }
     };
     // The rate limit (429) is `attempt`'s: it counts only the summaries not stored before, so a
-    // collector resending a batch whose answer it lost gets its 202 also at the limit.
+    // collector resending a batch whose answer it lost gets its 202 also at the limit. A batch of
+    // several pages (no collector sends one: a batch is one page's) is refused here at the
+    // limit, before `stored` reads it page by page.
+    let max = i64::from(st.settings.max_per_minute);
+    if ctx.recent >= max
+        && items
+            .iter()
+            .any(|it| it.summary.page != items[0].summary.page)
+    {
+        // The window is a minute: after one the count has started again.
+        return Err(ApiError::TooManyRequests(60));
+    }
     let session = ctx.session.clone();
     let started = std::time::Instant::now();
     let ack = store(&st, ctx, &items).await?;

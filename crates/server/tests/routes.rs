@@ -190,12 +190,14 @@ async fn size_type_and_rate_limits() {
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.text);
     assert_eq!(a.headers["retry-after"], "60");
     assert_eq!(app.count("summaries").await, 4);
-    // At the limit, a resend of stored summaries (a collector whose answer was lost) is no new
-    // summary: 202 with the stored scores, and counted as duplicates.
+    // One more reaches the limit.
     assert_eq!(
-        app.post(&token, &batch[..1]).await.status,
+        app.post(&token, &batch[4..5]).await.status,
         StatusCode::ACCEPTED
     );
+    assert_eq!(app.count("summaries").await, 5);
+    // At the limit, a resend of stored summaries (a collector whose answer was lost) is no new
+    // summary: 202 with the stored scores, and counted as duplicates.
     let a = app.post(&token, &batch[..4]).await;
     assert_eq!(a.status, StatusCode::ACCEPTED, "{}", a.text);
     assert_eq!(
@@ -205,11 +207,20 @@ async fn size_type_and_rate_limits() {
     assert_eq!(a.body["scores"].as_array().map(Vec::len), Some(4));
     let m = app.request("GET", "/metrics", &[], "").await;
     assert!(
-        m.text.contains("telltale_summaries_duplicate_total 5"),
+        m.text.contains("telltale_summaries_duplicate_total 4"),
         "{}",
         m.text
     );
-    assert_eq!(app.count("summaries").await, 4);
+    assert_eq!(
+        app.post(&token, &batch[5..]).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // A batch of several pages (no collector's) at the limit: 429 before any is looked up.
+    let mut two = batch[..1].to_vec();
+    two.extend(ALICE.summaries(&token, &page_id(), 1));
+    let a = app.post(&token, &two).await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{}", a.text);
+    assert_eq!(app.count("summaries").await, 5);
     // Batches of one session sent at once pass no more than the limit between them: each write
     // that lost the race checks again with the winners counted.
     let (_, token) = app.login("bob").await;
@@ -228,7 +239,7 @@ async fn size_type_and_rate_limits() {
         StatusCode::ACCEPTED | StatusCode::TOO_MANY_REQUESTS
     )));
     assert_eq!(accepted, 5);
-    assert_eq!(app.count("summaries").await, 4 + 5);
+    assert_eq!(app.count("summaries").await, 5 + 5);
 }
 
 #[tokio::test]

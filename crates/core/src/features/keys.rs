@@ -227,9 +227,12 @@ impl KeyWindowBuilder {
             return; // keyup without its keydown (pressed before start, or dropped as stuck)
         };
         let o = self.open.remove(i);
-        if ev.t >= o.down {
-            push_bounded(&mut self.holds[o.class.index()], ev.t - o.down);
+        if ev.t < o.down {
+            // Dated before its keydown (the page's clock or a script's event): no timing of it,
+            // neither a hold nor an up-down time, which would be longer than its down-down.
+            return;
         }
+        push_bounded(&mut self.holds[o.class.index()], ev.t - o.down);
         if let Some(p) = self.prev.as_mut().filter(|p| p.press == ev.press) {
             p.up = Some(ev.t);
         }
