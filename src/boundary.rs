@@ -44,7 +44,7 @@ pub enum Uncaptured {
     /// `[data-telltale-ignore]` region: not even counted in a summary (only in the local
     /// `stats()`), so that typing a password, or what a page marked (a card number, a PIN),
     /// changes no summary field at all, not even a count as long as what was typed.
-    Password,
+    Private,
     /// Pointer, wheel and `input` events in `[data-telltale-ignore]`: counted.
     Ignored,
     /// IME composition.
@@ -336,9 +336,9 @@ impl Boundary {
     /// inside a marked subtree, or is an editable region with one inside it. Key events in an
     /// editable region carry the region itself, never the part of it the caret is in, so a
     /// marked part (a card number in a rich-text note) makes the whole region ignored. Not
-    /// counted in a summary, as a password field's are not ([`Uncaptured::Password`]).
+    /// counted in a summary, as a password field's are not ([`Uncaptured::Private`]).
     fn keys_ignored(&self, el: &Element) -> Option<Uncaptured> {
-        self.keys.ignored(el, true).then_some(Uncaptured::Password)
+        self.keys.ignored(el, true).then_some(Uncaptured::Private)
     }
 
     /// The element an event really happened on, also inside open shadow roots.
@@ -355,7 +355,7 @@ impl Boundary {
     /// cleared target when its batch is read: `KeyReader.put`), so a field that becomes a
     /// password field is never captured, cached verdict or not.
     fn password(&self, el: &Element) -> Option<Uncaptured> {
-        self.keys.is_password(el).then_some(Uncaptured::Password)
+        self.keys.is_password(el).then_some(Uncaptured::Private)
     }
 
     /// The key event's target and what the DOM says about it, from the cache when the event
@@ -379,7 +379,7 @@ impl Boundary {
             // counted as a password field is. In an ignored region: not counted either.
             ignored: match &element {
                 Some(el) if self.keys.typing_target(el) => self.keys_ignored(el),
-                _ => Some(Uncaptured::Password),
+                _ => Some(Uncaptured::Private),
             },
             fixed: element
                 .as_ref()
@@ -552,7 +552,7 @@ impl Boundary {
         // No element this page's realm knows: see `key_target`.
         self.last_privacy = match self.real_target(e) {
             Some(t) => self.privacy(&t),
-            None => Some(Uncaptured::Password),
+            None => Some(Uncaptured::Private),
         };
         self.last_target = target;
     }
@@ -667,7 +667,7 @@ impl Boundary {
             if phase == INPUT {
                 // Into a password field (as `KeyReader.put` found it), or as the field is now.
                 out(if s[5] as i32 & KEY_PASSWORD != 0 {
-                    Captured::Count(Uncaptured::Password)
+                    Captured::Count(Uncaptured::Private)
                 } else {
                     let el = self.key_verdict.element.clone();
                     self.noted_input(s[1] as u32, el.as_ref())
@@ -738,7 +738,7 @@ impl Boundary {
 /// auto-repeat (counted). `None`: captured.
 fn uncaptured_key(flags: i32, down: bool, ignored: Option<Uncaptured>) -> Option<Captured> {
     let refused = if flags & KEY_PASSWORD != 0 {
-        Some(Uncaptured::Password)
+        Some(Uncaptured::Private)
     } else {
         ignored
     };

@@ -244,7 +244,7 @@ impl Inner {
     fn count(&mut self, what: Uncaptured) {
         let c = &mut self.windower.counts;
         match what {
-            Uncaptured::Password => self.stats.ignored += 1,
+            Uncaptured::Private => self.stats.ignored += 1,
             Uncaptured::Ignored => {
                 c.ignored += 1;
                 self.stats.ignored += 1;

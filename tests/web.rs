@@ -209,17 +209,17 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
     let down = key_event("keydown", "s", "KeyS", false, false);
     assert_eq!(
         through(&b, &pw, &down),
-        Some(Captured::Count(Uncaptured::Password))
+        Some(Captured::Count(Uncaptured::Private))
     );
     assert_eq!(
         through(&b, &auto, &down),
-        Some(Captured::Count(Uncaptured::Password))
+        Some(Captured::Count(Uncaptured::Private))
     );
     // A key in an ignored region is not counted in a summary either: a count as long as a
     // card number or a PIN typed there.
     assert_eq!(
         through(&b, &ignored, &down),
-        Some(Captured::Count(Uncaptured::Password))
+        Some(Captured::Count(Uncaptured::Private))
     );
     // Autofill tokens naming a password or a one-time code, in any case (HTML: ASCII
     // case-insensitive), are password fields; other tokens are not. A text field masked by CSS like a password field
@@ -241,7 +241,7 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
         let field = find(&f, "input");
         let got = through(&b, &field, &down);
         assert_eq!(
-            got == Some(Captured::Count(Uncaptured::Password)),
+            got == Some(Captured::Count(Uncaptured::Private)),
             password,
             "{attributes}: {got:?}"
         );
@@ -251,7 +251,7 @@ fn password_ignored_ime_and_repeat_are_only_counted() {
     pw.set_attribute("type", "text").unwrap();
     assert_eq!(
         through(&b, &pw, &down),
-        Some(Captured::Count(Uncaptured::Password))
+        Some(Captured::Count(Uncaptured::Private))
     );
     let ime = key_event("keydown", "Process", "KeyK", false, true);
     assert_eq!(
@@ -278,7 +278,7 @@ fn an_editable_region_with_an_ignored_part_is_ignored_whole() {
     let down = key_event("keydown", "4", "Digit4", false, false);
     assert_eq!(
         through(&b, &find(&root, "#note"), &down),
-        Some(Captured::Count(Uncaptured::Password))
+        Some(Captured::Count(Uncaptured::Private))
     );
     assert!(matches!(
         through(&b, &find(&root, "#plain"), &down),
@@ -298,7 +298,7 @@ fn masked_textareas_and_editable_regions_are_password_fields() {
     for selector in ["textarea", "[contenteditable]"] {
         assert_eq!(
             through(&b, &find(&root, selector), &down),
-            Some(Captured::Count(Uncaptured::Password)),
+            Some(Captured::Count(Uncaptured::Private)),
             "{selector}"
         );
     }
@@ -314,7 +314,7 @@ fn an_element_of_another_frame_is_never_captured() {
     let down = key_event("keydown", "s", "KeyS", false, false);
     assert_eq!(
         through(&b, &field, &down),
-        Some(Captured::Count(Uncaptured::Password))
+        Some(Captured::Count(Uncaptured::Private))
     );
     field.remove();
 }
@@ -403,11 +403,11 @@ fn pastes_drops_and_autofills_are_counted_and_typing_is_not() {
         (&ta, None, Some(Uncaptured::Autofill)),
         // Where it happened decides first: a paste into a password field is a password-field
         // event (in no summary), one into an ignored region is counted as ignored.
-        (&pw, Some("insertFromPaste"), Some(Uncaptured::Password)),
+        (&pw, Some("insertFromPaste"), Some(Uncaptured::Private)),
         (
             &pw,
             Some("insertReplacementText"),
-            Some(Uncaptured::Password),
+            Some(Uncaptured::Private),
         ),
         (&ignored, Some("insertFromDrop"), Some(Uncaptured::Ignored)),
     ];
@@ -482,7 +482,7 @@ fn fixed_text_fields_and_open_shadow_roots() {
         .dispatch_event(&key_event("keydown", "s", "KeyS", false, false))
         .unwrap();
     drop(l);
-    assert_eq!(got.take(), Some(Captured::Count(Uncaptured::Password)));
+    assert_eq!(got.take(), Some(Captured::Count(Uncaptured::Private)));
     root.remove();
 }
 
@@ -508,7 +508,7 @@ fn keys_are_captured_only_where_they_are_typing() {
     for not_typing in ["[type=checkbox]", "button"] {
         assert_eq!(
             through(&b, &find(&root, not_typing), &down),
-            Some(Captured::Count(Uncaptured::Password)),
+            Some(Captured::Count(Uncaptured::Private)),
             "{not_typing}"
         );
     }
@@ -530,7 +530,7 @@ fn keys_are_captured_only_where_they_are_typing() {
     });
     inner.dispatch_event(&down).unwrap();
     drop(l);
-    assert_eq!(got.take(), Some(Captured::Count(Uncaptured::Password)));
+    assert_eq!(got.take(), Some(Captured::Count(Uncaptured::Private)));
     root.remove();
 }
 

@@ -408,18 +408,32 @@ fn check_keys(k: &KeyWindow) -> Result<(), Fault> {
         ));
     }
     let keys = f64::from(k.keys);
-    for (what, v, lo, hi) in [
-        ("keys.speed_kpm", k.speed_kpm, 0.0, MAX_STATISTIC),
-        ("keys.burst_mean_keys", k.burst_mean_keys, 1.0, keys),
-        ("keys.correction_rate", k.correction_rate, 0.0, 1.0),
+    for (what, v, lo, hi, words) in [
+        (
+            "keys.speed_kpm",
+            k.speed_kpm,
+            0.0,
+            MAX_STATISTIC,
+            "cannot be negative",
+        ),
+        (
+            "keys.burst_mean_keys",
+            k.burst_mean_keys,
+            1.0,
+            keys,
+            "a burst holds 1 to `keys` presses",
+        ),
+        (
+            "keys.correction_rate",
+            k.correction_rate,
+            0.0,
+            1.0,
+            "correction_rate is a share (0-1)",
+        ),
     ] {
         check_statistic(what, v)?;
         if !(lo..=hi).contains(&v) {
-            return Err(fault(
-                what,
-                "out of range (rates are not negative, a burst holds 1 to `keys` presses, \
-                 correction_rate is a share 0-1)",
-            ));
+            return Err(fault(what, words));
         }
     }
     if k.pauses > k.keys {

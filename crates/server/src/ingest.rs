@@ -122,7 +122,7 @@ pub fn decode_batch(bytes: &[u8]) -> Result<Vec<Item>, ApiError> {
     }
     let mut items = Vec::with_capacity(batch.len());
     for (i, raw) in batch.into_iter().enumerate() {
-        let s: Summary = json::decode_object(raw.get().as_bytes(), &format!("[{i}]"))?;
+        let s: Summary = json::decode_object(raw.get(), &format!("[{i}]"))?;
         check(&s).map_err(|(field, m)| ApiError::field(format!("[{i}]{field}"), m))?;
         let it = Item::new(s);
         if it.size > MAX_SUMMARY_BYTES {

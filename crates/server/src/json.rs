@@ -68,9 +68,8 @@ fn is_object(text: &str) -> bool {
     text.trim_start().starts_with('{')
 }
 
-/// Decodes a JSON object into `T`, naming the field at fault.
-pub fn decode_object<T: DeserializeOwned>(bytes: &[u8], prefix: &str) -> Result<T, ApiError> {
-    let text = text(bytes)?;
+/// Decodes JSON text that must be an object into `T`, naming the field at fault.
+pub fn decode_object<T: DeserializeOwned>(text: &str, prefix: &str) -> Result<T, ApiError> {
     if !is_object(text) {
         return Err(ApiError::Invalid {
             field: (!prefix.is_empty()).then(|| prefix.to_owned()),
@@ -88,7 +87,7 @@ pub fn array(bytes: &[u8]) -> Result<Vec<&RawValue>, ApiError> {
 /// A small JSON body of an API call: `application/json` (415 otherwise), decoded.
 pub fn parse_body<T: DeserializeOwned>(headers: &HeaderMap, bytes: &[u8]) -> Result<T, ApiError> {
     match media_type(headers).as_deref() {
-        Some("application/json") => decode_object(bytes, ""),
+        Some("application/json") => decode_object(text(bytes)?, ""),
         other => Err(ApiError::UnsupportedType(format!(
             "expected application/json, got {}",
             other.unwrap_or("no content type")
