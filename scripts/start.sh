@@ -31,8 +31,8 @@ set +a
 export TELLTALE_LISTEN=${TELLTALE_LISTEN:-127.0.0.1:8080}
 export DATABASE_URL=${DATABASE_URL:-target/demo/telltale.db}
 # Ten windows per modality instead of 20: `npm run demo` replays recorded people, and a SapiMouse
-# user's 3-minute session and an Aalto participant's ten sentences give ten 30-second windows
-# of enrollment, not twenty (docs/demo.md). Fixed-text entries stay at 20.
+# user's 3-minute session and an Aalto participant's ten sentences give the demo's pointer twenty
+# windows and its typing ten, not twenty (docs/demo.md). Fixed-text entries stay at 20.
 export TELLTALE_ENROLL_WINDOWS=${TELLTALE_ENROLL_WINDOWS:-10}
 # The server replaces this shell: Ctrl-C (SIGINT) and SIGTERM reach it, it finishes the requests
 # in flight and closes the database.

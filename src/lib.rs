@@ -81,7 +81,7 @@ export interface CollectorOptions {
   /** The session token the server issued after login. Without it, a collector with `endpoint`
    *  holds its summaries (up to `maxQueue`) until `setSessionToken` gives it one. */
   sessionToken?: string;
-  /** Free-text / pointer window length in ms, 1000-600000 (default 30000). */
+  /** Free-text / pointer window length in ms, 1000-600000 (default 15000). */
   windowMs?: number;
   /** Key events that close a window early, 10-10000 (default 200). */
   maxKeyEvents?: number;

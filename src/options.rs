@@ -10,7 +10,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use crate::prelude::*;
 use telltale_core::text::{cat, uint};
 
-/// Summaries waiting to be sent, at most. 64 windows of 30 s are half an hour offline; the
+/// Summaries waiting to be sent, at most. 64 windows of 15 s are 16 minutes offline; the
 /// oldest are dropped first (and counted) beyond that, keeping memory fixed.
 pub const DEFAULT_MAX_QUEUE: u32 = 64;
 

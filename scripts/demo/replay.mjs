@@ -32,12 +32,13 @@ export function launchBrowser() {
  * as recorded, moved down below the portal's top bar (a translation: speeds and shapes unchanged). */
 export const VIEWPORT = { width: 2560, height: 1400 };
 
-/** The collector's default window (www/portal/monitor.js does not change it): 30 s. */
-const WINDOW_MS = 30_000;
+/** The collector's default window (www/portal/monitor.js does not change it): 15 s. */
+const WINDOW_MS = 15_000;
 
 /** Enrollment: the last 20 repetitions of the CMU subject's session 4 (reps 181-200), the
  * Aalto participant's sentences 1-10 (each a free-text window of its own: `data.mjs` puts ten of
- * 40 keystrokes or more first) and the SapiMouse 3-minute session cut into 10 parts.
+ * 30 keystrokes or more first) and the SapiMouse 3-minute session cut into 20 parts (one per
+ * login, about 9 s each, so that each fits a 15 s window).
  * Held out for the genuine session: CMU rep 201 (session 5, the paper's first test rep), Aalto
  * sentences 11-15, the SapiMouse 1-minute session in 5 parts. The impostor: the other person's
  * first CMU repetition (the paper's impostor samples), and the same held-out parts of their
@@ -338,7 +339,7 @@ export class PortalDriver {
 
   /** One block of work, two collector windows: pointing (SapiMouse rows) in one, typing a note
    * (one Aalto sentence) in the next. Each recorded stretch starts a window of its own: the
-   * replay waits out the window (30 s from its first event) before the next stretch, so the
+   * replay waits out the window (15 s from its first event) before the next stretch, so the
    * first event of the next stretch closes it. A stretch is never cut by a window boundary
    * (a sentence longer than a window excepted), every window holds one modality, and the pauses
    * the schedule adds fall between windows, never inside a recorded stretch. */
@@ -484,11 +485,11 @@ export async function runPair(browser, { url, reviewerKey, pair, password, onReq
   try {
     // Enrollment: 20 logins; the first 10 sessions also carry one block of work each.
     const aMouse = mouseSession(a.sapi.three);
-    const enrollParts = sliceMouse(aMouse, PLAN.enrollSentences[1] - PLAN.enrollSentences[0]);
+    const enrollParts = sliceMouse(aMouse, PLAN.enrollLogins);
     for (let i = 0; i < PLAN.enrollLogins; i++) {
       await d.login(a.cmu.reps[PLAN.enrollReps[0] + i]);
       const k = PLAN.enrollSentences[0] + i;
-      if (k < PLAN.enrollSentences[1]) await d.block(enrollParts[i], a.aalto.sentences[k]);
+      await d.block(enrollParts[i], k < PLAN.enrollSentences[1] ? a.aalto.sentences[k] : null);
       await d.logout();
     }
     const enrollment = (await api.user(EMPLOYEE_ID))?.enrollment ?? [];

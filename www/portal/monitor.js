@@ -39,7 +39,7 @@ export function onStepUp(fn) {
 let generation = 0;
 
 /** After a passed step-up, answers are not acted on for a while: an answer computed before
- * the server recorded the pass may arrive after it. 30 s, the collector's default window: a
+ * the server recorded the pass may arrive after it. 30 s, two of the collector's default windows: a
  * request takes far less (the collector's fetch is retried with backoff, and a window's answer
  * older than the next window is stale anyway). */
 const GRACE_MS = 30000;

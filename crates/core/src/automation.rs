@@ -29,9 +29,11 @@ const CV_HUMAN: f64 = 0.15;
 /// A press with no pointer movement in the preceding second had no approach path: a person's
 /// hand always moves the pointer to a target first.
 const APPROACH_MS: f64 = 1000.0;
-/// Long movements a window needs before their shapes say anything: a few movements are
-/// chance.
-const MIN_JUDGED: u32 = 4;
+/// Long movements the last two windows need before their shapes say anything: a few movements
+/// are chance. 5: with 15 s windows, 4 put one SapiMouse person of the development half over
+/// the verdict (0.52) and 6 let the humanised bot pass in 16% of 30 s sessions, where 5 kept
+/// every person under it and flagged that bot in 97% (`npm run bench:bots`, docs/bots.md).
+const MIN_JUDGED: u32 = 5;
 /// A movement whose top speed is under this multiple of its mean speed has no bell: one
 /// minimum-jerk bell peaks at 1.875 (Flash and Hogan 1985), constant speed at 1.
 const FLAT_PEAK_RATIO: f64 = 1.4;
@@ -210,7 +212,11 @@ pub fn combine(signals: &[Signal]) -> f64 {
         .product::<f64>()
 }
 
-/// Collects automation evidence from every event of a window, trusted or not.
+/// Collects automation evidence from every event of a window, trusted or not. A window's
+/// report judges its own events with the previous window's (the last 30 s at the default 15 s
+/// windows): the shares its signals are made of were set on 30 s of input, and on 15 s alone
+/// they are too few to tell a bot from a hand (the humanised bot passed in a quarter of its
+/// 30 s sessions, a SapiMouse person failed; docs/bots.md).
 #[derive(Debug, Clone, Default)]
 pub struct AutomationTracker {
     events: u32,
@@ -234,6 +240,8 @@ pub struct AutomationTracker {
     move_shingles: Shingles,
     key_shingles: Shingles,
     bottom: Vec<u32>,
+    /// The previous window's tallies and its pointer actions (all, robotic).
+    prev: Option<Box<(AutomationTracker, u32, u32)>>,
 }
 
 fn push_bounded(v: &mut Vec<f64>, x: f64) {
@@ -365,19 +373,47 @@ impl AutomationTracker {
         }
     }
 
-    /// Events seen in this window.
-    pub fn events(&self) -> u32 {
-        self.events
+    /// The counts of this window's events alone, without the previous window's.
+    fn tallies(&self) -> AutomationTracker {
+        AutomationTracker {
+            events: self.events,
+            untrusted: self.untrusted,
+            dd: self.dd.clone(),
+            holds: self.holds.clone(),
+            moves_with_movement: self.moves_with_movement,
+            frozen_moves: self.frozen_moves,
+            presses: self.presses,
+            presses_without_approach: self.presses_without_approach,
+            judged: self.judged,
+            flat: self.flat,
+            single: self.single,
+            straight: self.straight,
+            ..Default::default()
+        }
     }
 
-    /// Untrusted events seen in this window.
-    pub fn untrusted(&self) -> u32 {
-        self.untrusted
+    /// Adds another window's counts (the interval lists stay bounded).
+    fn add(&mut self, o: &AutomationTracker) {
+        self.events += o.events;
+        self.untrusted += o.untrusted;
+        for &x in &o.dd {
+            push_bounded(&mut self.dd, x);
+        }
+        for &x in &o.holds {
+            push_bounded(&mut self.holds, x);
+        }
+        self.moves_with_movement += o.moves_with_movement;
+        self.frozen_moves += o.frozen_moves;
+        self.presses += o.presses;
+        self.presses_without_approach += o.presses_without_approach;
+        self.judged += o.judged;
+        self.flat += o.flat;
+        self.single += o.single;
+        self.straight += o.straight;
     }
 
-    /// The window's report, given the pointer windows and `navigator.webdriver`; resets the
-    /// per-window counts.
-    pub fn finish(&mut self, pointer: &[PointerWindow], webdriver: bool) -> AutomationReport {
+    /// The signals of these counts, with `actions` pointer actions of which `robotic` robotic.
+    fn signals(&self, actions: u32, robotic: u32, webdriver: bool) -> Vec<Signal> {
         let mut signals = Vec::new();
         let mut add = |kind, strength: f64| {
             if strength > 0.0 {
@@ -402,9 +438,6 @@ impl AutomationTracker {
             .map(|c| ((CV_HUMAN - c) / (CV_HUMAN - CV_MACHINE)).clamp(0.0, 1.0))
             .fold(0.0, f64::max);
         add(SignalKind::PeriodicTyping, regular);
-        let (actions, robotic) = pointer
-            .iter()
-            .fold((0, 0), |(a, r), w| (a + w.actions, r + w.robotic_actions));
         if actions > 0 {
             // A quarter of the actions ruler-straight at constant speed is full strength.
             add(
@@ -440,6 +473,35 @@ impl AutomationTracker {
                 (share(self.straight) - STRAIGHT_HUMAN) / (STRAIGHT_FULL - STRAIGHT_HUMAN),
             );
         }
+        signals
+    }
+
+    /// Events seen in this window.
+    pub fn events(&self) -> u32 {
+        self.events
+    }
+
+    /// Untrusted events seen in this window.
+    pub fn untrusted(&self) -> u32 {
+        self.untrusted
+    }
+
+    /// The window's report, given its pointer windows and `navigator.webdriver`, over its events
+    /// and the previous window's; resets the per-window counts and keeps them as the previous.
+    pub fn finish(&mut self, pointer: &[PointerWindow], webdriver: bool) -> AutomationReport {
+        let (actions, robotic) = pointer
+            .iter()
+            .fold((0, 0), |(a, r), w| (a + w.actions, r + w.robotic_actions));
+        let prev = self.prev.take();
+        let mut span = self.tallies();
+        let (mut all_actions, mut all_robotic) = (actions, robotic);
+        if let Some(p) = prev.as_deref() {
+            span.add(&p.0);
+            all_actions += p.1;
+            all_robotic += p.2;
+        }
+        let signals = span.signals(all_actions, all_robotic, webdriver);
+        let kept = self.tallies();
         let last_down = self.last_down;
         let last_move = self.last_move;
         let open = core::mem::take(&mut self.open);
@@ -454,6 +516,7 @@ impl AutomationTracker {
             run,
             move_shingles,
             key_shingles,
+            prev: Some(Box::new((kept, actions, robotic))),
             ..Default::default()
         };
         AutomationReport {

@@ -43,8 +43,9 @@ pub struct ProfileParams {
     /// the similarity scale, and keystroke EER stops improving quickly past 20-50 training
     /// samples (Killourhy and Maxion 2009, Table 3).
     pub enroll_fixed: u32,
-    /// Windows (of one modality) before it is scored. 20 windows of 30 s are 10 minutes of
-    /// typing or pointing, a morning's work.
+    /// Windows (of one modality) before it is scored. 20 windows of the default 15 s are 5
+    /// minutes of typing or pointing, a morning's work (never overlapping; `telltale-eval
+    /// session` enrolls on 10 that overlap, from 400 keystrokes or 3 minutes of pointing).
     pub enroll_windows: u32,
     /// Fixed-text detector parameters.
     pub fixed: TelltaleFixedParams,

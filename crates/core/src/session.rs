@@ -31,8 +31,13 @@ pub const MAX_KEY_EVENTS: u32 = 10_000;
 /// Window settings, checked once by [`WindowConfig::check`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct WindowConfig {
-    /// Longest window in ms. 30 s (docs/design.md): long enough for a few dozen pointer actions or
-    /// a sentence of typing, short enough that a takeover is seen within a minute.
+    /// Longest window in ms. 15 s (docs/design.md): a few dozen pointer actions or a sentence of
+    /// typing, and four windows a minute, so that a session's decision has three of an
+    /// impostor's own windows (the first is shared with the worker's input) before 60 s. With
+    /// 30 s windows it had one, and a takeover of pointing alone was flagged in a median 85.5 s
+    /// on SapiMouse's development half; with 15 s windows (and the decision's drift raised from
+    /// 2.7 to 3.2 to keep under one false flag per 8 h), 45 s, typing 56.6 s (was 59.25 s),
+    /// both at once 29.25 s (was 54.75 s) (`telltale-eval session --users dev`, docs/figures.md).
     pub window_ms: f64,
     /// Key events that close a window early. 200 (docs/design.md): about 100 presses, enough for
     /// per-class statistics over five events in the common classes.
@@ -42,7 +47,7 @@ pub struct WindowConfig {
 impl Default for WindowConfig {
     fn default() -> Self {
         WindowConfig {
-            window_ms: 30_000.0,
+            window_ms: 15_000.0,
             max_key_events: 200,
         }
     }
@@ -193,17 +198,17 @@ impl Windower {
     /// plus `window_ms` would tell that event's time by its end, and so the pause before it (a
     /// window closed as Tab left for a password field, the next one's first key after the
     /// password: how long the password took); started at the last end, its end tells nothing of
-    /// that pause. A pause of a window length or more (30 s) with nothing captured is told as
-    /// before: it bounds what may have been typed elsewhere by half a minute and more.
+    /// that pause. A pause of a window length or more (15 s by default) with nothing captured is
+    /// told as before: it bounds what may have been typed elsewhere by that much and more.
     ///
     /// After such a pause the window starts at the timer's last tick, so that it ends on a tick
-    /// ([`Windower::tick`]) 30 s later: its first event's time stays hidden within the period,
-    /// and the window ends at most 30 s after it, not up to a quarter window more (the first
-    /// tick after 30 s). Someone who sits down at an idle session is summarised twice within
-    /// 60 s: on the Aalto development half (`telltale-eval session`) a takeover of typing was
-    /// flagged in a median 59.25 s where, started at the first event, windows had it flagged in
-    /// 62.7 s, at no cost in separation (51.4% of takeovers flagged at the second window,
-    /// against 51.2%), though the first window loses 3.75 s of its 30 on average.
+    /// ([`Windower::tick`]) a window length later: its first event's time stays hidden within
+    /// the period, and the window ends at most a window length after it, not up to a quarter
+    /// window more (the first tick after it). Measured with 30 s windows on the Aalto
+    /// development half (`telltale-eval session`): a takeover of typing was flagged in a median
+    /// 59.25 s where, started at the first event, windows had it flagged in 62.7 s, at no cost
+    /// in separation (51.4% of takeovers flagged at the second window, against 51.2%), though
+    /// the first window loses an eighth of its length on average.
     /// (Anchoring every window on a grid from the last end, which could cut the first window
     /// after a pause to almost nothing, made the demo flag one impostor in ten fewer, twice.)
     /// An event dated before that end (a script's, with a made-up time; a person's, queued

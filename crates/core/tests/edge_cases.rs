@@ -710,14 +710,15 @@ fn impossible_key_statistics_are_refused_by_field() {
     let mut bad = s.clone();
     bad.keys.as_mut().unwrap().keys = u32::MAX;
     assert_eq!(field(&bad), "keys.keys");
-    // 40 presses give at most 40 holds and those of the 16 keys still down before them.
+    // n presses give at most n holds and those of the 16 keys still down before them.
+    let n = telltale_core::features::keys::MIN_WINDOW_KEYS as u32;
     let mut bad = s.clone();
-    bad.keys.as_mut().unwrap().holds[0].hold.n = 40 + 16;
+    bad.keys.as_mut().unwrap().holds[0].hold.n = n + 16;
     bad.check().unwrap();
-    bad.keys.as_mut().unwrap().holds[0].hold.n = 40 + 17;
+    bad.keys.as_mut().unwrap().holds[0].hold.n = n + 17;
     assert_eq!(field(&bad), "keys");
     let mut bad = s.clone();
-    bad.keys.as_mut().unwrap().burst_mean_keys = 41.0;
+    bad.keys.as_mut().unwrap().burst_mean_keys = f64::from(n) + 1.0;
     assert_eq!(field(&bad), "keys.burst_mean_keys");
     assert!(bad
         .validate()
@@ -771,7 +772,11 @@ fn a_windows_reasons_lead_with_what_moved_its_score() {
 /// the server would refuse the summary (`Summary::check`).
 #[test]
 fn a_keyup_dated_before_its_keydown_gives_no_timing() {
-    let mut w = Windower::new(WindowConfig::default(), "tok", "0123456789abcdef");
+    let config = WindowConfig {
+        window_ms: 120_000.0,
+        ..WindowConfig::default()
+    };
+    let mut w = Windower::new(config, "tok", "0123456789abcdef");
     let mut t = 1000.0;
     for press in 0..45u32 {
         w.push(key(t, true, press));

@@ -253,7 +253,13 @@ fn window_of(r: &mut Stream, hold: f64, gap: f64, presses: u32) -> Summary {
 /// A summary of 30 mouse movements, each ended by a click: movements of about `ms` ms, buttons
 /// held about `hold` ms.
 fn pointer(r: &mut Stream, ms: f64, hold: f64) -> Summary {
-    let mut w = Windower::new(WindowConfig::default(), "session", "page");
+    // 30 s windows, the default when these were pinned: the movements last longer, and the
+    // summary is of the last window's.
+    let config = WindowConfig {
+        window_ms: 30_000.0,
+        ..WindowConfig::default()
+    };
+    let mut w = Windower::new(config, "session", "page");
     let mut t = 0.0;
     let (mut x, mut y) = (400.0, 300.0);
     for _ in 0..30 {

@@ -46,8 +46,6 @@ pub const AIM_SECONDS: f64 = 60.0;
 pub struct Window {
     /// The score the server gives it.
     pub score: Score,
-    /// Its length, s.
-    pub seconds: f64,
     /// When it ended, ms (the page's clock).
     pub end_ms: f64,
     /// Keystrokes in it.
@@ -65,6 +63,23 @@ struct Prepared {
     /// In row `both`, the SapiMouse user whose mouse this user has: an impostor with the same
     /// mouse is no impostor in that part (its data would include the victim's enrollment).
     mouse: Option<usize>,
+    /// Seconds of the held-out input: the page's windows that hold any event, summarised or
+    /// not ([`active_seconds`]).
+    active_seconds: f64,
+}
+
+/// How long a stream of input lasts as the page sees it: the length of every window the page
+/// opens for it (at the default settings), those that carry their presses over
+/// ([`telltale_core::features::keys::MIN_WINDOW_KEYS`]) and send no key part included. False
+/// flags are counted per hour of this: the hours a worker works, whatever the window length
+/// (counted over the summarised windows only, the hours would shrink as windows get shorter
+/// and carry over more often).
+fn active_seconds(events: &[InputEvent]) -> f64 {
+    page_windows(events, WindowConfig::default().tick_ms())
+        .iter()
+        .filter(|s| s.counts.events > 0)
+        .map(|s| (s.end_ms - s.start_ms) / 1000.0)
+        .sum()
 }
 
 /// Which parts an eval profile must have enrolled.
@@ -139,7 +154,6 @@ fn recalibrate(p: &mut Profile, enroll: &[Summary]) {
 fn scored(profile: &Profile, s: &Summary) -> Window {
     Window {
         score: profile.score(s),
-        seconds: (s.end_ms - s.start_ms) / 1000.0,
         end_ms: s.end_ms,
         keys: s.keys.as_ref().map_or(0, |k| k.keys),
     }
@@ -279,7 +293,7 @@ fn evaluate(modality: &str, users: &[Prepared], rule: Rule) -> SessionResult {
         .map(|u| {
             let me = &users[u];
             let genuine: Vec<Window> = me.held_out.iter().map(|s| scored(&me.profile, s)).collect();
-            let hours = genuine.iter().map(|w| w.seconds).sum::<f64>() / 3600.0;
+            let hours = me.active_seconds / 3600.0;
             let false_flags = flags(&genuine, rule).len();
             let sims = |w: &[Window]| -> Vec<f64> {
                 w.iter()
@@ -451,6 +465,7 @@ fn prepare_keys(users: &[freetext::User], enroll_keys: usize) -> Vec<Prepared> {
             Some(Prepared {
                 profile: profile_of(&windows, Need::Any)?,
                 held_out: key_summaries(rest),
+                active_seconds: active_seconds(&freetext::events(rest)),
                 as_impostor: freetext::events(&u.strokes),
                 mouse: None,
             })
@@ -535,6 +550,7 @@ fn prepare_pointer(mice: &[MouseSessions]) -> Vec<Prepared> {
             Some(Prepared {
                 profile: profile_of(&enrollment_windows(three), Need::Any)?,
                 held_out: windowed(one),
+                active_seconds: active_seconds(one),
                 as_impostor: one_then_three(one, three),
                 mouse: None,
             })
@@ -603,6 +619,7 @@ fn prepare_both(
             Some(Prepared {
                 profile: profile_of(&enrollment_windows(&together(enroll, three)), Need::Both)?,
                 held_out: windowed(&together(rest, one)),
+                active_seconds: active_seconds(&together(rest, one)),
                 as_impostor: together(&u.strokes, &one_then_three(one, three)),
                 mouse: Some(m),
             })

@@ -735,7 +735,7 @@ async fn attempt(
 
     // The rate limit: 429 when the summaries not stored before would take the session past its
     // summaries per minute. A collector closes a window at most every few seconds (200 key
-    // events, or 30 s), plus a flush when the page is hidden. Counted on what this try read:
+    // events, or 15 s), plus a flush when the page is hidden. Counted on what this try read:
     // batches of one session sent at once each see the others once their writes won the race
     // (`Ok(None)` below, and the try runs again). The window is a minute: after one the count
     // has started again.

@@ -280,7 +280,7 @@ async fn count_summaries(st: &AppState, id: &str, learned: bool) -> Result<i64, 
     Ok(n)
 }
 
-/// Windows a session's view holds at most. An eight-hour shift of 30 s windows is 960 per
+/// Windows a session's view holds at most. An eight-hour shift of 15 s windows is 1,920 per
 /// page, so a real session fits whole; a session flooded with summaries (a token allows 600 a
 /// minute for 12 hours, over 400,000) would make a view of hundreds of megabytes that no
 /// reviewer could open. It shows its first and last windows (where it was flagged, what it does

@@ -46,8 +46,8 @@ pub struct Limits {
     pub header: Duration,
     /// A connection is closed once it has lasted this long, after the request under way: a
     /// backstop for a client that keeps one busy (HTTP/1.1 clients open a new connection for
-    /// the next request, so a collector or dashboard notices nothing). 60 s: two of the
-    /// collector's 30 s windows.
+    /// the next request, so a collector or dashboard notices nothing). 60 s: four of the
+    /// collector's 15 s windows.
     pub max_age: Duration,
     /// After `max_age` (or a shutdown), a request still under way gets this long to finish
     /// before the connection is dropped. Requests themselves end in 30 s (`crate::app`'s

@@ -21,7 +21,7 @@ use crate::text::{cat, fixed_point};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct WindowParams {
-    /// Windows after which an old window weighs half. 200 windows of 30 s is about 100 minutes of
+    /// Windows after which an old window weighs half. 200 windows of 15 s are about 50 minutes of
     /// active typing or pointing: a few working days of a worker's input.
     pub half_life: f64,
     /// Incoming windows are clipped to this many standard deviations before updating.

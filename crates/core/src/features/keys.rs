@@ -37,10 +37,12 @@ pub const MAX_PAIRS: usize = 24;
 /// windows of 5 to 19 presses fell under similarity 1 in 40% of cases and those of 20 to 39 in
 /// 6.5%, against 1.8% at 40 to 59 and under 1% from 60 (a calibrated profile: 1%); most of the
 /// session rule's false flags came from them. At 40 the rule's false flags on that half went
-/// from 1 to 0 with typing alone and from 3 to 1 with typing and pointing (20: 0 and 2), and
-/// a takeover of typing was flagged in 59.25 s, not 60.0. A 30 s window of steady typing holds
-/// about 90 presses.
-pub const MIN_WINDOW_KEYS: usize = 40;
+/// from 1 to 0 with typing alone and from 3 to 1 with typing and pointing (20: 0 and 2), with
+/// 30 s windows. With the 15 s windows of now (about 45 presses of steady typing), checked
+/// again with the session rule at drift 3.2: 30 presses had no false flag in any row and
+/// flagged typing in 54 s (56.6 s once the automation check spanned two windows); 25 had 1 with typing (45 s), 35 had 1 with typing and 1 with both
+/// (57 s), 40 the same (58 s), 50 had 2 and 3 (59 s).
+pub const MIN_WINDOW_KEYS: usize = 30;
 
 /// Hold-time distribution of one key class.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -22,7 +22,7 @@ pub const MIN_POINTS: usize = 5;
 /// motion, longer than any aimed movement.
 pub const MAX_POINTS: usize = 1024;
 /// Actions kept per pointer kind in one window (bounded memory). At one action every 0.3 s, a
-/// default 30 s window holds about 100.
+/// default 15 s window holds about 50, a configured 2-minute one 400.
 pub const MAX_ACTIONS: usize = 512;
 /// A turn sharper than 45 degrees between consecutive segments is a critical point.
 const CRITICAL_TURN: f64 = core::f64::consts::FRAC_PI_4;
