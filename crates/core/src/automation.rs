@@ -565,6 +565,50 @@ mod tests {
         assert!(combine(&two) >= AUTOMATION_VERDICT);
     }
 
+    /// `n` ruler-straight movements at constant speed (40 points over 400 px in 400 ms), each
+    /// followed by a pause that ends it, from `t0`.
+    fn robotic_moves(a: &mut AutomationTracker, t0: f64, n: usize) {
+        use crate::event::{PointerEvent, PointerKind, PointerPhase};
+        let mut t = t0;
+        for _ in 0..n {
+            for k in 0..40 {
+                a.push(&InputEvent::Pointer(PointerEvent {
+                    t,
+                    phase: PointerPhase::Move,
+                    kind: PointerKind::Mouse,
+                    x: 100.0 + 10.0 * f64::from(k),
+                    y: 300.0,
+                    buttons: 0,
+                    movement: None,
+                    trusted: true,
+                }));
+                t += 10.0;
+            }
+            t += 2.0 * ACTION_PAUSE_MS;
+        }
+    }
+
+    fn has_shape(r: &AutomationReport) -> bool {
+        r.signals.iter().any(|s| s.kind == SignalKind::StraightPaths)
+    }
+
+    #[test]
+    fn movements_are_judged_with_the_previous_windows() {
+        let mut a = AutomationTracker::new();
+        // Three judged movements (and a fourth, ended by the next window's first move): too
+        // few alone.
+        robotic_moves(&mut a, 0.0, 4);
+        let first = a.finish(&[], false);
+        assert!(!has_shape(&first), "{first:?}");
+        // Three more: with the previous window's, enough.
+        robotic_moves(&mut a, 10_000.0, 3);
+        let second = a.finish(&[], false);
+        assert!(has_shape(&second), "{second:?}");
+        // A window of nothing new has only the previous window's three (and its last move).
+        let third = a.finish(&[], false);
+        assert!(!has_shape(&third), "{third:?}");
+    }
+
     #[test]
     fn scripted_typing_is_flagged_human_is_not() {
         let mut bot = AutomationTracker::new();
