@@ -589,7 +589,9 @@ mod tests {
     }
 
     fn has_shape(r: &AutomationReport) -> bool {
-        r.signals.iter().any(|s| s.kind == SignalKind::StraightPaths)
+        r.signals
+            .iter()
+            .any(|s| s.kind == SignalKind::StraightPaths)
     }
 
     #[test]
