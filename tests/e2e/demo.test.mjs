@@ -208,15 +208,16 @@ test('privacy audit: no request carries a typed character, a key, a coordinate o
   }
   // Everything typed into the notes: no 8-character run of it appears in a URL or a body. A
   // summary's in-page score carries reasons, words telltale-core writes from its feature names
-  // ("pauses after a release"): those are left out of this search (they matched "after a " of a
-  // typed sentence), and so are the headers, the browser's words ("application" of a typed
+  // ("pauses after a release"), and its automation signals are named by telltale-core's fixed
+  // list ("clicks_without_approach"): those are left out of this search (they matched "after a "
+  // and "approach" of typed sentences), and so are the headers, the browser's words ("application" of a typed
   // sentence matched `content-type: application/json`); the canaries above are searched for in
   // the headers too.
   const noReasons = (r) => {
     let body = r.body;
     if (r.url.includes('/v1/summaries')) {
       try {
-        body = JSON.stringify(JSON.parse(r.body), (k, v) => (k === 'reasons' ? undefined : v));
+        body = JSON.stringify(JSON.parse(r.body), (k, v) => (k === 'reasons' || k === 'signals' ? undefined : v));
       } catch { /* not JSON: searched as it is */ }
     }
     return `${r.method} ${r.url}\n${body}`;
