@@ -247,7 +247,7 @@ export function replays(count, seed) {
     const original = merge(pointerEvents(mouseSession(u.three)), aaltoEvents(aalto[(2 * i + 1) % aalto.length]));
     out.push({ kind: 'original', group: 'held', source: `sapimouse ${u.id}`, events: original });
     out.push({ kind: 'replay', group: 'held', source: `sapimouse ${u.id}`, events: original.map((e) => [...e]) });
-    // 20 s: not a multiple of the 30 s window, so no window of the replay matches one stored.
+    // 20 s: not a multiple of the window (15 s; 30 s when this was written), so no window of the replay matches one stored.
     out.push({ kind: 'replay-late', group: 'held', source: `sapimouse ${u.id}`, events: original.filter((e) => e[1] >= 20_000).map((e) => [e[0], e[1] - 20_000, ...e.slice(2)]) });
     const jittered = original.map((e) => {
       const f = [...e];

@@ -38,7 +38,8 @@ const WINDOW_MS = 15_000;
 /** Enrollment: the last 20 repetitions of the CMU subject's session 4 (reps 181-200), the
  * Aalto participant's sentences 1-10 (each a free-text window of its own: `data.mjs` puts ten of
  * 30 keystrokes or more first) and the SapiMouse 3-minute session cut into 20 parts (one per
- * login, about 9 s each, so that each fits a 15 s window).
+ * login, about 9 s each: most fit a 15 s window; one cut by rows where the person rested
+ * fills two).
  * Held out for the genuine session: CMU rep 201 (session 5, the paper's first test rep), Aalto
  * sentences 11-15, the SapiMouse 1-minute session in 5 parts. The impostor: the other person's
  * first CMU repetition (the paper's impostor samples), and the same held-out parts of their
@@ -483,7 +484,7 @@ export async function runPair(browser, { url, reviewerKey, pair, password, onReq
   await d.open();
   if (d.webdriver !== false) throw new Error(`the page sees navigator.webdriver = ${d.webdriver}`);
   try {
-    // Enrollment: 20 logins; the first 10 sessions also carry one block of work each.
+    // Enrollment: 20 logins, each with a stretch of pointing; the first 10 also type a sentence.
     const aMouse = mouseSession(a.sapi.three);
     const enrollParts = sliceMouse(aMouse, PLAN.enrollLogins);
     for (let i = 0; i < PLAN.enrollLogins; i++) {

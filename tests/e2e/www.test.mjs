@@ -14,7 +14,7 @@ import { launch, typeInto, waitFor } from './human.mjs';
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const REVIEWER = 'reviewer-key-www-0123456789';
 const PASSWORD = 'telltale-demo';
-/** Every test gets 3 minutes (the step-up waits for a 30 s window). */
+/** Every test gets 3 minutes (the step-up waits for windows to close). */
 const test = (name, opts, fn) => (fn
   ? nodeTest(name, { timeout: 180_000, ...opts }, fn)
   : nodeTest(name, { timeout: 180_000 }, opts));

@@ -66,7 +66,7 @@ function timeline(s) {
   const head = [
     h('h2', { id: 'timeline-h' }, 'Window by window'),
     h('p', { class: 'small muted' },
-      'Each point is one window of activity (about 30 seconds, or one entry of the employee ID). ',
+      'Each point is one window of activity (about 15 seconds, or one entry of the employee ID). ',
       h('strong', { class: 'key-sim' }, 'Similarity'),
       ' (left axis, 0–100): how much it looked like this user; under 5 is sent to review, under 1 asks for the password again. ',
       h('strong', { class: 'key-auto' }, 'Automation'),

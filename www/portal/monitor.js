@@ -28,7 +28,7 @@ export function load() {
 /** `fn(score)` is called when the server's answer asks for a step-up (`score.session.step_up`,
  * the session's decision over its windows, held until the portal's backend reports a pass), not
  * for one window's band: a worker's own windows fall under similarity 1 (`step_up`) about once
- * in a hundred, and asking on each would ask a genuine worker every 15 to 50 minutes of typing.
+ * in a hundred, and asking on each would ask a genuine worker about every 25 minutes of typing.
  * In-page scores carry no `session`. Not in the grace after a passed step-up. */
 export function onStepUp(fn) {
   stepUp = fn;

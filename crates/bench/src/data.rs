@@ -241,7 +241,7 @@ mod tests {
         let sources = load(&data(), 3).expect("the shared data sets");
         assert_eq!(sources.len(), 3);
         for src in &sources {
-            // A 3-minute and a 1-minute recording plus typing: several 30 s windows.
+            // A 3-minute and a 1-minute recording plus typing: several windows.
             assert!(src.summaries.len() >= 5, "{}", src.summaries.len());
             assert!(src.summaries.iter().any(|s| s.keys.is_some()));
             assert!(src.summaries.iter().any(|s| !s.pointer.is_empty()));

@@ -269,6 +269,13 @@ impl AutomationTracker {
         Self::default()
     }
 
+    /// Forgets the previous window: the next is judged on its own events. After a flush (page
+    /// hidden, a step-up, `stop()`) or a pause of a window length, what comes next may be
+    /// somebody else's, and an old window would dilute (or lend) its evidence.
+    pub fn forget_previous(&mut self) {
+        self.prev = None;
+    }
+
     /// Ends the run of typing: no key-to-key gap spans the break (see
     /// [`crate::features::KeyWindowBuilder::break_run`]).
     pub fn break_key_run(&mut self) {
@@ -516,7 +523,8 @@ impl AutomationTracker {
             run,
             move_shingles,
             key_shingles,
-            prev: Some(Box::new((kept, actions, robotic))),
+            // A window of no events (a flush with nothing open) leaves nothing to judge with.
+            prev: (kept.events > 0).then(|| Box::new((kept, actions, robotic))),
             ..Default::default()
         };
         AutomationReport {
@@ -609,6 +617,14 @@ mod tests {
         // A window of nothing new has only the previous window's three (and its last move).
         let third = a.finish(&[], false);
         assert!(!has_shape(&third), "{third:?}");
+        // Forgotten (a flush, a pause of a window length): judged on its own events again.
+        let mut b = AutomationTracker::new();
+        robotic_moves(&mut b, 0.0, 4);
+        b.finish(&[], false);
+        b.forget_previous();
+        robotic_moves(&mut b, 10_000.0, 3);
+        let alone = b.finish(&[], false);
+        assert!(!has_shape(&alone), "{alone:?}");
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub const P_FLOOR: f64 = 2e-3;
 /// only under similarity 4.1 (`-ln 0.041` = 3.2). Chosen with the page's 15 s windows
 /// ([`crate::session::WindowConfig`]) and [`crate::features::keys::MIN_WINDOW_KEYS`] on the
 /// development halves (`telltale-eval session --users dev --rules`, docs/figures.md), from
-/// drifts 2.7 to 3.4: the lowest that left every row (typing, pointing, both at once) without a
+/// drifts 2.9 to 3.4: the lowest that left every row (typing, pointing, both at once) without a
 /// false flag in the workers' sessions. 15 hours of genuine sessions are too few to tell 0.5
 /// false flags per 8 h from 1, so the rule keeps a margin: drifts 3.0 and 3.1 had one false
 /// flag with typing (0.53 per 8 h) and flagged typing in 45 s; 3.2 had none, and flagged typing
@@ -69,7 +69,7 @@ pub const P_FLOOR: f64 = 2e-3;
 /// 2.7 and pointing alone was flagged in 85.5 s.
 pub const DRIFT: f64 = 3.2;
 /// Evidence that puts the session in front of a reviewer. Two windows at least (see
-/// [`P_FLOOR`]): two adjacent windows at the floor (6.02 together), or three under similarity
+/// [`P_FLOOR`]): two adjacent windows at the floor (6.03 together), or three under similarity
 /// 0.5 (2 each), flag a session; an impostor whose windows score similarity 1 is flagged
 /// after five.
 ///

@@ -162,6 +162,7 @@ impl Windower {
                     .is_some_and(|end| t - end < self.config.window_ms)
                 {
                     self.keys.drop_kept();
+                    self.automation.forget_previous();
                 }
                 self.start = Some(self.window_start(t));
             }
@@ -265,6 +266,7 @@ impl Windower {
     pub fn flush(&mut self, now: f64) -> Option<Summary> {
         let s = self.close(now.max(self.last_t));
         self.keys.drop_kept();
+        self.automation.forget_previous();
         self.last_tick = f64::NEG_INFINITY;
         self.start = None;
         s

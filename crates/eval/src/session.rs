@@ -2,12 +2,13 @@
 //! rule it applies) does over long genuine sessions and over takeovers, on free text (Aalto),
 //! pointer (SapiMouse) and both at once (row `both`: each Aalto user typing while a SapiMouse
 //! user moves the mouse, [`prepare_both`]). Every window goes through the page's windower with
-//! its default settings (30 s or 200 key events), is scored by the user's [`Profile`] as the
+//! its default settings (15 s or 200 key events), is scored by the user's [`Profile`] as the
 //! server scores it (a window of both on both parts), and the scores are folded in order.
 //!
 //! - **False flags per genuine hour**: each user's held-out windows, in order, form a genuine
 //!   session; a flag counts once and the decision starts again (a reviewer cleared it), so a
-//!   long session can be flagged more than once. Hours are the windows' own durations.
+//!   long session can be flagged more than once. Hours are the length of the page's windows
+//!   that hold any input ([`active_seconds`]).
 //! - **Time to flag a takeover** (Mondal and Bours' ANIA and its time form): the user's held-out
 //!   windows, then another user's, scored against the user's profile; keystrokes and seconds
 //!   from the takeover to the end of the window that raised the flag. A takeover not flagged
@@ -426,13 +427,13 @@ fn page_windows(events: &[InputEvent], first_tick: f64) -> Vec<Summary> {
 /// The timer's phase for the `k`-th takeover of user `u`: where its first tick falls after the
 /// impostor's first event. The impostor sits down at a page whose timer has run since the
 /// worker loaded it, so the phase is anyone's: the takeovers spread it evenly over a quarter
-/// window (tenths of 7.5 s, 0.75 to 7.5 s). The impostor's first window starts at the tick
-/// before their first event (0 to 6.75 s before it) and, closed by its time, ends 30 s after
-/// that tick. With the timer's phase the same for every takeover (one started with the
+/// window (tenths of it: 0.375 to 3.75 s at the default 15 s). The impostor's first window
+/// starts at the tick before their first event (0 to 3.375 s before it) and, closed by its
+/// time, ends a window length after that tick. With the timer's phase the same for every takeover (one started with the
 /// impostor), every such window would end at the same moment of the impostor's input, and the
-/// median time to flag would rest on that one phase (with the first tick a whole quarter
-/// window after the first event, 60.0 s for typing where the spread phases gave 64 s when
-/// windows closed at the first tick after their 30 s).
+/// median time to flag would rest on that one phase (measured with 30 s windows: with the
+/// first tick a whole quarter window after the first event, 60.0 s for typing where the
+/// spread phases gave 64 s when windows closed at the first tick after their 30 s).
 fn phase(u: usize, k: usize) -> f64 {
     WindowConfig::default().tick_ms() * ((u + k) % PHASES + 1) as f64 / PHASES as f64
 }
@@ -485,7 +486,7 @@ pub fn pointer_events(path: &Path) -> Result<Vec<InputEvent>, String> {
 }
 
 /// A pause after a recording's first events that marks them as the page's, not the person's:
-/// 10 s, a third of a window. 30 of SapiMouse's 245 recordings begin with one or two moves at
+/// 10 s, two thirds of a default window. 30 of SapiMouse's 245 recordings begin with one or two moves at
 /// the page's load and then nothing for 10.6 s to 256 s (the participant reading the task);
 /// within the recordings proper, pauses of 10 s or more are rarer (5 of them, in 5 files).
 const LEAD_PAUSE_MS: f64 = 10_000.0;
@@ -599,7 +600,7 @@ fn together(keys: &[Stroke], pointer: &[InputEvent]) -> Vec<InputEvent> {
 /// holds both modalities of one person, which takes the two as independent). Enrolled on the
 /// first `enroll_keys` keystrokes beside the 3-minute mouse session, held out the rest beside
 /// the 1-minute one; as an impostor, all its keystrokes beside its 1-minute then its 3-minute
-/// session. Windows are the page's: 30 s or 200 key events, each scored on every part it holds.
+/// session. Windows are the page's: 15 s or 200 key events, each scored on every part it holds.
 fn prepare_both(
     users: &[freetext::User],
     mice: &[MouseSessions],

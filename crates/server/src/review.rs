@@ -289,8 +289,8 @@ pub const MAX_TIMELINE: usize = 4000;
 
 /// Windows from between a capped view's first and last ones, the most deviating: half the
 /// lowest similarity, half the highest automation. A flood of ordinary windows cannot push the
-/// one that flagged the session out of its view. (200: every window of a flagged stretch of an
-/// hour and a half, a twentieth of the view.)
+/// one that flagged the session out of its view. (200: every window of a flagged stretch of fifty
+/// minutes of 15 s windows, a twentieth of the view.)
 pub const MIDDLE_WORST: usize = 200;
 
 /// The summaries a session's view shows ([`MAX_TIMELINE`]), in the order received, and how many

@@ -263,8 +263,8 @@ pub fn deviations(
 /// 15 / 30 / 60 s). With every feature at weight 1: 0.904 0.947 0.968 without it, 0.911 0.952
 /// 0.974 with ¼, 0.909 0.949 0.969 with ½. With the feature weights ([`FeatureId::weight`]):
 /// 0.924 0.964 0.977 without it, ¼ 0.930 0.967 0.980, ⅓ 0.931 0.968 0.979, ⅜ 0.932 0.968 0.977,
-/// ½ 0.931 0.966 0.974: ⅜ is the best at 15 s (the accuracy aim's block) and at 30 s (the page's
-/// pointer window). The held-out half moved 0.929 0.955 0.971 (¼) to 0.932 0.958 0.971.
+/// ½ 0.931 0.966 0.974: ⅜ is the best at 15 s (the accuracy aim's block, now the page's window)
+/// and at 30 s (the page's window then). The held-out half moved 0.929 0.955 0.971 (¼) to 0.932 0.958 0.971.
 ///
 /// Free text does not take it: with the scale learned leave-one-out
 /// ([`crate::profile::leave_one_out`]) the session rule with it needed 91 s instead of 74 s to

@@ -24,8 +24,8 @@ pub const STUCK_MS: f64 = 10_000.0;
 pub const MAX_PER_BUCKET: usize = 512;
 const PAIRS: usize = KeyClass::COUNT * KeyClass::COUNT;
 /// Class pairs a window reports at most: those with the most timings. A window of the default
-/// 200 key events has at most 100 presses of its own and 39 kept from sparser windows before it
-/// ([`MIN_WINDOW_KEYS`]), so at most 27 pairs with five timings or more, and those with the
+/// 200 key events has at most 100 presses of its own and 29 kept from sparser windows before it
+/// ([`MIN_WINDOW_KEYS`]), so at most 25 pairs with five timings or more, and those with the
 /// fewest timings go only where more than 24 qualify. With `maxKeyEvents` raised, all 81 pairs
 /// can qualify, and the key window alone would be 17 KB of JSON; 24 pairs keep the largest
 /// summary under the 16 KiB a beacon may carry (`tests/sizes.rs`).
@@ -40,8 +40,9 @@ pub const MAX_PAIRS: usize = 24;
 /// from 1 to 0 with typing alone and from 3 to 1 with typing and pointing (20: 0 and 2), with
 /// 30 s windows. With the 15 s windows of now (about 45 presses of steady typing), checked
 /// again with the session rule at drift 3.2: 30 presses had no false flag in any row and
-/// flagged typing in 54 s (56.6 s once the automation check spanned two windows); 25 had 1 with typing (45 s), 35 had 1 with typing and 1 with both
-/// (57 s), 40 the same (58 s), 50 had 2 and 3 (59 s).
+/// flagged typing in 56.6 s; 25 had 1 with typing (45 s); 35 and 40 had 1 with typing and 1
+/// with both (57 and 58 s). A server still takes up to 40 carried presses
+/// (`summary::CARRIED_KEYS`), as collectors of 30 s windows sent.
 pub const MIN_WINDOW_KEYS: usize = 30;
 
 /// Hold-time distribution of one key class.
