@@ -380,13 +380,13 @@ impl AutomationTracker {
         }
     }
 
-    /// The counts of this window's events alone, without the previous window's.
-    fn tallies(&self) -> AutomationTracker {
+    /// Takes this window's counts (its events alone, without the previous window's).
+    fn take_tallies(&mut self) -> AutomationTracker {
         AutomationTracker {
             events: self.events,
             untrusted: self.untrusted,
-            dd: self.dd.clone(),
-            holds: self.holds.clone(),
+            dd: core::mem::take(&mut self.dd),
+            holds: core::mem::take(&mut self.holds),
             moves_with_movement: self.moves_with_movement,
             frozen_moves: self.frozen_moves,
             presses: self.presses,
@@ -499,16 +499,15 @@ impl AutomationTracker {
         let (actions, robotic) = pointer
             .iter()
             .fold((0, 0), |(a, r), w| (a + w.actions, r + w.robotic_actions));
-        let prev = self.prev.take();
-        let mut span = self.tallies();
+        let kept = self.take_tallies();
+        let mut span = kept.clone();
         let (mut all_actions, mut all_robotic) = (actions, robotic);
-        if let Some(p) = prev.as_deref() {
+        if let Some(p) = self.prev.as_deref() {
             span.add(&p.0);
             all_actions += p.1;
             all_robotic += p.2;
         }
         let signals = span.signals(all_actions, all_robotic, webdriver);
-        let kept = self.tallies();
         let last_down = self.last_down;
         let last_move = self.last_move;
         let open = core::mem::take(&mut self.open);
